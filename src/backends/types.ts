@@ -1,0 +1,97 @@
+/**
+ * The one interface every ML backend implements, per service.
+ *
+ * Backends know nothing about SQL or wire protocols: they take documents or
+ * request bodies, honour a deadline and an abort signal, and either answer or
+ * throw a ServiceError (see ../errors.ts) carrying the AWS service's own error
+ * code, so that both protocol fronts can map it through the one error catalog.
+ */
+
+/** What every backend call receives besides its payload. */
+export interface CallContext {
+  /** Epoch milliseconds after which the call must give up with a timeout. */
+  readonly deadline: number;
+  /** Aborted when the client cancels the statement (CancelRequest, KILL QUERY). */
+  readonly signal: AbortSignal;
+}
+
+export type SentimentLabel = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL' | 'MIXED';
+
+/** Comprehend's SentimentScore shape; the four values sum to ~1. */
+export interface SentimentScore {
+  readonly Positive: number;
+  readonly Negative: number;
+  readonly Neutral: number;
+  readonly Mixed: number;
+}
+
+export interface SentimentResult {
+  readonly sentiment: SentimentLabel;
+  readonly scores: SentimentScore;
+}
+
+export interface DominantLanguage {
+  readonly languageCode: string;
+  readonly score: number;
+}
+
+/** Comprehend entity types. */
+export type EntityType =
+  | 'PERSON'
+  | 'LOCATION'
+  | 'ORGANIZATION'
+  | 'COMMERCIAL_ITEM'
+  | 'EVENT'
+  | 'DATE'
+  | 'QUANTITY'
+  | 'TITLE'
+  | 'OTHER';
+
+export interface Entity {
+  readonly type: EntityType;
+  readonly text: string;
+  readonly score: number;
+  /** Offsets count Unicode code points, as Comprehend's do (not UTF-16 units). */
+  readonly beginOffset: number;
+  readonly endOffset: number;
+}
+
+export interface KeyPhrase {
+  readonly text: string;
+  readonly score: number;
+  readonly beginOffset: number;
+  readonly endOffset: number;
+}
+
+/** Comprehend. Batch methods take at most 25 documents (the caller enforces it). */
+export interface ComprehendBackend {
+  readonly kind: string;
+  batchDetectSentiment(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<SentimentResult[]>;
+  batchDetectDominantLanguage(texts: readonly string[], ctx: CallContext): Promise<DominantLanguage[][]>;
+  batchDetectEntities(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<Entity[][]>;
+  batchDetectKeyPhrases(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<KeyPhrase[][]>;
+}
+
+export interface InvokeRequest {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly accept: string;
+}
+
+export interface InvokeResponse {
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
+/** SageMaker Runtime InvokeEndpoint for one named endpoint. */
+export interface SageMakerBackend {
+  readonly kind: string;
+  invokeEndpoint(endpointName: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse>;
+  close?(): Promise<void>;
+}
+
+/** Bedrock Runtime InvokeModel. */
+export interface BedrockBackend {
+  readonly kind: string;
+  invokeModel(modelId: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse>;
+}
