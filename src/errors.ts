@@ -58,6 +58,10 @@ export const catalog = {
   PermissionDenied: entry('42501', 1227, '42000', 403),
   /** ML arguments never settled: a volatile expression such as random() feeds an ML call. */
   DidNotConverge: entry('0A000', 1235, '42000', 400),
+  /** PostgreSQL's own errors for emulated DDL (e.g. CREATE EXTENSION twice). */
+  DuplicateObject: entry('42710', 1304, '42000', 409),
+  UndefinedObject: entry('42704', 1305, '42000', 404),
+  DependentObjectsStillExist: entry('2BP01', 3730, 'HY000', 409),
   /** Anything unexpected inside the emulator; the message never carries internals. */
   Internal: entry('XX000', 1815, 'HY000', 500),
 } as const satisfies Record<string, CatalogEntry>;

@@ -1,0 +1,175 @@
+/**
+ * Runs one client statement that calls Aurora ML functions until every call
+ * it makes has an answer (see docs/how-it-works.md):
+ *
+ *   SAVEPOINT; run it (stubs report misses as NOTICEs and return placeholders)
+ *   -> ROLLBACK TO SAVEPOINT; evaluate the distinct misses in batches; COPY
+ *   the answers into the session's cache table -> run it again ... until a
+ *   pass reports no miss. That last pass is the real execution: its rows and
+ *   notices go to the client and its effects stay.
+ */
+import { EmulatorError, toEmulatorError } from '../../errors.ts';
+import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
+import type { MlEvaluator } from '../../ml/evaluator.ts';
+import { limits } from '../../ml/limits.ts';
+import { BackendCode } from '../../wire/pg/codes.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
+import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
+import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
+import { copyRows } from './copy-text.ts';
+import { isResultFrame, type PassDriver } from './pass-driver.ts';
+import { CACHE_TABLE, MISS_MARKER, MODE_SETTING } from './stubs.ts';
+
+/** Nesting, ORDER BY ... LIMIT and CASE need a few rounds; more means the inputs keep changing. */
+const MAX_ROUNDS = 12;
+const SAVEPOINT = 'aurora_ml_statement';
+
+export type LoopOutcome =
+  | { readonly ok: true; readonly frames: readonly Frame[] }
+  | { readonly ok: false; readonly error: EmulatorError | Frame };
+
+interface SessionSettings {
+  readonly statementTimeoutMs: number;
+  readonly restore: string;
+  readonly inferenceTimeoutMs: number;
+}
+
+const SETUP = [
+  `CREATE TEMP TABLE IF NOT EXISTS aurora_ml_cache (k text PRIMARY KEY, v text) ON COMMIT DELETE ROWS`,
+  `DELETE FROM ${CACHE_TABLE}`,
+  `SELECT (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'),
+     current_setting('client_min_messages'), current_setting('max_parallel_workers_per_gather'),
+     current_setting('aurora_ml.inference_timeout', true),
+     set_config('client_min_messages', 'notice', true),
+     set_config('max_parallel_workers_per_gather', '0', true),
+     set_config('${MODE_SETTING}', 'on', true)`,
+  `SAVEPOINT ${SAVEPOINT}`,
+];
+
+function quote(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function readSettings(frames: readonly Frame[]): SessionSettings {
+  const row = frames.find((f) => f.code === BackendCode.DataRow);
+  const [timeout, minMessages, parallel, inference] = row ? parseDataRow(row.payload) : [];
+  const inferenceMs = Number(inference);
+  return {
+    statementTimeoutMs: Number(timeout ?? 0),
+    inferenceTimeoutMs: Number.isFinite(inferenceMs) && inferenceMs > 0 ? inferenceMs : limits.defaultInferenceTimeoutMs,
+    restore: `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),
+      set_config('max_parallel_workers_per_gather', ${quote(parallel ?? '2')}, true),
+      set_config('${MODE_SETTING}', '', true)`,
+  };
+}
+
+const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
+
+/** Reads the misses a pass reported, keeping only keys not yet evaluated. */
+function collectMisses(frames: readonly Frame[], known: ReadonlySet<string>): { misses: MlCall[]; total: number } {
+  const misses = new Map<string, MlCall>();
+  let total = 0;
+  for (const frame of frames) {
+    if (frame.code !== BackendCode.NoticeResponse) continue;
+    const notice = parseNoticeFields(frame.payload);
+    if (notice.message !== MISS_MARKER || notice.detail === undefined) continue;
+    const [fn, key, args] = JSON.parse(notice.detail) as [MlFunction, string, JsonValue[]];
+    total++;
+    if (!known.has(key) && !misses.has(key)) misses.set(key, { fn, key, args });
+  }
+  return { misses: [...misses.values()], total };
+}
+
+function isMissNotice(frame: Frame): boolean {
+  return frame.code === BackendCode.NoticeResponse && parseNoticeFields(frame.payload).message === MISS_MARKER;
+}
+
+export interface LoopOptions {
+  readonly driver: PassDriver;
+  readonly up: ControlledUpstream;
+  readonly evaluator: MlEvaluator;
+  /** True when the loop opened the transaction and must end it. */
+  readonly ownsTransaction: boolean;
+}
+
+export async function runMlStatement({ driver, up, evaluator, ownsTransaction }: LoopOptions): Promise<LoopOutcome> {
+  const startedAt = Date.now();
+  const setupFrames = await driver.control(ownsTransaction ? ['BEGIN', ...SETUP] : SETUP);
+  const setupError = firstError(setupFrames);
+  if (setupError) {
+    if (ownsTransaction) await driver.control(['ROLLBACK']);
+    return { ok: false, error: setupError };
+  }
+  const settings = readSettings(setupFrames);
+  const known = new Set<string>();
+  const ctx = {
+    user: up.session.user,
+    database: up.session.database,
+    signal: up.signal,
+    statementDeadline: settings.statementTimeoutMs > 0 ? startedAt + settings.statementTimeoutMs : Number.POSITIVE_INFINITY,
+    inferenceTimeoutMs: settings.inferenceTimeoutMs,
+  };
+
+  const fail = async (error: EmulatorError | Frame): Promise<LoopOutcome> => {
+    if (ownsTransaction) await driver.control(['ROLLBACK']);
+    else if (!(error instanceof EmulatorError)) {
+      // The upstream error already left the client's transaction aborted, as on Aurora.
+    } else {
+      // Leave the client's transaction aborted, exactly as a failing statement would.
+      await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, `RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore,
+        `DO $f$ BEGIN RAISE EXCEPTION 'aurora_ml: statement failed'; END $f$`]);
+    }
+    return { ok: false, error };
+  };
+
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const frames = await driver.pass();
+    const { misses, total } = collectMisses(frames, known);
+    if (misses.length > 0) {
+      evaluator.stats.logicalRequests += round === 0 ? total : 0;
+      evaluator.stats.cacheHits += round === 0 ? total - misses.length : 0;
+      let copy: Buffer;
+      try {
+        const results = await evaluator.evaluate(misses, ctx);
+        for (const call of misses) known.add(call.key);
+        copy = copyRows(results);
+      } catch (err) {
+        await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`]);
+        return fail(toEmulatorError(err));
+      }
+      // The answers go in outside the savepoint, so later rounds' rollbacks keep them.
+      const fill = await driver.control([
+        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+        `RELEASE SAVEPOINT ${SAVEPOINT}`,
+        { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN`, data: copy },
+        `SAVEPOINT ${SAVEPOINT}`,
+      ]);
+      const fillError = firstError(fill);
+      if (fillError) return fail(fillError);
+      continue;
+    }
+    if (total > 0) {
+      // Every miss was answered already, yet the cache did not have it.
+      await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`]);
+      return fail(new EmulatorError('Internal', 'the ML answer cache lost entries during the statement'));
+    }
+    const error = firstError(frames);
+    if (error) return fail(error);
+    if (up.signal.aborted) return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
+    const closing = await driver.control(
+      ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore],
+    );
+    const closingError = firstError(closing);
+    if (closingError) return { ok: false, error: closingError };
+    evaluator.stats.logicalResponses += total === 0 ? known.size : total;
+    return { ok: true, frames: frames.filter((f) => isResultFrame(f) && !isMissNotice(f)) };
+  }
+  await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`]);
+  return fail(
+    new EmulatorError(
+      'DidNotConverge',
+      `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions of the statement`,
+      { hint: 'A volatile expression such as random() or clock_timestamp() feeds an ML function; compute it once in a CTE or a column first.' },
+    ),
+  );
+}

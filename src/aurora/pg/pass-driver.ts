@@ -1,0 +1,90 @@
+/**
+ * How the evaluation loop talks to the upstream in each query protocol. The
+ * loop itself (ml-loop.ts) is the same for a simple Query and for an
+ * extended-protocol Execute; only the way statements are sent differs.
+ */
+import { BackendCode } from '../../wire/pg/codes.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
+import type { BindMessage } from '../../wire/pg/messages.ts';
+import { serialize } from '../../wire/pg/serializer.ts';
+import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
+
+/** A `COPY ... FROM STDIN` statement with the data to send it. */
+export interface CopyIn {
+  readonly sql: string;
+  readonly data: Buffer;
+}
+
+export type ControlStatement = string | CopyIn;
+
+export interface PassDriver {
+  /** Runs the emulator's own statements, in order, in one round trip. */
+  control(statements: readonly ControlStatement[]): Promise<Frame[]>;
+  /** Runs the client's statement once. */
+  pass(): Promise<Frame[]>;
+}
+
+/** Simple protocol: everything as Query messages. */
+export function simpleDriver(up: ControlledUpstream, statement: string): PassDriver {
+  return {
+    control: (statements) => {
+      // One Query message; COPY data follows it and is read when COPY runs.
+      const sql = statements.map((s) => (typeof s === 'string' ? s : s.sql)).join(';\n');
+      const copies = statements.flatMap((s) => (typeof s === 'string' ? [] : [serialize.copyData(s.data), serialize.copyDone()]));
+      return up.send([serialize.query(sql), ...copies]);
+    },
+    pass: () => up.send([serialize.query(statement)]),
+  };
+}
+
+const INTERNAL_STATEMENT = 'aurora_ml_internal';
+const INTERNAL_PORTAL = 'aurora_ml_portal';
+
+/**
+ * Extended protocol: the client's unnamed statement and portal must survive,
+ * so the emulator uses only named ones of its own and never a simple Query.
+ */
+export function extendedDriver(
+  up: ControlledUpstream,
+  statementName: string,
+  bind: BindMessage,
+): PassDriver {
+  return {
+    control: (statements) => {
+      const messages: Buffer[] = [];
+      statements.forEach((statement, i) => {
+        const name = `${INTERNAL_STATEMENT}_${i}`;
+        messages.push(
+          serialize.close('S', name),
+          serialize.parse(name, typeof statement === 'string' ? statement : statement.sql),
+          serialize.bind(INTERNAL_PORTAL, name, [], [], []),
+          serialize.execute(INTERNAL_PORTAL),
+        );
+        if (typeof statement !== 'string') messages.push(serialize.copyData(statement.data), serialize.copyDone());
+        messages.push(serialize.close('P', INTERNAL_PORTAL));
+      });
+      messages.push(serialize.sync());
+      return up.send(messages);
+    },
+    pass: () =>
+      up.send([
+        serialize.bind(INTERNAL_PORTAL, statementName, bind.paramFormats, bind.params, bind.resultFormats),
+        serialize.execute(INTERNAL_PORTAL),
+        serialize.close('P', INTERNAL_PORTAL),
+        serialize.sync(),
+      ]),
+  };
+}
+
+/** Frames of a pass the client may see: results and the client's own notices. */
+export function isResultFrame(frame: Frame): boolean {
+  switch (frame.code) {
+    case BackendCode.ReadyForQuery:
+    case BackendCode.BindComplete:
+    case BackendCode.CloseComplete:
+    case BackendCode.ParseComplete:
+      return false;
+    default:
+      return true;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The objects `CREATE EXTENSION aws_ml` puts in the upstream database: the
+ * Aurora schemas, the `aws_ml` role, and one stub per Aurora function with the
+ * documented signature. A stub never computes anything: it answers from the
+ * session's cache table, which the proxy fills, and on a miss it reports its
+ * arguments with a NOTICE (which survives ROLLBACK TO SAVEPOINT) and returns a
+ * placeholder. See ../../../docs/how-it-works.md for the loop around it.
+ */
+
+/** The NOTICE text a stub raises on a cache miss; DETAIL is [function, key, args]. */
+export const MISS_MARKER = 'aurora_ml:miss';
+/** The custom setting that tells stubs they run under the emulator. */
+export const MODE_SETTING = 'aurora_ml.mode';
+export const CACHE_TABLE = 'pg_temp.aurora_ml_cache';
+
+/** Which extension version the emulated engine version installs (reference §3). */
+export function awsMlVersionFor(engineVersion: string): '1.0' | '2.0' {
+  const [majorText, minorText] = engineVersion.split('.');
+  const major = Number(majorText);
+  const minor = Number(minorText ?? '0');
+  if (major >= 16) return '2.0';
+  if (major === 15) return minor >= 5 ? '2.0' : '1.0';
+  if (major === 14) return minor >= 10 ? '2.0' : '1.0';
+  return '1.0';
+}
+
+interface StubSpec {
+  /** Canonical name, also the first element of the miss DETAIL. */
+  readonly fn: string;
+  readonly signature: string;
+  /** SQL expression building the JSON array of arguments that keys the cache. */
+  readonly argsJson: string;
+  /** Statements that assign the OUT parameters from the cached text `v`. */
+  readonly decode: string;
+  /** Statements that assign placeholders while discovering. */
+  readonly placeholder: string;
+  readonly setReturning?: boolean;
+}
+
+const stubs: readonly StubSpec[] = [
+  {
+    fn: 'aws_comprehend.detect_sentiment',
+    signature:
+      'aws_comprehend.detect_sentiment(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL, OUT sentiment varchar, OUT confidence real)',
+    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
+    decode: `sentiment := split_part(v, E'\\t', 1); confidence := split_part(v, E'\\t', 2)::real;`,
+    placeholder: `sentiment := 'NEUTRAL'; confidence := 0;`,
+  },
+  {
+    fn: 'aws_sagemaker.invoke_endpoint',
+    // The real third parameter is VARIADIC "any", which PL/pgSQL cannot
+    // declare; the proxy rewrites every call to pass json_build_array(...).
+    signature:
+      'aws_sagemaker.invoke_endpoint(endpoint_name varchar, max_rows_per_batch int, model_input json, OUT model_output varchar)',
+    argsJson: 'json_build_array(endpoint_name, max_rows_per_batch, model_input)',
+    decode: 'model_output := v;',
+    placeholder: `model_output := '0';`,
+  },
+  {
+    fn: 'aws_bedrock.invoke_model',
+    signature:
+      'aws_bedrock.invoke_model(model_id varchar, content_type text, accept_type text, model_input text, OUT model_output varchar)',
+    argsJson: 'json_build_array(model_id, content_type, accept_type, model_input)',
+    decode: 'model_output := v;',
+    placeholder: `model_output := '{}';`,
+  },
+  {
+    fn: 'aws_bedrock.invoke_model_get_embeddings',
+    signature:
+      'aws_bedrock.invoke_model_get_embeddings(model_id varchar, content_type text, json_key text, model_input text, OUT model_output float8[])',
+    argsJson: 'json_build_array(model_id, content_type, json_key, model_input)',
+    decode: 'model_output := v::float8[];',
+    placeholder: `model_output := '{}'::float8[];`,
+  },
+  {
+    fn: 'aws_comprehend.detect_dominant_language',
+    signature:
+      'aws_comprehend.detect_dominant_language(input_text varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (language_code varchar, score real)',
+    argsJson: 'json_build_array(input_text, max_rows_per_batch)',
+    decode: `RETURN QUERY SELECT x.l::varchar, x.s::real FROM json_to_recordset(v::json) AS x(l text, s float8);`,
+    placeholder: '',
+    setReturning: true,
+  },
+  {
+    fn: 'aws_comprehend.detect_entities',
+    signature:
+      'aws_comprehend.detect_entities(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (type varchar, text varchar, score real, begin_offset int, end_offset int)',
+    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
+    decode: `RETURN QUERY SELECT x.t::varchar, x.x::varchar, x.s::real, x.b, x.e FROM json_to_recordset(v::json) AS x(t text, x text, s float8, b int, e int);`,
+    placeholder: '',
+    setReturning: true,
+  },
+  {
+    fn: 'aws_comprehend.detect_key_phrases',
+    signature:
+      'aws_comprehend.detect_key_phrases(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (text varchar, score real, begin_offset int, end_offset int)',
+    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
+    decode: `RETURN QUERY SELECT x.x::varchar, x.s::real, x.b, x.e FROM json_to_recordset(v::json) AS x(x text, s float8, b int, e int);`,
+    placeholder: '',
+    setReturning: true,
+  },
+];
+
+/** Functions that exist only in aws_ml 2.0. */
+const BEDROCK = /^aws_bedrock\./;
+
+function stubSql(spec: StubSpec): string {
+  return `CREATE FUNCTION ${spec.signature}
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED AS $aurora_ml$
+DECLARE
+  _m text := current_setting('${MODE_SETTING}', true);
+  _a text;
+  _k text;
+  v text;
+BEGIN
+  IF _m IS NULL OR _m = '' THEN
+    RAISE EXCEPTION '${spec.fn} can only run through aurora-ml-emulator'
+      USING ERRCODE = '0A000', HINT = 'Connect to the emulator''s port instead of the database behind it.';
+  END IF;
+  _a := ${spec.argsJson}::text;
+  _k := md5('${spec.fn}' || _a);
+  SELECT c.v INTO v FROM ${CACHE_TABLE} c WHERE c.k = _k;
+  IF NOT FOUND THEN
+    RAISE NOTICE '${MISS_MARKER}' USING DETAIL = json_build_array('${spec.fn}', _k, _a::json)::text;
+    ${spec.placeholder}
+    RETURN;
+  END IF;
+  IF v IS NULL THEN
+    RETURN;
+  END IF;
+  ${spec.decode}
+END
+$aurora_ml$;`;
+}
+
+/** A function's identity for GRANT/REVOKE/COMMENT: name plus input argument types. */
+function identity(spec: StubSpec): string {
+  const open = spec.signature.indexOf('(');
+  const close = spec.signature.indexOf(')');
+  const name = spec.signature.slice(0, open);
+  const args = spec.signature
+    .slice(open + 1, close)
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => !a.startsWith('OUT '))
+    .map((a) => a.replace(/ DEFAULT .*$/, '').split(' ').slice(1).join(' '));
+  return `${name}(${args.join(', ')})`;
+}
+
+export function stubsFor(version: '1.0' | '2.0'): readonly StubSpec[] {
+  return stubs.filter((s) => version === '2.0' || !BEDROCK.test(s.fn));
+}
+
+/** The whole install script for one extension version, run in one transaction. */
+export function installSql(version: '1.0' | '2.0'): string {
+  const specs = stubsFor(version);
+  const schemas = version === '2.0' ? ['aws_comprehend', 'aws_sagemaker', 'aws_bedrock'] : ['aws_comprehend', 'aws_sagemaker'];
+  return [
+    `DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'aws_ml') THEN CREATE ROLE aws_ml NOLOGIN; END IF; END $r$;`,
+    ...schemas.map((s) => `CREATE SCHEMA ${s}; GRANT USAGE ON SCHEMA ${s} TO PUBLIC;`),
+    ...specs.map(stubSql),
+    // As on Aurora: nobody may call the functions until granted.
+    ...specs.map((s) => `REVOKE ALL ON FUNCTION ${identity(s)} FROM PUBLIC; GRANT EXECUTE ON FUNCTION ${identity(s)} TO aws_ml;`),
+  ].join('\n');
+}
+
+export function uninstallSql(version: '1.0' | '2.0', cascade: boolean): string {
+  const behaviour = cascade ? 'CASCADE' : 'RESTRICT';
+  const functions = stubsFor(version).map(identity).join(', ');
+  const schemas = version === '2.0' ? 'aws_comprehend, aws_sagemaker, aws_bedrock' : 'aws_comprehend, aws_sagemaker';
+  // Functions first: without CASCADE, objects that depend on them (views,
+  // wrapper functions) make the drop fail, as DROP EXTENSION does.
+  return `DROP FUNCTION ${functions} ${behaviour};\nDROP SCHEMA ${schemas} ${behaviour};`;
+}

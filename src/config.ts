@@ -1,0 +1,116 @@
+/**
+ * Options, from lowest to highest precedence: built-in defaults, the YAML
+ * config file (--config FILE or AURORA_ML_CONFIG), environment variables
+ * (AURORA_ML_*), command-line flags.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { EndpointConfig as SageMakerEndpointConfig } from './backends/sagemaker/router.ts';
+
+export interface EmulatorConfig {
+  /** host:port the PostgreSQL front listens on; port 0 picks a free one. */
+  readonly pgListen: string;
+  /** postgres:// URL of the real database; absent = start the embedded PostgreSQL. */
+  readonly pgUpstream: string | undefined;
+  /** Where the embedded PostgreSQL keeps its data. */
+  readonly dataDir: string;
+  /** Seed extensions become errors (reference §1). */
+  readonly strict: boolean;
+  /** Emulated Aurora PostgreSQL engine version; decides the aws_ml version. */
+  readonly pgEngineVersion: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly logLevel: string;
+  readonly sagemakerEndpoints: Readonly<Record<string, SageMakerEndpointConfig>>;
+}
+
+export const defaults: EmulatorConfig = {
+  pgListen: '127.0.0.1:5433',
+  pgUpstream: undefined,
+  dataDir: '.aurora-ml',
+  strict: false,
+  pgEngineVersion: '16.6',
+  region: 'us-east-1',
+  accountId: '123456789012',
+  logLevel: 'info',
+  sagemakerEndpoints: {},
+};
+
+type Partial_ = { -readonly [K in keyof EmulatorConfig]?: EmulatorConfig[K] };
+
+const FLAGS = {
+  config: { type: 'string' },
+  'pg-listen': { type: 'string' },
+  'pg-upstream': { type: 'string' },
+  'data-dir': { type: 'string' },
+  strict: { type: 'boolean' },
+  'pg-engine-version': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const usage = `Usage: aurora-ml-emulator [options]
+
+  --config FILE              YAML config file (env AURORA_ML_CONFIG)
+  --pg-listen HOST:PORT      PostgreSQL front (default 127.0.0.1:5433; env AURORA_ML_PG_LISTEN)
+  --pg-upstream URL          real PostgreSQL behind it, postgres://... (env AURORA_ML_PG_UPSTREAM);
+                             without it an embedded PostgreSQL 16 is started
+  --data-dir DIR             embedded PostgreSQL data (default .aurora-ml; env AURORA_ML_DATA_DIR)
+  --strict                   reject seed extensions as real Aurora does (env AURORA_ML_STRICT=1)
+  --pg-engine-version V      emulated Aurora PostgreSQL version (default 16.6)
+  --log-level LEVEL          pino level (default info; env AURORA_ML_LOG_LEVEL)
+`;
+
+function fromFile(path: string): Partial_ {
+  const doc = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown> | null;
+  if (doc === null || typeof doc !== 'object') return {};
+  const out: Partial_ = {};
+  const str = (k: string) => (typeof doc[k] === 'string' || typeof doc[k] === 'number' ? String(doc[k]) : undefined);
+  const set = <K extends keyof Partial_>(key: K, value: Partial_[K] | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('pgListen', str('pgListen'));
+  set('pgUpstream', str('pgUpstream'));
+  set('dataDir', str('dataDir'));
+  set('pgEngineVersion', str('pgEngineVersion'));
+  set('region', str('region'));
+  set('accountId', str('accountId'));
+  set('logLevel', str('logLevel'));
+  if (typeof doc.strict === 'boolean') out.strict = doc.strict;
+  const sm = doc.sagemaker as { endpoints?: Record<string, SageMakerEndpointConfig> } | undefined;
+  if (sm?.endpoints) out.sagemakerEndpoints = sm.endpoints;
+  return out;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Partial_ {
+  const out: Partial_ = {};
+  if (env.AURORA_ML_PG_LISTEN) out.pgListen = env.AURORA_ML_PG_LISTEN;
+  if (env.AURORA_ML_PG_UPSTREAM) out.pgUpstream = env.AURORA_ML_PG_UPSTREAM;
+  if (env.AURORA_ML_DATA_DIR) out.dataDir = env.AURORA_ML_DATA_DIR;
+  if (env.AURORA_ML_STRICT) out.strict = env.AURORA_ML_STRICT === '1' || env.AURORA_ML_STRICT === 'true';
+  if (env.AURORA_ML_PG_ENGINE_VERSION) out.pgEngineVersion = env.AURORA_ML_PG_ENGINE_VERSION;
+  if (env.AURORA_ML_LOG_LEVEL) out.logLevel = env.AURORA_ML_LOG_LEVEL;
+  return out;
+}
+
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig & { help: boolean } {
+  const { values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false });
+  const file = values.config ?? env.AURORA_ML_CONFIG;
+  const flags: Partial_ = {};
+  if (values['pg-listen'] !== undefined) flags.pgListen = values['pg-listen'];
+  if (values['pg-upstream'] !== undefined) flags.pgUpstream = values['pg-upstream'];
+  if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir'];
+  if (values.strict !== undefined) flags.strict = values.strict;
+  if (values['pg-engine-version'] !== undefined) flags.pgEngineVersion = values['pg-engine-version'];
+  if (values['log-level'] !== undefined) flags.logLevel = values['log-level'];
+  return { ...defaults, ...(file ? fromFile(file) : {}), ...fromEnv(env), ...flags, help: values.help ?? false };
+}
+
+export function parseHostPort(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  if (i < 0) throw new Error(`expected HOST:PORT, got "${value}"`);
+  const port = Number(value.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port in "${value}"`);
+  return { host: value.slice(0, i).replace(/^\[|\]$/g, ''), port };
+}

@@ -1,0 +1,98 @@
+/**
+ * Composition root: builds the backends, the evaluator, the authorization
+ * point and the protocol fronts from one config, and tears them down again.
+ */
+import type { Logger } from 'pino';
+import { BuiltinBedrockBackend } from './backends/bedrock/builtin.ts';
+import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
+import { SageMakerRouter } from './backends/sagemaker/router.ts';
+import { type EmulatorConfig, defaults, parseHostPort } from './config.ts';
+import { PgAuroraHandler } from './aurora/pg/handler.ts';
+import { allowAll } from './control/authorize.ts';
+import { createLogger } from './log.ts';
+import { MlEvaluator } from './ml/evaluator.ts';
+import { MlStats } from './ml/stats.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './upstream/embedded-postgres.ts';
+import { startPgFront, type PgFront } from './wire/pg/server.ts';
+
+export interface EmulatorOptions extends Partial<EmulatorConfig> {
+  /** A logger of your own; by default pino at `logLevel` (tests pass 'silent'). */
+  readonly logger?: Logger;
+}
+
+export interface Emulator extends AsyncDisposable {
+  readonly postgres: {
+    readonly host: string;
+    readonly port: number;
+    /** Connection string for clients, e.g. postgres://postgres@127.0.0.1:5433/postgres */
+    readonly url: string;
+    /** The real database behind the front. */
+    readonly upstreamUrl: string;
+    readonly embedded: boolean;
+  };
+  /** Counters with the meanings of Aurora's Aurora_ml_* status variables. */
+  readonly stats: MlStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the emulator. Use port 0 in `pgListen` (e.g. '127.0.0.1:0') for a
+ * free port, and `await using emu = await startEmulator({...})` to stop it.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const config: EmulatorConfig = { ...defaults, ...stripUndefined(options) };
+  const log = options.logger ?? createLogger(config.logLevel);
+  let embedded: EmbeddedPostgres | null = null;
+  let upstreamUrl = config.pgUpstream;
+  if (upstreamUrl === undefined) {
+    embedded = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/postgres`, logger: log });
+    upstreamUrl = embedded.url;
+  }
+  const upstream = new URL(upstreamUrl);
+  const stats = new MlStats();
+  const evaluator = new MlEvaluator(
+    {
+      comprehend: new BuiltinComprehendBackend(),
+      sagemaker: new SageMakerRouter(config.sagemakerEndpoints, { accountId: config.accountId, region: config.region }),
+      bedrock: new BuiltinBedrockBackend(),
+    },
+    allowAll,
+    stats,
+  );
+  const listen = parseHostPort(config.pgListen);
+  let front: PgFront;
+  try {
+    front = await startPgFront({
+      host: listen.host,
+      port: listen.port,
+      upstream: { host: upstream.hostname || '127.0.0.1', port: Number(upstream.port || 5432) },
+      handler: new PgAuroraHandler({ evaluator, engineVersion: config.pgEngineVersion, strict: config.strict, log }),
+      log,
+    });
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  const user = decodeURIComponent(upstream.username || 'postgres');
+  const database = upstream.pathname.replace(/^\//, '') || 'postgres';
+  const close = async () => {
+    await front.close();
+    await embedded?.stop();
+  };
+  return {
+    postgres: {
+      host: front.host,
+      port: front.port,
+      url: `postgres://${encodeURIComponent(user)}@${front.host}:${front.port}/${database}`,
+      upstreamUrl,
+      embedded: embedded !== null,
+    },
+    stats,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger')) as Partial<T>;
+}

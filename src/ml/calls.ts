@@ -1,0 +1,48 @@
+/**
+ * What the fronts hand to the ML layer: row-level calls discovered in a
+ * statement, already deduplicated by key. Dialect-independent.
+ */
+
+/** Canonical Aurora function names (PostgreSQL spelling; MySQL maps onto them). */
+export type MlFunction =
+  | 'aws_comprehend.detect_sentiment'
+  | 'aws_comprehend.detect_dominant_language'
+  | 'aws_comprehend.detect_entities'
+  | 'aws_comprehend.detect_key_phrases'
+  | 'aws_sagemaker.invoke_endpoint'
+  | 'aws_bedrock.invoke_model'
+  | 'aws_bedrock.invoke_model_get_embeddings';
+
+export const ML_FUNCTIONS: ReadonlySet<string> = new Set<MlFunction>([
+  'aws_comprehend.detect_sentiment',
+  'aws_comprehend.detect_dominant_language',
+  'aws_comprehend.detect_entities',
+  'aws_comprehend.detect_key_phrases',
+  'aws_sagemaker.invoke_endpoint',
+  'aws_bedrock.invoke_model',
+  'aws_bedrock.invoke_model_get_embeddings',
+]);
+
+/** JSON values as the database serialised the arguments. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface MlCall {
+  readonly fn: MlFunction;
+  /** Cache key computed by the database; identical inputs share it. */
+  readonly key: string;
+  readonly args: readonly JsonValue[];
+}
+
+/** Per-statement context for evaluating calls. */
+export interface EvalContext {
+  readonly user: string;
+  readonly database: string;
+  readonly signal: AbortSignal;
+  /** Epoch ms: the client's statement deadline (statement_timeout / max_execution_time), or Infinity. */
+  readonly statementDeadline: number;
+  /** Milliseconds each backend request may take (aurora_ml_inference_timeout). */
+  readonly inferenceTimeoutMs: number;
+}
+
+/** The text stored in the cache for each key (null = SQL NULL result). */
+export type MlResults = Map<string, string | null>;

@@ -1,0 +1,69 @@
+/**
+ * Evaluates the distinct ML calls of one statement: authorizes each
+ * (user, function, resource) once, then runs every function family's batches
+ * against its backend. Both protocol fronts use this; it knows no SQL.
+ */
+import type { BedrockBackend, ComprehendBackend, SageMakerBackend } from '../backends/types.ts';
+import type { Authorizer } from '../control/authorize.ts';
+import { EmulatorError } from '../errors.ts';
+import type { EvalContext, MlCall, MlResults } from './calls.ts';
+import { checkNotCanceled, timeoutError } from './deadline.ts';
+import { evaluateBedrock } from './functions/bedrock.ts';
+import { evaluateComprehend } from './functions/comprehend.ts';
+import { evaluateSageMaker } from './functions/sagemaker.ts';
+import type { MlStats } from './stats.ts';
+
+export interface Backends {
+  readonly comprehend: ComprehendBackend;
+  readonly sagemaker: SageMakerBackend;
+  readonly bedrock: BedrockBackend;
+}
+
+export class MlEvaluator {
+  constructor(
+    private readonly backends: Backends,
+    private readonly authorizer: Authorizer,
+    readonly stats: MlStats,
+  ) {}
+
+  async evaluate(calls: readonly MlCall[], ctx: EvalContext): Promise<MlResults> {
+    checkNotCanceled(ctx);
+    this.authorizeAll(calls, ctx);
+    const comprehend: MlCall[] = [];
+    const sagemaker: MlCall[] = [];
+    const bedrock: MlCall[] = [];
+    for (const call of calls) {
+      if (call.fn.startsWith('aws_comprehend.')) comprehend.push(call);
+      else if (call.fn === 'aws_sagemaker.invoke_endpoint') sagemaker.push(call);
+      else bedrock.push(call);
+    }
+    try {
+      const parts = await Promise.all([
+        comprehend.length ? evaluateComprehend(comprehend, this.backends.comprehend, ctx, this.stats) : null,
+        sagemaker.length ? evaluateSageMaker(sagemaker, this.backends.sagemaker, ctx, this.stats) : null,
+        bedrock.length ? evaluateBedrock(bedrock, this.backends.bedrock, ctx, this.stats) : null,
+      ]);
+      const results: MlResults = new Map();
+      for (const part of parts) if (part) for (const [k, v] of part) results.set(k, v);
+      return results;
+    } catch (err) {
+      if (ctx.signal.aborted) throw new EmulatorError('QueryCanceled', 'canceling statement due to user request');
+      if (err instanceof EmulatorError && (err.code === 'InferenceTimeout' || err.code === 'StatementTimeout')) {
+        throw timeoutError(ctx);
+      }
+      throw err;
+    }
+  }
+
+  private authorizeAll(calls: readonly MlCall[], ctx: EvalContext): void {
+    const seen = new Set<string>();
+    for (const call of calls) {
+      const resource =
+        call.fn === 'aws_sagemaker.invoke_endpoint' || call.fn.startsWith('aws_bedrock.') ? String(call.args[0] ?? '') : '*';
+      const id = `${call.fn}\u0000${resource}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      this.authorizer.authorize({ user: ctx.user, database: ctx.database, fn: call.fn, resource });
+    }
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The PostgreSQL messages the emulator reads or writes itself, as typed
+ * values. Everything else travels as raw frames and is never decoded.
+ */
+import { ErrorField, type TransactionStatus } from './codes.ts';
+import { ProtocolViolation } from './framer.ts';
+
+/** Reads the fields of a message body with bounds checks. */
+export class BodyReader {
+  private offset = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  cstring(): string {
+    const end = this.buf.indexOf(0, this.offset);
+    if (end < 0) throw new ProtocolViolation('unterminated string in message');
+    const s = this.buf.toString('utf8', this.offset, end);
+    this.offset = end + 1;
+    return s;
+  }
+
+  int16(): number {
+    this.need(2);
+    const v = this.buf.readInt16BE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+
+  int32(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const v = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.buf[this.offset++] ?? 0;
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.offset + n > this.buf.length) throw new ProtocolViolation('message shorter than its fields');
+  }
+}
+
+// ---- frontend messages the proxy inspects ----
+
+export interface ParseMessage {
+  readonly statement: string;
+  readonly query: string;
+  readonly paramTypes: readonly number[];
+}
+
+export function parseParse(payload: Buffer): ParseMessage {
+  const r = new BodyReader(payload);
+  const statement = r.cstring();
+  const query = r.cstring();
+  const n = r.int16();
+  const paramTypes: number[] = [];
+  for (let i = 0; i < n; i++) paramTypes.push(r.int32());
+  return { statement, query, paramTypes };
+}
+
+export interface BindMessage {
+  readonly portal: string;
+  readonly statement: string;
+  readonly paramFormats: readonly number[];
+  /** null stays null: a NULL parameter is not an empty value. */
+  readonly params: readonly (Buffer | null)[];
+  readonly resultFormats: readonly number[];
+}
+
+export function parseBind(payload: Buffer): BindMessage {
+  const r = new BodyReader(payload);
+  const portal = r.cstring();
+  const statement = r.cstring();
+  const paramFormats: number[] = [];
+  for (let i = r.int16(); i > 0; i--) paramFormats.push(r.int16());
+  const params: (Buffer | null)[] = [];
+  for (let i = r.int16(); i > 0; i--) {
+    const len = r.int32();
+    params.push(len === -1 ? null : Buffer.from(r.bytes(len)));
+  }
+  const resultFormats: number[] = [];
+  for (let i = r.int16(); i > 0; i--) resultFormats.push(r.int16());
+  return { portal, statement, paramFormats, params, resultFormats };
+}
+
+export interface ExecuteMessage {
+  readonly portal: string;
+  readonly maxRows: number;
+}
+
+export function parseExecute(payload: Buffer): ExecuteMessage {
+  const r = new BodyReader(payload);
+  return { portal: r.cstring(), maxRows: r.int32() };
+}
+
+/** Describe and Close share a shape: 'S' statement or 'P' portal, then a name. */
+export interface TargetMessage {
+  readonly target: 'S' | 'P';
+  readonly name: string;
+}
+
+export function parseTarget(payload: Buffer): TargetMessage {
+  const r = new BodyReader(payload);
+  const kind = r.byte();
+  if (kind !== 0x53 && kind !== 0x50) throw new ProtocolViolation('Describe/Close target must be S or P');
+  return { target: kind === 0x53 ? 'S' : 'P', name: r.cstring() };
+}
+
+export function parseQuery(payload: Buffer): string {
+  return new BodyReader(payload).cstring();
+}
+
+export interface StartupMessage {
+  readonly code: number;
+  readonly params: ReadonlyMap<string, string>;
+}
+
+export function parseStartup(payload: Buffer): StartupMessage {
+  const r = new BodyReader(payload);
+  const code = r.int32();
+  const params = new Map<string, string>();
+  if (code === 196608) {
+    for (;;) {
+      const key = r.cstring();
+      if (key === '') break;
+      params.set(key, r.cstring());
+    }
+  }
+  return { code, params };
+}
+
+export interface CancelRequest {
+  readonly processId: number;
+  readonly secretKey: Buffer;
+}
+
+export function parseCancelRequest(payload: Buffer): CancelRequest {
+  const r = new BodyReader(payload);
+  r.int32();
+  const processId = r.int32();
+  return { processId, secretKey: Buffer.from(payload.subarray(8)) };
+}
+
+// ---- backend messages the proxy inspects ----
+
+export interface NoticeFields {
+  readonly severity: string;
+  readonly code: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly fields: ReadonlyMap<number, string>;
+}
+
+/** ErrorResponse and NoticeResponse bodies. */
+export function parseNoticeFields(payload: Buffer): NoticeFields {
+  const r = new BodyReader(payload);
+  const fields = new Map<number, string>();
+  for (;;) {
+    const type = r.byte();
+    if (type === 0) break;
+    fields.set(type, r.cstring());
+  }
+  const detail = fields.get(ErrorField.Detail);
+  return {
+    severity: fields.get(ErrorField.SeverityNonLocalized) ?? fields.get(ErrorField.Severity) ?? '',
+    code: fields.get(ErrorField.Code) ?? '',
+    message: fields.get(ErrorField.Message) ?? '',
+    ...(detail === undefined ? {} : { detail }),
+    fields,
+  };
+}
+
+export function parseReadyForQuery(payload: Buffer): TransactionStatus {
+  const s = String.fromCharCode(payload[0] ?? 0x49);
+  return s === 'T' || s === 'E' ? s : 'I';
+}
+
+export interface BackendKeyData {
+  readonly processId: number;
+  readonly secretKey: Buffer;
+}
+
+export function parseBackendKeyData(payload: Buffer): BackendKeyData {
+  const r = new BodyReader(payload);
+  return { processId: r.int32(), secretKey: Buffer.from(payload.subarray(4)) };
+}
+
+/** First column of each DataRow as text (NULL as null). */
+export function parseDataRow(payload: Buffer): (string | null)[] {
+  const r = new BodyReader(payload);
+  const out: (string | null)[] = [];
+  for (let i = r.int16(); i > 0; i--) {
+    const len = r.int32();
+    out.push(len === -1 ? null : r.bytes(len).toString('utf8'));
+  }
+  return out;
+}

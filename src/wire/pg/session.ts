@@ -1,0 +1,376 @@
+/**
+ * One client connection of the PostgreSQL front.
+ *
+ * Startup and authentication are relayed to a fresh upstream connection, so
+ * whatever the upstream asks for (trust, md5, SCRAM-SHA-256) just works. After
+ * that, client messages are framed and either relayed unchanged (the fast
+ * path) or handed to the StatementHandler, which drives the upstream itself.
+ * Only the handler knows about ML; this file only knows the protocol.
+ */
+import { connect, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { BackendCode, FrontendCode, StartupCode } from './codes.ts';
+import { type Frame, FrameReader, ProtocolViolation } from './framer.ts';
+import {
+  type BindMessage,
+  parseBackendKeyData,
+  parseBind,
+  parseCancelRequest,
+  parseExecute,
+  parseParse,
+  parseQuery,
+  parseStartup,
+  parseTarget,
+} from './messages.ts';
+import { serialize } from './serializer.ts';
+import { UpstreamLink } from './upstream.ts';
+import type { ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
+import type { SessionRegistry } from './registry.ts';
+
+export interface UpstreamAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SessionDeps {
+  readonly upstream: UpstreamAddress;
+  readonly handler: StatementHandler;
+  readonly registry: SessionRegistry;
+  readonly log: Logger;
+}
+
+/** What the session remembers of statements and portals that need the handler. */
+interface HandledStatement {
+  readonly sql: string;
+  readonly paramTypes: readonly number[];
+}
+
+export class PgSession {
+  private readonly reader = new FrameReader(false);
+  private upstream: UpstreamLink | null = null;
+  private readonly info: { user: string; database: string; processId: number; secretKey: Buffer | null } = {
+    user: '',
+    database: '',
+    processId: 0,
+    secretKey: null,
+  };
+  private readonly log: Logger;
+  /** Frames waiting while the handler runs (the client may pipeline). */
+  private readonly queue: Frame[] = [];
+  private busy = false;
+  /** The extended-protocol messages since the last Sync or Flush. */
+  private batch: Frame[] = [];
+  private batchNeedsHandler = false;
+  private readonly statements = new Map<string, HandledStatement>();
+  private readonly portals = new Map<string, { statement: HandledStatement; bind: BindMessage }>();
+  private abort: AbortController | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly deps: SessionDeps,
+    connectionId: number,
+  ) {
+    this.log = deps.log.child({ conn: connectionId, protocol: 'postgresql' });
+    client.setNoDelay(true);
+    client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    client.on('error', (err) => this.log.debug({ err }, 'client socket error'));
+    client.on('close', () => this.close());
+    client.on('drain', () => this.upstream?.socket.resume());
+  }
+
+  private onClientData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (err) {
+      return this.protocolViolation(err);
+    }
+    for (const frame of frames) {
+      if (!this.reader.typed) {
+        this.onStartupMessage(frame);
+        continue;
+      }
+      this.queue.push(frame);
+    }
+    void this.drain();
+  }
+
+  private protocolViolation(err: unknown): void {
+    const message = err instanceof ProtocolViolation ? err.message : 'invalid message';
+    this.log.warn({ err }, 'protocol violation; closing connection');
+    this.client.end(serialize.errorResponse({ severity: 'FATAL', code: '08P01', message }));
+    this.close();
+  }
+
+  // ---- startup phase ----
+
+  private onStartupMessage(frame: Frame): void {
+    let startup: ReturnType<typeof parseStartup>;
+    try {
+      startup = parseStartup(frame.raw.subarray(4));
+    } catch (err) {
+      return this.protocolViolation(err);
+    }
+    switch (startup.code) {
+      case StartupCode.SSLRequest:
+      case StartupCode.GSSENCRequest:
+        // Plain TCP only (loopback development tool); clients fall back cleanly.
+        this.client.write(serialize.declineEncryption());
+        return;
+      case StartupCode.CancelRequest: {
+        const cancel = parseCancelRequest(frame.raw.subarray(4));
+        this.deps.registry.cancel(cancel.processId, cancel.secretKey);
+        this.client.end();
+        return;
+      }
+      case StartupCode.Protocol3:
+        this.info.user = startup.params.get('user') ?? '';
+        this.info.database = startup.params.get('database') ?? this.info.user;
+        this.reader.typed = true;
+        this.openUpstream(frame.raw);
+        return;
+      default:
+        this.client.end(
+          serialize.errorResponse({
+            severity: 'FATAL',
+            code: '0A000',
+            message: `unsupported frontend protocol ${startup.code >> 16}.${startup.code & 0xffff}`,
+          }),
+        );
+        this.close();
+    }
+  }
+
+  private openUpstream(startupMessage: Buffer): void {
+    const socket = connect({ host: this.deps.upstream.host, port: this.deps.upstream.port });
+    socket.setNoDelay(true);
+    const link = new UpstreamLink(
+      socket,
+      (chunk) => this.client.write(chunk),
+      (frame) => {
+        if (frame.code === BackendCode.ReadyForQuery) this.onAuthenticated();
+        if (frame.code === BackendCode.BackendKeyData) {
+          const key = parseBackendKeyData(frame.payload);
+          this.info.processId = key.processId;
+          this.info.secretKey = key.secretKey;
+          this.deps.registry.add(key.processId, key.secretKey, {
+            cancelMl: () => this.abort?.abort(),
+            upstream: this.deps.upstream,
+          });
+        }
+      },
+    );
+    this.upstream = link;
+    socket.on('connect', () => socket.write(startupMessage));
+    socket.on('error', (err) => {
+      this.log.warn({ err }, 'upstream connection failed');
+      if (!this.client.destroyed) {
+        this.client.end(
+          serialize.errorResponse({
+            severity: 'FATAL',
+            code: '08006',
+            message: `aurora-ml-emulator could not reach the upstream database at ${this.deps.upstream.host}:${this.deps.upstream.port}: ${err.message}`,
+          }),
+        );
+      }
+    });
+    socket.on('close', () => this.close());
+  }
+
+  // ---- ready phase ----
+
+  /** Client messages wait until the handler has looked at the database once. */
+  private ready = false;
+
+  private onAuthenticated(): void {
+    // Runs after the relayed ReadyForQuery has been written to the client.
+    queueMicrotask(() => {
+      void this.runHandled((signal) => this.deps.handler.onSessionReady(this.controlled(signal)))
+        .catch((err) => this.log.warn({ err }, 'could not read the emulator catalog for this database'))
+        .finally(() => {
+          this.ready = true;
+          void this.drain();
+        });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy || this.closed || !this.ready) return;
+    this.busy = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const frame = this.queue.shift() as Frame;
+        await this.onFrame(frame);
+      }
+    } catch (err) {
+      if (err instanceof ProtocolViolation) this.protocolViolation(err);
+      else {
+        this.log.error({ err }, 'session failed');
+        this.close();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private get link(): UpstreamLink {
+    if (this.upstream === null) throw new ProtocolViolation('message before startup');
+    return this.upstream;
+  }
+
+  private sessionInfo(): SessionInfo {
+    return { user: this.info.user, database: this.info.database, processId: this.info.processId };
+  }
+
+  private async onFrame(frame: Frame): Promise<void> {
+    switch (frame.code) {
+      case FrontendCode.Query: {
+        await this.flushBatch(false);
+        const sql = parseQuery(frame.payload);
+        if (!this.deps.handler.wantsQuery(sql, this.sessionInfo())) {
+          this.link.relay(frame.raw, 1);
+          return;
+        }
+        await this.runHandled((signal) =>
+          this.deps.handler.runQuery(sql, this.controlled(signal)),
+        );
+        return;
+      }
+      case FrontendCode.Parse: {
+        const parse = parseParse(frame.payload);
+        const prepared = this.deps.handler.prepare(parse.query, this.sessionInfo());
+        this.statements.delete(parse.statement);
+        if (prepared === null) {
+          this.batch.push(frame);
+          return;
+        }
+        const rewritten = prepared.sql;
+        if (prepared.handled) {
+          this.statements.set(parse.statement, { sql: rewritten, paramTypes: parse.paramTypes });
+          this.batchNeedsHandler = true;
+        }
+        if (rewritten === parse.query) this.batch.push(frame);
+        else {
+          const raw = serialize.parse(parse.statement, rewritten, parse.paramTypes);
+          this.batch.push({ code: frame.code, raw, payload: raw.subarray(5) });
+        }
+        return;
+      }
+      case FrontendCode.Bind: {
+        const bind = parseBind(frame.payload);
+        const statement = this.statements.get(bind.statement);
+        if (statement === undefined) this.portals.delete(bind.portal);
+        else {
+          this.portals.set(bind.portal, { statement, bind });
+          this.batchNeedsHandler = true;
+        }
+        this.batch.push(frame);
+        return;
+      }
+      case FrontendCode.Describe:
+      case FrontendCode.Execute:
+      case FrontendCode.Close: {
+        const name = frame.code === FrontendCode.Execute ? parseExecute(frame.payload).portal : parseTarget(frame.payload).name;
+        if (this.statements.has(name) || this.portals.has(name)) this.batchNeedsHandler = true;
+        this.batch.push(frame);
+        return;
+      }
+      case FrontendCode.Sync:
+        this.batch.push(frame);
+        await this.flushBatch(true);
+        return;
+      case FrontendCode.Flush:
+        this.batch.push(frame);
+        await this.flushBatch(false);
+        return;
+      case FrontendCode.FunctionCall:
+        await this.flushBatch(false);
+        this.link.relay(frame.raw, 1);
+        return;
+      case FrontendCode.Terminate:
+        await this.flushBatch(false);
+        this.link.relay(frame.raw, 0);
+        this.close();
+        return;
+      default:
+        // CopyData/CopyDone/CopyFail and anything newer: unchanged, in order.
+        await this.flushBatch(false);
+        this.link.relay(frame.raw, 0);
+    }
+  }
+
+  /** Sends the pending extended-protocol batch, through the handler when it involves ML. */
+  private async flushBatch(endsWithSync: boolean): Promise<void> {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    const needsHandler = this.batchNeedsHandler;
+    this.batch = [];
+    this.batchNeedsHandler = false;
+    if (!needsHandler) {
+      const raw = batch.length === 1 ? (batch[0] as Frame).raw : Buffer.concat(batch.map((f) => f.raw));
+      this.link.relay(raw, endsWithSync ? 1 : 0);
+      return;
+    }
+    const steps = batch.map((frame) => this.toStep(frame));
+    await this.runHandled((signal) => this.deps.handler.runExtended(steps, this.controlled(signal)));
+    for (const frame of batch) this.forgetClosed(frame);
+  }
+
+  private toStep(frame: Frame): ExtendedStep {
+    if (frame.code === FrontendCode.Execute) {
+      const execute = parseExecute(frame.payload);
+      const portal = this.portals.get(execute.portal);
+      if (portal !== undefined) {
+        return { kind: 'execute-handled', raw: frame.raw, sql: portal.statement.sql, paramTypes: portal.statement.paramTypes, bind: portal.bind, maxRows: execute.maxRows };
+      }
+    }
+    return { kind: 'relay', raw: frame.raw, code: frame.code };
+  }
+
+  private forgetClosed(frame: Frame): void {
+    if (frame.code !== FrontendCode.Close) return;
+    const close = parseTarget(frame.payload);
+    if (close.target === 'S') this.statements.delete(close.name);
+    else this.portals.delete(close.name);
+  }
+
+  private async runHandled(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const link = this.link;
+    await link.whenIdle();
+    this.abort = new AbortController();
+    try {
+      await run(this.abort.signal);
+    } finally {
+      this.abort = null;
+      if (!link.closed) link.release();
+    }
+  }
+
+  private controlled(signal: AbortSignal) {
+    const link = this.link;
+    return {
+      session: this.sessionInfo(),
+      signal,
+      send: (messages: readonly Buffer[], readyCount?: number) => link.send(messages, readyCount),
+      toClient: (bytes: Buffer) => {
+        this.client.write(bytes);
+      },
+      get status() {
+        return link.status;
+      },
+      log: this.log,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort?.abort();
+    if (this.info.secretKey !== null) this.deps.registry.remove(this.info.processId);
+    if (this.upstream !== null && !this.upstream.socket.destroyed) {
+      this.upstream.socket.end(serialize.terminate());
+    }
+    if (!this.client.destroyed) this.client.end();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Starts the emulator in-process on port 0 in front of the machine's real
+ * PostgreSQL, on a database of its own so test files cannot disturb each other.
+ */
+import pg from 'pg';
+import pino from 'pino';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/index.ts';
+
+export const UPSTREAM = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestEmulator extends AsyncDisposable {
+  readonly emulator: Emulator;
+  /** Connection string through the emulator. */
+  readonly url: string;
+  /** Connection string straight to the upstream database (for checks). */
+  readonly directUrl: string;
+  readonly database: string;
+  client(): Promise<pg.Client>;
+}
+
+export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const database = `aurora_ml_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: UPSTREAM });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const upstream = new URL(UPSTREAM);
+  upstream.pathname = `/${database}`;
+  const emulator = await startEmulator({
+    pgListen: '127.0.0.1:0',
+    pgUpstream: upstream.toString(),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...options,
+  });
+  const clients: pg.Client[] = [];
+  const dispose = async () => {
+    await Promise.allSettled(clients.map((c) => c.end()));
+    await emulator.close();
+    const cleanup = new pg.Client({ connectionString: UPSTREAM });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await cleanup.end();
+  };
+  return {
+    emulator,
+    url: emulator.postgres.url,
+    directUrl: upstream.toString(),
+    database,
+    client: async () => {
+      const c = new pg.Client({ connectionString: emulator.postgres.url });
+      await c.connect();
+      clients.push(c);
+      return c;
+    },
+    [Symbol.asyncDispose]: dispose,
+  };
+}
