@@ -6,9 +6,10 @@
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
+import { limits } from '../../ml/limits.ts';
 import { findMlCalls, mightTouchMl, referencesAny } from '../../sql/pg/ml-calls.ts';
 import { rewriteInvokeEndpoint } from '../../sql/pg/rewrite.ts';
-import { parseExtensionCommand, splitStatements } from '../../sql/pg/statements.ts';
+import { parseExtensionCommand, parseSetCommand, parseShowCommand, splitStatements } from '../../sql/pg/statements.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
@@ -73,6 +74,8 @@ export class PgAuroraHandler implements StatementHandler {
 
   /** Throws EmulatorError for statements that must fail before running. */
   private classify(sql: string, database: string): Classified {
+    const setting = this.sessionSetting(sql);
+    if (setting !== null) return { kind: 'plain', sql: setting, ddl: false };
     const command = parseExtensionCommand(sql);
     if (command !== null) return { kind: 'extension', command };
     const rewritten = this.rewriteCatalog(this.rewriteCalls(sql));
@@ -90,6 +93,27 @@ export class PgAuroraHandler implements StatementHandler {
       seedNotices.push(this.seedUse('the two-argument form aws_sagemaker.invoke_endpoint(endpoint, payload) is'));
     }
     return { kind: 'ml', sql: rewritten.sql, seedNotices };
+  }
+
+  /**
+   * Aurora's session variable aurora_ml_inference_timeout has no dot, which
+   * PostgreSQL refuses for custom settings: it lives as aurora_ml.inference_timeout
+   * (also settable directly), so it follows SET LOCAL, RESET and transactions.
+   */
+  private sessionSetting(sql: string): string | null {
+    const show = parseShowCommand(sql);
+    if (show === 'aurora_ml_inference_timeout' || show === 'aurora_ml.inference_timeout') {
+      return `SELECT coalesce(nullif(current_setting('aurora_ml.inference_timeout', true), ''), '${limits.defaultInferenceTimeoutMs}') AS aurora_ml_inference_timeout`;
+    }
+    const set = parseSetCommand(sql);
+    if (set === null || set.name !== 'aurora_ml_inference_timeout') return null;
+    if (set.value === null) return 'RESET aurora_ml.inference_timeout';
+    if (!/^\d+$/.test(set.value) || Number(set.value) <= 0) {
+      throw new EmulatorError('InvalidArgument', `invalid value for parameter "aurora_ml_inference_timeout": "${set.value}"`, {
+        hint: 'Give the timeout in milliseconds, a positive integer.',
+      });
+    }
+    return `SET ${set.local ? 'LOCAL ' : ''}aurora_ml.inference_timeout = ${set.value}`;
   }
 
   private seedUse(what: string): string {
