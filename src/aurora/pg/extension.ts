@@ -1,9 +1,9 @@
 /**
  * CREATE EXTENSION / DROP EXTENSION for aws_ml and aws_commons. The upstream
  * may be any PostgreSQL, where no aws_ml control file exists, so the emulator
- * installs the objects itself and records the extension in its own catalog
- * schema; `\dx` and other pg_extension queries see it through a view that
- * adds those rows to pg_catalog.pg_extension (see rewriteExtensionCatalog).
+ * installs the objects itself and records the extension on its schemas;
+ * `\dx` and other pg_extension queries see it through a view that adds those
+ * rows to pg_catalog.pg_extension (the handler rewrites the table name).
  */
 import { EmulatorError } from '../../errors.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
@@ -17,21 +17,32 @@ export type ExtensionCommand =
 
 export const CATALOG_SCHEMA = 'aurora_ml_catalog';
 
+/**
+ * The emulated extensions are recorded as comments on their schemas
+ * ('aws_ml 2.0' on aws_comprehend, 'aws_commons 1.2' on aws_commons), so
+ * reading them never fails, whatever the database holds.
+ */
+const MARKER_SCHEMA: Readonly<Record<string, string>> = { aws_ml: 'aws_comprehend', aws_commons: 'aws_commons' };
+
 const CATALOG_SQL = [
   `CREATE SCHEMA IF NOT EXISTS ${CATALOG_SCHEMA}`,
   `GRANT USAGE ON SCHEMA ${CATALOG_SCHEMA} TO PUBLIC`,
-  `CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.extensions (extname name PRIMARY KEY, extversion text NOT NULL, extnamespace oid NOT NULL)`,
   `CREATE OR REPLACE VIEW ${CATALOG_SCHEMA}.pg_extension AS
      SELECT oid, extname, extowner, extnamespace, extrelocatable, extversion, extconfig, extcondition FROM pg_catalog.pg_extension
      UNION ALL
-     SELECT n.oid, e.extname, n.nspowner, e.extnamespace, false, e.extversion, NULL::oid[], NULL::text[]
-     FROM ${CATALOG_SCHEMA}.extensions e JOIN pg_catalog.pg_namespace n ON n.nspname = CASE e.extname WHEN 'aws_ml' THEN 'aws_comprehend' ELSE 'aws_commons' END`,
-  `GRANT SELECT ON ${CATALOG_SCHEMA}.pg_extension, ${CATALOG_SCHEMA}.extensions TO PUBLIC`,
+     SELECT n.oid, split_part(d.description, ' ', 1)::name, n.nspowner, 'public'::regnamespace::oid, false,
+            split_part(d.description, ' ', 2), NULL::oid[], NULL::text[]
+     FROM pg_catalog.pg_namespace n
+     JOIN pg_catalog.pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass
+     WHERE n.nspname IN ('aws_comprehend', 'aws_commons') AND d.description ~ '^aws_(ml|commons) [0-9.]+$'`,
+  `GRANT SELECT ON ${CATALOG_SCHEMA}.pg_extension TO PUBLIC`,
 ];
 
-/** Reads which emulated extensions a database has (null when the catalog schema is absent). */
-export const INSTALLED_QUERY = `SELECT CASE WHEN to_regclass('${CATALOG_SCHEMA}.extensions') IS NULL THEN NULL
-  ELSE (SELECT string_agg(extname || '=' || extversion, ',') FROM ${CATALOG_SCHEMA}.extensions) END`;
+/** Reads which emulated extensions a database has; valid in any database. */
+export const INSTALLED_QUERY = `SELECT string_agg(replace(d.description, ' ', '='), ',')
+  FROM pg_catalog.pg_namespace n
+  JOIN pg_catalog.pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass
+  WHERE n.nspname IN ('aws_comprehend', 'aws_commons') AND d.description ~ '^aws_(ml|commons) [0-9.]+$'`;
 
 export function parseInstalled(frames: readonly Frame[]): Map<string, string> {
   const installed = new Map<string, string>();
@@ -43,6 +54,8 @@ export function parseInstalled(frames: readonly Frame[]): Map<string, string> {
   }
   return installed;
 }
+
+const record = (name: string, version: string) => `COMMENT ON SCHEMA ${MARKER_SCHEMA[name]} IS '${name} ${version}'`;
 
 export interface ExtensionPlan {
   /** Statements to run in one transaction. */
@@ -77,11 +90,11 @@ export function planExtension(
       statements.push(
         'CREATE SCHEMA aws_commons',
         'GRANT USAGE ON SCHEMA aws_commons TO PUBLIC',
-        `INSERT INTO ${CATALOG_SCHEMA}.extensions VALUES ('aws_commons', '1.2', 'public'::regnamespace)`,
+        record('aws_commons', '1.2'),
       );
     }
     if (command.name === 'aws_ml') {
-      statements.push(installSql(version), `INSERT INTO ${CATALOG_SCHEMA}.extensions VALUES ('aws_ml', '${version}', 'public'::regnamespace)`);
+      statements.push(installSql(version), record('aws_ml', version));
     }
     return { statements, notices, tag: 'CREATE EXTENSION' };
   }
@@ -102,12 +115,12 @@ export function planExtension(
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
-      statements.push(uninstallSql(installed.get('aws_ml') === '1.0' ? '1.0' : '2.0', true), `DELETE FROM ${CATALOG_SCHEMA}.extensions WHERE extname = 'aws_ml'`);
+      statements.push(uninstallSql(installed.get('aws_ml') === '1.0' ? '1.0' : '2.0', true));
       notices.push('drop cascades to extension aws_ml');
     }
+    // Dropping the schema drops its comment, which is the record.
     statements.push(
       name === 'aws_ml' ? uninstallSql(current === '1.0' ? '1.0' : '2.0', command.cascade) : `DROP SCHEMA aws_commons ${command.cascade ? 'CASCADE' : 'RESTRICT'}`,
-      `DELETE FROM ${CATALOG_SCHEMA}.extensions WHERE extname = '${name}'`,
     );
   }
   return { statements, notices, tag: 'DROP EXTENSION' };

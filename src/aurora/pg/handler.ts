@@ -68,7 +68,7 @@ export class PgAuroraHandler implements StatementHandler {
     if (!this.needsHandling(sql, session.database)) return null;
     const classified = this.classify(sql, session.database);
     if (classified.kind === 'plain') return { sql: classified.sql, handled: false };
-    if (classified.kind === 'extension') return { sql, handled: false };
+    if (classified.kind === 'extension') return { sql, handled: true };
     return { sql: classified.sql, handled: true };
   }
 
@@ -78,7 +78,7 @@ export class PgAuroraHandler implements StatementHandler {
     if (setting !== null) return { kind: 'plain', sql: setting, ddl: false };
     const command = parseExtensionCommand(sql);
     if (command !== null) return { kind: 'extension', command };
-    const rewritten = this.rewriteCatalog(this.rewriteCalls(sql));
+    const rewritten = this.rewriteCatalog(this.rewriteCalls(sql), database);
     const calls = findMlCalls(sql, { scanBodies: false });
     if (DDL.test(sql) && !EXECUTES_QUERY.test(sql)) return { kind: 'plain', sql: rewritten.sql, ddl: true };
     const names = this.dependents.get(database);
@@ -137,16 +137,15 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   /** pg_extension queries (e.g. psql's \dx) also see the emulated extensions. */
-  private rewriteCatalog(r: { sql: string; seedTwoArgCalls: number }): { sql: string; seedTwoArgCalls: number } {
+  private rewriteCatalog(r: { sql: string; seedTwoArgCalls: number }, database: string): { sql: string; seedTwoArgCalls: number } {
     if (!/pg_extension/i.test(r.sql)) return r;
-    if (this.installedAnywhere === false) return r;
+    // The view exists once an emulated extension was installed in this database.
+    if (!this.installed.get(database)?.size) return r;
     return {
       sql: r.sql.replace(/(?:\bpg_catalog\s*\.\s*)?\bpg_extension\b(?!\s*\()/gi, `${CATALOG_SCHEMA}.pg_extension`),
       seedTwoArgCalls: r.seedTwoArgCalls,
     };
   }
-
-  private installedAnywhere = false;
 
   // ---- running ----
 
@@ -160,7 +159,6 @@ export class PgAuroraHandler implements StatementHandler {
     const firstDone = frames.findIndex((f) => f.code === BackendCode.CommandComplete);
     const installed = parseInstalled(frames.slice(0, firstDone + 1));
     this.installed.set(database, installed);
-    if (installed.size > 0) this.installedAnywhere = true;
     this.dependents.update(database, frames.slice(firstDone + 1));
   }
 
@@ -280,7 +278,8 @@ export class PgAuroraHandler implements StatementHandler {
     if (own) await up.send([serialize.query('BEGIN')]);
     let failed = false;
     let pending: Buffer[] = [];
-    let endsWithSync = false;
+    const last = steps[steps.length - 1];
+    const endsWithSync = last?.kind === 'relay' && last.code === 0x53;
     const flushRelayed = async () => {
       if (pending.length === 0) return;
       const frames = await up.send([...pending, serialize.sync()]);
@@ -290,12 +289,17 @@ export class PgAuroraHandler implements StatementHandler {
     for (const step of steps) {
       if (failed) break;
       if (step.kind === 'relay') {
-        if (step.code === 0x53) endsWithSync = true;
-        else if (step.code !== 0x48) pending.push(step.raw);
+        // The batch's own Sync/Flush is replaced by the emulator's.
+        if (step.code !== 0x53 && step.code !== 0x48) pending.push(step.raw);
         continue;
       }
       await flushRelayed();
       if (failed) break;
+      const extension = parseExtensionCommand(step.sql);
+      if (extension !== null) {
+        if (!(await this.runExtension(extension, up))) failed = true;
+        continue;
+      }
       const outcome = await runMlStatement({
         driver: extendedDriver(up, step.bind.statement, step.bind),
         up,
