@@ -24,8 +24,28 @@ const expected = (text: string) => {
   return { sentiment: r.sentiment, confidence: score };
 };
 
+/**
+ * Each shape runs three ways: simple protocol in autocommit, simple protocol
+ * inside an explicit transaction, and the extended protocol (Parse/Bind/Execute).
+ */
+interface Mode {
+  readonly name: string;
+  readonly transaction: boolean;
+  readonly extended: boolean;
+}
+const MODES: readonly Mode[] = [
+  { name: 'simple, autocommit', transaction: false, extended: false },
+  { name: 'simple, explicit transaction', transaction: true, extended: false },
+  { name: 'extended protocol', transaction: false, extended: true },
+];
+
+/** The subset of pg.Client the shapes use, routed per mode. */
+interface Runner {
+  query(text: string): Promise<pg.QueryResult>;
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+}
+
 let env: TestEmulator;
-let client: pg.Client;
 let container: InferenceContainer;
 
 beforeAll(async () => {
@@ -34,10 +54,8 @@ beforeAll(async () => {
     handler: (lines) => lines.map((l) => String(l.split(',').reduce((s, f) => s + (Number(f) || 0), 0))),
   });
   env = await startTestEmulator({ sagemakerEndpoints: { 'sum-endpoint': { kind: 'container', url: container.url } } });
-  client = await env.client();
-  await client.query('CREATE EXTENSION aws_ml CASCADE');
-  await client.query('CREATE TABLE reviews (id int PRIMARY KEY, body text, sentiment varchar, score real)');
-  for (const [i, body] of REVIEWS.entries()) await client.query('INSERT INTO reviews (id, body) VALUES ($1, $2)', [i + 1, body]);
+  const setup = await env.client();
+  await setup.query('CREATE EXTENSION aws_ml CASCADE');
 });
 
 afterAll(async () => {
@@ -46,6 +64,33 @@ afterAll(async () => {
 });
 
 const byId = REVIEWS.map((body, i) => ({ id: i + 1, body, ...expected(body) }));
+
+describe.each(MODES)('$name', (mode) => {
+let client: Runner;
+let raw: pg.Client;
+
+beforeAll(async () => {
+  raw = await env.client();
+  const schema = `shapes_${mode.name.replace(/\W+/g, '_')}`;
+  await raw.query(`CREATE SCHEMA ${schema}`);
+  await raw.query(`SET search_path = ${schema}, public`);
+  await raw.query('CREATE TABLE reviews (id int PRIMARY KEY, body text, sentiment varchar, score real)');
+  for (const [i, body] of REVIEWS.entries()) await raw.query('INSERT INTO reviews (id, body) VALUES ($1, $2)', [i + 1, body]);
+  const run = async (config: pg.QueryConfig): Promise<pg.QueryResult> => {
+    const query = mode.extended && !config.values ? { ...config, queryMode: 'extended' as const } : config;
+    if (!mode.transaction) return raw.query(query);
+    await raw.query('BEGIN');
+    try {
+      const result = await raw.query(query);
+      await raw.query('COMMIT');
+      return result;
+    } catch (err) {
+      await raw.query('ROLLBACK');
+      throw err;
+    }
+  };
+  client = { query: (q: string | pg.QueryConfig) => run(typeof q === 'string' ? { text: q } : q) } as Runner;
+});
 
 describe('aws_comprehend.detect_sentiment in every SQL position', () => {
   it('select list with (f).col', async () => {
@@ -108,7 +153,7 @@ describe('aws_comprehend.detect_sentiment in every SQL position', () => {
     expect(update.rowCount).toBe(REVIEWS.length);
     const stored = await client.query('SELECT id, sentiment FROM reviews ORDER BY id');
     expect(stored.rows.map((r) => r.sentiment)).toEqual(byId.map((r) => r.sentiment));
-    await client.query('CREATE TABLE scored (id int, s varchar)');
+    await raw.query('CREATE TABLE scored (id int, s varchar)');
     const insert = await client.query(
       `INSERT INTO scored SELECT id, (aws_comprehend.detect_sentiment(body, 'en')).sentiment FROM reviews`,
     );
@@ -121,8 +166,8 @@ describe('aws_comprehend.detect_sentiment in every SQL position', () => {
   });
 
   it('views, materialized views and a LANGUAGE sql wrapper function', async () => {
-    await client.query(`CREATE VIEW review_sentiment AS SELECT id, (aws_comprehend.detect_sentiment(body, 'en')).sentiment FROM reviews`);
-    await client.query(
+    await raw.query(`CREATE VIEW review_sentiment AS SELECT id, (aws_comprehend.detect_sentiment(body, 'en')).sentiment FROM reviews`);
+    await raw.query(
       `CREATE FUNCTION sentiment_of(t text) RETURNS varchar LANGUAGE sql PARALLEL SAFE COST 5000
        AS $$ SELECT (aws_comprehend.detect_sentiment(t, 'en')).sentiment $$`,
     );
@@ -136,17 +181,26 @@ describe('aws_comprehend.detect_sentiment in every SQL position', () => {
     expect(mv.rows.map((r) => r.s)).toEqual(byId.map((r) => r.sentiment));
   });
 
-  it('prepared statements with $n parameters, inside an explicit transaction', async () => {
-    await client.query('BEGIN');
+  it('named prepared statements with $n parameters, executed twice', async () => {
     const { rows } = await client.query({
       name: 'sentiment-by-id',
       text: `SELECT (aws_comprehend.detect_sentiment(body, $2)).sentiment AS s FROM reviews WHERE id = $1`,
       values: [2, 'en'],
     });
     expect(rows[0].s).toBe(byId[1]?.sentiment);
-    const again = await client.query({ name: 'sentiment-by-id', text: '', values: [1, 'en'] });
+    const again = await client.query({
+      name: 'sentiment-by-id',
+      text: `SELECT (aws_comprehend.detect_sentiment(body, $2)).sentiment AS s FROM reviews WHERE id = $1`,
+      values: [1, 'en'],
+    });
     expect(again.rows[0].s).toBe(byId[0]?.sentiment);
-    await client.query('COMMIT');
+  });
+
+  it('named arguments', async () => {
+    const { rows } = await client.query(
+      `SELECT sentiment FROM aws_comprehend.detect_sentiment(language_code := 'en', input_text := 'I love this product!')`,
+    );
+    expect(rows[0].sentiment).toBe('POSITIVE');
   });
 
   it('identical inputs within a statement are sent once; batches never exceed 25 documents', async () => {
@@ -184,7 +238,7 @@ describe('aws_sagemaker.invoke_endpoint', () => {
   });
 
   it('a LANGUAGE sql wrapper with PARALLEL SAFE COST 5000 and a cast result', async () => {
-    await client.query(
+    await raw.query(
       `CREATE FUNCTION add_two(a int, b int) RETURNS int LANGUAGE sql PARALLEL SAFE COST 5000
        AS $$ SELECT aws_sagemaker.invoke_endpoint('sum-endpoint', NULL, a, b)::int $$`,
     );
@@ -192,9 +246,18 @@ describe('aws_sagemaker.invoke_endpoint', () => {
     expect(rows.map((r) => r.v)).toEqual([101, 102, 103]);
   });
 
+  it('1-D arrays are flattened into CSV fields; VARIADIC ARRAY[...] works', async () => {
+    const { rows } = await client.query(
+      `SELECT aws_sagemaker.invoke_endpoint('sum-endpoint', NULL, ARRAY[1, 2, 3])::int AS a,
+              aws_sagemaker.invoke_endpoint('sum-endpoint', NULL, VARIADIC ARRAY[4, 5])::int AS b`,
+    );
+    expect(rows[0]).toEqual({ a: 6, b: 9 });
+  });
+
   it('the built-in demo endpoint works with no setup', async () => {
     const { rows } = await client.query(`SELECT aws_sagemaker.invoke_endpoint('demo-echo', NULL, 'a', 1) AS out`);
     expect(typeof rows[0].out).toBe('string');
     expect(rows[0].out.length).toBeGreaterThan(0);
   });
+});
 });
