@@ -1,0 +1,89 @@
+/**
+ * Options: flags override the environment, which overrides the YAML file; the
+ * CLI prints one block with where to connect, and that connection works.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { defaults, loadConfig } from '../src/config.ts';
+import { UPSTREAM } from './helpers/emulator.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aurora-ml-config-'));
+const file = join(dir, 'emulator.yaml');
+writeFileSync(
+  file,
+  `pgListen: 127.0.0.1:7001
+pgUpstream: postgres://file@127.0.0.1:5432/file
+strict: true
+sagemaker:
+  endpoints:
+    churn: { kind: module, path: ./models/churn.ts }
+`,
+);
+
+describe('loadConfig', () => {
+  it('uses the defaults with nothing given', () => {
+    const c = loadConfig([], {});
+    expect(c.pgListen).toBe('127.0.0.1:5433');
+    expect(c.pgUpstream).toBeUndefined();
+    expect(c.strict).toBe(false);
+    expect(c.pgEngineVersion).toBe(defaults.pgEngineVersion);
+  });
+
+  it('file < environment < flags', () => {
+    const fileOnly = loadConfig(['--config', file], {});
+    expect(fileOnly.pgListen).toBe('127.0.0.1:7001');
+    expect(fileOnly.strict).toBe(true);
+    expect(fileOnly.sagemakerEndpoints).toEqual({ churn: { kind: 'module', path: './models/churn.ts' } });
+    const env = { AURORA_ML_CONFIG: file, AURORA_ML_PG_LISTEN: '127.0.0.1:7002', AURORA_ML_STRICT: '0' };
+    const withEnv = loadConfig([], env);
+    expect(withEnv.pgListen).toBe('127.0.0.1:7002');
+    expect(withEnv.strict).toBe(false);
+    expect(withEnv.pgUpstream).toBe('postgres://file@127.0.0.1:5432/file');
+    const withFlags = loadConfig(['--pg-listen', '127.0.0.1:7003', '--pg-upstream', 'postgres://flag@h:1/db', '--strict'], env);
+    expect(withFlags.pgListen).toBe('127.0.0.1:7003');
+    expect(withFlags.pgUpstream).toBe('postgres://flag@h:1/db');
+    expect(withFlags.strict).toBe(true);
+  });
+
+  it('rejects unknown flags', () => {
+    expect(() => loadConfig(['--no-such-flag'], {})).toThrow();
+  });
+});
+
+describe('the aurora-ml-emulator command', () => {
+  it('prints where it listens, the upstream and a working connection string', async () => {
+    const child = spawn(
+      process.execPath,
+      ['bin/aurora-ml-emulator.js', '--pg-listen', '127.0.0.1:0', '--pg-upstream', UPSTREAM, '--log-level', 'warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_FORMAT: 'json' } },
+    );
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 20_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /connect\s+psql (\S+)/.exec(out);
+          if (m?.[1]) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(out).toMatch(/PostgreSQL front\s+127\.0\.0\.1:\d+/);
+      expect(out).toContain('upstream          postgres://postgres@127.0.0.1:5432/postgres');
+      const c = new pg.Client(url);
+      await c.connect();
+      const { rows } = await c.query('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+      await c.end();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
