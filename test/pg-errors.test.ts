@@ -147,6 +147,35 @@ describe('SageMaker failures', () => {
   });
 });
 
+describe('statements that cannot be evaluated', () => {
+  it('a volatile argument never settles: 0A000 with a hint, nothing written', async () => {
+    const err = await errorOf(
+      `UPDATE notes SET s = (aws_comprehend.detect_sentiment(random()::text, 'en')).sentiment WHERE id = 1`,
+    );
+    expect(err.code).toBe('0A000');
+    expect(err.hint).toContain('random()');
+    const { rows } = await client.query('SELECT s FROM notes WHERE id = 1');
+    expect(rows[0].s).toBeNull();
+    await stillUsable();
+  });
+
+  it('an ML statement in an aborted transaction reports 25P02 like any statement', async () => {
+    await client.query('BEGIN');
+    await expect(client.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    const err = await errorOf(`SELECT * FROM aws_comprehend.detect_sentiment('I love it', 'en')`);
+    expect(err.code).toBe('25P02');
+    await client.query('ROLLBACK');
+    await stillUsable();
+  });
+
+  it('a user error raised by the statement itself comes through unchanged', async () => {
+    const err = await errorOf(`SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment::int`);
+    expect(err.code).toBe('22P02');
+    expect(err.message).toContain('POSITIVE');
+    await stillUsable();
+  });
+});
+
 describe('timeouts and cancel', () => {
   it("the client's statement_timeout is honoured while waiting on a backend: 57014", async () => {
     container.set({ delayMs: 3000 });

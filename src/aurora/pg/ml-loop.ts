@@ -94,7 +94,8 @@ export interface LoopOptions {
 
 export async function runMlStatement({ driver, up, evaluator, ownsTransaction }: LoopOptions): Promise<LoopOutcome> {
   const startedAt = Date.now();
-  const setupFrames = await driver.control(ownsTransaction ? ['BEGIN', ...SETUP] : SETUP);
+  // The setup and the first run travel together: one round trip.
+  let { control: setupFrames, pass: frames } = await driver.pass(ownsTransaction ? ['BEGIN', ...SETUP] : SETUP);
   const setupError = firstError(setupFrames);
   if (setupError) {
     if (ownsTransaction) await driver.control(['ROLLBACK']);
@@ -109,62 +110,63 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction }:
     statementDeadline: settings.statementTimeoutMs > 0 ? startedAt + settings.statementTimeoutMs : Number.POSITIVE_INFINITY,
     inferenceTimeoutMs: settings.inferenceTimeoutMs,
   };
+  let rowCalls = 0;
 
   const fail = async (error: EmulatorError | Frame): Promise<LoopOutcome> => {
-    if (ownsTransaction) await driver.control(['ROLLBACK']);
-    else if (!(error instanceof EmulatorError)) {
-      // The upstream error already left the client's transaction aborted, as on Aurora.
-    } else {
+    if (ownsTransaction) {
+      await driver.control(['ROLLBACK']);
+    } else if (error instanceof EmulatorError) {
       // Leave the client's transaction aborted, exactly as a failing statement would.
-      await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, `RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore,
-        `DO $f$ BEGIN RAISE EXCEPTION 'aurora_ml: statement failed'; END $f$`]);
+      await driver.control([
+        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+        `RELEASE SAVEPOINT ${SAVEPOINT}`,
+        settings.restore,
+        `DO $f$ BEGIN RAISE EXCEPTION 'aurora_ml: statement failed'; END $f$`,
+      ]);
     }
+    // An upstream error already left the client's transaction aborted, as on Aurora.
     return { ok: false, error };
   };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const frames = await driver.pass();
     const { misses, total } = collectMisses(frames, known);
-    if (misses.length > 0) {
-      evaluator.stats.logicalRequests += round === 0 ? total : 0;
-      evaluator.stats.cacheHits += round === 0 ? total - misses.length : 0;
-      let copy: Buffer;
-      try {
-        const results = await evaluator.evaluate(misses, ctx);
-        for (const call of misses) known.add(call.key);
-        copy = copyRows(results);
-      } catch (err) {
-        await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`]);
-        return fail(toEmulatorError(err));
-      }
-      // The answers go in outside the savepoint, so later rounds' rollbacks keep them.
-      const fill = await driver.control([
-        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
-        `RELEASE SAVEPOINT ${SAVEPOINT}`,
-        { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN`, data: copy },
-        `SAVEPOINT ${SAVEPOINT}`,
-      ]);
-      const fillError = firstError(fill);
-      if (fillError) return fail(fillError);
-      continue;
-    }
-    if (total > 0) {
+    if (round === 0) rowCalls = total;
+    if (misses.length === 0 && total > 0) {
       // Every miss was answered already, yet the cache did not have it.
-      await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`]);
       return fail(new EmulatorError('Internal', 'the ML answer cache lost entries during the statement'));
     }
-    const error = firstError(frames);
-    if (error) return fail(error);
-    if (up.signal.aborted) return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
-    const closing = await driver.control(
-      ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore],
-    );
-    const closingError = firstError(closing);
-    if (closingError) return { ok: false, error: closingError };
-    evaluator.stats.logicalResponses += total === 0 ? known.size : total;
-    return { ok: true, frames: frames.filter((f) => isResultFrame(f) && !isMissNotice(f)) };
+    if (misses.length === 0) {
+      const error = firstError(frames);
+      if (error) return fail(error);
+      if (up.signal.aborted) return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
+      const closing = await driver.control(ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore]);
+      const closingError = firstError(closing);
+      if (closingError) return { ok: false, error: closingError };
+      evaluator.stats.logicalRequests += rowCalls;
+      evaluator.stats.logicalResponses += rowCalls;
+      evaluator.stats.cacheHits += Math.max(0, rowCalls - known.size);
+      return { ok: true, frames: frames.filter((f) => isResultFrame(f) && !isMissNotice(f)) };
+    }
+    let copy: Buffer;
+    try {
+      const results = await evaluator.evaluate(misses, ctx);
+      for (const call of misses) known.add(call.key);
+      copy = copyRows(results);
+    } catch (err) {
+      return fail(toEmulatorError(err));
+    }
+    // The answers go in outside the savepoint, so later rounds' rollbacks keep
+    // them; the next run travels in the same round trip.
+    const next = await driver.pass([
+      `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+      `RELEASE SAVEPOINT ${SAVEPOINT}`,
+      { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN`, data: copy },
+      `SAVEPOINT ${SAVEPOINT}`,
+    ]);
+    const fillError = firstError(next.control);
+    if (fillError) return fail(fillError);
+    frames = next.pass;
   }
-  await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`]);
   return fail(
     new EmulatorError(
       'DidNotConverge',

@@ -20,20 +20,29 @@ export type ControlStatement = string | CopyIn;
 export interface PassDriver {
   /** Runs the emulator's own statements, in order, in one round trip. */
   control(statements: readonly ControlStatement[]): Promise<Frame[]>;
-  /** Runs the client's statement once. */
-  pass(): Promise<Frame[]>;
+  /**
+   * Runs `before` (the emulator's statements) and then the client's statement
+   * once, pipelined in one round trip; answers are split at the ReadyForQuery.
+   */
+  pass(before: readonly ControlStatement[]): Promise<{ control: Frame[]; pass: Frame[] }>;
+}
+
+function splitAtFirstReady(frames: readonly Frame[]): { control: Frame[]; pass: Frame[] } {
+  const i = frames.findIndex((f) => f.code === BackendCode.ReadyForQuery);
+  return { control: frames.slice(0, i + 1), pass: frames.slice(i + 1) };
 }
 
 /** Simple protocol: everything as Query messages. */
 export function simpleDriver(up: ControlledUpstream, statement: string): PassDriver {
+  // One Query message; COPY data follows it and is read when COPY runs.
+  const controlMessages = (statements: readonly ControlStatement[]) => [
+    serialize.query(statements.map((s) => (typeof s === 'string' ? s : s.sql)).join(';\n')),
+    ...statements.flatMap((s) => (typeof s === 'string' ? [] : [serialize.copyData(s.data), serialize.copyDone()])),
+  ];
   return {
-    control: (statements) => {
-      // One Query message; COPY data follows it and is read when COPY runs.
-      const sql = statements.map((s) => (typeof s === 'string' ? s : s.sql)).join(';\n');
-      const copies = statements.flatMap((s) => (typeof s === 'string' ? [] : [serialize.copyData(s.data), serialize.copyDone()]));
-      return up.send([serialize.query(sql), ...copies]);
-    },
-    pass: () => up.send([serialize.query(statement)]),
+    control: (statements) => up.send(controlMessages(statements)),
+    pass: async (before) =>
+      splitAtFirstReady(await up.send([...controlMessages(before), serialize.query(statement)], 2)),
   };
 }
 
@@ -49,8 +58,7 @@ export function extendedDriver(
   statementName: string,
   bind: BindMessage,
 ): PassDriver {
-  return {
-    control: (statements) => {
+  const controlMessages = (statements: readonly ControlStatement[]) => {
       const messages: Buffer[] = [];
       statements.forEach((statement, i) => {
         const name = `${INTERNAL_STATEMENT}_${i}`;
@@ -64,15 +72,17 @@ export function extendedDriver(
         messages.push(serialize.close('P', INTERNAL_PORTAL));
       });
       messages.push(serialize.sync());
-      return up.send(messages);
-    },
-    pass: () =>
-      up.send([
-        serialize.bind(INTERNAL_PORTAL, statementName, bind.paramFormats, bind.params, bind.resultFormats),
-        serialize.execute(INTERNAL_PORTAL),
-        serialize.close('P', INTERNAL_PORTAL),
-        serialize.sync(),
-      ]),
+      return messages;
+  };
+  const passMessages = [
+    serialize.bind(INTERNAL_PORTAL, statementName, bind.paramFormats, bind.params, bind.resultFormats),
+    serialize.execute(INTERNAL_PORTAL),
+    serialize.close('P', INTERNAL_PORTAL),
+    serialize.sync(),
+  ];
+  return {
+    control: (statements) => up.send(controlMessages(statements)),
+    pass: async (before) => splitAtFirstReady(await up.send([...controlMessages(before), ...passMessages], 2)),
   };
 }
 
