@@ -3,6 +3,7 @@
  * the emulator in front of the machine's real PostgreSQL, checked against
  * answers computed by calling the built-in Comprehend model directly.
  */
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
@@ -53,7 +54,12 @@ beforeAll(async () => {
     // A "model" that answers the sum of the numeric fields of each line.
     handler: (lines) => lines.map((l) => String(l.split(',').reduce((s, f) => s + (Number(f) || 0), 0))),
   });
-  env = await startTestEmulator({ sagemakerEndpoints: { 'sum-endpoint': { kind: 'container', url: container.url } } });
+  env = await startTestEmulator({
+    sagemakerEndpoints: {
+      'sum-endpoint': { kind: 'container', url: container.url },
+      'double-endpoint': { kind: 'module', path: fileURLToPath(new URL('./fixtures/sagemaker-model.ts', import.meta.url)) },
+    },
+  });
   const setup = await env.client();
   await setup.query('CREATE EXTENSION aws_ml CASCADE');
 });
@@ -252,6 +258,13 @@ describe('aws_sagemaker.invoke_endpoint', () => {
               aws_sagemaker.invoke_endpoint('sum-endpoint', NULL, VARIADIC ARRAY[4, 5])::int AS b`,
     );
     expect(rows[0]).toEqual({ a: 6, b: 9 });
+  });
+
+  it('an endpoint served by a local JS/TS module', async () => {
+    const { rows } = await client.query(
+      `SELECT g, aws_sagemaker.invoke_endpoint('double-endpoint', NULL, g)::int AS d FROM generate_series(1, 4) g ORDER BY g`,
+    );
+    expect(rows.map((r) => r.d)).toEqual([2, 4, 6, 8]);
   });
 
   it('the built-in demo endpoint works with no setup', async () => {
