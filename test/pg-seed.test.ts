@@ -102,6 +102,21 @@ describe('fraud scoring (seed scenario 2)', () => {
     const { rows } = await strict.query(`SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', NULL, 5000, 'x', 'FR')::float AS s`);
     expect(rows[0].s).toBe(0.97);
   });
+
+  it('SET aurora_ml.strict switches strict mode for one session only', async () => {
+    const a = await env.client();
+    const b = await env.client();
+    await a.query('SET aurora_ml.strict = on');
+    await expect(a.query(`SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', 'x')`)).rejects.toMatchObject({ code: '0A000' });
+    const other = await b.query(`SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', 'x') AS s`);
+    expect(other.rows[0].s).toBe('0.03');
+    const shown = await a.query('SHOW aurora_ml.strict');
+    expect(shown.rows[0]['aurora_ml.strict']).toBe('on');
+    await a.query('RESET aurora_ml.strict');
+    const back = await a.query(`SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', 'x') AS s`);
+    expect(back.rows[0].s).toBe('0.03');
+    await expect(a.query('SET aurora_ml.strict = maybe')).rejects.toMatchObject({ code: '22023' });
+  });
 });
 
 describe('sentiment of reviews (seed scenario: SELECT ... FROM reviews)', () => {

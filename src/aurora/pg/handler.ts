@@ -6,16 +6,14 @@
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
-import { limits } from '../../ml/limits.ts';
-import { findMlCalls, mightTouchMl, referencesAny } from '../../sql/pg/ml-calls.ts';
-import { rewriteInvokeEndpoint } from '../../sql/pg/rewrite.ts';
-import { parseExtensionCommand, parseSetCommand, parseShowCommand, splitStatements } from '../../sql/pg/statements.ts';
+import { classifyStatement, parseExtensionCommand, splitStatements } from '../../sql/pg/statements.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
 import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
-import { CATALOG_SCHEMA, INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
+import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
+import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
 import { runMlStatement, type LoopOutcome } from './ml-loop.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
 import { awsMlVersionFor } from './stubs.ts';
@@ -27,124 +25,52 @@ export interface PgAuroraOptions {
   readonly log: Logger;
 }
 
-/** Cheap test run on every statement of pass-through traffic. */
-const QUICK = /aws_(?:comprehend|sagemaker|bedrock|ml|commons)|pg_extension|aurora_ml/i;
-const DDL = /^\s*(?:create|alter|drop|comment|grant|revoke|security\s+label)\b/i;
-const EXECUTES_QUERY = /^\s*create\s+(?:(?:global|local)\s+)?(?:temp\s+|temporary\s+|unlogged\s+)?(?:table|materialized\s+view)\b/i;
-const TRANSACTION_CONTROL = /^\s*(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b/i;
-const SEED_FUNCTIONS: Readonly<Record<string, string>> = {
-  'aws_comprehend.detect_entities': 'aws_comprehend.detect_entities',
-  'aws_comprehend.detect_key_phrases': 'aws_comprehend.detect_key_phrases',
-  'aws_comprehend.detect_dominant_language': 'aws_comprehend.detect_dominant_language',
-};
-
-type Classified =
-  | { readonly kind: 'plain'; readonly sql: string; readonly ddl: boolean }
-  | { readonly kind: 'ml'; readonly sql: string; readonly seedNotices: readonly string[] }
-  | { readonly kind: 'extension'; readonly command: NonNullable<ReturnType<typeof parseExtensionCommand>> };
-
 export class PgAuroraHandler implements StatementHandler {
   private readonly dependents = new DependencyIndex();
   private readonly installed = new Map<string, Map<string, string>>();
+  /** Sessions that changed strict mode with SET aurora_ml.strict, by backend process id. */
+  private readonly sessionStrict = new Map<number, boolean>();
   private readonly version: '1.0' | '2.0';
 
   constructor(private readonly options: PgAuroraOptions) {
     this.version = awsMlVersionFor(options.engineVersion);
   }
 
-  // ---- deciding ----
-
-  private needsHandling(sql: string, database: string): boolean {
-    if (QUICK.test(sql)) return true;
-    const names = this.dependents.get(database);
-    return names !== undefined && names.size > 0 && referencesAny(sql, names);
-  }
-
   wantsQuery(sql: string, session: SessionInfo): boolean {
-    return this.needsHandling(sql, session.database);
+    return mightNeedEmulator(sql, this.dependents.get(session.database));
   }
 
   prepare(sql: string, session: SessionInfo): { sql: string; handled: boolean } | null {
-    if (!this.needsHandling(sql, session.database)) return null;
-    const classified = this.classify(sql, session.database);
-    if (classified.kind === 'plain') return { sql: classified.sql, handled: false };
-    if (classified.kind === 'extension') return { sql, handled: true };
-    return { sql: classified.sql, handled: true };
+    if (!mightNeedEmulator(sql, this.dependents.get(session.database))) return null;
+    const classified = this.classify(sql, session);
+    switch (classified.kind) {
+      case 'plain':
+        return { sql: classified.sql, handled: false };
+      case 'strict':
+        this.noteStrict(session, classified.strict);
+        return { sql: classified.sql, handled: false };
+      case 'extension':
+        return { sql, handled: true };
+      case 'ml':
+        return { sql: classified.sql, handled: true };
+    }
   }
 
-  /** Throws EmulatorError for statements that must fail before running. */
-  private classify(sql: string, database: string): Classified {
-    const setting = this.sessionSetting(sql);
-    if (setting !== null) return { kind: 'plain', sql: setting, ddl: false };
-    const command = parseExtensionCommand(sql);
-    if (command !== null) return { kind: 'extension', command };
-    const rewritten = this.rewriteCatalog(this.rewriteCalls(sql), database);
-    const calls = findMlCalls(sql, { scanBodies: false });
-    if (DDL.test(sql) && !EXECUTES_QUERY.test(sql)) return { kind: 'plain', sql: rewritten.sql, ddl: true };
-    const names = this.dependents.get(database);
-    const dependent = names !== undefined && names.size > 0 && referencesAny(sql, names);
-    if (calls.length === 0 && !dependent) return { kind: 'plain', sql: rewritten.sql, ddl: false };
-    const seedNotices: string[] = [];
-    for (const call of calls) {
-      const seed = SEED_FUNCTIONS[call.fn];
-      if (seed !== undefined) seedNotices.push(this.seedUse(`${seed}() is`));
-    }
-    for (let i = 0; i < rewritten.seedTwoArgCalls; i++) {
-      seedNotices.push(this.seedUse('the two-argument form aws_sagemaker.invoke_endpoint(endpoint, payload) is'));
-    }
-    return { kind: 'ml', sql: rewritten.sql, seedNotices };
+  private classify(sql: string, session: SessionInfo): Classified {
+    return classify(sql, {
+      dependents: this.dependents.get(session.database),
+      catalogInstalled: (this.installed.get(session.database)?.size ?? 0) > 0,
+      strict: this.sessionStrict.get(session.processId) ?? this.options.strict,
+    });
   }
 
-  /**
-   * Aurora's session variable aurora_ml_inference_timeout has no dot, which
-   * PostgreSQL refuses for custom settings: it lives as aurora_ml.inference_timeout
-   * (also settable directly), so it follows SET LOCAL, RESET and transactions.
-   */
-  private sessionSetting(sql: string): string | null {
-    const show = parseShowCommand(sql);
-    if (show === 'aurora_ml_inference_timeout' || show === 'aurora_ml.inference_timeout') {
-      return `SELECT coalesce(nullif(current_setting('aurora_ml.inference_timeout', true), ''), '${limits.defaultInferenceTimeoutMs}') AS aurora_ml_inference_timeout`;
-    }
-    const set = parseSetCommand(sql);
-    if (set === null || set.name !== 'aurora_ml_inference_timeout') return null;
-    if (set.value === null) return 'RESET aurora_ml.inference_timeout';
-    if (!/^\d+$/.test(set.value) || Number(set.value) <= 0) {
-      throw new EmulatorError('InvalidArgument', `invalid value for parameter "aurora_ml_inference_timeout": "${set.value}"`, {
-        hint: 'Give the timeout in milliseconds, a positive integer.',
-      });
-    }
-    return `SET ${set.local ? 'LOCAL ' : ''}aurora_ml.inference_timeout = ${set.value}`;
+  private noteStrict(session: SessionInfo, strict: boolean | null): void {
+    if (strict === null) this.sessionStrict.delete(session.processId);
+    else this.sessionStrict.set(session.processId, strict);
   }
 
-  private seedUse(what: string): string {
-    const message = `${what} an aurora-ml-emulator extension: real Aurora PostgreSQL rejects it`;
-    if (this.options.strict) {
-      throw new EmulatorError('NotSupportedByAurora', `${what} not supported by Aurora (aurora-ml-emulator strict mode)`, {
-        hint: 'Use the documented signatures: aws_comprehend.detect_sentiment, aws_sagemaker.invoke_endpoint(endpoint, max_rows_per_batch, VARIADIC inputs).',
-      });
-    }
-    return message;
-  }
-
-  private rewriteCalls(sql: string): { sql: string; seedTwoArgCalls: number } {
-    const calls = findMlCalls(sql, { scanBodies: true }).filter((c) => c.fn === 'aws_sagemaker.invoke_endpoint');
-    if (calls.length === 0) return { sql, seedTwoArgCalls: 0 };
-    const result = rewriteInvokeEndpoint(sql, calls);
-    if (result.tooManyArguments) {
-      throw new EmulatorError('TooManyArguments', 'cannot pass more than 100 arguments to a function');
-    }
-    return { sql: result.sql, seedTwoArgCalls: result.seedTwoArgCalls };
-  }
-
-  /** pg_extension queries (e.g. psql's \dx) also see the emulated extensions. */
-  private rewriteCatalog(r: { sql: string; seedTwoArgCalls: number }, database: string): { sql: string; seedTwoArgCalls: number } {
-    if (!/pg_extension/i.test(r.sql)) return r;
-    // The view exists once an emulated extension was installed in this database.
-    if (!this.installed.get(database)?.size) return r;
-    return {
-      sql: r.sql.replace(/(?:\bpg_catalog\s*\.\s*)?\bpg_extension\b(?!\s*\()/gi, `${CATALOG_SCHEMA}.pg_extension`),
-      seedTwoArgCalls: r.seedTwoArgCalls,
-    };
+  onSessionEnd(session: SessionInfo): void {
+    this.sessionStrict.delete(session.processId);
   }
 
   // ---- running ----
@@ -169,7 +95,9 @@ export class PgAuroraHandler implements StatementHandler {
 
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
     const statements = splitStatements(sql, {});
-    const wrap = up.status === 'I' && statements.length > 1 && !statements.some((s) => TRANSACTION_CONTROL.test(s.text));
+    // Several statements in one Query run as one implicit transaction, as PostgreSQL runs them.
+    const wrap =
+      up.status === 'I' && statements.length > 1 && !statements.some((s) => classifyStatement(s.text) === 'transaction');
     if (wrap) await up.send([serialize.query('BEGIN')]);
     let failed = false;
     let refresh = false;
@@ -190,16 +118,18 @@ export class PgAuroraHandler implements StatementHandler {
   private async runOne(sql: string, up: ControlledUpstream): Promise<{ ok: boolean; refresh: boolean }> {
     let classified: Classified;
     try {
-      classified = this.classify(sql, up.session.database);
+      classified = this.classify(sql, up.session);
     } catch (err) {
       up.toClient(errorMessage(toEmulatorError(err)));
       return { ok: false, refresh: false };
     }
     switch (classified.kind) {
-      case 'plain': {
+      case 'plain':
+      case 'strict': {
         const frames = await up.send([serialize.query(classified.sql)]);
         const ok = this.forward(frames, up);
-        return { ok, refresh: classified.ddl };
+        if (ok && classified.kind === 'strict') this.noteStrict(up.session, classified.strict);
+        return { ok, refresh: classified.kind === 'plain' && classified.ddl };
       }
       case 'extension':
         return { ok: await this.runExtension(classified.command, up), refresh: true };
@@ -212,7 +142,7 @@ export class PgAuroraHandler implements StatementHandler {
           ownsTransaction: up.status === 'I',
         });
         this.deliver(outcome, up);
-        return { ok: outcome.ok, refresh: EXECUTES_QUERY.test(sql) };
+        return { ok: outcome.ok, refresh: createsObjects(sql) };
       }
     }
   }

@@ -368,6 +368,7 @@ export class PgSession {
     this.closed = true;
     this.abort?.abort();
     if (this.info.secretKey !== null) this.deps.registry.remove(this.info.processId);
+    this.deps.handler.onSessionEnd(this.sessionInfo());
     if (this.upstream !== null && !this.upstream.socket.destroyed) {
       this.upstream.socket.end(serialize.terminate());
     }

@@ -52,6 +52,8 @@ export interface StatementHandler {
   prepare(sql: string, session: SessionInfo): { readonly sql: string; readonly handled: boolean } | null;
   /** Runs once per session after authentication, before the first client message. */
   onSessionReady(upstream: ControlledUpstream): Promise<void>;
+  /** The session is gone: forget what was kept for it. */
+  onSessionEnd(session: SessionInfo): void;
   /** Answers a simple Query completely, ReadyForQuery included. */
   runQuery(sql: string, upstream: ControlledUpstream): Promise<void>;
   /** Answers an extended-protocol batch (ending in Sync or Flush). */
