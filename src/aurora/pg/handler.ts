@@ -14,7 +14,7 @@ import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } 
 import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
 import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
-import { runMlStatement, type LoopOutcome } from './ml-loop.ts';
+import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
 import { awsMlVersionFor } from './stubs.ts';
 
@@ -25,11 +25,16 @@ export interface PgAuroraOptions {
   readonly log: Logger;
 }
 
+interface SessionState extends LoopSessionState {
+  /** Set by SET aurora_ml.strict; null follows the emulator's option. */
+  strict: boolean | null;
+}
+
 export class PgAuroraHandler implements StatementHandler {
   private readonly dependents = new DependencyIndex();
   private readonly installed = new Map<string, Map<string, string>>();
-  /** Sessions that changed strict mode with SET aurora_ml.strict, by backend process id. */
-  private readonly sessionStrict = new Map<number, boolean>();
+  /** What is kept per client session, by upstream backend process id. */
+  private readonly sessions = new Map<number, SessionState>();
   private readonly version: '1.0' | '2.0';
 
   constructor(private readonly options: PgAuroraOptions) {
@@ -60,17 +65,22 @@ export class PgAuroraHandler implements StatementHandler {
     return classify(sql, {
       dependents: this.dependents.get(session.database),
       catalogInstalled: (this.installed.get(session.database)?.size ?? 0) > 0,
-      strict: this.sessionStrict.get(session.processId) ?? this.options.strict,
+      strict: this.state(session).strict ?? this.options.strict,
     });
   }
 
+  private state(session: SessionInfo): SessionState {
+    let state = this.sessions.get(session.processId);
+    if (state === undefined) this.sessions.set(session.processId, (state = { strict: null, cachedRows: 0 }));
+    return state;
+  }
+
   private noteStrict(session: SessionInfo, strict: boolean | null): void {
-    if (strict === null) this.sessionStrict.delete(session.processId);
-    else this.sessionStrict.set(session.processId, strict);
+    this.state(session).strict = strict;
   }
 
   onSessionEnd(session: SessionInfo): void {
-    this.sessionStrict.delete(session.processId);
+    this.sessions.delete(session.processId);
   }
 
   // ---- running ----
@@ -140,6 +150,7 @@ export class PgAuroraHandler implements StatementHandler {
           up,
           evaluator: this.options.evaluator,
           ownsTransaction: up.status === 'I',
+          state: this.state(up.session),
         });
         this.deliver(outcome, up);
         return { ok: outcome.ok, refresh: createsObjects(sql) };
@@ -235,6 +246,7 @@ export class PgAuroraHandler implements StatementHandler {
         up,
         evaluator: this.options.evaluator,
         ownsTransaction: false,
+        state: this.state(up.session),
       });
       this.deliver(outcome, up);
       if (!outcome.ok) failed = true;

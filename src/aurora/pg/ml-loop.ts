@@ -34,17 +34,38 @@ interface SessionSettings {
   readonly inferenceTimeoutMs: number;
 }
 
-const SETUP = [
-  `CREATE TEMP TABLE IF NOT EXISTS aurora_ml_cache (k text PRIMARY KEY, v text) ON COMMIT DELETE ROWS`,
-  `DELETE FROM ${CACHE_TABLE}`,
-  `SELECT (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'),
-     current_setting('client_min_messages'), current_setting('max_parallel_workers_per_gather'),
-     current_setting('aurora_ml.inference_timeout', true),
-     set_config('client_min_messages', 'notice', true),
-     set_config('max_parallel_workers_per_gather', '0', true),
-     set_config('${MODE_SETTING}', 'on', true)`,
-  `SAVEPOINT ${SAVEPOINT}`,
-];
+/** What the loop keeps per client session between statements. */
+export interface LoopSessionState {
+  /** Rows the previous statements left in the cache table (emptied before the next one). */
+  cachedRows: number;
+}
+
+function setupStatements(ownsTransaction: boolean, state: LoopSessionState): string[] {
+  const statements = [
+    // No ON COMMIT DELETE ROWS: its truncate costs more at every commit than
+    // deleting the few rows a previous statement left, only when there are some.
+    `CREATE TEMP TABLE IF NOT EXISTS aurora_ml_cache (k text PRIMARY KEY, v text)`,
+    `SELECT current_setting('statement_timeout'),
+       current_setting('client_min_messages'), current_setting('max_parallel_workers_per_gather'),
+       current_setting('aurora_ml.inference_timeout', true),
+       set_config('client_min_messages', 'notice', true),
+       set_config('max_parallel_workers_per_gather', '0', true),
+       set_config('${MODE_SETTING}', 'on', true)`,
+    `SAVEPOINT ${SAVEPOINT}`,
+  ];
+  if (state.cachedRows > 0) statements.splice(1, 0, state.cachedRows > 10_000 ? `TRUNCATE ${CACHE_TABLE}` : `DELETE FROM ${CACHE_TABLE}`);
+  state.cachedRows = 0;
+  return ownsTransaction ? ['BEGIN', ...statements] : statements;
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Reads a time setting as SHOW prints it ('0', '250ms', '5s', '1min'). */
+export function parseDuration(text: string | null | undefined): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text ?? '');
+  if (!m) return 0;
+  return Number(m[1]) * (DURATION_UNITS[(m[2] ?? '').toLowerCase() || 'ms'] ?? 1);
+}
 
 function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -55,7 +76,7 @@ function readSettings(frames: readonly Frame[]): SessionSettings {
   const [timeout, minMessages, parallel, inference] = row ? parseDataRow(row.payload) : [];
   const inferenceMs = Number(inference);
   return {
-    statementTimeoutMs: Number(timeout ?? 0),
+    statementTimeoutMs: parseDuration(timeout),
     inferenceTimeoutMs: Number.isFinite(inferenceMs) && inferenceMs > 0 ? inferenceMs : limits.defaultInferenceTimeoutMs,
     restore: `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),
       set_config('max_parallel_workers_per_gather', ${quote(parallel ?? '2')}, true),
@@ -90,12 +111,13 @@ export interface LoopOptions {
   readonly evaluator: MlEvaluator;
   /** True when the loop opened the transaction and must end it. */
   readonly ownsTransaction: boolean;
+  readonly state: LoopSessionState;
 }
 
-export async function runMlStatement({ driver, up, evaluator, ownsTransaction }: LoopOptions): Promise<LoopOutcome> {
+export async function runMlStatement({ driver, up, evaluator, ownsTransaction, state }: LoopOptions): Promise<LoopOutcome> {
   const startedAt = Date.now();
   // The setup and the first run travel together: one round trip.
-  let { control: setupFrames, pass: frames } = await driver.pass(ownsTransaction ? ['BEGIN', ...SETUP] : SETUP);
+  let { control: setupFrames, pass: frames } = await driver.pass(setupStatements(ownsTransaction, state));
   const setupError = firstError(setupFrames);
   if (setupError) {
     if (ownsTransaction) await driver.control(['ROLLBACK']);
@@ -152,6 +174,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction }:
       const results = await evaluator.evaluate(misses, ctx);
       for (const call of misses) known.add(call.key);
       copy = copyRows(results);
+      state.cachedRows += results.size;
     } catch (err) {
       return fail(toEmulatorError(err));
     }

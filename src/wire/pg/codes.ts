@@ -70,3 +70,6 @@ export const ErrorField = {
 
 /** Largest message the emulator accepts from either side (PostgreSQL's own limit is 1 GB). */
 export const MAX_MESSAGE_LENGTH = 1 << 30;
+
+/** Largest startup-phase packet PostgreSQL accepts (MAX_STARTUP_PACKET_LENGTH); the smallest is 8. */
+export const MAX_STARTUP_LENGTH = 10_000;

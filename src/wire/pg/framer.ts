@@ -1,9 +1,10 @@
 /**
  * Splits a PostgreSQL byte stream into messages without copying them:
  * every frame is a view into the bytes received. A partial message waits for
- * the next chunk; the reassembly buffer only holds the incomplete tail.
+ * the next chunk; the reassembly buffer only holds the incomplete tail, and a
+ * large message arriving in many chunks is joined once, when complete.
  */
-import { MAX_MESSAGE_LENGTH } from './codes.ts';
+import { MAX_MESSAGE_LENGTH, MAX_STARTUP_LENGTH } from './codes.ts';
 
 export interface Frame {
   /** Message type byte (0 for the untyped startup-phase messages). */
@@ -19,68 +20,97 @@ export class ProtocolViolation extends Error {
 }
 
 export class FrameReader {
-  private tail: Buffer | null = null;
+  /** Received bytes not yet part of a returned frame, in order. */
+  private pending: Buffer[] = [];
+  private pendingSize = 0;
+  /** Size of the whole frame that starts the pending bytes, once its header is in (else 0). */
+  private needed = 0;
 
   /** @param typed false while reading the untyped startup-phase message */
   constructor(public typed = true) {}
 
-  /** Returns every complete frame in tail + chunk, keeping the rest. */
+  /**
+   * Returns every complete frame in the pending bytes + chunk, keeping the
+   * rest. In untyped mode at most one frame is returned (the caller decides
+   * whether the stream is typed from then on); push an empty chunk to read
+   * what is already buffered.
+   */
   push(chunk: Buffer): Frame[] {
-    const buf = this.tail === null ? chunk : Buffer.concat([this.tail, chunk]);
-    this.tail = null;
+    if (chunk.length > 0) {
+      this.pending.push(chunk);
+      this.pendingSize += chunk.length;
+    }
+    if (this.pendingSize === 0 || this.needed > this.pendingSize) return [];
+    const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
+    this.pending = [];
+    this.pendingSize = 0;
+    this.needed = 0;
     const frames: Frame[] = [];
     let offset = 0;
     while (offset < buf.length) {
       const headerSize = this.typed ? 5 : 4;
       if (buf.length - offset < headerSize) break;
       const length = buf.readInt32BE(offset + headerSize - 4);
-      if (length < 4 || length > MAX_MESSAGE_LENGTH) {
-        throw new ProtocolViolation(`invalid message length ${length}`);
+      if (this.typed ? length < 4 || length > MAX_MESSAGE_LENGTH : length < 8 || length > MAX_STARTUP_LENGTH) {
+        // Nothing after a bad length can be framed: drop it all.
+        throw new ProtocolViolation(this.typed ? `invalid message length ${length}` : `invalid length of startup packet ${length}`);
       }
       const total = length + headerSize - 4;
-      if (buf.length - offset < total) break;
+      if (buf.length - offset < total) {
+        this.needed = total;
+        break;
+      }
       const raw = buf.subarray(offset, offset + total);
       frames.push({ code: this.typed ? (raw[0] ?? 0) : 0, payload: raw.subarray(headerSize), raw });
       offset += total;
-      // The startup phase has exactly one untyped message per exchange; the
-      // caller switches `typed` on, so later bytes are read as typed frames.
-      if (!this.typed) {
-        this.tail = offset < buf.length ? buf.subarray(offset) : null;
-        return frames;
-      }
+      // The startup phase has one untyped message per exchange; the caller
+      // switches `typed` on, so later bytes are read as typed frames.
+      if (!this.typed) break;
     }
-    this.tail = offset < buf.length ? Buffer.from(buf.subarray(offset)) : null;
+    if (offset < buf.length) {
+      const rest = buf.subarray(offset);
+      this.pending = [rest];
+      this.pendingSize = rest.length;
+    }
     return frames;
   }
 
   /** Hands over the bytes of an incomplete frame (when the stream changes hands). */
   takeTail(): Buffer {
-    const tail = this.tail ?? Buffer.alloc(0);
-    this.tail = null;
+    const tail = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
+    this.pending = [];
+    this.pendingSize = 0;
+    this.needed = 0;
     return tail;
   }
 
-  /** Bytes received but not yet part of a complete frame. */
+  /** Bytes received but not yet part of a returned frame. */
   get buffered(): number {
-    return this.tail?.length ?? 0;
+    return this.pendingSize;
   }
 }
 
 /**
  * Follows message boundaries of a stream that is forwarded as raw chunks,
- * reporting only ReadyForQuery status bytes. Used on the pass-through path so
- * results are never buffered or copied.
+ * reporting message types as their headers complete and ReadyForQuery status
+ * bytes. Used on the pass-through path so results are never buffered or copied.
  */
 export class ReadyForQueryTracker {
-  private header = Buffer.alloc(5);
+  private readonly header = Buffer.alloc(5);
   private headerFill = 0;
   private remaining = 0;
   private inReady = false;
 
-  /** Calls onReady(status) for each ReadyForQuery completed in chunk. */
-  scan(chunk: Buffer, onReady: (status: number) => void): void {
+  /**
+   * Calls onReady(status) for each ReadyForQuery completed in chunk and
+   * onMessage(code) for each message whose header completes. With
+   * `stopAtBoundary`, stops at the end of the message in progress (consuming
+   * nothing when already at a boundary). Returns the bytes consumed.
+   */
+  scan(chunk: Buffer, onReady: (status: number) => void, onMessage?: (code: number) => void, stopAtBoundary = false): number {
     let i = 0;
     while (i < chunk.length) {
+      if (stopAtBoundary && this.atBoundary) return i;
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, chunk.length - i);
         if (this.inReady && this.remaining === 1) onReady(chunk[i] ?? 0);
@@ -93,11 +123,19 @@ export class ReadyForQueryTracker {
       this.headerFill += take;
       i += take;
       if (this.headerFill === 5) {
+        const length = this.header.readInt32BE(1);
+        if (length < 4) throw new ProtocolViolation(`invalid message length ${length} from upstream`);
         this.headerFill = 0;
-        this.remaining = this.header.readInt32BE(1) - 4;
+        this.remaining = length - 4;
         this.inReady = this.header[0] === 0x5a;
-        if (this.remaining < 0) throw new ProtocolViolation('invalid message length from upstream');
+        onMessage?.(this.header[0] ?? 0);
       }
     }
+    return i;
+  }
+
+  /** True between messages (nothing of a message in progress seen). */
+  get atBoundary(): boolean {
+    return this.headerFill === 0 && this.remaining === 0;
   }
 }

@@ -128,7 +128,7 @@ export function parseStartup(payload: Buffer): StartupMessage {
   const r = new BodyReader(payload);
   const code = r.int32();
   const params = new Map<string, string>();
-  if (code === 196608) {
+  if (code >> 16 === 3) {
     for (;;) {
       const key = r.cstring();
       if (key === '') break;

@@ -23,7 +23,7 @@ import {
   parseTarget,
 } from './messages.ts';
 import { serialize } from './serializer.ts';
-import { UpstreamLink } from './upstream.ts';
+import { type RelayKind, UpstreamLink } from './upstream.ts';
 import type { ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
 import type { SessionRegistry } from './registry.ts';
 
@@ -65,6 +65,16 @@ export class PgSession {
   private readonly portals = new Map<string, { statement: HandledStatement; bind: BindMessage }>();
   private abort: AbortController | null = null;
   private closed = false;
+  /** The upstream has sent its first ReadyForQuery (authentication is over). */
+  private authenticated = false;
+  /** The client is paused until the upstream socket drains. */
+  private clientPaused = false;
+  /** The client's Terminate has been relayed. */
+  private terminated = false;
+  /** The upstream answered the startup with an ErrorResponse (relayed to the client). */
+  private upstreamRefused = false;
+  /** The client has been told the upstream connection is gone. */
+  private upstreamReported = false;
 
   constructor(
     private readonly client: Socket,
@@ -80,23 +90,37 @@ export class PgSession {
   }
 
   private onClientData(chunk: Buffer): void {
-    let frames: Frame[];
+    if (this.closed) return;
     try {
-      frames = this.reader.push(chunk);
+      let frames = this.reader.push(chunk);
+      while (!this.reader.typed && frames.length > 0) {
+        // One untyped message at a time: it decides how the bytes after it are read
+        // (still untyped after SSLRequest, typed after StartupMessage), and a client
+        // may have sent them in the same packet.
+        this.onStartupMessage(frames[0] as Frame);
+        if (this.closed) return;
+        frames = this.reader.push(Buffer.alloc(0));
+      }
+      for (const frame of frames) this.onTypedFrame(frame);
     } catch (err) {
       return this.protocolViolation(err);
-    }
-    for (const frame of frames) {
-      if (!this.reader.typed) {
-        this.onStartupMessage(frame);
-        continue;
-      }
-      this.queue.push(frame);
     }
     void this.drain();
   }
 
+  private onTypedFrame(frame: Frame): void {
+    // During authentication the client answers the upstream's challenges
+    // (PasswordMessage, SASLInitialResponse, SASLResponse, GSSResponse: all 'p'):
+    // they go straight through. Anything else waits for the session to be ready.
+    if (!this.authenticated && frame.code === FrontendCode.PasswordMessage && this.queue.length === 0) {
+      this.relay(frame.raw, 'other');
+      return;
+    }
+    this.queue.push(frame);
+  }
+
   private protocolViolation(err: unknown): void {
+    if (this.closed) return;
     const message = err instanceof ProtocolViolation ? err.message : 'invalid message';
     this.log.warn({ err }, 'protocol violation; closing connection');
     this.client.end(serialize.errorResponse({ severity: 'FATAL', code: '08P01', message }));
@@ -106,11 +130,16 @@ export class PgSession {
   // ---- startup phase ----
 
   private onStartupMessage(frame: Frame): void {
-    let startup: ReturnType<typeof parseStartup>;
-    try {
-      startup = parseStartup(frame.raw.subarray(4));
-    } catch (err) {
-      return this.protocolViolation(err);
+    // A malformed packet throws ProtocolViolation, answered by onClientData.
+    const startup = parseStartup(frame.raw.subarray(4));
+    if (startup.code >> 16 === 3) {
+      // Protocol 3.x: the upstream answers newer minor versions and unknown
+      // _pq_ options with NegotiateProtocolVersion, relayed like the rest.
+      this.info.user = startup.params.get('user') ?? '';
+      this.info.database = startup.params.get('database') ?? this.info.user;
+      this.reader.typed = true;
+      this.openUpstream(frame.raw);
+      return;
     }
     switch (startup.code) {
       case StartupCode.SSLRequest:
@@ -122,14 +151,9 @@ export class PgSession {
         const cancel = parseCancelRequest(frame.raw.subarray(4));
         this.deps.registry.cancel(cancel.processId, cancel.secretKey);
         this.client.end();
+        this.close();
         return;
       }
-      case StartupCode.Protocol3:
-        this.info.user = startup.params.get('user') ?? '';
-        this.info.database = startup.params.get('database') ?? this.info.user;
-        this.reader.typed = true;
-        this.openUpstream(frame.raw);
-        return;
       default:
         this.client.end(
           serialize.errorResponse({
@@ -147,8 +171,10 @@ export class PgSession {
     socket.setNoDelay(true);
     const link = new UpstreamLink(
       socket,
-      (chunk) => this.client.write(chunk),
+      // Once the client is gone, whatever is still arriving is dropped.
+      (chunk) => (this.closed || this.client.destroyed ? true : this.client.write(chunk)),
       (frame) => {
+        if (frame.code === BackendCode.ErrorResponse) this.upstreamRefused = true;
         if (frame.code === BackendCode.ReadyForQuery) this.onAuthenticated();
         if (frame.code === BackendCode.BackendKeyData) {
           const key = parseBackendKeyData(frame.payload);
@@ -162,20 +188,46 @@ export class PgSession {
       },
     );
     this.upstream = link;
-    socket.on('connect', () => socket.write(startupMessage));
+    // Written at once (a connecting socket queues writes in order), so that
+    // nothing the client sends next can overtake it.
+    socket.write(startupMessage);
+    const where = `${this.deps.upstream.host}:${this.deps.upstream.port}`;
     socket.on('error', (err) => {
-      this.log.warn({ err }, 'upstream connection failed');
-      if (!this.client.destroyed) {
-        this.client.end(
-          serialize.errorResponse({
-            severity: 'FATAL',
-            code: '08006',
-            message: `aurora-ml-emulator could not reach the upstream database at ${this.deps.upstream.host}:${this.deps.upstream.port}: ${err.message}`,
-          }),
-        );
-      }
+      this.log.warn({ err }, this.authenticated ? 'upstream connection lost' : 'upstream connection failed');
+      this.upstreamGone(
+        this.authenticated
+          ? `aurora-ml-emulator lost the connection to the upstream database at ${where}: ${err.message}`
+          : `aurora-ml-emulator could not reach the upstream database at ${where}: ${err.message}`,
+      );
     });
-    socket.on('close', () => this.close());
+    socket.on('drain', () => {
+      if (!this.clientPaused) return;
+      this.clientPaused = false;
+      this.client.resume();
+    });
+    socket.on('close', () => {
+      // An upstream that hangs up during startup without saying why (not PostgreSQL,
+      // or a proxy in front of it) must not leave the client guessing either.
+      if (!this.authenticated && !this.upstreamRefused) {
+        this.upstreamGone(`aurora-ml-emulator: the upstream database at ${where} closed the connection during startup`);
+      }
+      this.close();
+    });
+  }
+
+  /** Tells the client (once) that the upstream connection is gone, before closing. */
+  private upstreamGone(message: string): void {
+    if (this.closed || this.client.destroyed || this.upstreamReported) return;
+    this.upstreamReported = true;
+    this.client.end(serialize.errorResponse({ severity: 'FATAL', code: '08006', message }));
+  }
+
+  /** Relays client bytes upstream, pausing the client while the upstream socket is full. */
+  private relay(raw: Buffer, kind: RelayKind): void {
+    if (!this.link.relay(raw, kind) && !this.clientPaused) {
+      this.clientPaused = true;
+      this.client.pause();
+    }
   }
 
   // ---- ready phase ----
@@ -184,6 +236,7 @@ export class PgSession {
   private ready = false;
 
   private onAuthenticated(): void {
+    this.authenticated = true;
     // Runs after the relayed ReadyForQuery has been written to the client.
     queueMicrotask(() => {
       void this.runHandled((signal) => this.deps.handler.onSessionReady(this.controlled(signal)))
@@ -229,7 +282,7 @@ export class PgSession {
         await this.flushBatch(false);
         const sql = parseQuery(frame.payload);
         if (!this.deps.handler.wantsQuery(sql, this.sessionInfo())) {
-          this.link.relay(frame.raw, 1);
+          this.relay(frame.raw, 'query');
           return;
         }
         await this.runHandled((signal) =>
@@ -286,17 +339,23 @@ export class PgSession {
         return;
       case FrontendCode.FunctionCall:
         await this.flushBatch(false);
-        this.link.relay(frame.raw, 1);
+        this.relay(frame.raw, 'query');
         return;
       case FrontendCode.Terminate:
         await this.flushBatch(false);
-        this.link.relay(frame.raw, 0);
+        this.relay(frame.raw, 'other');
+        this.terminated = true;
         this.close();
         return;
-      default:
-        // CopyData/CopyDone/CopyFail and anything newer: unchanged, in order.
+      case FrontendCode.CopyDone:
+      case FrontendCode.CopyFail:
         await this.flushBatch(false);
-        this.link.relay(frame.raw, 0);
+        this.relay(frame.raw, 'copy-end');
+        return;
+      default:
+        // CopyData, and anything newer: unchanged, in order.
+        await this.flushBatch(false);
+        this.relay(frame.raw, 'other');
     }
   }
 
@@ -309,7 +368,7 @@ export class PgSession {
     this.batchNeedsHandler = false;
     if (!needsHandler) {
       const raw = batch.length === 1 ? (batch[0] as Frame).raw : Buffer.concat(batch.map((f) => f.raw));
-      this.link.relay(raw, endsWithSync ? 1 : 0);
+      this.relay(raw, endsWithSync ? 'sync' : 'other');
       return;
     }
     const steps = batch.map((frame) => this.toStep(frame));
@@ -369,8 +428,22 @@ export class PgSession {
     this.abort?.abort();
     if (this.info.secretKey !== null) this.deps.registry.remove(this.info.processId);
     this.deps.handler.onSessionEnd(this.sessionInfo());
-    if (this.upstream !== null && !this.upstream.socket.destroyed) {
-      this.upstream.socket.end(serialize.terminate());
+    const upstream = this.upstream;
+    if (upstream !== null && !upstream.socket.destroyed) {
+      if (this.terminated) upstream.socket.end();
+      else if (upstream.idle) upstream.socket.end(serialize.terminate());
+      else {
+        // The client left mid-request. Closing the upstream connection makes the
+        // backend stop at its next write, as PostgreSQL does when a client
+        // vanishes; a Terminate would wait behind the whole result (and never be
+        // read while the backend is blocked writing to a paused socket).
+        upstream.socket.destroy();
+      }
+    }
+    if (this.clientPaused) {
+      // Read (and drop) the rest so the client's end of the connection is seen.
+      this.clientPaused = false;
+      this.client.resume();
     }
     if (!this.client.destroyed) this.client.end();
   }

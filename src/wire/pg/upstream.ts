@@ -2,11 +2,18 @@
  * The proxy's connection to the real PostgreSQL for one client session.
  *
  * Two modes. In `relay` mode every byte from the upstream goes straight to the
- * client as it arrives (no decoding beyond counting ReadyForQuery), so
+ * client as it arrives (no decoding beyond following message boundaries), so
  * statements that do not touch ML are never buffered. In `controlled` mode the
  * session drives the upstream itself (the ML evaluation loop) and receives
  * decoded frames; asynchronous messages (notifications, parameter changes)
  * still go straight to the client.
+ *
+ * To know when the upstream has answered everything relayed to it (so the
+ * session may take control), the link keeps the relayed requests that owe a
+ * ReadyForQuery, in order: Query and FunctionCall always get one; a Sync gets
+ * one unless the server reads it in COPY FROM STDIN mode, where PostgreSQL
+ * ignores Sync and Flush (an extended-protocol COPY sends Parse/Bind/Execute/
+ * Sync, the data, CopyDone and then another Sync, as tokio-postgres does).
  */
 import type { Socket } from 'node:net';
 import { BackendCode, type TransactionStatus } from './codes.ts';
@@ -20,20 +27,38 @@ interface Exchange {
   reject(err: Error): void;
 }
 
+/** What a relayed client message means for the ReadyForQuery bookkeeping. */
+export type RelayKind =
+  /** Query or FunctionCall: one ReadyForQuery. */
+  | 'query'
+  /** Sync: one ReadyForQuery unless read in copy-in mode. */
+  | 'sync'
+  /** CopyDone or CopyFail: ends copy-in mode. */
+  | 'copy-end'
+  /** Anything else (Parse ... Flush, CopyData, Terminate). */
+  | 'other';
+
+/** Q = query, S = sync, C = copy end; in the order the client sent them. */
+type Outstanding = 'Q' | 'S' | 'C';
+
 export class UpstreamLink {
   private mode: 'relay' | 'controlled' = 'controlled';
   private readonly tracker = new ReadyForQueryTracker();
   private readonly reader = new FrameReader();
   private exchange: Exchange | null = null;
-  /** ReadyForQuery messages still owed for what was relayed to the upstream. */
-  private pendingReady = 0;
+  private readonly outstanding = new Queue<Outstanding>();
+  /** Entries of `outstanding` that owe a ReadyForQuery. */
+  private requests = 0;
+  /** The upstream is in copy-in mode and the client has not yet ended it. */
+  private copyInOpen = false;
   private idleWaiters: (() => void)[] = [];
   private closedError: Error | null = null;
+  private startupDone = false;
   status: TransactionStatus = 'I';
 
   constructor(
     readonly socket: Socket,
-    /** Where relayed bytes and asynchronous messages go. */
+    /** Where relayed bytes and asynchronous messages go; false asks to pause. */
     private readonly toClient: (chunk: Buffer) => boolean,
     /** Called with each frame seen during authentication (relayed too). */
     private readonly onStartupFrame: (frame: Frame) => void,
@@ -43,12 +68,24 @@ export class UpstreamLink {
     socket.on('error', (err) => this.fail(err));
   }
 
-  private startupDone = false;
-
   private onData(chunk: Buffer): void {
-    if (!this.startupDone) return this.onStartupData(chunk);
-    if (this.mode === 'relay') return this.relayToClient(chunk);
-    for (const frame of this.reader.push(chunk)) this.onControlledFrame(frame);
+    try {
+      if (!this.startupDone) return this.onStartupData(chunk);
+      let rest = chunk;
+      if (this.mode === 'controlled' && !this.tracker.atBoundary) {
+        // The session took control while a relayed message (e.g. a notification)
+        // was still arriving: finish relaying it before decoding frames.
+        const n = this.tracker.scan(rest, (s) => this.onRelayedReady(s), (c) => this.onRelayedMessage(c), true);
+        if (!this.toClient(rest.subarray(0, n))) this.socket.pause();
+        rest = rest.subarray(n);
+        if (rest.length === 0) return;
+      }
+      if (this.mode === 'relay') return this.relayToClient(rest);
+      for (const frame of this.reader.push(rest)) this.onControlledFrame(frame);
+    } catch (err) {
+      // A malformed upstream stream cannot be followed any further.
+      this.socket.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Authentication is relayed frame by frame while watching for the first ReadyForQuery. */
@@ -72,14 +109,49 @@ export class UpstreamLink {
   private relayToClient(bytes: Buffer): void {
     if (bytes.length === 0) return;
     if (!this.toClient(bytes)) this.socket.pause();
-    this.tracker.scan(bytes, (status) => this.onRelayedReady(status));
+    this.tracker.scan(
+      bytes,
+      (status) => this.onRelayedReady(status),
+      (code) => this.onRelayedMessage(code),
+    );
+  }
+
+  private onRelayedMessage(code: number): void {
+    if (code === BackendCode.CopyInResponse) this.onCopyIn();
+  }
+
+  /**
+   * The upstream entered copy-in mode for the oldest unanswered request. Until
+   * it reads the client's CopyDone/CopyFail it ignores Sync: forget the Syncs
+   * relayed in that stretch; if the client has not ended the copy yet, forget
+   * the ones it sends until it does.
+   */
+  private onCopyIn(): void {
+    const q = this.outstanding;
+    // A simple Query's ReadyForQuery still comes after the copy; an extended
+    // COPY's own Sync (if already sent) is one of those read in copy mode.
+    let i = q.peek() === 'Q' ? 1 : 0;
+    let ended = false;
+    while (!ended) {
+      const item = q.at(i);
+      if (item === 'S') {
+        q.removeAt(i);
+        this.requests--;
+      } else if (item === 'C') {
+        q.removeAt(i);
+        ended = true;
+      } else break; // the end, or a Query sent into the copy (the server fails the copy on it)
+    }
+    if (!ended) this.copyInOpen = true;
   }
 
   private onRelayedReady(status: number): void {
     this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
-    this.pendingReady--;
-    if (this.pendingReady <= 0) {
-      this.pendingReady = 0;
+    // Copy ends before the answered request belong to copies already over.
+    while (this.outstanding.peek() === 'C') this.outstanding.shift();
+    if (this.outstanding.shift() !== undefined) this.requests--;
+    if (this.requests <= 0) {
+      this.requests = 0;
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -107,17 +179,43 @@ export class UpstreamLink {
     }
   }
 
-  /** Relays client bytes; `readyOwed` is how many ReadyForQuery they will produce. */
-  relay(chunk: Buffer, readyOwed: number): boolean {
-    this.pendingReady += readyOwed;
+  /**
+   * Relays client bytes to the upstream. `kind` says what they ask for, so
+   * whenIdle() knows when every relayed request has been answered. Returns
+   * false when the socket's buffer is full (pause the client until 'drain').
+   */
+  relay(chunk: Buffer, kind: RelayKind): boolean {
+    switch (kind) {
+      case 'query':
+        this.outstanding.push('Q');
+        this.requests++;
+        break;
+      case 'sync':
+        if (!this.copyInOpen) {
+          this.outstanding.push('S');
+          this.requests++;
+        }
+        break;
+      case 'copy-end':
+        if (this.copyInOpen) this.copyInOpen = false;
+        else this.outstanding.push('C');
+        break;
+      case 'other':
+        break;
+    }
     return this.socket.write(chunk);
   }
 
   /** Resolves once every relayed request has been answered. */
   whenIdle(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (this.pendingReady === 0) return Promise.resolve();
+    if (this.requests === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** True when nothing relayed or sent awaits an answer. */
+  get idle(): boolean {
+    return this.requests === 0 && this.exchange === null && !this.copyInOpen;
   }
 
   /**
@@ -126,9 +224,7 @@ export class UpstreamLink {
    */
   async send(messages: readonly Buffer[], readyCount = 1): Promise<Frame[]> {
     if (this.closedError) throw this.closedError;
-    if (this.mode === 'relay') {
-      this.mode = 'controlled';
-    }
+    this.mode = 'controlled';
     const result = new Promise<Frame[]>((resolve, reject) => {
       this.exchange = { frames: [], remainingReady: readyCount, resolve, reject };
     });
@@ -139,8 +235,12 @@ export class UpstreamLink {
   /** Returns to relaying after the session's own exchanges. */
   release(): void {
     this.mode = 'relay';
-    // Only the start of an asynchronous message can be waiting here.
-    this.relayToClient(this.reader.takeTail());
+    try {
+      // Only the start of an asynchronous message can be waiting here.
+      this.relayToClient(this.reader.takeTail());
+    } catch (err) {
+      this.socket.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private fail(err: Error): void {
@@ -154,5 +254,37 @@ export class UpstreamLink {
 
   get closed(): boolean {
     return this.closedError !== null;
+  }
+}
+
+/** A FIFO with O(1) shift (long pipelines) that also allows the rare removal inside. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  at(i: number): T | undefined {
+    return this.items[this.head + i];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  removeAt(i: number): void {
+    this.items.splice(this.head + i, 1);
   }
 }
