@@ -76,6 +76,12 @@ export interface BindMessage {
   readonly resultFormats: readonly number[];
 }
 
+/** Just the names of a Bind, without decoding its parameters. */
+export function parseBindNames(payload: Buffer): { readonly portal: string; readonly statement: string } {
+  const r = new BodyReader(payload);
+  return { portal: r.cstring(), statement: r.cstring() };
+}
+
 export function parseBind(payload: Buffer): BindMessage {
   const r = new BodyReader(payload);
   const portal = r.cstring();

@@ -15,6 +15,7 @@ import {
   type BindMessage,
   parseBackendKeyData,
   parseBind,
+  parseBindNames,
   parseCancelRequest,
   parseExecute,
   parseParse,
@@ -254,7 +255,8 @@ export class PgSession {
     try {
       while (this.queue.length > 0 && !this.closed) {
         const frame = this.queue.shift() as Frame;
-        await this.onFrame(frame);
+        const pending = this.onFrame(frame);
+        if (pending !== undefined) await pending;
       }
     } catch (err) {
       if (err instanceof ProtocolViolation) this.protocolViolation(err);
@@ -276,104 +278,119 @@ export class PgSession {
     return { user: this.info.user, database: this.info.database, processId: this.info.processId };
   }
 
-  private async onFrame(frame: Frame): Promise<void> {
+  /**
+   * Handles one client message. Relayed messages are handled synchronously
+   * (undefined); only work for the handler returns a promise, so the
+   * pass-through path costs no extra turn of the event loop per message.
+   */
+  private onFrame(frame: Frame): Promise<void> | undefined {
     switch (frame.code) {
-      case FrontendCode.Query: {
-        await this.flushBatch(false);
-        const sql = parseQuery(frame.payload);
-        if (!this.deps.handler.wantsQuery(sql, this.sessionInfo())) {
-          this.relay(frame.raw, 'query');
-          return;
-        }
-        await this.runHandled((signal) =>
-          this.deps.handler.runQuery(sql, this.controlled(signal)),
-        );
-        return;
-      }
-      case FrontendCode.Parse: {
-        const parse = parseParse(frame.payload);
-        const prepared = this.deps.handler.prepare(parse.query, this.sessionInfo());
-        this.statements.delete(parse.statement);
-        if (prepared === null) {
-          this.batch.push(frame);
-          return;
-        }
-        const rewritten = prepared.sql;
-        if (prepared.handled) {
-          this.statements.set(parse.statement, { sql: rewritten, paramTypes: parse.paramTypes });
-          this.batchNeedsHandler = true;
-        }
-        if (rewritten === parse.query) this.batch.push(frame);
-        else {
-          const raw = serialize.parse(parse.statement, rewritten, parse.paramTypes);
-          this.batch.push({ code: frame.code, raw, payload: raw.subarray(5) });
-        }
-        return;
-      }
-      case FrontendCode.Bind: {
-        const bind = parseBind(frame.payload);
-        const statement = this.statements.get(bind.statement);
-        if (statement === undefined) this.portals.delete(bind.portal);
-        else {
-          this.portals.set(bind.portal, { statement, bind });
-          this.batchNeedsHandler = true;
-        }
-        this.batch.push(frame);
-        return;
-      }
+      case FrontendCode.Query:
+        return this.afterBatch(() => this.onQuery(frame));
+      case FrontendCode.Parse:
+        this.onParse(frame);
+        return undefined;
+      case FrontendCode.Bind:
+        this.onBind(frame);
+        return undefined;
       case FrontendCode.Describe:
       case FrontendCode.Execute:
-      case FrontendCode.Close: {
-        const name = frame.code === FrontendCode.Execute ? parseExecute(frame.payload).portal : parseTarget(frame.payload).name;
-        if (this.statements.has(name) || this.portals.has(name)) this.batchNeedsHandler = true;
+      case FrontendCode.Close:
+        // Names matter only once the handler owns some statement or portal.
+        if (this.statements.size > 0 || this.portals.size > 0) {
+          const name = frame.code === FrontendCode.Execute ? parseExecute(frame.payload).portal : parseTarget(frame.payload).name;
+          if (this.statements.has(name) || this.portals.has(name)) this.batchNeedsHandler = true;
+        }
         this.batch.push(frame);
-        return;
-      }
+        return undefined;
       case FrontendCode.Sync:
         this.batch.push(frame);
-        await this.flushBatch(true);
-        return;
+        return this.flushBatch(true);
       case FrontendCode.Flush:
         this.batch.push(frame);
-        await this.flushBatch(false);
-        return;
+        return this.flushBatch(false);
       case FrontendCode.FunctionCall:
-        await this.flushBatch(false);
-        this.relay(frame.raw, 'query');
-        return;
+        return this.afterBatch(() => this.relay(frame.raw, 'query'));
       case FrontendCode.Terminate:
-        await this.flushBatch(false);
-        this.relay(frame.raw, 'other');
-        this.terminated = true;
-        this.close();
-        return;
+        return this.afterBatch(() => {
+          this.relay(frame.raw, 'other');
+          this.terminated = true;
+          this.close();
+        });
       case FrontendCode.CopyDone:
       case FrontendCode.CopyFail:
-        await this.flushBatch(false);
-        this.relay(frame.raw, 'copy-end');
-        return;
+        return this.afterBatch(() => this.relay(frame.raw, 'copy-end'));
       default:
         // CopyData, and anything newer: unchanged, in order.
-        await this.flushBatch(false);
-        this.relay(frame.raw, 'other');
+        return this.afterBatch(() => this.relay(frame.raw, 'other'));
     }
   }
 
+  /** Runs `next` once the pending batch is on its way, without waiting when it was simply relayed. */
+  private afterBatch(next: () => Promise<void> | undefined | void): Promise<void> | undefined {
+    const pending = this.flushBatch(false);
+    if (pending === undefined) return next() ?? undefined;
+    return pending.then(() => next() ?? undefined);
+  }
+
+  private onQuery(frame: Frame): Promise<void> | undefined {
+    const sql = parseQuery(frame.payload);
+    if (!this.deps.handler.wantsQuery(sql, this.sessionInfo())) {
+      this.relay(frame.raw, 'query');
+      return undefined;
+    }
+    return this.runHandled((signal) => this.deps.handler.runQuery(sql, this.controlled(signal)));
+  }
+
+  private onParse(frame: Frame): void {
+    const parse = parseParse(frame.payload);
+    const prepared = this.deps.handler.prepare(parse.query, this.sessionInfo());
+    if (this.statements.size > 0) this.statements.delete(parse.statement);
+    if (prepared === null) {
+      this.batch.push(frame);
+      return;
+    }
+    if (prepared.handled) {
+      this.statements.set(parse.statement, { sql: prepared.sql, paramTypes: parse.paramTypes });
+      this.batchNeedsHandler = true;
+    }
+    if (prepared.sql === parse.query) {
+      this.batch.push(frame);
+      return;
+    }
+    const raw = serialize.parse(parse.statement, prepared.sql, parse.paramTypes);
+    this.batch.push({ code: frame.code, raw, payload: raw.subarray(5) });
+  }
+
+  private onBind(frame: Frame): void {
+    this.batch.push(frame);
+    if (this.statements.size === 0 && this.portals.size === 0) return;
+    // Parameters are decoded only for statements the handler will execute.
+    const names = parseBindNames(frame.payload);
+    const statement = this.statements.get(names.statement);
+    if (statement === undefined) {
+      this.portals.delete(names.portal);
+      return;
+    }
+    this.portals.set(names.portal, { statement, bind: parseBind(frame.payload) });
+    this.batchNeedsHandler = true;
+  }
+
   /** Sends the pending extended-protocol batch, through the handler when it involves ML. */
-  private async flushBatch(endsWithSync: boolean): Promise<void> {
-    if (this.batch.length === 0) return;
+  private flushBatch(endsWithSync: boolean): Promise<void> | undefined {
+    if (this.batch.length === 0) return undefined;
     const batch = this.batch;
     const needsHandler = this.batchNeedsHandler;
     this.batch = [];
     this.batchNeedsHandler = false;
     if (!needsHandler) {
-      const raw = batch.length === 1 ? (batch[0] as Frame).raw : Buffer.concat(batch.map((f) => f.raw));
-      this.relay(raw, endsWithSync ? 'sync' : 'other');
-      return;
+      this.relay(contiguous(batch), endsWithSync ? 'sync' : 'other');
+      return undefined;
     }
     const steps = batch.map((frame) => this.toStep(frame));
-    await this.runHandled((signal) => this.deps.handler.runExtended(steps, this.controlled(signal)));
-    for (const frame of batch) this.forgetClosed(frame);
+    return this.runHandled((signal) => this.deps.handler.runExtended(steps, this.controlled(signal))).then(() => {
+      for (const frame of batch) this.forgetClosed(frame);
+    });
   }
 
   private toStep(frame: Frame): ExtendedStep {
@@ -447,4 +464,17 @@ export class PgSession {
     }
     if (!this.client.destroyed) this.client.end();
   }
+}
+
+/** The bytes of consecutive frames: one view when they sit side by side in one chunk. */
+function contiguous(frames: readonly Frame[]): Buffer {
+  const first = frames[0] as Frame;
+  if (frames.length === 1) return first.raw;
+  let end = first.raw.byteOffset + first.raw.length;
+  for (let i = 1; i < frames.length; i++) {
+    const raw = (frames[i] as Frame).raw;
+    if (raw.buffer !== first.raw.buffer || raw.byteOffset !== end) return Buffer.concat(frames.map((f) => f.raw));
+    end += raw.length;
+  }
+  return Buffer.from(first.raw.buffer, first.raw.byteOffset, end - first.raw.byteOffset);
 }
