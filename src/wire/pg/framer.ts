@@ -6,13 +6,20 @@
  */
 import { MAX_MESSAGE_LENGTH, MAX_STARTUP_LENGTH } from './codes.ts';
 
-export interface Frame {
-  /** Message type byte (0 for the untyped startup-phase messages). */
-  readonly code: number;
+/** One message: a view into the bytes received; the body view is made only when asked for. */
+export class Frame {
+  constructor(
+    /** Message type byte (0 for the untyped startup-phase messages). */
+    readonly code: number,
+    /** The whole message as it travelled, header included. */
+    readonly raw: Buffer,
+    private readonly headerSize = 5,
+  ) {}
+
   /** The message body after the length word. */
-  readonly payload: Buffer;
-  /** The whole message as it travelled, header included. */
-  readonly raw: Buffer;
+  get payload(): Buffer {
+    return this.raw.subarray(this.headerSize);
+  }
 }
 
 export class ProtocolViolation extends Error {
@@ -61,7 +68,7 @@ export class FrameReader {
         break;
       }
       const raw = buf.subarray(offset, offset + total);
-      frames.push({ code: this.typed ? (raw[0] ?? 0) : 0, payload: raw.subarray(headerSize), raw });
+      frames.push(new Frame(this.typed ? (raw[0] ?? 0) : 0, raw, headerSize));
       offset += total;
       // The startup phase has one untyped message per exchange; the caller
       // switches `typed` on, so later bytes are read as typed frames.
@@ -118,18 +125,27 @@ export class ReadyForQueryTracker {
         i += take;
         continue;
       }
-      const take = Math.min(5 - this.headerFill, chunk.length - i);
-      chunk.copy(this.header, this.headerFill, i, i + take);
-      this.headerFill += take;
-      i += take;
-      if (this.headerFill === 5) {
-        const length = this.header.readInt32BE(1);
-        if (length < 4) throw new ProtocolViolation(`invalid message length ${length} from upstream`);
+      let code: number;
+      let length: number;
+      if (this.headerFill === 0 && chunk.length - i >= 5) {
+        // The common case: a whole header in this chunk, read in place.
+        code = chunk[i] as number;
+        length = chunk.readInt32BE(i + 1);
+        i += 5;
+      } else {
+        const take = Math.min(5 - this.headerFill, chunk.length - i);
+        chunk.copy(this.header, this.headerFill, i, i + take);
+        this.headerFill += take;
+        i += take;
+        if (this.headerFill < 5) continue;
         this.headerFill = 0;
-        this.remaining = length - 4;
-        this.inReady = this.header[0] === 0x5a;
-        onMessage?.(this.header[0] ?? 0);
+        code = this.header[0] as number;
+        length = this.header.readInt32BE(1);
       }
+      if (length < 4) throw new ProtocolViolation(`invalid message length ${length} from upstream`);
+      this.remaining = length - 4;
+      this.inReady = code === 0x5a;
+      if (onMessage !== undefined) onMessage(code);
     }
     return i;
   }

@@ -7,7 +7,12 @@ import type { Logger } from 'pino';
 import { serialize } from './serializer.ts';
 
 export interface CancelTarget {
-  cancelMl(): void;
+  /**
+   * Stops the session's own work in flight (ML calls) and says whether the
+   * upstream is running something for it, so the cancel must go there too.
+   * Forwarding when the upstream is idle could cancel the client's next query.
+   */
+  cancel(): { readonly upstreamBusy: boolean };
   readonly upstream: { readonly host: string; readonly port: number };
 }
 
@@ -32,7 +37,7 @@ export class SessionRegistry {
     const entry = this.byProcess.get(processId);
     // As PostgreSQL does, a wrong key is ignored silently.
     if (entry === undefined || !entry.secretKey.equals(secretKey)) return;
-    entry.target.cancelMl();
+    if (!entry.target.cancel().upstreamBusy) return;
     const socket = connect(entry.target.upstream);
     socket.on('connect', () => socket.end(serialize.cancelRequest(processId, secretKey)));
     socket.on('error', (err) => this.log.warn({ err }, 'could not forward CancelRequest upstream'));

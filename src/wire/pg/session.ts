@@ -10,7 +10,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BackendCode, FrontendCode, StartupCode } from './codes.ts';
-import { type Frame, FrameReader, ProtocolViolation } from './framer.ts';
+import { Frame, FrameReader, ProtocolViolation } from './framer.ts';
 import {
   type BindMessage,
   parseBackendKeyData,
@@ -92,6 +92,7 @@ export class PgSession {
 
   private onClientData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.idleForFastPath() && this.relayWholeChunk(chunk)) return;
     try {
       let frames = this.reader.push(chunk);
       while (!this.reader.typed && frames.length > 0) {
@@ -108,6 +109,75 @@ export class PgSession {
     }
     void this.drain();
   }
+
+  /** Nothing queued, buffered or owned by the handler: a chunk may go straight through. */
+  private idleForFastPath(): boolean {
+    return (
+      this.ready &&
+      !this.busy &&
+      this.queue.length === 0 &&
+      this.batch.length === 0 &&
+      this.reader.typed &&
+      this.reader.buffered === 0 &&
+      this.statements.size === 0 &&
+      this.portals.size === 0
+    );
+  }
+
+  /**
+   * The pass-through fast path: when a chunk holds only whole messages that
+   * the handler does not want and ends with Sync, Flush or Query, it is
+   * relayed as received, in one write, without making a frame per message.
+   * Returns false (touching nothing) when the general path must handle it.
+   */
+  private relayWholeChunk(chunk: Buffer): boolean {
+    const kinds = this.fastKinds;
+    kinds.length = 0;
+    let i = 0;
+    let last = 0;
+    while (i < chunk.length) {
+      if (chunk.length - i < 5) return false;
+      const code = chunk[i] as number;
+      const end = i + 1 + chunk.readInt32BE(i + 1);
+      if (end < i + 5 || end > chunk.length) return false;
+      switch (code) {
+        case FrontendCode.Query:
+          if (this.deps.handler.wantsQuery(chunk.toString('utf8', i + 5, end - 1), this.sessionInfo())) return false;
+          kinds.push('query');
+          break;
+        case FrontendCode.Parse: {
+          const nameEnd = chunk.indexOf(0, i + 5);
+          const queryEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1);
+          if (queryEnd < 0 || queryEnd >= end) return false;
+          if (this.deps.handler.prepare(chunk.toString('utf8', nameEnd + 1, queryEnd), this.sessionInfo()) !== null) return false;
+          break;
+        }
+        case FrontendCode.Sync:
+          kinds.push('sync');
+          break;
+        case FrontendCode.Bind:
+        case FrontendCode.Describe:
+        case FrontendCode.Execute:
+        case FrontendCode.Close:
+        case FrontendCode.Flush:
+          break;
+        default:
+          return false;
+      }
+      last = code;
+      i = end;
+    }
+    if (last !== FrontendCode.Sync && last !== FrontendCode.Flush && last !== FrontendCode.Query) return false;
+    const link = this.link;
+    for (const kind of kinds) link.expect(kind);
+    if (!link.write(chunk) && !this.clientPaused) {
+      this.clientPaused = true;
+      this.client.pause();
+    }
+    return true;
+  }
+
+  private readonly fastKinds: RelayKind[] = [];
 
   private onTypedFrame(frame: Frame): void {
     // During authentication the client answers the upstream's challenges
@@ -182,7 +252,10 @@ export class PgSession {
           this.info.processId = key.processId;
           this.info.secretKey = key.secretKey;
           this.deps.registry.add(key.processId, key.secretKey, {
-            cancelMl: () => this.abort?.abort(),
+            cancel: () => {
+              this.abort?.abort();
+              return { upstreamBusy: this.upstream?.busy ?? false };
+            },
             upstream: this.deps.upstream,
           });
         }
@@ -274,8 +347,15 @@ export class PgSession {
     return this.upstream;
   }
 
+  private cachedSessionInfo: SessionInfo | null = null;
+
+  /** Built once the backend key is known; asked for on every Parse and Query. */
   private sessionInfo(): SessionInfo {
-    return { user: this.info.user, database: this.info.database, processId: this.info.processId };
+    const info = this.cachedSessionInfo;
+    if (info !== null && info.processId === this.info.processId) return info;
+    const fresh = { user: this.info.user, database: this.info.database, processId: this.info.processId };
+    if (this.info.processId !== 0) this.cachedSessionInfo = fresh;
+    return fresh;
   }
 
   /**
@@ -359,7 +439,7 @@ export class PgSession {
       return;
     }
     const raw = serialize.parse(parse.statement, prepared.sql, parse.paramTypes);
-    this.batch.push({ code: frame.code, raw, payload: raw.subarray(5) });
+    this.batch.push(new Frame(frame.code, raw));
   }
 
   private onBind(frame: Frame): void {

@@ -75,7 +75,7 @@ export class UpstreamLink {
       if (this.mode === 'controlled' && !this.tracker.atBoundary) {
         // The session took control while a relayed message (e.g. a notification)
         // was still arriving: finish relaying it before decoding frames.
-        const n = this.tracker.scan(rest, (s) => this.onRelayedReady(s), (c) => this.onRelayedMessage(c), true);
+        const n = this.tracker.scan(rest, this.readyCallback, this.messageCallback, true);
         if (!this.toClient(rest.subarray(0, n))) this.socket.pause();
         rest = rest.subarray(n);
         if (rest.length === 0) return;
@@ -109,12 +109,12 @@ export class UpstreamLink {
   private relayToClient(bytes: Buffer): void {
     if (bytes.length === 0) return;
     if (!this.toClient(bytes)) this.socket.pause();
-    this.tracker.scan(
-      bytes,
-      (status) => this.onRelayedReady(status),
-      (code) => this.onRelayedMessage(code),
-    );
+    this.tracker.scan(bytes, this.readyCallback, this.messageCallback);
   }
+
+  // Bound once: the relay path runs for every chunk.
+  private readonly readyCallback = (status: number) => this.onRelayedReady(status);
+  private readonly messageCallback = (code: number) => this.onRelayedMessage(code);
 
   private onRelayedMessage(code: number): void {
     if (code === BackendCode.CopyInResponse) this.onCopyIn();
@@ -185,6 +185,17 @@ export class UpstreamLink {
    * false when the socket's buffer is full (pause the client until 'drain').
    */
   relay(chunk: Buffer, kind: RelayKind): boolean {
+    this.expect(kind);
+    return this.write(chunk);
+  }
+
+  /** Writes relayed bytes whose requests were announced with expect(). */
+  write(chunk: Buffer): boolean {
+    return this.socket.write(chunk);
+  }
+
+  /** Notes what one relayed client message owes (see RelayKind), in sending order. */
+  expect(kind: RelayKind): void {
     switch (kind) {
       case 'query':
         this.outstanding.push('Q');
@@ -203,7 +214,11 @@ export class UpstreamLink {
       case 'other':
         break;
     }
-    return this.socket.write(chunk);
+  }
+
+  /** Something sent to the upstream is not answered yet. */
+  get busy(): boolean {
+    return this.exchange !== null || this.requests > 0;
   }
 
   /** Resolves once every relayed request has been answered. */
