@@ -51,10 +51,14 @@ export async function runSelectOnly(target: Target, options: PgbenchOptions): Pr
     ...connectionArgs(target),
     '-n', // no vacuum before the run: the emulator and pgbouncer runs must do the same as the direct run
     '-S',
-    '-M', options.mode,
-    '-c', String(options.clients),
-    '-j', String(options.threads),
-    '-T', String(options.seconds),
+    '-M',
+    options.mode,
+    '-c',
+    String(options.clients),
+    '-j',
+    String(options.threads),
+    '-T',
+    String(options.seconds),
     target.database,
   ];
   const result = await runCommand('pgbench', args);
@@ -62,7 +66,9 @@ export async function runSelectOnly(target: Target, options: PgbenchOptions): Pr
   const tps = /^tps = ([0-9.]+) \(without initial connection time\)/m.exec(output);
   const failed = /^number of failed transactions: (\d+)/m.exec(output);
   if (result.code !== 0 || tps === null) {
-    throw new Error(`pgbench against ${target.host}:${target.port} failed (exit ${String(result.code)}): ${output.trim().slice(-800)}`);
+    throw new Error(
+      `pgbench against ${target.host}:${target.port} failed (exit ${String(result.code)}): ${output.trim().slice(-800)}`,
+    );
   }
   if (failed !== null && Number(failed[1]) > 0) {
     throw new Error(`pgbench against ${target.host}:${target.port}: ${failed[1]} failed transactions`);

@@ -27,9 +27,9 @@ import { freshDatabase, initPgbench, type PgbenchOptions, type QueryMode, runSel
 import { type Pgbouncer, startPgbouncer } from './pgbouncer.ts';
 import { installPhaseProbe, type PhaseProbe, type PhaseTotal } from './phases.ts';
 import { type LatencyResult, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
-import { fmtInt, fmtMs, fmtRatio, fmtS, renderTable, type Row } from './table.ts';
+import { fmtInt, fmtMs, fmtRatio, fmtS, type Row, renderTable } from './table.ts';
+import { ML_UPDATE, PLAIN_UPDATE, runUpdate50k, type Update50kResult } from './update50k.ts';
 import { killRunningCommands, median, runCommand } from './util.ts';
-import { ML_UPDATE, PLAIN_UPDATE, type Update50kResult, runUpdate50k } from './update50k.ts';
 
 function knob(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -127,9 +127,27 @@ async function pgbenchSection(emulator: Emulator, bouncer: Pgbouncer): Promise<R
     const rounds = (list: readonly number[]) => (list.length > 1 ? ` (${list.map(fmtInt).join(' / ')})` : '');
     const label = `pgbench -S -M ${mode}`;
     rows.push(
-      { id: `1${mode === 'simple' ? 'a' : 'b'}`, measurement: `${label}: tps direct`, value: `${fmtInt(direct)}${rounds(tps.direct)}`, target: '', verdict: '' },
-      { id: '', measurement: `${label}: tps via emulator`, value: `${fmtInt(emu)}${rounds(tps.emulator)}`, target: '', verdict: '' },
-      { id: '', measurement: `${label}: tps via pgbouncer`, value: `${fmtInt(bouncer)}${rounds(tps.pgbouncer)}`, target: '', verdict: '' },
+      {
+        id: `1${mode === 'simple' ? 'a' : 'b'}`,
+        measurement: `${label}: tps direct`,
+        value: `${fmtInt(direct)}${rounds(tps.direct)}`,
+        target: '',
+        verdict: '',
+      },
+      {
+        id: '',
+        measurement: `${label}: tps via emulator`,
+        value: `${fmtInt(emu)}${rounds(tps.emulator)}`,
+        target: '',
+        verdict: '',
+      },
+      {
+        id: '',
+        measurement: `${label}: tps via pgbouncer`,
+        value: `${fmtInt(bouncer)}${rounds(tps.pgbouncer)}`,
+        target: '',
+        verdict: '',
+      },
       { id: '', measurement: `${label}: pgbouncer/direct`, value: fmtRatio(bouncerRatio), target: '', verdict: '' },
       {
         id: '',
@@ -173,7 +191,13 @@ function updateRows(r: Update50kResult): Row[] {
       target: '',
       verdict: '',
     },
-    { id: '', measurement: '  reference: same UPDATE with left(message, 3), direct', value: fmtS(r.plainUpdateMs), target: '', verdict: '' },
+    {
+      id: '',
+      measurement: '  reference: same UPDATE with left(message, 3), direct',
+      value: fmtS(r.plainUpdateMs),
+      target: '',
+      verdict: '',
+    },
   ];
 }
 
@@ -253,7 +277,12 @@ async function main(): Promise<number> {
     logger: pino({ level: 'warn' }, pino.destination(2)),
   });
   cleanups.push(() => emulator.close());
-  const bouncer = await startPgbouncer({ upstreamHost: DIRECT.host, upstreamPort: DIRECT.port, database: DATABASE, user: DIRECT.user });
+  const bouncer = await startPgbouncer({
+    upstreamHost: DIRECT.host,
+    upstreamPort: DIRECT.port,
+    database: DATABASE,
+    user: DIRECT.user,
+  });
   cleanups.push(() => bouncer.stop());
   const probe: PhaseProbe | null = await installPhaseProbe();
   if (probe !== null) cleanups.push(async () => probe.uninstall());
@@ -261,7 +290,9 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const notes: string[] = [];
 
-  console.error(`pgbench -S -c ${PGBENCH.clients} -j ${PGBENCH.threads} -T ${PGBENCH.seconds}, ${ROUNDS} rounds per target and mode`);
+  console.error(
+    `pgbench -S -c ${PGBENCH.clients} -j ${PGBENCH.threads} -T ${PGBENCH.seconds}, ${ROUNDS} rounds per target and mode`,
+  );
   try {
     rows.push(...(await pgbenchSection(emulator, bouncer)));
   } catch (err) {

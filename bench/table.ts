@@ -22,7 +22,13 @@ export function renderTable(rows: readonly Row[]): string {
     target: width((r) => r.target),
   };
   const line = (r: Row) =>
-    [r.id.padEnd(w.id), r.measurement.padEnd(w.measurement), r.value.padStart(w.value), r.target.padEnd(w.target), r.verdict === '' ? '' : r.verdict]
+    [
+      r.id.padEnd(w.id),
+      r.measurement.padEnd(w.measurement),
+      r.value.padStart(w.value),
+      r.target.padEnd(w.target),
+      r.verdict === '' ? '' : r.verdict,
+    ]
       .join('  ')
       .trimEnd();
   const header = line({ ...HEADER, verdict: 'PASS' }).replace(/PASS$/, 'result');

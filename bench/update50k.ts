@@ -59,7 +59,8 @@ export async function runUpdate50k(options: Update50kOptions): Promise<Update50k
     let started = performance.now();
     const plain = await direct.query(PLAIN_UPDATE);
     const plainUpdateMs = elapsedMs(started);
-    if (plain.rowCount !== options.rows) throw new Error(`plain UPDATE updated ${String(plain.rowCount)} rows, not ${options.rows}`);
+    if (plain.rowCount !== options.rows)
+      throw new Error(`plain UPDATE updated ${String(plain.rowCount)} rows, not ${options.rows}`);
     await direct.query('UPDATE tickets SET sentiment = NULL');
     await direct.query('VACUUM ANALYZE tickets');
 
@@ -86,6 +87,16 @@ export async function runUpdate50k(options: Update50kOptions): Promise<Update50k
       labels[row.sentiment ?? 'NULL'] = n;
       if (row.sentiment !== null) scoredRows += n;
     }
-    return { rows: options.rows, distinctMessages, averageChars, mlUpdated, mlUpdateMs, plainUpdateMs, scoredRows, labels, phases };
+    return {
+      rows: options.rows,
+      distinctMessages,
+      averageChars,
+      mlUpdated,
+      mlUpdateMs,
+      plainUpdateMs,
+      scoredRows,
+      labels,
+      phases,
+    };
   });
 }

@@ -1,6 +1,6 @@
 /** Small helpers shared by the benchmark parts: child processes, ports, statistics. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export interface CommandResult {
   readonly code: number | null;
@@ -17,7 +17,11 @@ export function killRunningCommands(): void {
 }
 
 /** Runs a command to completion, capturing its output. Rejects only if it cannot start. */
-export function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);

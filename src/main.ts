@@ -3,17 +3,17 @@
  * point and the protocol fronts from one config, and tears them down again.
  */
 import type { Logger } from 'pino';
+import { PgAuroraHandler } from './aurora/pg/handler.ts';
 import { BuiltinBedrockBackend } from './backends/bedrock/builtin.ts';
 import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
 import { SageMakerRouter } from './backends/sagemaker/router.ts';
-import { type EmulatorConfig, defaults, parseHostPort } from './config.ts';
-import { PgAuroraHandler } from './aurora/pg/handler.ts';
+import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
 import { allowAll } from './control/authorize.ts';
 import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './upstream/embedded-postgres.ts';
-import { startPgFront, type PgFront } from './wire/pg/server.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded-postgres.ts';
+import { type PgFront, startPgFront } from './wire/pg/server.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
   /** A logger of your own; by default pino at `logLevel` (tests pass 'silent'). */

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BuiltinBedrockBackend } from '../src/backends/bedrock/builtin.ts';
 import { cosineSimilarity } from '../src/backends/bedrock/embeddings.ts';
-import { parseCsvRecords } from '../src/backends/sagemaker/csv.ts';
 import { ContainerBackend } from '../src/backends/sagemaker/container.ts';
+import { parseCsvRecords } from '../src/backends/sagemaker/csv.ts';
 import { BuiltinModelBackend } from '../src/backends/sagemaker/demo-endpoints.ts';
 import { ModuleBackend } from '../src/backends/sagemaker/module.ts';
 import { SageMakerRouter } from '../src/backends/sagemaker/router.ts';
@@ -328,7 +328,14 @@ describe('SageMaker demo endpoints', () => {
   });
 
   it('answers JSON input with JSON output', async () => {
-    const res = await score.invokeEndpoint('demo', json([['x', 1], ['x', 2]]), ctx());
+    const res = await score.invokeEndpoint(
+      'demo',
+      json([
+        ['x', 1],
+        ['x', 2],
+      ]),
+      ctx(),
+    );
     expect(res.contentType).toBe('application/json');
     const out = JSON.parse(res.body.toString()) as number[];
     expect(out).toHaveLength(2);
@@ -339,7 +346,9 @@ describe('SageMaker demo endpoints', () => {
     const err = await rejection(fraud.invokeEndpoint('demo-fraud', csv('{"amount": oops}'), ctx()));
     expect(err.serviceCode).toBe('ModelError');
     expect(err.message).toContain('Received client error (400)');
-    const err2 = await rejection(echo.invokeEndpoint('demo-echo', { body: Buffer.from('x'), contentType: 'image/png', accept: 'text/csv' }, ctx()));
+    const err2 = await rejection(
+      echo.invokeEndpoint('demo-echo', { body: Buffer.from('x'), contentType: 'image/png', accept: 'text/csv' }, ctx()),
+    );
     expect(err2.message).toContain('Received client error (415)');
   });
 
@@ -394,7 +403,9 @@ describe('SageMaker router', () => {
   });
 
   it('validates endpoint names and builds ARNs', () => {
-    expect(() => new SageMakerRouter({ 'bad_name!': { kind: 'builtin', model: 'echo' } }, account)).toThrow(/Invalid SageMaker endpoint name/);
+    expect(() => new SageMakerRouter({ 'bad_name!': { kind: 'builtin', model: 'echo' } }, account)).toThrow(
+      /Invalid SageMaker endpoint name/,
+    );
     expect(
       () =>
         new SageMakerRouter(
@@ -450,7 +461,11 @@ describe('Bedrock built-in backend', () => {
     expect(v1.inputTextTokenCount).toBe(2);
     expect(Math.hypot(...e1)).toBeCloseTo(1, 5);
     expect(await embedding('hello world')).toHaveLength(1024);
-    const small = await invoke('amazon.titan-embed-text-v2:0', { inputText: 'hello', dimensions: 256, embeddingTypes: ['float', 'binary'] });
+    const small = await invoke('amazon.titan-embed-text-v2:0', {
+      inputText: 'hello',
+      dimensions: 256,
+      embeddingTypes: ['float', 'binary'],
+    });
     expect(small.embedding).toHaveLength(256);
     expect((small.embeddingsByType as { binary: number[] }).binary.every((b) => b === 0 || b === 1)).toBe(true);
     const raw = await invoke('amazon.titan-embed-text-v2:0', { inputText: 'hello hello hello', normalize: false });
@@ -485,7 +500,13 @@ describe('Bedrock built-in backend', () => {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'What is Aurora ML?' }] }],
     };
     const out = await invoke('anthropic.claude-3-5-sonnet-20240620-v1:0', body);
-    expect(out).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'end_turn', stop_sequence: null, model: 'claude-3-5-sonnet-20240620' });
+    expect(out).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      model: 'claude-3-5-sonnet-20240620',
+    });
     expect(String(out.id)).toMatch(/^msg_bdrk_[0-9a-f]{24}$/);
     const [block] = out.content as { type: string; text: string }[];
     expect(block?.type).toBe('text');
@@ -507,7 +528,9 @@ describe('Bedrock built-in backend', () => {
     );
     expect(err.code).toBe('InvalidArgument');
     expect(err.serviceCode).toBe('ValidationException');
-    expect(err.message).toBe('Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.');
+    expect(err.message).toBe(
+      'Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.',
+    );
   });
 
   it('answers Meta Llama', async () => {
@@ -527,14 +550,20 @@ describe('Bedrock built-in backend', () => {
     expect(first?.text).toContain('"Say hi"');
     expect(first?.stop_reason).toBe('stop');
     const chat = await invoke('mistral.mistral-large-2407-v1:0', { messages: [{ role: 'user', content: 'Say hi' }] });
-    expect(chat).toMatchObject({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant' }, finish_reason: 'stop' }] });
+    expect(chat).toMatchObject({
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant' }, finish_reason: 'stop' }],
+    });
   });
 
   it('answers Cohere Command', async () => {
     const out = await invoke('cohere.command-text-v14', { prompt: 'Write a haiku', max_tokens: 5 });
     expect(out.generations).toEqual([expect.objectContaining({ finish_reason: 'MAX_TOKENS' })]);
     const chat = await invoke('cohere.command-r-v1:0', { message: 'Hello' });
-    expect(chat).toMatchObject({ finish_reason: 'COMPLETE', chat_history: [{ role: 'USER', message: 'Hello' }, { role: 'CHATBOT' }] });
+    expect(chat).toMatchObject({
+      finish_reason: 'COMPLETE',
+      chat_history: [{ role: 'USER', message: 'Hello' }, { role: 'CHATBOT' }],
+    });
   });
 
   it('rejects unknown models, bad JSON, bad content types and oversized bodies', async () => {
@@ -543,27 +572,46 @@ describe('Bedrock built-in backend', () => {
     expect(unknown.serviceCode).toBe('ResourceNotFoundException');
     expect(unknown.message).toContain('acme.super-model-v1');
     const bad = await rejection(
-      bedrock.invokeModel('amazon.titan-text-express-v1', { body: Buffer.from('{not json'), contentType: 'application/json', accept: 'application/json' }, ctx()),
+      bedrock.invokeModel(
+        'amazon.titan-text-express-v1',
+        { body: Buffer.from('{not json'), contentType: 'application/json', accept: 'application/json' },
+        ctx(),
+      ),
     );
     expect(bad.code).toBe('InvalidArgument');
     expect(bad.serviceCode).toBe('ValidationException');
     const notObject = await rejection(bedrock.invokeModel('amazon.titan-text-express-v1', json([1, 2]), ctx()));
     expect(notObject.serviceCode).toBe('ValidationException');
-    const type = await rejection(bedrock.invokeModel('amazon.titan-text-express-v1', json({ inputText: 'x' }, 'text/plain'), ctx()));
+    const type = await rejection(
+      bedrock.invokeModel('amazon.titan-text-express-v1', json({ inputText: 'x' }, 'text/plain'), ctx()),
+    );
     expect(type.serviceCode).toBe('ValidationException');
-    const dims = await rejection(bedrock.invokeModel('amazon.titan-embed-text-v2:0', json({ inputText: 'x', dimensions: 100 }), ctx()));
+    const dims = await rejection(
+      bedrock.invokeModel('amazon.titan-embed-text-v2:0', json({ inputText: 'x', dimensions: 100 }), ctx()),
+    );
     expect(dims.message).toContain('#/dimensions');
     const big = Buffer.alloc(25_000_001, 0x20);
-    const large = await rejection(bedrock.invokeModel('amazon.titan-text-express-v1', { body: big, contentType: 'application/json', accept: 'application/json' }, ctx()));
+    const large = await rejection(
+      bedrock.invokeModel(
+        'amazon.titan-text-express-v1',
+        { body: big, contentType: 'application/json', accept: 'application/json' },
+        ctx(),
+      ),
+    );
     expect(large.code).toBe('PayloadTooLarge');
     expect(large.serviceCode).toBe('ValidationException');
   });
 
   it('honours cancellation and the deadline', async () => {
-    const canceled = await rejection(bedrock.invokeModel('meta.llama3-8b-instruct-v1:0', json({ prompt: 'x' }), ctx(5_000, AbortSignal.abort())));
+    const canceled = await rejection(
+      bedrock.invokeModel('meta.llama3-8b-instruct-v1:0', json({ prompt: 'x' }), ctx(5_000, AbortSignal.abort())),
+    );
     expect(canceled.code).toBe('QueryCanceled');
     const late = await rejection(
-      bedrock.invokeModel('meta.llama3-8b-instruct-v1:0', json({ prompt: 'x' }), { deadline: Date.now() - 1, signal: new AbortController().signal }),
+      bedrock.invokeModel('meta.llama3-8b-instruct-v1:0', json({ prompt: 'x' }), {
+        deadline: Date.now() - 1,
+        signal: new AbortController().signal,
+      }),
     );
     expect(late.code).toBe('InferenceTimeout');
   });

@@ -13,11 +13,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EmulatorError } from '../src/errors.ts';
-import type { Entity, KeyPhrase } from '../src/backends/types.ts';
 import { detectEntities } from '../src/backends/comprehend/entities.ts';
 import { detectKeyPhrases } from '../src/backends/comprehend/key-phrases.ts';
 import { codePointLength, OffsetMap } from '../src/backends/comprehend/text-offsets.ts';
+import type { Entity, KeyPhrase } from '../src/backends/types.ts';
+import { EmulatorError } from '../src/errors.ts';
 
 function readTsv(name: string): string[][] {
   return readFileSync(new URL(`./data/${name}`, import.meta.url), 'utf8')
@@ -200,14 +200,18 @@ describe('entities', () => {
   it('finds the typed entities of the development sentences, with code-point offsets', () => {
     const { typed, exact, total, perType } = measureEntities('entities-eval.tsv');
     const byType = [...perType].map(([type, [found, all]]) => `${type} ${found}/${all}`).join(', ');
-    report(`entities (development set): typed recall ${(typed / total).toFixed(3)} (${typed}/${total}), exact ${(exact / total).toFixed(3)}; ${byType}`);
+    report(
+      `entities (development set): typed recall ${(typed / total).toFixed(3)} (${typed}/${total}), exact ${(exact / total).toFixed(3)}; ${byType}`,
+    );
     expect(typed / total).toBeGreaterThanOrEqual(0.9);
   });
 
   it('finds the typed entities of the held-out sentences', () => {
     const { typed, exact, total, perType } = measureEntities('entities-holdout.tsv');
     const byType = [...perType].map(([type, [found, all]]) => `${type} ${found}/${all}`).join(', ');
-    report(`entities (held-out set): typed recall ${(typed / total).toFixed(3)} (${typed}/${total}), exact ${(exact / total).toFixed(3)}; ${byType}`);
+    report(
+      `entities (held-out set): typed recall ${(typed / total).toFixed(3)} (${typed}/${total}), exact ${(exact / total).toFixed(3)}; ${byType}`,
+    );
     expect(typed / total).toBeGreaterThanOrEqual(0.8);
   });
 
@@ -299,12 +303,15 @@ describe('key phrases', () => {
         if (found.some((p) => p.text.includes(expected.text) || expected.text.includes(p.text))) covered++;
       }
     }
-    report(`key phrases: ${phrases} phrases in ${rows.length} sentences; ${covered}/${expectedCount} expected entities inside a phrase`);
+    report(
+      `key phrases: ${phrases} phrases in ${rows.length} sentences; ${covered}/${expectedCount} expected entities inside a phrase`,
+    );
     expect(covered / expectedCount).toBeGreaterThanOrEqual(0.9);
 
-    const texts = detectKeyPhrases('Everything about the new design of my account page is great, but the battery life is not.', 'en').map(
-      (p) => p.text,
-    );
+    const texts = detectKeyPhrases(
+      'Everything about the new design of my account page is great, but the battery life is not.',
+      'en',
+    ).map((p) => p.text);
     expect(texts).toEqual(['Everything', 'the new design', 'my account page', 'the battery life']);
   });
 
@@ -318,7 +325,10 @@ describe('key phrases', () => {
   });
 
   it('gives other languages their entities and capitalised names', () => {
-    const phrases = detectKeyPhrases('Ich habe am 3. Mai 2024 bestellt und 25% Rabatt erhalten, bitte an info@beispiel.de antworten.', 'de');
+    const phrases = detectKeyPhrases(
+      'Ich habe am 3. Mai 2024 bestellt und 25% Rabatt erhalten, bitte an info@beispiel.de antworten.',
+      'de',
+    );
     expect(phrases.map((p) => p.text)).toEqual(['3. Mai 2024', '25%', 'Rabatt', 'info@beispiel.de']);
     const japanese = detectKeyPhrases('2024年5月1日に注文した商品が届きません。', 'ja');
     expect(japanese.map((p) => p.text)).toEqual(['2024年5月1日']);

@@ -7,11 +7,12 @@
  * to tune it; tuning used test/data/sentiment-dev.tsv only. The 3-class figure
  * counts POSITIVE/NEGATIVE/NEUTRAL rows; MIXED rows are reported separately.
  */
-import { createRequire } from 'node:module';
+
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import type { SentimentLabel, SentimentResult } from '../src/backends/types.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
+import type { SentimentLabel, SentimentResult } from '../src/backends/types.ts';
 
 interface LabeledText {
   readonly label: SentimentLabel;
@@ -25,7 +26,9 @@ function isLabel(value: string): value is SentimentLabel {
 }
 
 function readLabeledSet(name: string): LabeledText[] {
-  const lines = readFileSync(new URL(`./data/${name}`, import.meta.url), 'utf8').split('\n').slice(1);
+  const lines = readFileSync(new URL(`./data/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .slice(1);
   const rows: LabeledText[] = [];
   for (const line of lines) {
     if (line.trim() === '') continue;
@@ -190,7 +193,11 @@ describe('DetectSentiment behaviours', () => {
   });
 
   it('answers NEUTRAL with a high score for languages it has no lexicon for', () => {
-    for (const [text, code] of [['素晴らしい製品です', 'ja'], ['这个产品很好', 'zh'], ['The food was great', 'ar']] as const) {
+    for (const [text, code] of [
+      ['素晴らしい製品です', 'ja'],
+      ['这个产品很好', 'zh'],
+      ['The food was great', 'ar'],
+    ] as const) {
       const result = analyzeSentiment(text, code);
       expect(result.sentiment).toBe('NEUTRAL');
       expect(result.scores.Neutral).toBeGreaterThan(0.9);

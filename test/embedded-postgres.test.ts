@@ -28,11 +28,7 @@ function captureLogger() {
   };
 }
 
-async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(
-  url: string,
-  text: string,
-  values?: unknown[],
-): Promise<R[]> {
+async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string, values?: unknown[]): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -171,10 +167,7 @@ describe('embedded PostgreSQL upstream', () => {
 
   it('refuses a second concurrent start on the same data directory in this process', async () => {
     const dataDir = path.join(tmp, 'twice');
-    const results = await Promise.allSettled([
-      startEmbeddedPostgres({ dataDir }),
-      startEmbeddedPostgres({ dataDir }),
-    ]);
+    const results = await Promise.allSettled([startEmbeddedPostgres({ dataDir }), startEmbeddedPostgres({ dataDir })]);
     const ok = results.filter((r) => r.status === 'fulfilled');
     const failed = results.filter((r) => r.status === 'rejected');
     expect(ok).toHaveLength(1);
@@ -222,9 +215,7 @@ describe('embedded PostgreSQL upstream', () => {
     void busy.query('SELECT pg_sleep(2)').catch(() => {});
     process.kill(first.pid, 'SIGKILL');
     await first.exited;
-    expect(logger.lines.some((l) => l.level === 'warn' && l.msg === 'embedded PostgreSQL exited unexpectedly')).toBe(
-      true,
-    );
+    expect(logger.lines.some((l) => l.level === 'warn' && l.msg === 'embedded PostgreSQL exited unexpectedly')).toBe(true);
     const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
     expect(pidFile.split('\n')[0]).toBe(String(first.pid));
 
@@ -331,10 +322,7 @@ describe('embedded PostgreSQL upstream', () => {
   it.runIf(isRoot)('as root, runs as an unprivileged user and reaches unreachable folders via /proc/self/cwd', async () => {
     // tmp is 0700 root: the server user cannot traverse it.
     await using hidden = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'hidden') });
-    const [h] = await sql<{ dir: string; uid: string }>(
-      hidden.url,
-      `SELECT current_setting('data_directory') AS dir`,
-    );
+    const [h] = await sql<{ dir: string; uid: string }>(hidden.url, `SELECT current_setting('data_directory') AS dir`);
     expect(h?.dir).toBe('/proc/self/cwd');
     const owner = (await stat(path.join(tmp, 'hidden'))).uid;
     expect(owner).not.toBe(0);

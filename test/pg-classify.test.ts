@@ -32,7 +32,10 @@ describe('classify', () => {
 
   it('notes seed extensions, and refuses them in strict mode', () => {
     const seed = classify(`SELECT aws_sagemaker.invoke_endpoint('ep', body) FROM t`, ctx);
-    expect(seed).toMatchObject({ kind: 'ml', sql: `SELECT aws_sagemaker.invoke_endpoint('ep', NULL, json_build_array(body)) FROM t` });
+    expect(seed).toMatchObject({
+      kind: 'ml',
+      sql: `SELECT aws_sagemaker.invoke_endpoint('ep', NULL, json_build_array(body)) FROM t`,
+    });
     expect(seed.kind === 'ml' && seed.seedNotices[0]).toContain('real Aurora PostgreSQL rejects it');
     expect(() => classify(`SELECT * FROM aws_comprehend.detect_entities('x', 'en')`, { ...ctx, strict: true })).toThrow(
       EmulatorError,
@@ -45,7 +48,9 @@ describe('classify', () => {
       sql: 'SET aurora_ml.inference_timeout = 500',
       ddl: false,
     });
-    expect(classify('SET LOCAL aurora_ml_inference_timeout TO 10', ctx)).toMatchObject({ sql: 'SET LOCAL aurora_ml.inference_timeout = 10' });
+    expect(classify('SET LOCAL aurora_ml_inference_timeout TO 10', ctx)).toMatchObject({
+      sql: 'SET LOCAL aurora_ml.inference_timeout = 10',
+    });
     expect(classify('SET aurora_ml.strict TO off', ctx)).toMatchObject({ kind: 'strict', strict: false });
     expect(classify('SELECT extname FROM pg_catalog.pg_extension', ctx)).toMatchObject({
       sql: 'SELECT extname FROM aurora_ml_catalog.pg_extension',

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
-import { type TestEmulator, startTestEmulator } from './helpers/emulator.ts';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 
 const run = promisify(execFile);
 const TEXTS = ['I love this product!', 'The app keeps crashing and support never answers.', 'The order number is 42.'];
@@ -45,7 +45,10 @@ describe('psql', () => {
 
   it('lists aws_ml and aws_commons in \\dx', async () => {
     const { stdout } = await run('psql', [env.url, '-X', '-A', '-t', '-c', '\\dx']);
-    const names = stdout.trim().split('\n').map((l) => l.split('|').slice(0, 2).join('|'));
+    const names = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|').slice(0, 2).join('|'));
     expect(names).toContain('aws_ml|2.0');
     expect(names).toContain('aws_commons|1.2');
   });

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type TestEmulator, startTestEmulator } from './helpers/emulator.ts';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 
 let env: TestEmulator;

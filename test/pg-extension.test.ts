@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestEmulator, UPSTREAM, startTestEmulator } from './helpers/emulator.ts';
+import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
 
 let env: TestEmulator;
 let admin: pg.Client;
@@ -48,9 +48,7 @@ describe('CREATE EXTENSION', () => {
   });
 
   it('creates the schemas, the role and the documented signatures', async () => {
-    const schemas = await admin.query(
-      `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'aws\\_%' ORDER BY 1`,
-    );
+    const schemas = await admin.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'aws\\_%' ORDER BY 1`);
     expect(schemas.rows.map((r) => r.nspname)).toEqual(['aws_bedrock', 'aws_commons', 'aws_comprehend', 'aws_sagemaker']);
     const role = await admin.query(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'aws_ml'`);
     expect(role.rows).toEqual([{ rolcanlogin: false }]);
@@ -122,7 +120,9 @@ describe('DROP EXTENSION', () => {
     expect(left.rows[0].n).toBe(0);
     const view = await admin.query(`SELECT to_regclass('moods') AS v`);
     expect(view.rows[0].v).toBeNull();
-    await expect(admin.query(`SELECT * FROM aws_comprehend.detect_sentiment('x', 'en')`)).rejects.toMatchObject({ code: '3F000' });
+    await expect(admin.query(`SELECT * FROM aws_comprehend.detect_sentiment('x', 'en')`)).rejects.toMatchObject({
+      code: '3F000',
+    });
     await admin.query('DROP EXTENSION aws_commons');
     await expect(admin.query('DROP EXTENSION aws_ml')).rejects.toMatchObject({ code: '42704' });
     await admin.query('DROP EXTENSION IF EXISTS aws_ml');

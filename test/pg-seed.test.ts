@@ -2,10 +2,10 @@
  * The seed document's PostgreSQL examples, in their seed form (accepted with
  * a NOTICE, rejected in strict mode) and in their real Aurora form.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
-import { type TestEmulator, startTestEmulator } from './helpers/emulator.ts';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 
 /** The fraud model: reads the seed's JSON payload or CSV fields, flags large amounts abroad. */
@@ -44,7 +44,13 @@ beforeAll(async () => {
   await client.query('CREATE EXTENSION aws_ml CASCADE');
   await client.query('CREATE TABLE transactions (transaction_id int, amount numeric, merchant text, location text, status text)');
   for (const t of TRANSACTIONS) {
-    await client.query('INSERT INTO transactions VALUES ($1, $2, $3, $4, $5)', [t.id, t.amount, t.merchant, t.location, t.status]);
+    await client.query('INSERT INTO transactions VALUES ($1, $2, $3, $4, $5)', [
+      t.id,
+      t.amount,
+      t.merchant,
+      t.location,
+      t.status,
+    ]);
   }
 });
 
@@ -96,10 +102,14 @@ describe('fraud scoring (seed scenario 2)', () => {
     await expect(strict.query(`SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', 'x')`)).rejects.toMatchObject({
       code: '0A000',
     });
-    await expect(strict.query(`SELECT * FROM aws_comprehend.detect_entities('Jeff lives in Paris', 'en')`)).rejects.toMatchObject({
-      code: '0A000',
-    });
-    const { rows } = await strict.query(`SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', NULL, 5000, 'x', 'FR')::float AS s`);
+    await expect(strict.query(`SELECT * FROM aws_comprehend.detect_entities('Jeff lives in Paris', 'en')`)).rejects.toMatchObject(
+      {
+        code: '0A000',
+      },
+    );
+    const { rows } = await strict.query(
+      `SELECT aws_sagemaker.invoke_endpoint('fraud-endpoint', NULL, 5000, 'x', 'FR')::float AS s`,
+    );
     expect(rows[0].s).toBe(0.97);
   });
 
@@ -154,9 +164,7 @@ describe('the nightly UPDATE over 50,000 tickets (seed scenario 3)', () => {
     expect(update.rowCount).toBe(50000);
     // 50,000 distinct texts in batches of at most 25.
     expect(env.emulator.stats.actualRequests - before).toBe(2000);
-    const { rows } = await client.query(
-      `SELECT count(*)::int AS n, count(sentiment)::int AS filled FROM tickets`,
-    );
+    const { rows } = await client.query(`SELECT count(*)::int AS n, count(sentiment)::int AS filled FROM tickets`);
     expect(rows[0]).toEqual({ n: 50000, filled: 50000 });
     const sample = await client.query('SELECT message, sentiment FROM tickets WHERE id % 997 = 0');
     for (const r of sample.rows) expect(r.sentiment).toBe(analyzeSentiment(r.message, 'en').sentiment);

@@ -20,8 +20,8 @@ import { type Emulator, startEmulator } from '../src/main.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/upstream/embedded-postgres.ts';
 import { type Frame, FrameReader, ProtocolViolation, ReadyForQueryTracker } from '../src/wire/pg/framer.ts';
 import { UpstreamLink } from '../src/wire/pg/upstream.ts';
-import { type TestEmulator, UPSTREAM, startTestEmulator } from './helpers/emulator.ts';
-import { RawPgConnection, dataRow, errorFields, runPsql, wire } from './helpers/pg-raw.ts';
+import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
+import { dataRow, errorFields, RawPgConnection, runPsql, wire } from './helpers/pg-raw.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -116,7 +116,19 @@ function handmadeStream(): { bytes: Buffer; codes: string[]; statuses: string[] 
     ['Z', 'I'],
     ['1', ''],
     ['2', ''],
-    ['T', Buffer.concat([Buffer.from([0, 1]), Buffer.from('n\0'), i32(0), Buffer.from([0, 0]), i32(23), Buffer.from([0, 4]), i32(-1), Buffer.from([0, 0])])],
+    [
+      'T',
+      Buffer.concat([
+        Buffer.from([0, 1]),
+        Buffer.from('n\0'),
+        i32(0),
+        Buffer.from([0, 0]),
+        i32(23),
+        Buffer.from([0, 4]),
+        i32(-1),
+        Buffer.from([0, 0]),
+      ]),
+    ],
     ['D', row(['1', null])],
     ['D', row(['x'.repeat(70), 'é☃'])],
     ['C', 'SELECT 2\0'],
@@ -165,7 +177,9 @@ async function recordUpstreamStream(): Promise<Buffer> {
   const url = new URL(UPSTREAM);
   const raw = await RawPgConnection.open(Number(url.port || 5432), url.hostname);
   try {
-    raw.send(wire.startup({ user: decodeURIComponent(url.username || 'postgres'), database: url.pathname.slice(1) || 'postgres' }));
+    raw.send(
+      wire.startup({ user: decodeURIComponent(url.username || 'postgres'), database: url.pathname.slice(1) || 'postgres' }),
+    );
     await raw.waitForReady(1);
     raw.send(
       Buffer.concat([
@@ -231,7 +245,8 @@ describe('framer: FrameReader and ReadyForQueryTracker', () => {
     for (let k = 0; k <= bytes.length; k++) {
       const pieces = [bytes.subarray(0, k), bytes.subarray(k)];
       const got = framesOf(pieces);
-      if (got.length !== whole.length || got.some((f, n) => f.raw !== whole[n]?.raw)) expect({ k, got }).toEqual({ k, got: whole });
+      if (got.length !== whole.length || got.some((f, n) => f.raw !== whole[n]?.raw))
+        expect({ k, got }).toEqual({ k, got: whole });
       const st = statusesOf(pieces);
       if (st.join('') !== statuses.join('')) expect({ k, st }).toEqual({ k, st: statuses });
     }
@@ -289,10 +304,13 @@ describe('framer: FrameReader and ReadyForQueryTracker', () => {
     for (const { typed, bytes } of bad) {
       for (let k = 0; k <= bytes.length; k++) {
         const reader = new FrameReader(typed);
-        expect(() => {
-          reader.push(bytes.subarray(0, k));
-          reader.push(bytes.subarray(k));
-        }, `${bytes.toString('hex')} split at ${k}`).toThrow(ProtocolViolation);
+        expect(
+          () => {
+            reader.push(bytes.subarray(0, k));
+            reader.push(bytes.subarray(k));
+          },
+          `${bytes.toString('hex')} split at ${k}`,
+        ).toThrow(ProtocolViolation);
       }
     }
     const tracker = new ReadyForQueryTracker();
@@ -327,7 +345,11 @@ describe('UpstreamLink: switching between relaying and exchanges of the session'
     const upstream = await accepted;
     upstream.on('error', () => {});
     const toClient: Buffer[] = [];
-    const link = new UpstreamLink(socket, (b) => toClient.push(Buffer.from(b)) > 0, () => {});
+    const link = new UpstreamLink(
+      socket,
+      (b) => toClient.push(Buffer.from(b)) > 0,
+      () => {},
+    );
     return {
       link,
       upstream,
@@ -367,7 +389,10 @@ describe('UpstreamLink: switching between relaying and exchanges of the session'
       // Relaying again: the next asynchronous message reaches the client whole.
       const second = msg('A', Buffer.concat([i32(100), Buffer.from('chan\0second\0')]));
       upstream.write(second);
-      await waitFor(() => Buffer.concat(toClient).length === greeting.length + notification.length + second.length, 'the second notification');
+      await waitFor(
+        () => Buffer.concat(toClient).length === greeting.length + notification.length + second.length,
+        'the second notification',
+      );
       expect(Buffer.concat(toClient).subarray(-second.length).equals(second)).toBe(true);
     } finally {
       close();
@@ -405,14 +430,23 @@ describe('through the emulator (trust upstream)', () => {
 
   describe('SSL negotiation', () => {
     it('answers SSLRequest with N so psql sslmode=prefer connects in plain text', async () => {
-      const r = await runPsql([`host=127.0.0.1 port=${port} user=postgres dbname=${env.database} sslmode=prefer`, '-At', '-c', 'SELECT 40 + 2']);
+      const r = await runPsql([
+        `host=127.0.0.1 port=${port} user=postgres dbname=${env.database} sslmode=prefer`,
+        '-At',
+        '-c',
+        'SELECT 40 + 2',
+      ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe('42');
     });
 
     it('psql sslmode=require and pg ssl:true get a clear "no SSL" error; the emulator survives', async () => {
-      const r = await runPsql([`host=127.0.0.1 port=${port} user=postgres dbname=${env.database} sslmode=require`, '-c', 'SELECT 1']);
+      const r = await runPsql([
+        `host=127.0.0.1 port=${port} user=postgres dbname=${env.database} sslmode=require`,
+        '-c',
+        'SELECT 1',
+      ]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/server does not support SSL/);
       const client = new pg.Client({ connectionString: env.url, ssl: true });
@@ -462,7 +496,11 @@ describe('through the emulator (trust upstream)', () => {
         expect(format).toBe('binary');
         return Buffer.isBuffer(value) ? value.toString('hex') : value;
       }) as unknown as typeof pg.types.getTypeParser;
-      const config: pg.ClientConfig & { binary: boolean } = { connectionString: env.url, binary: true, types: { getTypeParser: raw } };
+      const config: pg.ClientConfig & { binary: boolean } = {
+        connectionString: env.url,
+        binary: true,
+        types: { getTypeParser: raw },
+      };
       const binary = new pg.Client(config);
       await binary.connect();
       const result = await binary
@@ -496,7 +534,10 @@ describe('through the emulator (trust upstream)', () => {
       expect(simple.rows).toHaveLength(100_000);
       expect(simple.rows.reduce((s, r) => s + r.i, 0)).toBe(5_000_050_000);
       expect(simple.rows[99_999]?.i).toBe(100_000);
-      const extended = await client.query<{ i: number; t: string }>("SELECT i, 'row ' || i AS t FROM generate_series(1, $1::int) i", [100_000]);
+      const extended = await client.query<{ i: number; t: string }>(
+        "SELECT i, 'row ' || i AS t FROM generate_series(1, $1::int) i",
+        [100_000],
+      );
       expect(extended.rows).toHaveLength(100_000);
       expect(extended.rows[54_320]).toEqual({ i: 54_321, t: 'row 54321' });
     });
@@ -535,7 +576,9 @@ describe('through the emulator (trust upstream)', () => {
 
     it('many clients at once', async () => {
       const clients = await Promise.all(Array.from({ length: 12 }, () => env.client()));
-      const answers = await Promise.all(clients.map((c, i) => c.query<{ v: number }>('SELECT $1::int * 10 AS v, pg_sleep(0.05)', [i])));
+      const answers = await Promise.all(
+        clients.map((c, i) => c.query<{ v: number }>('SELECT $1::int * 10 AS v, pg_sleep(0.05)', [i])),
+      );
       expect(answers.map((a) => a.rows[0]?.v)).toEqual(clients.map((_, i) => i * 10));
       await Promise.all(clients.map((c) => c.end()));
     });
@@ -587,7 +630,10 @@ describe('through the emulator (trust upstream)', () => {
     it('sql.begin with several statements, and a failing transaction rolled back', async () => {
       await sql`CREATE TABLE pj_t (id int PRIMARY KEY, v text)`;
       const inserted = await sql.begin(async (tx) => {
-        await tx`INSERT INTO pj_t ${tx([{ id: 1, v: 'a' }, { id: 2, v: 'b' }])}`;
+        await tx`INSERT INTO pj_t ${tx([
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ])}`;
         const [row] = await tx<{ n: string }[]>`SELECT count(*)::text AS n FROM pj_t`;
         return row?.n;
       });
@@ -678,11 +724,19 @@ describe('through the emulator (trust upstream)', () => {
       await sql`CREATE TABLE psql_copy (id int, label text)`;
       const target = `host=127.0.0.1 port=${port} user=postgres dbname=${env.database}`;
       const input = Array.from({ length: 100_000 }, (_, i) => `${i + 1},"label, ${i + 1}"`).join('\n');
-      const copyIn = await runPsql([target, '-v', 'ON_ERROR_STOP=1', '-c', "\\copy psql_copy FROM STDIN WITH (FORMAT csv)"], { input });
+      const copyIn = await runPsql([target, '-v', 'ON_ERROR_STOP=1', '-c', '\\copy psql_copy FROM STDIN WITH (FORMAT csv)'], {
+        input,
+      });
       expect(copyIn.stderr).toBe('');
       expect(copyIn.code).toBe(0);
       expect(copyIn.stdout.trim()).toBe('COPY 100000');
-      const copyOut = await runPsql([target, '-v', 'ON_ERROR_STOP=1', '-c', '\\copy (SELECT id, label FROM psql_copy ORDER BY id) TO STDOUT WITH (FORMAT csv)']);
+      const copyOut = await runPsql([
+        target,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        '\\copy (SELECT id, label FROM psql_copy ORDER BY id) TO STDOUT WITH (FORMAT csv)',
+      ]);
       expect(copyOut.stderr).toBe('');
       expect(copyOut.code).toBe(0);
       const out = copyOut.stdout.split('\n');
@@ -696,19 +750,58 @@ describe('through the emulator (trust upstream)', () => {
       raw.send(wire.startup({ user: 'postgres', database: env.database }));
       await raw.waitForReady(1);
       const extended = [wire.parse('', 'COPY copy_t (id, name) FROM STDIN'), wire.bind('', '', []), wire.execute('')];
-      const data = (base: number) => [wire.copyData(`${base + 1}\tcopy ${base + 1}\n`), wire.copyData(`${base + 2}\tcopy ${base + 2}\n`)];
+      const data = (base: number) => [
+        wire.copyData(`${base + 1}\tcopy ${base + 1}\n`),
+        wire.copyData(`${base + 2}\tcopy ${base + 2}\n`),
+      ];
       const bad = wire.copyData('not a number\tx\n');
       // Each: what to send before waiting for CopyInResponse (null: send all at once), the
       // rest, the messages expected back, and how many rows are kept. PostgreSQL ignores a
       // Sync that it reads in copy-in mode (tokio-postgres sends Parse/Bind/Execute/Sync
       // first, then the data, CopyDone and another Sync).
       const shapes: { name: string; first: Buffer[] | null; rest: Buffer[]; codes: string; rows: number }[] = [
-        { name: 'extended, Sync before the data', first: [...extended, wire.sync()], rest: [...data(910_000), wire.copyDone(), wire.sync()], codes: '12GCZ', rows: 2 },
-        { name: 'extended, all in one packet', first: null, rest: [...extended, ...data(920_000), wire.copyDone(), wire.sync()], codes: '12GCZ', rows: 2 },
-        { name: 'extended, CopyFail', first: [...extended, wire.sync()], rest: [...data(930_000), wire.copyFail('changed my mind'), wire.sync()], codes: '12GEZ', rows: 0 },
-        { name: 'extended, bad data', first: [...extended, wire.sync()], rest: [bad, wire.copyDone(), wire.sync()], codes: '12GEZ', rows: 0 },
-        { name: 'simple', first: [wire.query('COPY copy_t (id, name) FROM STDIN')], rest: [...data(950_000), wire.copyDone()], codes: 'GCZ', rows: 2 },
-        { name: 'simple, bad data', first: [wire.query('COPY copy_t (id, name) FROM STDIN')], rest: [bad, wire.copyDone()], codes: 'GEZ', rows: 0 },
+        {
+          name: 'extended, Sync before the data',
+          first: [...extended, wire.sync()],
+          rest: [...data(910_000), wire.copyDone(), wire.sync()],
+          codes: '12GCZ',
+          rows: 2,
+        },
+        {
+          name: 'extended, all in one packet',
+          first: null,
+          rest: [...extended, ...data(920_000), wire.copyDone(), wire.sync()],
+          codes: '12GCZ',
+          rows: 2,
+        },
+        {
+          name: 'extended, CopyFail',
+          first: [...extended, wire.sync()],
+          rest: [...data(930_000), wire.copyFail('changed my mind'), wire.sync()],
+          codes: '12GEZ',
+          rows: 0,
+        },
+        {
+          name: 'extended, bad data',
+          first: [...extended, wire.sync()],
+          rest: [bad, wire.copyDone(), wire.sync()],
+          codes: '12GEZ',
+          rows: 0,
+        },
+        {
+          name: 'simple',
+          first: [wire.query('COPY copy_t (id, name) FROM STDIN')],
+          rest: [...data(950_000), wire.copyDone()],
+          codes: 'GCZ',
+          rows: 2,
+        },
+        {
+          name: 'simple, bad data',
+          first: [wire.query('COPY copy_t (id, name) FROM STDIN')],
+          rest: [bad, wire.copyDone()],
+          codes: 'GEZ',
+          rows: 0,
+        },
       ];
       for (const [n, shape] of shapes.entries()) {
         const base = 910_000 + n * 10_000;
@@ -923,7 +1016,10 @@ describe('through the emulator (trust upstream)', () => {
         let remaining = -1;
         const deadline = Date.now() + 4000;
         while (Date.now() < deadline) {
-          const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app]);
+          const { rows } = await admin.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+            [app],
+          );
           remaining = rows[0]?.n ?? -1;
           if (remaining === 0) break;
           await sleep(100);
@@ -990,7 +1086,10 @@ describe('through the emulator (trust upstream)', () => {
       const dt = await runPsql([target, '-v', 'ON_ERROR_STOP=1', '-At', '-c', '\\dt psql_meta']);
       expect(dt.stdout.trim()).toBe('public|psql_meta|table|postgres');
       const di = await runPsql([target, '-v', 'ON_ERROR_STOP=1', '-At', '-c', '\\di psql_meta*']);
-      expect(di.stdout.trim().split('\n').sort()).toEqual(['public|psql_meta_pkey|index|postgres|psql_meta', 'public|psql_meta_title|index|postgres|psql_meta']);
+      expect(di.stdout.trim().split('\n').sort()).toEqual([
+        'public|psql_meta_pkey|index|postgres|psql_meta',
+        'public|psql_meta_title|index|postgres|psql_meta',
+      ]);
       const dx = await runPsql([target, '-v', 'ON_ERROR_STOP=1', '-At', '-c', '\\dx']);
       expect(dx.code).toBe(0);
       expect(dx.stdout).toMatch(/^plpgsql\|/m);
@@ -1044,13 +1143,12 @@ describe('password authentication relayed to the upstream (md5, SCRAM-SHA-256)',
       const { rows } = await admin.query<{ hba_file: string }>('SHOW hba_file');
       const shown = rows[0]?.hba_file ?? '';
       // When the server reaches its data folder through /proc/self/cwd, the file is in dataDir.
-      const hbaPath = shown.startsWith('/proc/self/cwd/') ? path.join(upstream.dataDir, shown.slice('/proc/self/cwd/'.length)) : shown;
+      const hbaPath = shown.startsWith('/proc/self/cwd/')
+        ? path.join(upstream.dataDir, shown.slice('/proc/self/cwd/'.length))
+        : shown;
       const original = await readFile(hbaPath, 'utf8');
       // Writing over the existing file keeps its owner (the server's OS user) and mode.
-      await writeFile(
-        hbaPath,
-        `host all md5_user 127.0.0.1/32 md5\nhost all scram_user 127.0.0.1/32 scram-sha-256\n${original}`,
-      );
+      await writeFile(hbaPath, `host all md5_user 127.0.0.1/32 md5\nhost all scram_user 127.0.0.1/32 scram-sha-256\n${original}`);
       await admin.query('SELECT pg_reload_conf()');
       const bad = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_hba_file_rules WHERE error IS NOT NULL');
       expect(bad.rows).toEqual([{ n: 0 }]);
@@ -1128,9 +1226,12 @@ describe('password authentication relayed to the upstream (md5, SCRAM-SHA-256)',
         } finally {
           await sql.end({ timeout: 1 });
         }
-        const r = await runPsql([`host=127.0.0.1 port=${emulator.postgres.port} user=${user} dbname=postgres`, '-c', 'SELECT 1'], {
-          env: { PGPASSWORD: 'not-the-password' },
-        });
+        const r = await runPsql(
+          [`host=127.0.0.1 port=${emulator.postgres.port} user=${user} dbname=postgres`, '-c', 'SELECT 1'],
+          {
+            env: { PGPASSWORD: 'not-the-password' },
+          },
+        );
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(/password authentication failed for user "\w+"/);
         expect(await selectOne(url(user, password))).toBe(1);
@@ -1168,7 +1269,11 @@ describe('upstream unreachable', () => {
     const address = probe.address();
     closedPort = typeof address === 'object' && address !== null ? address.port : 0;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    emulator = await startEmulator({ pgListen: '127.0.0.1:0', pgUpstream: `postgres://postgres@127.0.0.1:${closedPort}/postgres`, logger: silent });
+    emulator = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      pgUpstream: `postgres://postgres@127.0.0.1:${closedPort}/postgres`,
+      logger: silent,
+    });
   });
 
   afterAll(async () => {
@@ -1190,7 +1295,11 @@ describe('upstream unreachable', () => {
     await new Promise<void>((resolve) => slam.listen(0, '127.0.0.1', resolve));
     const address = slam.address();
     const slamPort = typeof address === 'object' && address !== null ? address.port : 0;
-    const emu = await startEmulator({ pgListen: '127.0.0.1:0', pgUpstream: `postgres://postgres@127.0.0.1:${slamPort}/postgres`, logger: silent });
+    const emu = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      pgUpstream: `postgres://postgres@127.0.0.1:${slamPort}/postgres`,
+      logger: silent,
+    });
     try {
       const c = new pg.Client({ connectionString: emu.postgres.url, connectionTimeoutMillis: 5000 });
       const err = await pgError(() => c.connect());

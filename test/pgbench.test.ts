@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type TestEmulator, startTestEmulator } from './helpers/emulator.ts';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 
 const run = promisify(execFile);
 let env: TestEmulator;

@@ -66,7 +66,7 @@ describe('lexer: string literals', () => {
     expect(only(String.raw`e'\101\x42\x4'`)).toMatchObject({ value: 'AB\u0004' });
     expect(only(String.raw`E'\u00e9\U0001F600\uD83D\uDE00'`)).toMatchObject({ value: 'é😀😀', invalid: false });
     expect(only(String.raw`E'caf\xC3\xA9'`)).toMatchObject({ value: 'café', invalid: false });
-    expect(only(String.raw`E'it''s'`)).toMatchObject({ value: "it's" });
+    expect(only("E'it''s'")).toMatchObject({ value: "it's" });
   });
 
   it('flags E strings the server rejects', () => {
@@ -81,7 +81,7 @@ describe('lexer: string literals', () => {
     const t = only(`u&'d!0061t!!' /* c */ UESCAPE '!'`);
     expect(t).toMatchObject({ value: 'dat!', start: 0, end: 33 });
     expect(only(String.raw`U&'\zz'`)).toMatchObject({ invalid: true });
-    expect(only(String.raw`U&'x'`, false)).toMatchObject({ invalid: true }); // unsafe without standard_conforming_strings
+    expect(only("U&'x'", false)).toMatchObject({ invalid: true }); // unsafe without standard_conforming_strings
     expect(only(`U&'x!0041' UESCAPE 'a'`)).toMatchObject({ invalid: true }); // hex digit as escape
   });
 
@@ -118,7 +118,15 @@ describe('lexer: string literals', () => {
   });
 
   it('flags unterminated literals, identifiers and comments instead of throwing', () => {
-    for (const sql of ["SELECT 'abc", "SELECT E'abc\\", 'SELECT "abc', 'SELECT $q$abc', 'SELECT /* a /* b */', "SELECT U&'x", "SELECT B'01"]) {
+    for (const sql of [
+      "SELECT 'abc",
+      "SELECT E'abc\\",
+      'SELECT "abc',
+      'SELECT $q$abc',
+      'SELECT /* a /* b */',
+      "SELECT U&'x",
+      "SELECT B'01",
+    ]) {
       const tokens = tokenize(sql);
       expect(isUnterminated(tokens[tokens.length - 1] as Token), sql).toBe(true);
     }
@@ -214,7 +222,19 @@ describe('lexer: identifiers, comments, numbers, operators', () => {
   it('gives offsets into the original text', () => {
     const sql = "SELECT (x).y, $1, 'a''b' ;";
     for (const t of tokenize(sql)) expect(t.end).toBeGreaterThan(t.start);
-    expect(tokenize(sql).map((t) => sql.slice(t.start, t.end))).toEqual(['SELECT', '(', 'x', ')', '.', 'y', ',', '$1', ',', "'a''b'", ';']);
+    expect(tokenize(sql).map((t) => sql.slice(t.start, t.end))).toEqual([
+      'SELECT',
+      '(',
+      'x',
+      ')',
+      '.',
+      'y',
+      ',',
+      '$1',
+      ',',
+      "'a''b'",
+      ';',
+    ]);
   });
 });
 
@@ -222,7 +242,12 @@ describe('splitStatements', () => {
   it('splits on top-level semicolons only and drops empty statements', () => {
     const sql = "SELECT 1; ;\n SELECT ';', \";\" /* ; */ -- ;\n; SELECT $$;$$, f(';'); SELECT (SELECT 1);";
     // Leading and trailing comments are not part of a statement's text.
-    expect(splitStatements(sql).map((s) => s.text)).toEqual(['SELECT 1', `SELECT ';', ";"`, "SELECT $$;$$, f(';')", 'SELECT (SELECT 1)']);
+    expect(splitStatements(sql).map((s) => s.text)).toEqual([
+      'SELECT 1',
+      `SELECT ';', ";"`,
+      "SELECT $$;$$, f(';')",
+      'SELECT (SELECT 1)',
+    ]);
     const [first] = splitStatements('  select 1 ; ');
     expect(first).toEqual({ text: 'select 1', start: 2, end: 10, unterminated: false });
   });
@@ -289,7 +314,12 @@ describe('statement helpers', () => {
   });
 
   it('parseExtensionCommand', () => {
-    expect(parseExtensionCommand('CREATE EXTENSION aws_ml')).toEqual({ kind: 'create', name: 'aws_ml', ifNotExists: false, cascade: false });
+    expect(parseExtensionCommand('CREATE EXTENSION aws_ml')).toEqual({
+      kind: 'create',
+      name: 'aws_ml',
+      ifNotExists: false,
+      cascade: false,
+    });
     expect(parseExtensionCommand(`create extension if not exists "aws_ml" with schema public version '2.0' cascade;`)).toEqual({
       kind: 'create',
       name: 'aws_ml',
@@ -298,7 +328,11 @@ describe('statement helpers', () => {
       schema: 'public',
       version: '2.0',
     });
-    expect(parseExtensionCommand('CREATE EXTENSION aws_commons CASCADE VERSION "1.2"')).toMatchObject({ name: 'aws_commons', version: '1.2', cascade: true });
+    expect(parseExtensionCommand('CREATE EXTENSION aws_commons CASCADE VERSION "1.2"')).toMatchObject({
+      name: 'aws_commons',
+      version: '1.2',
+      cascade: true,
+    });
     expect(parseExtensionCommand('CREATE EXTENSION "AWS_ML"')).toBeNull();
     expect(parseExtensionCommand('CREATE EXTENSION postgis')).toBeNull();
     expect(parseExtensionCommand('CREATE EXTENSION aws_ml CASCADE CASCADE')).toBeNull();
@@ -309,23 +343,57 @@ describe('statement helpers', () => {
       names: ['hstore', 'aws_ml'],
       cascade: true,
     });
-    expect(parseExtensionCommand('DROP EXTENSION aws_commons RESTRICT')).toEqual({ kind: 'drop', ifExists: false, names: ['aws_commons'], cascade: false });
+    expect(parseExtensionCommand('DROP EXTENSION aws_commons RESTRICT')).toEqual({
+      kind: 'drop',
+      ifExists: false,
+      names: ['aws_commons'],
+      cascade: false,
+    });
     expect(parseExtensionCommand('DROP EXTENSION hstore')).toBeNull();
     expect(parseExtensionCommand("CREATE EXTENSION aws_ml VERSION '2.0")).toBeNull();
-    expect(parseAlterExtensionCommand("ALTER EXTENSION aws_ml UPDATE TO '2.0'")).toEqual({ kind: 'alter', name: 'aws_ml', action: 'update', version: '2.0' });
-    expect(parseAlterExtensionCommand('ALTER EXTENSION aws_ml SET SCHEMA x')).toEqual({ kind: 'alter', name: 'aws_ml', action: 'other' });
+    expect(parseAlterExtensionCommand("ALTER EXTENSION aws_ml UPDATE TO '2.0'")).toEqual({
+      kind: 'alter',
+      name: 'aws_ml',
+      action: 'update',
+      version: '2.0',
+    });
+    expect(parseAlterExtensionCommand('ALTER EXTENSION aws_ml SET SCHEMA x')).toEqual({
+      kind: 'alter',
+      name: 'aws_ml',
+      action: 'other',
+    });
   });
 
   it('parseSetCommand', () => {
     expect(parseSetCommand('SET aurora_ml.strict = on')).toEqual({ name: 'aurora_ml.strict', value: 'on', local: false });
-    expect(parseSetCommand("set local Aurora_ML_Inference_Timeout TO '5000'")).toEqual({ name: 'aurora_ml_inference_timeout', value: '5000', local: true });
-    expect(parseSetCommand('SET SESSION statement_timeout = -1')).toEqual({ name: 'statement_timeout', value: '-1', local: false });
-    expect(parseSetCommand('SET search_path TO a, "B", public')).toEqual({ name: 'search_path', value: 'a, B, public', local: false });
-    expect(parseSetCommand('SET apg_enable_function_migration = DEFAULT')).toEqual({ name: 'apg_enable_function_migration', value: null, local: false });
+    expect(parseSetCommand("set local Aurora_ML_Inference_Timeout TO '5000'")).toEqual({
+      name: 'aurora_ml_inference_timeout',
+      value: '5000',
+      local: true,
+    });
+    expect(parseSetCommand('SET SESSION statement_timeout = -1')).toEqual({
+      name: 'statement_timeout',
+      value: '-1',
+      local: false,
+    });
+    expect(parseSetCommand('SET search_path TO a, "B", public')).toEqual({
+      name: 'search_path',
+      value: 'a, B, public',
+      local: false,
+    });
+    expect(parseSetCommand('SET apg_enable_function_migration = DEFAULT')).toEqual({
+      name: 'apg_enable_function_migration',
+      value: null,
+      local: false,
+    });
     expect(parseSetCommand("SET TIME ZONE 'UTC'")).toEqual({ name: 'timezone', value: 'UTC', local: false });
     expect(parseSetCommand('SET TIME ZONE LOCAL')).toEqual({ name: 'timezone', value: null, local: false });
     expect(parseSetCommand("SET NAMES 'UTF8'")).toEqual({ name: 'client_encoding', value: 'UTF8', local: false });
-    expect(parseSetCommand('SET SESSION AUTHORIZATION bob')).toEqual({ name: 'session_authorization', value: 'bob', local: false });
+    expect(parseSetCommand('SET SESSION AUTHORIZATION bob')).toEqual({
+      name: 'session_authorization',
+      value: 'bob',
+      local: false,
+    });
     expect(parseSetCommand('RESET aurora_ml.strict')).toEqual({ name: 'aurora_ml.strict', value: null, local: false });
     expect(parseSetCommand('RESET ALL')).toEqual({ name: 'all', value: null, local: false });
     expect(parseSetCommand('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE')).toBeNull();
@@ -348,13 +416,31 @@ describe('statement helpers', () => {
     expect(parseExplain('EXPLAIN (ANALYZE maybe) SELECT 1')).toBeNull();
 
     const c1 = 'CREATE UNLOGGED TABLE s (a, b) WITH (fillfactor = 70) AS SELECT x, y FROM t WITH NO DATA';
-    expect(parseCreateAs(c1)).toEqual({ kind: 'table', queryStart: c1.indexOf('SELECT'), queryEnd: c1.indexOf(' WITH NO'), withData: false });
+    expect(parseCreateAs(c1)).toEqual({
+      kind: 'table',
+      queryStart: c1.indexOf('SELECT'),
+      queryEnd: c1.indexOf(' WITH NO'),
+      withData: false,
+    });
     const c2 = 'CREATE MATERIALIZED VIEW IF NOT EXISTS v AS WITH q AS (SELECT 1) SELECT * FROM q;';
-    expect(parseCreateAs(c2)).toEqual({ kind: 'materialized_view', queryStart: c2.indexOf('WITH q'), queryEnd: c2.length - 1, withData: true });
+    expect(parseCreateAs(c2)).toEqual({
+      kind: 'materialized_view',
+      queryStart: c2.indexOf('WITH q'),
+      queryEnd: c2.length - 1,
+      withData: true,
+    });
     expect(parseCreateAs('CREATE TABLE t (a int)')).toBeNull();
 
-    expect(parseRefreshMatview('REFRESH MATERIALIZED VIEW CONCURRENTLY public."V" WITH DATA')).toEqual({ name: ['public', 'V'], concurrently: true, withData: true });
-    expect(parseRefreshMatview('REFRESH MATERIALIZED VIEW v WITH NO DATA')).toEqual({ name: ['v'], concurrently: false, withData: false });
+    expect(parseRefreshMatview('REFRESH MATERIALIZED VIEW CONCURRENTLY public."V" WITH DATA')).toEqual({
+      name: ['public', 'V'],
+      concurrently: true,
+      withData: true,
+    });
+    expect(parseRefreshMatview('REFRESH MATERIALIZED VIEW v WITH NO DATA')).toEqual({
+      name: ['v'],
+      concurrently: false,
+      withData: false,
+    });
 
     expect(['t', 'TRUE', 'yes', 'on', '1'].map(parseBool)).toEqual([true, true, true, true, true]);
     expect(['f', 'no', 'off', 'of', '0'].map(parseBool)).toEqual([false, false, false, false, false]);
@@ -367,16 +453,28 @@ describe('statement helpers', () => {
 /** [statement, the ML calls it contains, in order]. Realistic Aurora ML SQL plus traps. */
 const CORPUS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["SELECT * FROM aws_comprehend.detect_sentiment('I love it','en')", ['aws_comprehend.detect_sentiment']],
-  ["SELECT s.sentiment FROM reviews t, aws_comprehend.detect_sentiment(t.body,'en') s WHERE s.confidence > 0.8", ['aws_comprehend.detect_sentiment']],
+  [
+    "SELECT s.sentiment FROM reviews t, aws_comprehend.detect_sentiment(t.body,'en') s WHERE s.confidence > 0.8",
+    ['aws_comprehend.detect_sentiment'],
+  ],
   ["SELECT (aws_comprehend.detect_sentiment(c,'en')).sentiment FROM t", ['aws_comprehend.detect_sentiment']],
   ["SELECT (aws_comprehend.detect_sentiment(c, 'en')).* FROM t", ['aws_comprehend.detect_sentiment']],
-  ["SELECT id FROM t WHERE (aws_comprehend.detect_sentiment(c, 'en')).sentiment = 'NEGATIVE'", ['aws_comprehend.detect_sentiment']],
-  ["SELECT t.id, s.* FROM t CROSS JOIN LATERAL aws_comprehend.detect_sentiment(t.c, 'en') AS s", ['aws_comprehend.detect_sentiment']],
+  [
+    "SELECT id FROM t WHERE (aws_comprehend.detect_sentiment(c, 'en')).sentiment = 'NEGATIVE'",
+    ['aws_comprehend.detect_sentiment'],
+  ],
+  [
+    "SELECT t.id, s.* FROM t CROSS JOIN LATERAL aws_comprehend.detect_sentiment(t.c, 'en') AS s",
+    ['aws_comprehend.detect_sentiment'],
+  ],
   [
     "WITH scored AS (SELECT id, (aws_comprehend.detect_sentiment(c, 'en')).confidence AS conf FROM t) SELECT * FROM scored ORDER BY conf DESC LIMIT 5",
     ['aws_comprehend.detect_sentiment'],
   ],
-  ["UPDATE reviews SET sentiment = (aws_comprehend.detect_sentiment(body, 'en')).sentiment WHERE sentiment IS NULL", ['aws_comprehend.detect_sentiment']],
+  [
+    "UPDATE reviews SET sentiment = (aws_comprehend.detect_sentiment(body, 'en')).sentiment WHERE sentiment IS NULL",
+    ['aws_comprehend.detect_sentiment'],
+  ],
   [
     "INSERT INTO scores (id, label) SELECT id, (aws_comprehend.detect_sentiment(c, 'en')).sentiment FROM staging",
     ['aws_comprehend.detect_sentiment'],
@@ -397,7 +495,10 @@ const CORPUS: ReadonlyArray<readonly [string, readonly string[]]> = [
     `SELECT aws_bedrock.invoke_model_get_embeddings(model_id => 'amazon.titan-embed-text-v1', content_type => 'application/json', json_key => 'embedding', model_input => json_build_object('inputText', c)::text) FROM docs`,
     ['aws_bedrock.invoke_model_get_embeddings'],
   ],
-  ["SELECT aws_sagemaker.invoke_endpoint('churn-ep', NULL, age, income, tenure)::float AS p FROM customers", ['aws_sagemaker.invoke_endpoint']],
+  [
+    "SELECT aws_sagemaker.invoke_endpoint('churn-ep', NULL, age, income, tenure)::float AS p FROM customers",
+    ['aws_sagemaker.invoke_endpoint'],
+  ],
   [
     "SELECT aws_sagemaker.invoke_endpoint('fraud-ep', json_build_object('amount', amount, 'merchant', merchant)::text) FROM transactions",
     ['aws_sagemaker.invoke_endpoint'],
@@ -412,10 +513,16 @@ const CORPUS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ],
   [`SELECT * FROM "aws_comprehend"."detect_sentiment"('x', 'en')`, ['aws_comprehend.detect_sentiment']],
   ["SELECT * FROM AWS_Comprehend.Detect_Sentiment('x', 'en')", ['aws_comprehend.detect_sentiment']],
-  ["SELECT * FROM aws_comprehend /* schema */ . -- dot\n detect_sentiment\n\t( 'x' , 'en' )", ['aws_comprehend.detect_sentiment']],
+  [
+    "SELECT * FROM aws_comprehend /* schema */ . -- dot\n detect_sentiment\n\t( 'x' , 'en' )",
+    ['aws_comprehend.detect_sentiment'],
+  ],
   [String.raw`SELECT * FROM U&"aws\005fcomprehend".detect_sentiment('x', 'en')`, ['aws_comprehend.detect_sentiment']],
   ["SELECT * FROM mydb.aws_comprehend.detect_sentiment('x', 'en')", ['aws_comprehend.detect_sentiment']],
-  ["SELECT aws_comprehend.detect_dominant_language(c), aws_comprehend.detect_key_phrases(c, 'en') FROM t", ['aws_comprehend.detect_dominant_language', 'aws_comprehend.detect_key_phrases']],
+  [
+    "SELECT aws_comprehend.detect_dominant_language(c), aws_comprehend.detect_key_phrases(c, 'en') FROM t",
+    ['aws_comprehend.detect_dominant_language', 'aws_comprehend.detect_key_phrases'],
+  ],
   ["SELECT e.* FROM t, aws_comprehend.detect_entities(t.c, 'en') e", ['aws_comprehend.detect_entities']],
   ["SELECT aws_comprehend.detect_sentiment(c, 'en', 25) FROM t", ['aws_comprehend.detect_sentiment']],
   ["PREPARE q(text) AS SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment", ['aws_comprehend.detect_sentiment']],
@@ -428,7 +535,10 @@ const CORPUS: ReadonlyArray<readonly [string, readonly string[]]> = [
     ['aws_comprehend.detect_sentiment'],
   ],
   ["EXPLAIN ANALYZE SELECT (aws_comprehend.detect_sentiment(c, 'en')).sentiment FROM t", ['aws_comprehend.detect_sentiment']],
-  ["SELECT ARRAY[aws_comprehend.detect_sentiment('a', 'en'), aws_comprehend.detect_sentiment('b', 'en')]", ['aws_comprehend.detect_sentiment', 'aws_comprehend.detect_sentiment']],
+  [
+    "SELECT ARRAY[aws_comprehend.detect_sentiment('a', 'en'), aws_comprehend.detect_sentiment('b', 'en')]",
+    ['aws_comprehend.detect_sentiment', 'aws_comprehend.detect_sentiment'],
+  ],
   // Not calls.
   ["SELECT 'aws_comprehend.detect_sentiment(x, ''en'')'", []],
   ["SELECT E'aws_comprehend.detect_sentiment(\\'x\\', \\'en\\')'", []],
@@ -467,7 +577,8 @@ describe('findMlCalls', () => {
   });
 
   it('reads named notation, VARIADIC and literals', () => {
-    const sql = "SELECT aws_sagemaker.invoke_endpoint(endpoint_name => 'ep', max_rows_per_batch := -5, VARIADIC model_input => ARRAY[$1, NULL])";
+    const sql =
+      "SELECT aws_sagemaker.invoke_endpoint(endpoint_name => 'ep', max_rows_per_batch := -5, VARIADIC model_input => ARRAY[$1, NULL])";
     const args = findMlCalls(sql)[0]?.args ?? [];
     expect(args.map((a) => [a.name, a.variadic ?? false, a.valueText, a.literal])).toEqual([
       ['endpoint_name', false, "'ep'", { kind: 'string', value: 'ep' }],
@@ -475,7 +586,9 @@ describe('findMlCalls', () => {
       ['model_input', true, 'ARRAY[$1, NULL]', undefined],
     ]);
     expect(args[2]?.text).toBe('VARIADIC model_input => ARRAY[$1, NULL]');
-    const lits = findMlCalls("SELECT aws_comprehend.detect_sentiment($2, NULL, true), aws_bedrock.invoke_model($$m$$, 'a'::text, E'\\n', 1.5)")
+    const lits = findMlCalls(
+      "SELECT aws_comprehend.detect_sentiment($2, NULL, true), aws_bedrock.invoke_model($$m$$, 'a'::text, E'\\n', 1.5)",
+    )
       .flatMap((c) => c.args)
       .map((a) => a.literal);
     expect(lits).toEqual([
@@ -490,7 +603,8 @@ describe('findMlCalls', () => {
   });
 
   it('reports nested calls in order of appearance with their depth', () => {
-    const sql = "SELECT aws_sagemaker.invoke_endpoint('a', NULL, aws_comprehend.detect_sentiment(aws_bedrock.invoke_model('m','c','a',x), 'en')::text)";
+    const sql =
+      "SELECT aws_sagemaker.invoke_endpoint('a', NULL, aws_comprehend.detect_sentiment(aws_bedrock.invoke_model('m','c','a',x), 'en')::text)";
     expect(findMlCalls(sql).map((c) => [c.fn, c.depth])).toEqual([
       ['aws_sagemaker.invoke_endpoint', 0],
       ['aws_comprehend.detect_sentiment', 1],
@@ -505,7 +619,8 @@ describe('findMlCalls', () => {
     expect(call?.quoting).toBe('dollar');
     expect(sql.slice(call?.start, call?.nameEnd)).toBe('aws_sagemaker.invoke_endpoint');
     expect(call?.args.map((a) => sql.slice(a.start, a.end))).toEqual(["'ep'", 'NULL', '$1', '$2']);
-    const doBlock = "DO $do$ BEGIN PERFORM aws_comprehend.detect_sentiment('x', 'en'); EXECUTE $q$SELECT aws_bedrock.invoke_model('a','b','c','d')$q$; END $do$";
+    const doBlock =
+      "DO $do$ BEGIN PERFORM aws_comprehend.detect_sentiment('x', 'en'); EXECUTE $q$SELECT aws_bedrock.invoke_model('a','b','c','d')$q$; END $do$";
     expect(fns(doBlock, true)).toEqual(['aws_comprehend.detect_sentiment', 'aws_bedrock.invoke_model']);
   });
 
@@ -522,7 +637,9 @@ describe('findMlCalls', () => {
     const [e] = findMlCalls(escaped, { scanBodies: true });
     expect(escaped.slice(e?.start, e?.nameEnd)).toBe(String.raw`aws\x5fcomprehend.detect_dominant_language`);
     expect(fns("SELECT 'aws_comprehend.detect_sentiment(x, y)'", true)).toEqual([]);
-    expect(fns("DO 'BEGIN PERFORM aws_comprehend.detect_sentiment(''x'', ''en''); END'", true)).toEqual(['aws_comprehend.detect_sentiment']);
+    expect(fns("DO 'BEGIN PERFORM aws_comprehend.detect_sentiment(''x'', ''en''); END'", true)).toEqual([
+      'aws_comprehend.detect_sentiment',
+    ]);
   });
 
   it('follows standard_conforming_strings', () => {
@@ -557,7 +674,13 @@ describe('mightTouchMl and referencesAny', () => {
   });
 
   it('gives the same answers with a large name set (word-scan path)', () => {
-    const names = new Set([...Array.from({ length: 200 }, (_, i) => `view_${i}`), 'MixedCase', 'has space', 'q"uote', 'x'.repeat(63)]);
+    const names = new Set([
+      ...Array.from({ length: 200 }, (_, i) => `view_${i}`),
+      'MixedCase',
+      'has space',
+      'q"uote',
+      'x'.repeat(63),
+    ]);
     expect(referencesAny('SELECT * FROM View_7', names)).toBe(true);
     expect(referencesAny('SELECT * FROM "View_7"', names)).toBe(false);
     expect(referencesAny('SELECT * FROM "MixedCase"', names)).toBe(true);
@@ -572,7 +695,9 @@ describe('mightTouchMl and referencesAny', () => {
     const sql = 'DO $$ BEGIN PERFORM score_fn(1); END $$';
     expect(referencesAny(sql, names)).toBe(false);
     expect(referencesAny(sql, names, { scanBodies: true })).toBe(true);
-    expect(referencesAny("CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT score_fn(2)'", names, { scanBodies: true })).toBe(true);
+    expect(
+      referencesAny("CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT score_fn(2)'", names, { scanBodies: true }),
+    ).toBe(true);
   });
 });
 
@@ -581,7 +706,9 @@ describe('rewriteInvokeEndpoint', () => {
     expect(rewrite("SELECT aws_sagemaker.invoke_endpoint('churn', NULL, age, income)::float FROM c")).toBe(
       "SELECT aws_sagemaker.invoke_endpoint('churn', NULL, json_build_array(age, income))::float FROM c",
     );
-    expect(rewrite(`SELECT "aws_sagemaker".Invoke_Endpoint('e', 5, 'a' /* c */, b)`)).toBe(`SELECT "aws_sagemaker".Invoke_Endpoint('e', 5, json_build_array('a' /* c */, b))`);
+    expect(rewrite(`SELECT "aws_sagemaker".Invoke_Endpoint('e', 5, 'a' /* c */, b)`)).toBe(
+      `SELECT "aws_sagemaker".Invoke_Endpoint('e', 5, json_build_array('a' /* c */, b))`,
+    );
   });
 
   it('turns VARIADIC arrays into array_to_json', () => {
@@ -626,7 +753,9 @@ describe('rewriteInvokeEndpoint', () => {
   });
 
   it('rewrites nested calls correctly', () => {
-    expect(rewrite("SELECT aws_sagemaker.invoke_endpoint('a', NULL, aws_sagemaker.invoke_endpoint('b', NULL, x, y)::float, z)")).toBe(
+    expect(
+      rewrite("SELECT aws_sagemaker.invoke_endpoint('a', NULL, aws_sagemaker.invoke_endpoint('b', NULL, x, y)::float, z)"),
+    ).toBe(
       "SELECT aws_sagemaker.invoke_endpoint('a', NULL, json_build_array(aws_sagemaker.invoke_endpoint('b', NULL, json_build_array(x, y))::float, z))",
     );
     expect(rewrite("SELECT aws_sagemaker.invoke_endpoint('a', aws_sagemaker.invoke_endpoint('b', p))")).toBe(
@@ -640,7 +769,9 @@ describe('rewriteInvokeEndpoint', () => {
       `CREATE FUNCTION churn(a int, b int) RETURNS float LANGUAGE sql PARALLEL SAFE COST 5000 AS $$ SELECT aws_sagemaker.invoke_endpoint('ep', NULL, json_build_array($1, $2))::float $$`,
     );
     const quoted = `CREATE FUNCTION f(t text) RETURNS text LANGUAGE sql AS 'SELECT aws_sagemaker.invoke_endpoint(''ep'', $1)'`;
-    expect(rewrite(quoted, true)).toBe(`CREATE FUNCTION f(t text) RETURNS text LANGUAGE sql AS 'SELECT aws_sagemaker.invoke_endpoint(''ep'', NULL, json_build_array($1))'`);
+    expect(rewrite(quoted, true)).toBe(
+      `CREATE FUNCTION f(t text) RETURNS text LANGUAGE sql AS 'SELECT aws_sagemaker.invoke_endpoint(''ep'', NULL, json_build_array($1))'`,
+    );
   });
 
   it('reports more than 100 arguments (54023) and accepts exactly 100', () => {
@@ -649,7 +780,9 @@ describe('rewriteInvokeEndpoint', () => {
     expect(ok.errors).toEqual([]);
     expect(ok.sql.startsWith("SELECT aws_sagemaker.invoke_endpoint('e', NULL, json_build_array(x, ")).toBe(true);
     const bad = rewriteInvokeEndpoint(call(101), findMlCalls(call(101)));
-    expect(bad.errors).toEqual([{ code: 'TooManyArguments', message: 'cannot pass more than 100 arguments to a function', position: 7, argCount: 101 }]);
+    expect(bad.errors).toEqual([
+      { code: 'TooManyArguments', message: 'cannot pass more than 100 arguments to a function', position: 7, argCount: 101 },
+    ]);
     expect(bad.tooManyArguments).toBe(true);
   });
 
@@ -715,7 +848,8 @@ describe('robustness', () => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < rounds; i++) run();
     const perStatement = Number(process.hrtime.bigint() - t0) / 1000 / (rounds * statements.length);
-    const plain = 'SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at > $1 ORDER BY o.total DESC LIMIT 50';
+    const plain =
+      'SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at > $1 ORDER BY o.total DESC LIMIT 50';
     const t1 = process.hrtime.bigint();
     for (let i = 0; i < 100_000; i++) mightTouchMl(plain);
     const precheck = Number(process.hrtime.bigint() - t1) / 1000 / 100_000;

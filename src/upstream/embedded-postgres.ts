@@ -745,10 +745,7 @@ async function runInitdb(
     result = await runInitdbOnce(native, [...base, '--no-locale'], ctx, deadline);
   }
   if (result.code !== 0) {
-    throw new EmbeddedPostgresError(
-      'INITDB_FAILED',
-      `initdb failed (exit ${result.code}):\n${lastLines(result.output, 20)}`,
-    );
+    throw new EmbeddedPostgresError('INITDB_FAILED', `initdb failed (exit ${result.code}):\n${lastLines(result.output, 20)}`);
   }
   log.info({ ms: Math.round(performance.now() - t0), locale }, 'initdb created the embedded PostgreSQL cluster');
 }
@@ -1027,7 +1024,11 @@ function probe(port: number, database: string, query?: string, timeoutMs = 3000)
         const body = buf.subarray(5, 1 + len);
         buf = buf.subarray(1 + len);
         if (type === 'R' && body.readInt32BE(0) !== 0) {
-          return finish({ kind: 'error', code: '28000', message: 'the server asked for a password (pg_hba.conf must trust 127.0.0.1)' });
+          return finish({
+            kind: 'error',
+            code: '28000',
+            message: 'the server asked for a password (pg_hba.conf must trust 127.0.0.1)',
+          });
         }
         if (type === 'K') {
           backendPid = body.readInt32BE(0);

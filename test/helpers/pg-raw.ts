@@ -183,7 +183,9 @@ export class RawPgConnection {
   async waitForReady(n = 1, skip = 0, timeoutMs = 5000): Promise<BackendMessage[]> {
     const ok = await this.waitUntil(() => this.messages(skip).filter((m) => m.code === 'Z').length >= n, timeoutMs);
     if (!ok) {
-      const seen = this.messages(skip).map((m) => m.code).join('');
+      const seen = this.messages(skip)
+        .map((m) => m.code)
+        .join('');
       throw new Error(`no ReadyForQuery #${n} within ${timeoutMs} ms (closed=${this.closed}, seen ${seen})`);
     }
     return this.messages(skip);

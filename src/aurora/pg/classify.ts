@@ -8,8 +8,8 @@ import { limits } from '../../ml/limits.ts';
 import { findMlCalls, referencesAny } from '../../sql/pg/ml-calls.ts';
 import { rewriteInvokeEndpoint } from '../../sql/pg/rewrite.ts';
 import {
-  type ExtensionCommand,
   classifyStatement,
+  type ExtensionCommand,
   parseExtensionCommand,
   parseSetCommand,
   parseShowCommand,

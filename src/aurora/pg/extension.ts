@@ -87,11 +87,7 @@ export function planExtension(
     }
     if (command.name === 'aws_commons' || needsCommons) {
       if (needsCommons) notices.push('installing required extension "aws_commons"');
-      statements.push(
-        'CREATE SCHEMA aws_commons',
-        'GRANT USAGE ON SCHEMA aws_commons TO PUBLIC',
-        record('aws_commons', '1.2'),
-      );
+      statements.push('CREATE SCHEMA aws_commons', 'GRANT USAGE ON SCHEMA aws_commons TO PUBLIC', record('aws_commons', '1.2'));
     }
     if (command.name === 'aws_ml') {
       statements.push(installSql(version), record('aws_ml', version));
@@ -110,17 +106,23 @@ export function planExtension(
     }
     if (name === 'aws_commons' && installed.has('aws_ml') && !names.includes('aws_ml')) {
       if (!command.cascade) {
-        throw new EmulatorError('DependentObjectsStillExist', 'cannot drop extension aws_commons because other objects depend on it', {
-          detail: 'extension aws_ml depends on extension aws_commons',
-          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
-        });
+        throw new EmulatorError(
+          'DependentObjectsStillExist',
+          'cannot drop extension aws_commons because other objects depend on it',
+          {
+            detail: 'extension aws_ml depends on extension aws_commons',
+            hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+          },
+        );
       }
       statements.push(uninstallSql(installed.get('aws_ml') === '1.0' ? '1.0' : '2.0', true));
       notices.push('drop cascades to extension aws_ml');
     }
     // Dropping the schema drops its comment, which is the record.
     statements.push(
-      name === 'aws_ml' ? uninstallSql(current === '1.0' ? '1.0' : '2.0', command.cascade) : `DROP SCHEMA aws_commons ${command.cascade ? 'CASCADE' : 'RESTRICT'}`,
+      name === 'aws_ml'
+        ? uninstallSql(current === '1.0' ? '1.0' : '2.0', command.cascade)
+        : `DROP SCHEMA aws_commons ${command.cascade ? 'CASCADE' : 'RESTRICT'}`,
     );
   }
   return { statements, notices, tag: 'DROP EXTENSION' };

@@ -11,8 +11,8 @@ import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
-import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
+import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
 import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
 import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
@@ -70,8 +70,10 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   private state(session: SessionInfo): SessionState {
-    let state = this.sessions.get(session.processId);
-    if (state === undefined) this.sessions.set(session.processId, (state = { strict: null, cachedRows: 0 }));
+    const known = this.sessions.get(session.processId);
+    if (known !== undefined) return known;
+    const state: SessionState = { strict: null, cachedRows: 0 };
+    this.sessions.set(session.processId, state);
     return state;
   }
 

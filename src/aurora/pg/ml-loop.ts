@@ -53,7 +53,8 @@ function setupStatements(ownsTransaction: boolean, state: LoopSessionState): str
        set_config('${MODE_SETTING}', 'on', true)`,
     `SAVEPOINT ${SAVEPOINT}`,
   ];
-  if (state.cachedRows > 0) statements.splice(1, 0, state.cachedRows > 10_000 ? `TRUNCATE ${CACHE_TABLE}` : `DELETE FROM ${CACHE_TABLE}`);
+  if (state.cachedRows > 0)
+    statements.splice(1, 0, state.cachedRows > 10_000 ? `TRUNCATE ${CACHE_TABLE}` : `DELETE FROM ${CACHE_TABLE}`);
   state.cachedRows = 0;
   return ownsTransaction ? ['BEGIN', ...statements] : statements;
 }
@@ -194,7 +195,9 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     new EmulatorError(
       'DidNotConverge',
       `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions of the statement`,
-      { hint: 'A volatile expression such as random() or clock_timestamp() feeds an ML function; compute it once in a CTE or a column first.' },
+      {
+        hint: 'A volatile expression such as random() or clock_timestamp() feeds an ML function; compute it once in a CTE or a column first.',
+      },
     ),
   );
 }

@@ -41,8 +41,7 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
   ];
   return {
     control: (statements) => up.send(controlMessages(statements)),
-    pass: async (before) =>
-      splitAtFirstReady(await up.send([...controlMessages(before), serialize.query(statement)], 2)),
+    pass: async (before) => splitAtFirstReady(await up.send([...controlMessages(before), serialize.query(statement)], 2)),
   };
 }
 
@@ -53,26 +52,22 @@ const INTERNAL_PORTAL = 'aurora_ml_portal';
  * Extended protocol: the client's unnamed statement and portal must survive,
  * so the emulator uses only named ones of its own and never a simple Query.
  */
-export function extendedDriver(
-  up: ControlledUpstream,
-  statementName: string,
-  bind: BindMessage,
-): PassDriver {
+export function extendedDriver(up: ControlledUpstream, statementName: string, bind: BindMessage): PassDriver {
   const controlMessages = (statements: readonly ControlStatement[]) => {
-      const messages: Buffer[] = [];
-      statements.forEach((statement, i) => {
-        const name = `${INTERNAL_STATEMENT}_${i}`;
-        messages.push(
-          serialize.close('S', name),
-          serialize.parse(name, typeof statement === 'string' ? statement : statement.sql),
-          serialize.bind(INTERNAL_PORTAL, name, [], [], []),
-          serialize.execute(INTERNAL_PORTAL),
-        );
-        if (typeof statement !== 'string') messages.push(serialize.copyData(statement.data), serialize.copyDone());
-        messages.push(serialize.close('P', INTERNAL_PORTAL));
-      });
-      messages.push(serialize.sync());
-      return messages;
+    const messages: Buffer[] = [];
+    statements.forEach((statement, i) => {
+      const name = `${INTERNAL_STATEMENT}_${i}`;
+      messages.push(
+        serialize.close('S', name),
+        serialize.parse(name, typeof statement === 'string' ? statement : statement.sql),
+        serialize.bind(INTERNAL_PORTAL, name, [], [], []),
+        serialize.execute(INTERNAL_PORTAL),
+      );
+      if (typeof statement !== 'string') messages.push(serialize.copyData(statement.data), serialize.copyDone());
+      messages.push(serialize.close('P', INTERNAL_PORTAL));
+    });
+    messages.push(serialize.sync());
+    return messages;
   };
   const passMessages = [
     serialize.bind(INTERNAL_PORTAL, statementName, bind.paramFormats, bind.params, bind.resultFormats),

@@ -143,7 +143,13 @@ function identity(spec: StubSpec): string {
     .split(',')
     .map((a) => a.trim())
     .filter((a) => !a.startsWith('OUT '))
-    .map((a) => a.replace(/ DEFAULT .*$/, '').split(' ').slice(1).join(' '));
+    .map((a) =>
+      a
+        .replace(/ DEFAULT .*$/, '')
+        .split(' ')
+        .slice(1)
+        .join(' '),
+    );
   return `${name}(${args.join(', ')})`;
 }
 

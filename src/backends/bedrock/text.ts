@@ -27,7 +27,9 @@ export function cleanPrompt(prompt: string): string {
 
 /** The reply to `prompt`: the same prompt and model always give the same text. */
 export function composeReply(modelId: string, prompt: string): string {
-  const words = cleanPrompt(prompt).split(' ').filter((w) => w !== '');
+  const words = cleanPrompt(prompt)
+    .split(' ')
+    .filter((w) => w !== '');
   if (words.length === 0) return `Emulated reply from ${modelId}: the prompt was empty.`;
   const excerpt = words.slice(0, EXCERPT_WORDS).join(' ') + (words.length > EXCERPT_WORDS ? ' ...' : '');
   const count = `${words.length} word${words.length === 1 ? '' : 's'}`;

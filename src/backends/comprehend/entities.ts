@@ -22,8 +22,8 @@
  * test/data/entities-eval.tsv (development) and entities-holdout.tsv.
  */
 import type { Entity, EntityType } from '../types.ts';
-import { type Candidate, PRIORITY, patternCandidates } from './entity-patterns.ts';
 import { breaksPhrase, lexiconTag, looksCapitalized, parseEnglish, type Term } from './english-terms.ts';
+import { type Candidate, PRIORITY, patternCandidates } from './entity-patterns.ts';
 import { assertSupportedLanguage } from './supported-languages.ts';
 import { OffsetMap } from './text-offsets.ts';
 
@@ -115,9 +115,7 @@ function isNameTerm(term: Term): boolean {
 /** Honorifics and abbreviations keep their full stop inside a name ("Dr. Alan Turing"). */
 function continuesName(previous: Term): boolean {
   if (!breaksPhrase(previous.post)) return true;
-  return (
-    (previous.tags.has('Honorific') || previous.tags.has('Abbreviation')) && /^\.\s+$/.test(previous.post)
-  );
+  return (previous.tags.has('Honorific') || previous.tags.has('Abbreviation')) && /^\.\s+$/.test(previous.post);
 }
 
 function nameRuns(terms: readonly Term[]): NameRun[] {
@@ -142,59 +140,306 @@ function nameRuns(terms: readonly Term[]): NameRun[] {
 }
 
 const EVENT_HEADS: ReadonlySet<string> = new Set([
-  'Summit', 'Conference', 'Festival', 'Games', 'Olympics', 'Bowl', 'Cup', 'Championship', 'Championships',
-  'Expo', 'Marathon', 'Fair', 'Tournament', 'Awards', 'Concert', 'Carnival', 'Parade', 'Week', 'Gala',
-  'Hackathon', 'Convention', 'Symposium', 'Congress', 'Grand Prix', 'Series', 'Open', 'Election', 'Elections',
-  'Rally', 'Meetup', 'Tour', 'Showcase', 'Keynote', 'Webinar', 'Sale',
+  'Summit',
+  'Conference',
+  'Festival',
+  'Games',
+  'Olympics',
+  'Bowl',
+  'Cup',
+  'Championship',
+  'Championships',
+  'Expo',
+  'Marathon',
+  'Fair',
+  'Tournament',
+  'Awards',
+  'Concert',
+  'Carnival',
+  'Parade',
+  'Week',
+  'Gala',
+  'Hackathon',
+  'Convention',
+  'Symposium',
+  'Congress',
+  'Grand Prix',
+  'Series',
+  'Open',
+  'Election',
+  'Elections',
+  'Rally',
+  'Meetup',
+  'Tour',
+  'Showcase',
+  'Keynote',
+  'Webinar',
+  'Sale',
 ]);
 const EVENT_NAMES: ReadonlySet<string> = new Set([
-  'Black Friday', 'Cyber Monday', 'Prime Day', 'Olympics', 'Oktoberfest', 'Coachella', 'Wimbledon',
-  'Comic-Con', 'CES', 'WWDC', 'Mardi Gras', 'Eurovision', 'Glastonbury',
+  'Black Friday',
+  'Cyber Monday',
+  'Prime Day',
+  'Olympics',
+  'Oktoberfest',
+  'Coachella',
+  'Wimbledon',
+  'Comic-Con',
+  'CES',
+  'WWDC',
+  'Mardi Gras',
+  'Eurovision',
+  'Glastonbury',
 ]);
 /** Known events whose words compromise tags otherwise ("Friday" is a date). */
-const EVENT_NAMES_PATTERN = new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...EVENT_NAMES].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+const EVENT_NAMES_PATTERN = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:${[...EVENT_NAMES].map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`,
+  'gu',
+);
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const ORGANIZATION_KEYWORDS: ReadonlySet<string> = new Set([
-  'Air', 'Airlines', 'Airways', 'Bank', 'Bancorp', 'Inc', 'Corp', 'Corporation', 'Ltd', 'LLC', 'GmbH', 'plc',
-  'PLC', 'AG', 'Group', 'University', 'College', 'Institute', 'Foundation', 'Association', 'Company', 'Co',
-  'Technologies', 'Systems', 'Labs', 'Motors', 'Pharmaceuticals', 'Insurance', 'Media', 'Studios', 'Records',
-  'Entertainment', 'Partners', 'Holdings', 'Ventures', 'Agency', 'Ministry', 'Department', 'Council',
-  'Committee', 'Hospital', 'Clinic', 'School', 'Academy', 'Society', 'Club', 'Network', 'Telecom', 'Energy',
-  'Software', 'Solutions', 'Services', 'Bakery', 'Restaurant', 'Hotel', 'Hotels', 'Store', 'Stores', 'Market',
-  'Supermarket', 'Pharmacy', 'Electronics', 'Logistics', 'Express', 'Post', 'Police',
+  'Air',
+  'Airlines',
+  'Airways',
+  'Bank',
+  'Bancorp',
+  'Inc',
+  'Corp',
+  'Corporation',
+  'Ltd',
+  'LLC',
+  'GmbH',
+  'plc',
+  'PLC',
+  'AG',
+  'Group',
+  'University',
+  'College',
+  'Institute',
+  'Foundation',
+  'Association',
+  'Company',
+  'Co',
+  'Technologies',
+  'Systems',
+  'Labs',
+  'Motors',
+  'Pharmaceuticals',
+  'Insurance',
+  'Media',
+  'Studios',
+  'Records',
+  'Entertainment',
+  'Partners',
+  'Holdings',
+  'Ventures',
+  'Agency',
+  'Ministry',
+  'Department',
+  'Council',
+  'Committee',
+  'Hospital',
+  'Clinic',
+  'School',
+  'Academy',
+  'Society',
+  'Club',
+  'Network',
+  'Telecom',
+  'Energy',
+  'Software',
+  'Solutions',
+  'Services',
+  'Bakery',
+  'Restaurant',
+  'Hotel',
+  'Hotels',
+  'Store',
+  'Stores',
+  'Market',
+  'Supermarket',
+  'Pharmacy',
+  'Electronics',
+  'Logistics',
+  'Express',
+  'Post',
+  'Police',
 ]);
 /** "Bank of America", "University of Texas": an organization word, "of", a name. */
 const ORGANIZATION_OF: ReadonlySet<string> = new Set([
-  'Bank', 'University', 'Institute', 'Department', 'Ministry', 'College', 'Museum', 'Church', 'School',
-  'Academy', 'Federal Reserve Bank', 'Board', 'Office', 'Council', 'Chamber', 'Commission',
+  'Bank',
+  'University',
+  'Institute',
+  'Department',
+  'Ministry',
+  'College',
+  'Museum',
+  'Church',
+  'School',
+  'Academy',
+  'Federal Reserve Bank',
+  'Board',
+  'Office',
+  'Council',
+  'Chamber',
+  'Commission',
 ]);
-const ORGANIZATION_SUFFIX = /^(?:Inc|Ltd|LLC|Corp|Co|GmbH|plc|PLC|AG|SA|S\.A|NV|N\.V|BV|B\.V|Limited|Corporation|Incorporated|Pty)$/;
+const ORGANIZATION_SUFFIX =
+  /^(?:Inc|Ltd|LLC|Corp|Co|GmbH|plc|PLC|AG|SA|S\.A|NV|N\.V|BV|B\.V|Limited|Corporation|Incorporated|Pty)$/;
 
 /** Product lines that are COMMERCIAL_ITEM on their own ("my Kindle"). */
 const PRODUCT_LINES: ReadonlySet<string> = new Set([
-  'Kindle', 'Galaxy', 'Pixel', 'iPhone', 'iPad', 'iPod', 'iMac', 'MacBook', 'AirPods', 'PlayStation', 'Xbox',
-  'ThinkPad', 'Chromebook', 'Roomba', 'GoPro', 'Photoshop', 'Excel', 'Windows', 'Android', 'Alexa', 'Echo',
-  'Fire TV', 'Switch', 'Surface', 'Prius', 'Corolla', 'Civic', 'Mustang', 'Walkman', 'Fitbit', 'Nespresso',
-  'Lego', 'LEGO', 'Vitamix', 'Dyson', 'Instant Pot', 'Zoom', 'Slack', 'Outlook', 'Chrome', 'Firefox',
+  'Kindle',
+  'Galaxy',
+  'Pixel',
+  'iPhone',
+  'iPad',
+  'iPod',
+  'iMac',
+  'MacBook',
+  'AirPods',
+  'PlayStation',
+  'Xbox',
+  'ThinkPad',
+  'Chromebook',
+  'Roomba',
+  'GoPro',
+  'Photoshop',
+  'Excel',
+  'Windows',
+  'Android',
+  'Alexa',
+  'Echo',
+  'Fire TV',
+  'Switch',
+  'Surface',
+  'Prius',
+  'Corolla',
+  'Civic',
+  'Mustang',
+  'Walkman',
+  'Fitbit',
+  'Nespresso',
+  'Lego',
+  'LEGO',
+  'Vitamix',
+  'Dyson',
+  'Instant Pot',
+  'Zoom',
+  'Slack',
+  'Outlook',
+  'Chrome',
+  'Firefox',
 ]);
 /** Words that make a name plus a number a model rather than a place or a page ("Pro", "Max"). */
 const MODEL_WORDS: ReadonlySet<string> = new Set([
-  'Pro', 'Max', 'Ultra', 'Plus', 'Mini', 'Air', 'Lite', 'SE', 'Series', 'Edition', 'XL', 'Paperwhite', 'Oasis',
-  'Studio', 'Duo', 'Fold', 'Flip', 'Note',
+  'Pro',
+  'Max',
+  'Ultra',
+  'Plus',
+  'Mini',
+  'Air',
+  'Lite',
+  'SE',
+  'Series',
+  'Edition',
+  'XL',
+  'Paperwhite',
+  'Oasis',
+  'Studio',
+  'Duo',
+  'Fold',
+  'Flip',
+  'Note',
 ]);
 /** Capitalised words that a number follows without making a product ("Room 101", "Chapter 3"). */
 const NOT_PRODUCT_HEADS: ReadonlySet<string> = new Set([
-  'Chapter', 'Room', 'Flight', 'Route', 'Gate', 'Terminal', 'Page', 'Section', 'Step', 'Level', 'Floor',
-  'Apartment', 'Apt', 'Suite', 'Building', 'Platform', 'Highway', 'Interstate', 'Article', 'Figure', 'Table',
-  'Order', 'Invoice', 'Ticket', 'Case', 'Account', 'Item', 'Number', 'No', 'Option', 'Question', 'Day', 'Week',
-  'Year', 'Season', 'Episode', 'Part', 'Volume', 'Unit', 'Line', 'Box', 'Seat', 'Row', 'Lane', 'Bus', 'Train',
-  'Zone', 'Phase', 'Stage', 'Round', 'Class', 'Grade', 'Team', 'Group', 'Store', 'Street', 'Avenue', 'Road',
-  'Error', 'Code', 'Status', 'Issue', 'Bug', 'Version', 'Release', 'Build', 'Update', 'Patch', 'Port', 'Channel',
-  'Plan', 'Tier', 'Size', 'Step', 'Stage', 'Level', 'Window', 'Slot', 'Desk', 'Counter', 'Aisle', 'Exit',
+  'Chapter',
+  'Room',
+  'Flight',
+  'Route',
+  'Gate',
+  'Terminal',
+  'Page',
+  'Section',
+  'Step',
+  'Level',
+  'Floor',
+  'Apartment',
+  'Apt',
+  'Suite',
+  'Building',
+  'Platform',
+  'Highway',
+  'Interstate',
+  'Article',
+  'Figure',
+  'Table',
+  'Order',
+  'Invoice',
+  'Ticket',
+  'Case',
+  'Account',
+  'Item',
+  'Number',
+  'No',
+  'Option',
+  'Question',
+  'Day',
+  'Week',
+  'Year',
+  'Season',
+  'Episode',
+  'Part',
+  'Volume',
+  'Unit',
+  'Line',
+  'Box',
+  'Seat',
+  'Row',
+  'Lane',
+  'Bus',
+  'Train',
+  'Zone',
+  'Phase',
+  'Stage',
+  'Round',
+  'Class',
+  'Grade',
+  'Team',
+  'Group',
+  'Store',
+  'Street',
+  'Avenue',
+  'Road',
+  'Error',
+  'Code',
+  'Status',
+  'Issue',
+  'Bug',
+  'Version',
+  'Release',
+  'Build',
+  'Update',
+  'Patch',
+  'Port',
+  'Channel',
+  'Plan',
+  'Tier',
+  'Size',
+  'Step',
+  'Stage',
+  'Level',
+  'Window',
+  'Slot',
+  'Desk',
+  'Counter',
+  'Aisle',
+  'Exit',
 ]);
 
 function wordKey(term: Term): string {
@@ -207,7 +452,13 @@ function runText(text: string, terms: readonly Term[]): string {
   return first === undefined || last === undefined ? '' : text.slice(first.start, last.end);
 }
 
-function candidate(type: EntityType, terms: readonly Term[], text: string, score: number, priority: number): Candidate | undefined {
+function candidate(
+  type: EntityType,
+  terms: readonly Term[],
+  text: string,
+  score: number,
+  priority: number,
+): Candidate | undefined {
   const first = terms[0];
   const last = terms[terms.length - 1];
   if (first === undefined || last === undefined) return undefined;
@@ -260,19 +511,90 @@ function englishCandidates(text: string, terms: readonly Term[]): Candidate[] {
  * ("click Save", "the Settings page").
  */
 const COMMON_CAPITALISED: ReadonlySet<string> = new Set([
-  'Wi-Fi', 'WiFi', 'Bluetooth', 'Internet', 'Web', 'Email', 'E-mail', 'OK', 'Ok', 'FAQ', 'PIN', 'PDF', 'USB',
-  'HDMI', 'GPS', 'TV', 'PC', 'App', 'ASAP', 'FYI', 'BTW', 'AM', 'PM', 'World', 'Error', 'Warning', 'Settings',
-  'Home', 'Menu', 'Login', 'Logout', 'Log', 'Sign', 'Submit', 'Cancel', 'Save', 'Delete', 'Edit', 'Search',
-  'Help', 'Support', 'Account', 'Profile', 'Privacy', 'Security', 'Notifications', 'Dashboard', 'Checkout',
-  'Cart', 'Basket', 'Orders', 'Order', 'Payment', 'Payments', 'Billing', 'Preferences', 'General', 'Advanced',
-  'Next', 'Back', 'Continue', 'Confirm', 'Apply', 'Update', 'Upload', 'Download', 'Send', 'Reply', 'Inbox',
-  'Start', 'Stop', 'Retry', 'Reset', 'Close', 'Open', 'Yes', 'No',
+  'Wi-Fi',
+  'WiFi',
+  'Bluetooth',
+  'Internet',
+  'Web',
+  'Email',
+  'E-mail',
+  'OK',
+  'Ok',
+  'FAQ',
+  'PIN',
+  'PDF',
+  'USB',
+  'HDMI',
+  'GPS',
+  'TV',
+  'PC',
+  'App',
+  'ASAP',
+  'FYI',
+  'BTW',
+  'AM',
+  'PM',
+  'World',
+  'Error',
+  'Warning',
+  'Settings',
+  'Home',
+  'Menu',
+  'Login',
+  'Logout',
+  'Log',
+  'Sign',
+  'Submit',
+  'Cancel',
+  'Save',
+  'Delete',
+  'Edit',
+  'Search',
+  'Help',
+  'Support',
+  'Account',
+  'Profile',
+  'Privacy',
+  'Security',
+  'Notifications',
+  'Dashboard',
+  'Checkout',
+  'Cart',
+  'Basket',
+  'Orders',
+  'Order',
+  'Payment',
+  'Payments',
+  'Billing',
+  'Preferences',
+  'General',
+  'Advanced',
+  'Next',
+  'Back',
+  'Continue',
+  'Confirm',
+  'Apply',
+  'Update',
+  'Upload',
+  'Download',
+  'Send',
+  'Reply',
+  'Inbox',
+  'Start',
+  'Stop',
+  'Retry',
+  'Reset',
+  'Close',
+  'Open',
+  'Yes',
+  'No',
 ]);
 /** compromise tags "March" in "the March release" as a plain name. */
 const MONTH_NAME = /^(?:January|February|March|April|May|June|July|August|September|October|November|December)$/;
 /** Verbs before a quoted interface label, and nouns after one. */
 const UI_VERBS = /^(?:click|clicked|clicking|tap|tapped|press|pressed|hit|select|selected|choose|chose|open|opened|under|in)$/i;
-const UI_NOUNS = /^(?:page|button|tab|menu|screen|option|icon|link|window|field|box|bar|panel|section|setting|settings|dialog|toggle|checkbox)$/i;
+const UI_NOUNS =
+  /^(?:page|button|tab|menu|screen|option|icon|link|window|field|box|bar|panel|section|setting|settings|dialog|toggle|checkbox)$/i;
 
 type NameClass = 'PERSON' | 'LOCATION' | 'ORGANIZATION';
 
@@ -352,7 +674,7 @@ function isWeakName(text: string, run: readonly Term[], previous: Term | undefin
 /** Drops a sentence-opening untagged word ("Thanks Maria Garcia" -> "Maria Garcia"). */
 function trimUntagged(run: readonly Term[], classes: readonly (NameClass | undefined)[]): readonly Term[] {
   const first = run[0];
-  if (first !== undefined && first.sentenceInitial && classes[0] === undefined && run.length > 1) return run.slice(1);
+  if (first?.sentenceInitial && classes[0] === undefined && run.length > 1) return run.slice(1);
   return run;
 }
 
@@ -482,7 +804,7 @@ function titles(text: string, terms: readonly Term[]): Candidate[] {
  * this covers any plural noun after a number compromise recognised, and "an
  * hour" / "a week".
  */
-function countedNouns(text: string, terms: readonly Term[]): Candidate[] {
+function countedNouns(_text: string, terms: readonly Term[]): Candidate[] {
   const out: Candidate[] = [];
   terms.forEach((term, i) => {
     if (breaksPhrase(term.post)) return;
@@ -540,7 +862,9 @@ function knownNameClass(term: Term): 'PERSON' | 'LOCATION' | undefined {
 // Joining neighbours the recognisers found apart.
 
 const US_STATES_AND_PROVINCES: ReadonlySet<string> = new Set(
-  'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AB BC MB NB NL NS NT NU ON PE QC SK YT'.split(' '),
+  'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AB BC MB NB NL NS NT NU ON PE QC SK YT'.split(
+    ' ',
+  ),
 );
 
 /**

@@ -68,10 +68,7 @@ const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}
 const IPV4 = new RegExp(`${L}(?:\\d{1,3}\\.){3}\\d{1,3}${R}`, 'dgu');
 const HANDLE = /(?<![\p{L}\p{N}.@])[#@][\p{L}\p{N}_][\p{L}\p{N}_-]*/dgu;
 /** International or national numbers: groups of digits with separators, 7 to 15 digits in all. */
-const PHONE = new RegExp(
-  `${L}(?:\\+\\d{1,3}[ .-]?|1[ .-])?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]\\d{2,5}){1,4}${R}`,
-  'dgu',
-);
+const PHONE = new RegExp(`${L}(?:\\+\\d{1,3}[ .-]?|1[ .-])?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]\\d{2,5}){1,4}${R}`, 'dgu');
 /** An identifier after a word that announces one: "order 112-4471", "ticket no. A1234". */
 const IDENTIFIER =
   /(?<![\p{L}\p{N}])(?:order|invoice|ticket|case|tracking|reference|ref|account|confirmation|booking|reservation|transaction|serial|sku|pedido|factura|commande|facture|Bestellung|Rechnung|ordine|fattura|encomenda)(?:\s+(?:number|no\.?|nr\.?|n[º°o]\.?|id|#|número|numéro|Nummer|numero))?(?:\s+is)?\s*[:#]?\s*([A-Za-z]*\d[A-Za-z0-9-]{2,})(?![\p{L}\p{N}])/dgiu;
@@ -81,7 +78,8 @@ const IDENTIFIER =
  * digits mixed ("112-4471234-5567", "1Z999AA10123456784"); six digits at least,
  * so that model names ("WH-1000XM4") stay products.
  */
-const CODE = /(?<![\p{L}\p{N}-])(?=[A-Za-z0-9-]*\d)(?:[A-Za-z0-9]+-)+[A-Za-z0-9]+(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,}(?![\p{L}\p{N}])/dgu;
+const CODE =
+  /(?<![\p{L}\p{N}-])(?=[A-Za-z0-9-]*\d)(?:[A-Za-z0-9]+-)+[A-Za-z0-9]+(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,}(?![\p{L}\p{N}])/dgu;
 
 function* contactAndIdentifiers(text: string): Generator<Candidate> {
   yield* spans(text, new RegExp(URL.source, 'dgiu'), 'OTHER', 0.99, PRIORITY.contact);
@@ -156,7 +154,7 @@ const DATE_WORDS: Readonly<Record<string, DateWords>> = {
       'January|February|March|April|May|June|July|August|September|October|November|December|Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?',
     weekdays: 'Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|weekend',
     deictic:
-      '(?:today|tonight|tomorrow|yesterday)(?:\\s(?:morning|afternoon|evening|night))?|(?:last|next|this|coming|past|previous)\\s(?:week|month|year|weekend|night|morning|afternoon|evening|quarter|summer|winter|spring|fall|autumn|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December)|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\\d+)\\s(?:minutes?|hours?|days?|weeks?|months?|years?)\\sago|(?:Christmas(?: Eve| Day)?|New Year\'?s(?: Eve| Day)?|Thanksgiving|Easter|Halloween|Valentine\'?s Day|noon|midnight)',
+      "(?:today|tonight|tomorrow|yesterday)(?:\\s(?:morning|afternoon|evening|night))?|(?:last|next|this|coming|past|previous)\\s(?:week|month|year|weekend|night|morning|afternoon|evening|quarter|summer|winter|spring|fall|autumn|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December)|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|\\d+)\\s(?:minutes?|hours?|days?|weeks?|months?|years?)\\sago|(?:Christmas(?: Eve| Day)?|New Year'?s(?: Eve| Day)?|Thanksgiving|Easter|Halloween|Valentine'?s Day|noon|midnight)",
     capitalized: true,
   },
   es: {
@@ -168,7 +166,8 @@ const DATE_WORDS: Readonly<Record<string, DateWords>> = {
   fr: {
     months: 'janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre',
     weekdays: 'lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche',
-    deictic: "aujourd['’]hui|hier|avant-hier|demain|après-demain|(?:la semaine|le mois|l['’]année) (?:dernière|dernier|prochaine|prochain)",
+    deictic:
+      "aujourd['’]hui|hier|avant-hier|demain|après-demain|(?:la semaine|le mois|l['’]année) (?:dernière|dernier|prochaine|prochain)",
     capitalized: false,
   },
   de: {

@@ -12,9 +12,9 @@
  * capitalised words inside sentences (names, and German nouns).
  */
 import type { KeyPhrase } from '../types.ts';
-import type { Candidate } from './entity-patterns.ts';
-import { findEntitySpans } from './entities.ts';
 import { breaksPhrase, lexiconTag, parseEnglish, type Term } from './english-terms.ts';
+import { findEntitySpans } from './entities.ts';
+import type { Candidate } from './entity-patterns.ts';
 import { assertSupportedLanguage } from './supported-languages.ts';
 import { OffsetMap } from './text-offsets.ts';
 
@@ -37,8 +37,26 @@ export function detectKeyPhrases(text: string, languageCode: string): KeyPhrase[
 
 /** Greetings and courtesies that compromise tags as nouns when capitalised. */
 const NOT_PHRASES: ReadonlySet<string> = new Set([
-  'thanks', 'thank', 'hello', 'hi', 'hey', 'please', 'sorry', 'ok', 'okay', 'yes', 'no', 'wow', 'oops', 'cheers',
-  'regards', 'dear', 'lol', 'btw', 'fyi', 'asap',
+  'thanks',
+  'thank',
+  'hello',
+  'hi',
+  'hey',
+  'please',
+  'sorry',
+  'ok',
+  'okay',
+  'yes',
+  'no',
+  'wow',
+  'oops',
+  'cheers',
+  'regards',
+  'dear',
+  'lol',
+  'btw',
+  'fyi',
+  'asap',
 ]);
 
 /** Terms that can sit inside a noun phrase. */
@@ -66,8 +84,15 @@ function isPhraseTerm(term: Term): boolean {
 /** Terms that can end a noun phrase (its head). */
 function isHead(term: Term): boolean {
   const t = term.tags;
-  return (t.has('Noun') && !t.has('Possessive') && !t.has('Pronoun')) || t.has('Value') || t.has('Acronym') ||
-    t.has('Url') || t.has('Email') || t.has('PhoneNumber') || t.has('HashTag');
+  return (
+    (t.has('Noun') && !t.has('Possessive') && !t.has('Pronoun')) ||
+    t.has('Value') ||
+    t.has('Acronym') ||
+    t.has('Url') ||
+    t.has('Email') ||
+    t.has('PhoneNumber') ||
+    t.has('HashTag')
+  );
 }
 
 const VERB_TAGS = new Set(['Infinitive', 'PresentTense', 'PastTense', 'Gerund', 'Verb', 'Imperative']);

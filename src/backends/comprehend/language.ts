@@ -114,9 +114,7 @@ export function detectDominantLanguage(text: string): DominantLanguage[] {
     }
   }
 
-  return [...scores]
-    .map(([languageCode, score]) => ({ languageCode, score: round(score) }))
-    .sort((a, b) => b.score - a.score);
+  return [...scores].map(([languageCode, score]) => ({ languageCode, score: round(score) })).sort((a, b) => b.score - a.score);
 }
 
 /**

@@ -53,7 +53,24 @@ const RESOLUTION_WINDOW_BEFORE = 4;
 const NEGATION_WINDOW = 5;
 /** Words after "too" that do not make it a complaint ("me too", "too and"). */
 const NOT_AN_EXCESS: ReadonlySet<string> = new Set([
-  'and', 'or', 'but', 'the', 'a', 'an', 'to', 'of', 'for', 'with', 'in', 'on', 'at', 'is', 'was', 'it', 'i', 'me',
+  'and',
+  'or',
+  'but',
+  'the',
+  'a',
+  'an',
+  'to',
+  'of',
+  'for',
+  'with',
+  'in',
+  'on',
+  'at',
+  'is',
+  'was',
+  'it',
+  'i',
+  'me',
 ]);
 /** Words that may stand before an imperative "don't": "please don't", "just don't". */
 const IMPERATIVE_LEAD_INS: ReadonlySet<string> = new Set(['please', 'just', 'seriously', 'honestly']);

@@ -11,8 +11,21 @@ import { SUPPORT_LEXICON } from './sentiment-lexicon.ts';
 
 /** Joined phrases that are modifiers rather than opinions (see sentiment-modifiers.ts). */
 const MODIFIER_PHRASES: readonly string[] = [
-  'a-bit', 'a-little', 'kind-of', 'sort-of', 'no-longer', 'no-one', 'at-all', 'do-not',
-  'couldnt-be-more', 'could-not-be-more', 'come-back', 'comes-back', 'came-back', 'show-up', 'shows-up',
+  'a-bit',
+  'a-little',
+  'kind-of',
+  'sort-of',
+  'no-longer',
+  'no-one',
+  'at-all',
+  'do-not',
+  'couldnt-be-more',
+  'could-not-be-more',
+  'come-back',
+  'comes-back',
+  'came-back',
+  'show-up',
+  'shows-up',
 ];
 
 function buildPhrasePattern(phrases: readonly string[]): RegExp {

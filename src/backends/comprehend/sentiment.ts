@@ -51,7 +51,16 @@ const MIXED_WITHOUT_CONTRAST_FACTOR = 0.7;
  * negative evidence ("Thank you so much for waiving the fee!").
  */
 const COURTESY_WORDS: ReadonlySet<string> = new Set([
-  'thanks', 'thank', 'appreciate', 'appreciated', 'gracias', 'merci', 'danke', 'grazie', 'obrigado', 'obrigada',
+  'thanks',
+  'thank',
+  'appreciate',
+  'appreciated',
+  'gracias',
+  'merci',
+  'danke',
+  'grazie',
+  'obrigado',
+  'obrigada',
 ]);
 
 // Registered once, at module load. The package keeps its label tables

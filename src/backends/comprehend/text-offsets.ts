@@ -46,8 +46,7 @@ export class OffsetMap {
       // A high surrogate followed by a low one is one code point: the low half
       // does not start a new one. A lone surrogate counts as a code point of
       // its own, as String.prototype[Symbol.iterator] (and so [...text]) does.
-      const isLowHalfOfPair =
-        unit >= 0xdc00 && unit <= 0xdfff && i > 0 && isHighSurrogate(text.charCodeAt(i - 1));
+      const isLowHalfOfPair = unit >= 0xdc00 && unit <= 0xdfff && i > 0 && isHighSurrogate(text.charCodeAt(i - 1));
       if (!isLowHalfOfPair) count++;
     }
     table[text.length] = count;

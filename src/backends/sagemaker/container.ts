@@ -54,7 +54,7 @@ export class ContainerBackend implements SageMakerBackend {
         const headers: Record<string, string> = { 'content-length': String(request.body.length) };
         if (request.contentType) headers['content-type'] = request.contentType;
         if (request.accept) headers.accept = request.accept;
-        let result;
+        let result: Awaited<ReturnType<typeof this.client.send>>;
         try {
           result = await this.client.send({
             method: 'POST',
@@ -82,7 +82,13 @@ export class ContainerBackend implements SageMakerBackend {
     const timedOut = (): EmulatorError => new EmulatorError('InferenceTimeout', `no answer from ${this.pingUrl.href}`);
     try {
       return await guardCall(ctx, deadline, timedOut, async (signal) => {
-        const result = await this.client.send({ method: 'GET', url: this.pingUrl, headers: {}, maxResponseBytes: 65_536, signal });
+        const result = await this.client.send({
+          method: 'GET',
+          url: this.pingUrl,
+          headers: {},
+          maxResponseBytes: 65_536,
+          signal,
+        });
         return result.status === 200;
       });
     } catch (err) {

@@ -65,7 +65,9 @@ function decodeRows(request: InvokeRequest): string[][] {
       .filter((line) => line.trim() !== '')
       .map((line) => jsonToFields(parseJson(line)));
   }
-  throw new UnsupportedMediaType(`unsupported content type ${request.contentType}: use text/csv, application/json or application/jsonlines`);
+  throw new UnsupportedMediaType(
+    `unsupported content type ${request.contentType}: use text/csv, application/json or application/jsonlines`,
+  );
 }
 
 function encodeOutputs(outputs: readonly (string | number)[], accept: string): InvokeResponse {
@@ -100,4 +102,3 @@ function parseJson(text: string): unknown {
 function mediaType(header: string): string {
   return (header.split(';')[0] ?? '').trim().toLowerCase();
 }
-

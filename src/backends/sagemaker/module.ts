@@ -11,10 +11,7 @@ import type { CallContext, InvokeRequest, InvokeResponse, SageMakerBackend } fro
 import { invokeWithinLimits, type LimitOptions, modelError } from './limits.ts';
 
 /** What a model module may return: a body, or a body with its content type (default: the request's accept). */
-export type ModuleInvokeResult =
-  | string
-  | Uint8Array
-  | { readonly body: string | Uint8Array; readonly contentType?: string };
+export type ModuleInvokeResult = string | Uint8Array | { readonly body: string | Uint8Array; readonly contentType?: string };
 
 /** Passed as a 4th argument so cooperative modules can stop work the caller no longer waits for. */
 export interface ModuleCallOptions {

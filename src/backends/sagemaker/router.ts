@@ -113,25 +113,35 @@ function build(config: EndpointConfig, limits: LimitOptions, moduleBaseDir: stri
       return new BuiltinModelBackend(checkModel(config.model), limits);
     default: {
       const unknownKind: never = config;
-      throw new EmulatorError('InvalidArgument', `Unknown SageMaker endpoint kind in ${JSON.stringify(unknownKind)}: use container, module or builtin`);
+      throw new EmulatorError(
+        'InvalidArgument',
+        `Unknown SageMaker endpoint kind in ${JSON.stringify(unknownKind)}: use container, module or builtin`,
+      );
     }
   }
 }
 
 function checkName(name: string, seen: Map<string, string>): void {
   if (!ENDPOINT_NAME.test(name)) {
-    throw new EmulatorError('InvalidArgument', `Invalid SageMaker endpoint name "${name}": use letters, digits and hyphens, at most 63 characters`);
+    throw new EmulatorError(
+      'InvalidArgument',
+      `Invalid SageMaker endpoint name "${name}": use letters, digits and hyphens, at most 63 characters`,
+    );
   }
   // Endpoint names are unique case-insensitively within an account and region.
   const other = seen.get(name.toLowerCase());
   if (other !== undefined) {
-    throw new EmulatorError('InvalidArgument', `SageMaker endpoints "${other}" and "${name}" differ only in case: endpoint names must be unique ignoring case`);
+    throw new EmulatorError(
+      'InvalidArgument',
+      `SageMaker endpoints "${other}" and "${name}" differ only in case: endpoint names must be unique ignoring case`,
+    );
   }
   seen.set(name.toLowerCase(), name);
 }
 
 function checkModel(model: string): BuiltinModel {
   const found = BUILTIN_MODELS.find((m) => m === model);
-  if (!found) throw new EmulatorError('InvalidArgument', `Unknown built-in SageMaker model "${model}": use ${BUILTIN_MODELS.join(', ')}`);
+  if (!found)
+    throw new EmulatorError('InvalidArgument', `Unknown built-in SageMaker model "${model}": use ${BUILTIN_MODELS.join(', ')}`);
   return found;
 }

@@ -66,7 +66,10 @@ export async function evaluateBedrock(
     );
     stats.actualResponses++;
     const text = response.body.toString('utf8');
-    results.set(call.key, embeddings ? `{${embeddingFrom(text, String(third ?? 'embedding'), String(modelId)).join(',')}}` : text);
+    results.set(
+      call.key,
+      embeddings ? `{${embeddingFrom(text, String(third ?? 'embedding'), String(modelId)).join(',')}}` : text,
+    );
   });
   await runBatches(jobs, limits.requestConcurrency);
   return results;

@@ -39,7 +39,10 @@ function checkText(text: string): void {
     throw new EmulatorError(
       'TextSizeLimitExceeded',
       `Comprehend TextSizeLimitExceededException: Input text size exceeds limit. Max length of request text allowed is ${limits.comprehendMaxTextBytes} bytes while in this request the text size is ${bytes} bytes`,
-      { serviceCode: 'TextSizeLimitExceededException', hint: 'Shorten the text, e.g. left(text, 1200), before calling Comprehend.' },
+      {
+        serviceCode: 'TextSizeLimitExceededException',
+        hint: 'Shorten the text, e.g. left(text, 1200), before calling Comprehend.',
+      },
     );
   }
 }
@@ -85,8 +88,8 @@ export async function evaluateComprehend(
     checkText(doc.text);
     if (task !== 'dominant_language') checkLanguage(doc.language);
     const group = `${task}\u0000${doc.language}\u0000${batchSize}`;
-    let list = groups.get(group);
-    if (list === undefined) groups.set(group, (list = []));
+    const list = groups.get(group) ?? [];
+    groups.set(group, list);
     list.push(doc);
   }
   const jobs: (() => Promise<void>)[] = [];
@@ -100,7 +103,7 @@ export async function evaluateComprehend(
         if (batch.length === 1) stats.singleRequests++;
         const encoded = await runTask(task, texts, language, backend, ctx);
         stats.actualResponses++;
-        batch.forEach((d, i) => results.set(d.key, encoded[i] ?? null));
+        for (const [i, d] of batch.entries()) results.set(d.key, encoded[i] ?? null);
       });
     }
   }

@@ -99,8 +99,8 @@ export async function evaluateSageMaker(
     const maxRows = checkBatchSize(batchArg, call.fn) ?? limits.sagemakerDefaultBatchRows;
     const line = csvLine(Array.isArray(inputs) ? inputs : [inputs ?? null]);
     const groupKey = `${String(endpoint)}\u0000${maxRows}`;
-    let group = groups.get(groupKey);
-    if (group === undefined) groups.set(groupKey, (group = { endpoint: String(endpoint), maxRows, rows: [] }));
+    const group = groups.get(groupKey) ?? { endpoint: String(endpoint), maxRows, rows: [] };
+    groups.set(groupKey, group);
     group.rows.push({ key: call.key, line });
   }
   const jobs: (() => Promise<void>)[] = [];
@@ -117,7 +117,7 @@ export async function evaluateSageMaker(
         );
         stats.actualResponses++;
         const lines = responseLines(response.body.toString('utf8'), batch.length, group.endpoint);
-        batch.forEach((row, i) => results.set(row.key, lines[i] ?? null));
+        for (const [i, row] of batch.entries()) results.set(row.key, lines[i] ?? null);
       });
     }
   }

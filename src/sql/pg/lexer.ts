@@ -310,9 +310,15 @@ export class PgLexer {
     return scanIdent(this.sql, start);
   }
 
-  private characterString(start: number, contentStart: number, escapes: '' | 'backslash', prefix: StringToken['prefix']): StringToken {
+  private characterString(
+    start: number,
+    contentStart: number,
+    escapes: '' | 'backslash',
+    prefix: StringToken['prefix'],
+  ): StringToken {
     const scan = scanQuoted(this.sql, contentStart, escapes === 'backslash' ? ESCAPE_MODE : PLAIN_MODE);
-    const decoded = escapes === 'backslash' ? decodeEscapeSegments(this.sql, scan.segments) : decodePlainSegments(this.sql, scan.segments);
+    const decoded =
+      escapes === 'backslash' ? decodeEscapeSegments(this.sql, scan.segments) : decodePlainSegments(this.sql, scan.segments);
     const token: StringToken = {
       kind: 'string',
       prefix,
@@ -334,18 +340,18 @@ export class PgLexer {
    * comments, as the grammar sees it) and decodes the Unicode escapes.
    */
   private withUescape<T extends StringToken | QuotedIdentToken>(token: T): T {
-    let escape = '\\';
+    let escapeChar = '\\';
     let end = token.end;
     let invalid = token.invalid;
     if (!token.unterminated) {
       const clause = this.peekUescape(token.end);
       if (clause !== undefined) {
-        escape = clause.escape;
+        escapeChar = clause.escape;
         end = clause.end;
-        invalid ||= !isValidUescape(escape);
+        invalid ||= !isValidUescape(escapeChar);
       }
     }
-    const decoded = decodeUnicodeEscapes(token.value, escape);
+    const decoded = decodeUnicodeEscapes(token.value, escapeChar);
     const value = token.kind === 'quoted_ident' ? truncateIdentifier(decoded.value) : decoded.value;
     return { ...token, value, end, invalid: invalid || decoded.invalid };
   }
@@ -806,7 +812,14 @@ function dollarToken(sql: string, start: number): Token {
   // indexOf gives the server's answer: inside a body the first occurrence of the exact delimiter closes it.
   const close = sql.indexOf(delimiter, bodyStart);
   if (close < 0) return { kind: 'dollar_string', tag, value: sql.slice(bodyStart), unterminated: true, start, end: sql.length };
-  return { kind: 'dollar_string', tag, value: sql.slice(bodyStart, close), unterminated: false, start, end: close + delimiter.length };
+  return {
+    kind: 'dollar_string',
+    tag,
+    value: sql.slice(bodyStart, close),
+    unterminated: false,
+    start,
+    end: close + delimiter.length,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -878,7 +891,8 @@ export function decodeStringWithMap(sql: string, token: StringToken): { value: s
   const map: number[] = [];
   if (token.backslashEscapes) return { value: decodeEscapeSegments(sql, scan.segments, map).value, map };
   const out = new LiteralBuilder(map);
-  for (let k = 0; k < scan.segments.length; k += 2) decodeEscapeFreeSegment(sql, scan.segments[k] ?? 0, scan.segments[k + 1] ?? 0, out);
+  for (let k = 0; k < scan.segments.length; k += 2)
+    decodeEscapeFreeSegment(sql, scan.segments[k] ?? 0, scan.segments[k + 1] ?? 0, out);
   return { value: out.finish(token.end - 1), map };
 }
 

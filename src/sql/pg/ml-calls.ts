@@ -144,11 +144,16 @@ function collect(text: string, ctx: ScanContext): void {
   const partner = matchBrackets(tokens);
   findCallsInTokens(tokens, partner, ctx);
   if (!ctx.opts.scanBodies) return;
-  forEachBody(text, tokens, (body) => worthScanning(body, ctx.opts), (body, toText, quoting) => {
-    // A body nested in a single-quoted body still carries that quoting in the original.
-    const q = ctx.quoting === 'string' || quoting === 'string' ? 'string' : 'dollar';
-    collect(body, { ...ctx, toRoot: (o) => ctx.toRoot(toText(o)), quoting: q });
-  });
+  forEachBody(
+    text,
+    tokens,
+    (body) => worthScanning(body, ctx.opts),
+    (body, toText, quoting) => {
+      // A body nested in a single-quoted body still carries that quoting in the original.
+      const q = ctx.quoting === 'string' || quoting === 'string' ? 'string' : 'dollar';
+      collect(body, { ...ctx, toRoot: (o) => ctx.toRoot(toText(o)), quoting: q });
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -441,8 +446,13 @@ function tokensReference(text: string, names: ReadonlySet<string>, opts: FindMlC
   if (tokens.some((t) => isNameToken(t) && names.has(t.value))) return true;
   if (!opts.scanBodies) return false;
   let found = false;
-  forEachBody(text, tokens, (body) => !found && mayReference(body, names, opts), (body) => {
-    found ||= tokensReference(body, names, opts);
-  });
+  forEachBody(
+    text,
+    tokens,
+    (body) => !found && mayReference(body, names, opts),
+    (body) => {
+      found ||= tokensReference(body, names, opts);
+    },
+  );
   return found;
 }

@@ -10,16 +10,7 @@
  * malformed or unterminated input: the caller then forwards the statement and
  * the server reports the genuine error.
  */
-import {
-  isKeyword,
-  isNameToken,
-  isOp,
-  isUnterminated,
-  type LexOptions,
-  PgLexer,
-  type Token,
-  tokenize,
-} from './lexer.ts';
+import { isKeyword, isNameToken, isOp, isUnterminated, type LexOptions, PgLexer, type Token, tokenize } from './lexer.ts';
 
 export interface StatementSpan {
   /** The statement without its semicolon and without surrounding whitespace/comments. */
@@ -343,7 +334,7 @@ export function parseExtensionCommand(text: string, opts: LexOptions = {}): Exte
 /** ALTER EXTENSION aws_ml|aws_commons ...: UPDATE [TO version] or some other action. */
 export function parseAlterExtensionCommand(text: string, opts: LexOptions = {}): AlterExtensionCommand | null {
   const c = Cursor.of(text, opts);
-  return c !== null && c.keywords('alter', 'extension') ? parseAlterExtension(c) : null;
+  return c?.keywords('alter', 'extension') ? parseAlterExtension(c) : null;
 }
 
 function parseCreateExtension(c: Cursor): ExtensionCommand | null {
@@ -361,7 +352,14 @@ function parseCreateExtension(c: Cursor): ExtensionCommand | null {
     else return null; // FROM, duplicates, junk: the server explains
     if (schema === '' || version === '') return null;
   }
-  return { kind: 'create', name, ifNotExists, cascade, ...(schema === undefined ? {} : { schema }), ...(version === undefined ? {} : { version }) };
+  return {
+    kind: 'create',
+    name,
+    ifNotExists,
+    cascade,
+    ...(schema === undefined ? {} : { schema }),
+    ...(version === undefined ? {} : { version }),
+  };
 }
 
 function parseDropExtension(c: Cursor): ExtensionCommand | null {
@@ -427,7 +425,8 @@ function parseSetRest(c: Cursor, local: boolean): SetCommand | null {
   const name = special ?? settingName(c);
   if (name === undefined) return null;
   if (special === undefined && !c.keywords('to') && !(isOp(c.peek(), '=') && c.advance())) return null;
-  if (c.keywords('default') || (name === 'timezone' && c.keywords('local'))) return c.done() ? { name, value: null, local } : null;
+  if (c.keywords('default') || (name === 'timezone' && c.keywords('local')))
+    return c.done() ? { name, value: null, local } : null;
   if (special !== undefined && c.done()) return name === 'client_encoding' ? { name, value: null, local } : null;
   const value = special === 'timezone' && isKeyword(c.peek(), 'interval') ? restText(c) : valueList(c);
   return value === undefined ? null : { name, value, local };
@@ -489,7 +488,15 @@ function oneValue(c: Cursor): string | undefined {
 function restText(c: Cursor): string | undefined {
   const parts: string[] = [];
   for (let t = c.advance(); t !== undefined; t = c.advance()) {
-    parts.push(t.kind === 'string' ? `'${t.value.replaceAll("'", "''")}'` : t.kind === 'ident' ? t.value : t.kind === 'number' ? t.text : '?');
+    parts.push(
+      t.kind === 'string'
+        ? `'${t.value.replaceAll("'", "''")}'`
+        : t.kind === 'ident'
+          ? t.value
+          : t.kind === 'number'
+            ? t.text
+            : '?',
+    );
   }
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
@@ -498,7 +505,12 @@ function restText(c: Cursor): string | undefined {
 export function parseShowCommand(text: string, opts: LexOptions = {}): string | null {
   const c = Cursor.of(text, opts);
   if (c === null || !c.keywords('show')) return null;
-  const name = specialName(c) ?? c.qualifiedName()?.join('.').replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  const name =
+    specialName(c) ??
+    c
+      .qualifiedName()
+      ?.join('.')
+      .replace(/[A-Z]+/g, (m) => m.toLowerCase());
   return name !== undefined && c.done() ? name : null;
 }
 
@@ -537,7 +549,8 @@ function explainOptions(c: Cursor): boolean | undefined {
     const name = c.advance();
     if (name?.kind !== 'ident') return undefined;
     const value: Token[] = [];
-    for (let t = c.peek(); t !== undefined && t.kind !== 'comma' && t.kind !== 'rparen'; t = c.peek()) value.push(c.advance() ?? t);
+    for (let t = c.peek(); t !== undefined && t.kind !== 'comma' && t.kind !== 'rparen'; t = c.peek())
+      value.push(c.advance() ?? t);
     if (name.value === 'analyze' || name.value === 'analyse') {
       const on = value.length === 0 ? true : value.length === 1 ? parseBool(tokenWord(value[0])) : undefined;
       if (on === undefined) return undefined;
@@ -587,7 +600,8 @@ export function parseCreateAs(text: string, opts: LexOptions = {}): CreateAsComm
   if (tokens.some(isUnterminated) || !isKeyword(tokens[0], 'create')) return null;
   const words = firstKeywords(text, 5, opts);
   const k = skipTableModifiers(words, 1);
-  const kind = words[k] === 'table' ? 'table' : words[k] === 'materialized' && words[k + 1] === 'view' ? 'materialized_view' : undefined;
+  const kind =
+    words[k] === 'table' ? 'table' : words[k] === 'materialized' && words[k + 1] === 'view' ? 'materialized_view' : undefined;
   if (kind === undefined) return null;
   const as = topLevelKeyword(tokens, k + 1, 'as');
   const queryFirst = tokens[as + 1];

@@ -60,7 +60,9 @@ export class FrameReader {
       const length = buf.readInt32BE(offset + headerSize - 4);
       if (this.typed ? length < 4 || length > MAX_MESSAGE_LENGTH : length < 8 || length > MAX_STARTUP_LENGTH) {
         // Nothing after a bad length can be framed: drop it all.
-        throw new ProtocolViolation(this.typed ? `invalid message length ${length}` : `invalid length of startup packet ${length}`);
+        throw new ProtocolViolation(
+          this.typed ? `invalid message length ${length}` : `invalid length of startup packet ${length}`,
+        );
       }
       const total = length + headerSize - 4;
       if (buf.length - offset < total) {

@@ -28,7 +28,11 @@ export async function startPgFront(options: PgFrontOptions): Promise<PgFront> {
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const session = new PgSession(socket, { upstream: options.upstream, handler: options.handler, registry, log: options.log }, nextId++);
+    const session = new PgSession(
+      socket,
+      { upstream: options.upstream, handler: options.handler, registry, log: options.log },
+      nextId++,
+    );
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
   });

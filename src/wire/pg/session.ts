@@ -23,10 +23,10 @@ import {
   parseStartup,
   parseTarget,
 } from './messages.ts';
-import { serialize } from './serializer.ts';
-import { type RelayKind, UpstreamLink } from './upstream.ts';
-import type { ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
 import type { SessionRegistry } from './registry.ts';
+import { serialize } from './serializer.ts';
+import type { ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
+import { type RelayKind, UpstreamLink } from './upstream.ts';
 
 export interface UpstreamAddress {
   readonly host: string;
@@ -105,7 +105,8 @@ export class PgSession {
       }
       for (const frame of frames) this.onTypedFrame(frame);
     } catch (err) {
-      return this.protocolViolation(err);
+      this.protocolViolation(err);
+      return;
     }
     void this.drain();
   }
@@ -478,7 +479,14 @@ export class PgSession {
       const execute = parseExecute(frame.payload);
       const portal = this.portals.get(execute.portal);
       if (portal !== undefined) {
-        return { kind: 'execute-handled', raw: frame.raw, sql: portal.statement.sql, paramTypes: portal.statement.paramTypes, bind: portal.bind, maxRows: execute.maxRows };
+        return {
+          kind: 'execute-handled',
+          raw: frame.raw,
+          sql: portal.statement.sql,
+          paramTypes: portal.statement.paramTypes,
+          bind: portal.bind,
+          maxRows: execute.maxRows,
+        };
       }
     }
     return { kind: 'relay', raw: frame.raw, code: frame.code };

@@ -70,7 +70,10 @@ export class UpstreamLink {
 
   private onData(chunk: Buffer): void {
     try {
-      if (!this.startupDone) return this.onStartupData(chunk);
+      if (!this.startupDone) {
+        this.onStartupData(chunk);
+        return;
+      }
       let rest = chunk;
       if (this.mode === 'controlled' && !this.tracker.atBoundary) {
         // The session took control while a relayed message (e.g. a notification)
@@ -80,7 +83,10 @@ export class UpstreamLink {
         rest = rest.subarray(n);
         if (rest.length === 0) return;
       }
-      if (this.mode === 'relay') return this.relayToClient(rest);
+      if (this.mode === 'relay') {
+        this.relayToClient(rest);
+        return;
+      }
       for (const frame of this.reader.push(rest)) this.onControlledFrame(frame);
     } catch (err) {
       // A malformed upstream stream cannot be followed any further.
@@ -130,7 +136,7 @@ export class UpstreamLink {
     const q = this.outstanding;
     // A simple Query's ReadyForQuery still comes after the copy; an extended
     // COPY's own Sync (if already sent) is one of those read in copy mode.
-    let i = q.peek() === 'Q' ? 1 : 0;
+    const i = q.peek() === 'Q' ? 1 : 0;
     let ended = false;
     while (!ended) {
       const item = q.at(i);

@@ -42,12 +42,22 @@ export function cohereEmbed({ modelId, body, rawBody }: ModelCall): JsonValue {
 export function cohereGenerate({ modelId, body, rawBody }: ModelCall): JsonValue {
   const prompt = requiredString(body, 'prompt');
   // Cohere's generate endpoint defaults to 20 tokens.
-  const out = finish(composeReply(modelId, prompt), optionalInt(body, 'max_tokens', 1) ?? 20, optionalStrings(body, 'stop_sequences'));
+  const out = finish(
+    composeReply(modelId, prompt),
+    optionalInt(body, 'max_tokens', 1) ?? 20,
+    optionalStrings(body, 'stop_sequences'),
+  );
   const id = stableId(modelId, rawBody, 32);
   return {
     id: uuidFrom(id),
     prompt,
-    generations: [{ id: uuidFrom(stableId('generation', id, 32)), text: out.text, finish_reason: out.reason === 'length' ? 'MAX_TOKENS' : 'COMPLETE' }],
+    generations: [
+      {
+        id: uuidFrom(stableId('generation', id, 32)),
+        text: out.text,
+        finish_reason: out.reason === 'length' ? 'MAX_TOKENS' : 'COMPLETE',
+      },
+    ],
   };
 }
 
@@ -55,17 +65,17 @@ export function cohereGenerate({ modelId, body, rawBody }: ModelCall): JsonValue
 export function cohereChat({ modelId, body, rawBody }: ModelCall): JsonValue {
   const message = requiredString(body, 'message');
   const history = body.chat_history === undefined ? [] : requiredArray(body, 'chat_history');
-  const out = finish(composeReply(modelId, message), optionalInt(body, 'max_tokens', 1) ?? 4000, optionalStrings(body, 'stop_sequences'));
+  const out = finish(
+    composeReply(modelId, message),
+    optionalInt(body, 'max_tokens', 1) ?? 4000,
+    optionalStrings(body, 'stop_sequences'),
+  );
   const id = stableId(modelId, rawBody, 32);
   return {
     response_id: uuidFrom(id),
     text: out.text,
     generation_id: uuidFrom(stableId('generation', id, 32)),
-    chat_history: [
-      ...history.filter(isJsonObject),
-      { role: 'USER', message },
-      { role: 'CHATBOT', message: out.text },
-    ],
+    chat_history: [...history.filter(isJsonObject), { role: 'USER', message }, { role: 'CHATBOT', message: out.text }],
     finish_reason: out.reason === 'length' ? 'MAX_TOKENS' : 'COMPLETE',
   };
 }

@@ -34,7 +34,9 @@ function chat({ modelId, body, rawBody }: ModelCall): JsonValue {
     id: stableId(modelId, rawBody, 32),
     object: 'chat.completion',
     model: modelId,
-    choices: [{ index: 0, message: { role: 'assistant', content: out.text }, finish_reason: out.reason === 'length' ? 'length' : 'stop' }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: out.text }, finish_reason: out.reason === 'length' ? 'length' : 'stop' },
+    ],
     usage: { prompt_tokens: promptTokens, completion_tokens: out.tokens, total_tokens: promptTokens + out.tokens },
   };
 }
