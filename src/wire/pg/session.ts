@@ -10,22 +10,13 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BackendCode, FrontendCode, StartupCode } from './codes.ts';
-import { Frame, FrameReader, ProtocolViolation } from './framer.ts';
-import {
-  type BindMessage,
-  parseBackendKeyData,
-  parseBind,
-  parseBindNames,
-  parseCancelRequest,
-  parseExecute,
-  parseParse,
-  parseQuery,
-  parseStartup,
-  parseTarget,
-} from './messages.ts';
+import { ExtendedBatch } from './extended-batch.ts';
+import { type FastPathDecider, relayableChunk } from './fast-path.ts';
+import { type Frame, FrameReader, ProtocolViolation } from './framer.ts';
+import { parseBackendKeyData, parseCancelRequest, parseQuery, parseStartup } from './messages.ts';
 import type { SessionRegistry } from './registry.ts';
 import { serialize } from './serializer.ts';
-import type { ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
+import type { SessionInfo, StatementHandler } from './statement-handler.ts';
 import { type RelayKind, UpstreamLink } from './upstream.ts';
 
 export interface UpstreamAddress {
@@ -38,12 +29,6 @@ export interface SessionDeps {
   readonly handler: StatementHandler;
   readonly registry: SessionRegistry;
   readonly log: Logger;
-}
-
-/** What the session remembers of statements and portals that need the handler. */
-interface HandledStatement {
-  readonly sql: string;
-  readonly paramTypes: readonly number[];
 }
 
 export class PgSession {
@@ -60,10 +45,7 @@ export class PgSession {
   private readonly queue: Frame[] = [];
   private busy = false;
   /** The extended-protocol messages since the last Sync or Flush. */
-  private batch: Frame[] = [];
-  private batchNeedsHandler = false;
-  private readonly statements = new Map<string, HandledStatement>();
-  private readonly portals = new Map<string, { statement: HandledStatement; bind: BindMessage }>();
+  private readonly batch = new ExtendedBatch();
   private abort: AbortController | null = null;
   private closed = false;
   /** The upstream has sent its first ReadyForQuery (authentication is over). */
@@ -117,60 +99,18 @@ export class PgSession {
       this.ready &&
       !this.busy &&
       this.queue.length === 0 &&
-      this.batch.length === 0 &&
+      this.batch.empty &&
       this.reader.typed &&
       this.reader.buffered === 0 &&
-      this.statements.size === 0 &&
-      this.portals.size === 0
+      this.batch.ownsNothing
     );
   }
 
-  /**
-   * The pass-through fast path: when a chunk holds only whole messages that
-   * the handler does not want and ends with Sync, Flush or Query, it is
-   * relayed as received, in one write, without making a frame per message.
-   * Returns false (touching nothing) when the general path must handle it.
-   */
+  /** Relays a whole chunk when nothing in it needs the handler (see fast-path.ts). */
   private relayWholeChunk(chunk: Buffer): boolean {
-    const kinds = this.fastKinds;
-    kinds.length = 0;
-    let i = 0;
-    let last = 0;
-    while (i < chunk.length) {
-      if (chunk.length - i < 5) return false;
-      const code = chunk[i] as number;
-      const end = i + 1 + chunk.readInt32BE(i + 1);
-      if (end < i + 5 || end > chunk.length) return false;
-      switch (code) {
-        case FrontendCode.Query:
-          if (this.deps.handler.wantsQuery(chunk.toString('utf8', i + 5, end - 1), this.sessionInfo())) return false;
-          kinds.push('query');
-          break;
-        case FrontendCode.Parse: {
-          const nameEnd = chunk.indexOf(0, i + 5);
-          const queryEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1);
-          if (queryEnd < 0 || queryEnd >= end) return false;
-          if (this.deps.handler.prepare(chunk.toString('utf8', nameEnd + 1, queryEnd), this.sessionInfo()) !== null) return false;
-          break;
-        }
-        case FrontendCode.Sync:
-          kinds.push('sync');
-          break;
-        case FrontendCode.Bind:
-        case FrontendCode.Describe:
-        case FrontendCode.Execute:
-        case FrontendCode.Close:
-        case FrontendCode.Flush:
-          break;
-        default:
-          return false;
-      }
-      last = code;
-      i = end;
-    }
-    if (last !== FrontendCode.Sync && last !== FrontendCode.Flush && last !== FrontendCode.Query) return false;
+    if (!relayableChunk(chunk, this.fastDecider, this.fastKinds)) return false;
     const link = this.link;
-    for (const kind of kinds) link.expect(kind);
+    for (const kind of this.fastKinds) link.expect(kind);
     if (!link.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
       this.client.pause();
@@ -178,6 +118,10 @@ export class PgSession {
     return true;
   }
 
+  private readonly fastDecider: FastPathDecider = {
+    wantsQuery: (sql) => this.deps.handler.wantsQuery(sql, this.sessionInfo()),
+    wantsParse: (sql) => this.deps.handler.prepare(sql, this.sessionInfo()) !== null,
+  };
   private readonly fastKinds: RelayKind[] = [];
 
   private onTypedFrame(frame: Frame): void {
@@ -369,26 +313,21 @@ export class PgSession {
       case FrontendCode.Query:
         return this.afterBatch(() => this.onQuery(frame));
       case FrontendCode.Parse:
-        this.onParse(frame);
+        this.batch.addParse(frame, (sql) => this.deps.handler.prepare(sql, this.sessionInfo()));
         return undefined;
       case FrontendCode.Bind:
-        this.onBind(frame);
+        this.batch.addBind(frame);
         return undefined;
       case FrontendCode.Describe:
       case FrontendCode.Execute:
       case FrontendCode.Close:
-        // Names matter only once the handler owns some statement or portal.
-        if (this.statements.size > 0 || this.portals.size > 0) {
-          const name = frame.code === FrontendCode.Execute ? parseExecute(frame.payload).portal : parseTarget(frame.payload).name;
-          if (this.statements.has(name) || this.portals.has(name)) this.batchNeedsHandler = true;
-        }
-        this.batch.push(frame);
+        this.batch.add(frame);
         return undefined;
       case FrontendCode.Sync:
-        this.batch.push(frame);
+        this.batch.add(frame);
         return this.flushBatch(true);
       case FrontendCode.Flush:
-        this.batch.push(frame);
+        this.batch.add(frame);
         return this.flushBatch(false);
       case FrontendCode.FunctionCall:
         return this.afterBatch(() => this.relay(frame.raw, 'query'));
@@ -423,80 +362,17 @@ export class PgSession {
     return this.runHandled((signal) => this.deps.handler.runQuery(sql, this.controlled(signal)));
   }
 
-  private onParse(frame: Frame): void {
-    const parse = parseParse(frame.payload);
-    const prepared = this.deps.handler.prepare(parse.query, this.sessionInfo());
-    if (this.statements.size > 0) this.statements.delete(parse.statement);
-    if (prepared === null) {
-      this.batch.push(frame);
-      return;
-    }
-    if (prepared.handled) {
-      this.statements.set(parse.statement, { sql: prepared.sql, paramTypes: parse.paramTypes });
-      this.batchNeedsHandler = true;
-    }
-    if (prepared.sql === parse.query) {
-      this.batch.push(frame);
-      return;
-    }
-    const raw = serialize.parse(parse.statement, prepared.sql, parse.paramTypes);
-    this.batch.push(new Frame(frame.code, raw));
-  }
-
-  private onBind(frame: Frame): void {
-    this.batch.push(frame);
-    if (this.statements.size === 0 && this.portals.size === 0) return;
-    // Parameters are decoded only for statements the handler will execute.
-    const names = parseBindNames(frame.payload);
-    const statement = this.statements.get(names.statement);
-    if (statement === undefined) {
-      this.portals.delete(names.portal);
-      return;
-    }
-    this.portals.set(names.portal, { statement, bind: parseBind(frame.payload) });
-    this.batchNeedsHandler = true;
-  }
-
   /** Sends the pending extended-protocol batch, through the handler when it involves ML. */
   private flushBatch(endsWithSync: boolean): Promise<void> | undefined {
-    if (this.batch.length === 0) return undefined;
-    const batch = this.batch;
-    const needsHandler = this.batchNeedsHandler;
-    this.batch = [];
-    this.batchNeedsHandler = false;
-    if (!needsHandler) {
-      this.relay(contiguous(batch), endsWithSync ? 'sync' : 'other');
+    if (this.batch.empty) return undefined;
+    const taken = this.batch.take();
+    if ('relay' in taken) {
+      this.relay(taken.relay, endsWithSync ? 'sync' : 'other');
       return undefined;
     }
-    const steps = batch.map((frame) => this.toStep(frame));
-    return this.runHandled((signal) => this.deps.handler.runExtended(steps, this.controlled(signal))).then(() => {
-      for (const frame of batch) this.forgetClosed(frame);
-    });
-  }
-
-  private toStep(frame: Frame): ExtendedStep {
-    if (frame.code === FrontendCode.Execute) {
-      const execute = parseExecute(frame.payload);
-      const portal = this.portals.get(execute.portal);
-      if (portal !== undefined) {
-        return {
-          kind: 'execute-handled',
-          raw: frame.raw,
-          sql: portal.statement.sql,
-          paramTypes: portal.statement.paramTypes,
-          bind: portal.bind,
-          maxRows: execute.maxRows,
-        };
-      }
-    }
-    return { kind: 'relay', raw: frame.raw, code: frame.code };
-  }
-
-  private forgetClosed(frame: Frame): void {
-    if (frame.code !== FrontendCode.Close) return;
-    const close = parseTarget(frame.payload);
-    if (close.target === 'S') this.statements.delete(close.name);
-    else this.portals.delete(close.name);
+    return this.runHandled((signal) => this.deps.handler.runExtended(taken.steps, this.controlled(signal))).then(() =>
+      this.batch.forgetClosed(taken.frames),
+    );
   }
 
   private async runHandled(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
@@ -552,17 +428,4 @@ export class PgSession {
     }
     if (!this.client.destroyed) this.client.end();
   }
-}
-
-/** The bytes of consecutive frames: one view when they sit side by side in one chunk. */
-function contiguous(frames: readonly Frame[]): Buffer {
-  const first = frames[0] as Frame;
-  if (frames.length === 1) return first.raw;
-  let end = first.raw.byteOffset + first.raw.length;
-  for (let i = 1; i < frames.length; i++) {
-    const raw = (frames[i] as Frame).raw;
-    if (raw.buffer !== first.raw.buffer || raw.byteOffset !== end) return Buffer.concat(frames.map((f) => f.raw));
-    end += raw.length;
-  }
-  return Buffer.from(first.raw.buffer, first.raw.byteOffset, end - first.raw.byteOffset);
 }
