@@ -18,13 +18,14 @@ export interface TestEmulator extends AsyncDisposable {
   client(): Promise<pg.Client>;
 }
 
-export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+/** @param upstreamUrl a superuser connection to the PostgreSQL to run in front of */
+export async function startTestEmulator(options: EmulatorOptions = {}, upstreamUrl = UPSTREAM): Promise<TestEmulator> {
   const database = `aurora_ml_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: UPSTREAM });
+  const admin = new pg.Client({ connectionString: upstreamUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
-  const upstream = new URL(UPSTREAM);
+  const upstream = new URL(upstreamUrl);
   upstream.pathname = `/${database}`;
   const emulator = await startEmulator({
     pgListen: '127.0.0.1:0',
@@ -36,7 +37,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   const dispose = async () => {
     await Promise.allSettled(clients.map((c) => c.end()));
     await emulator.close();
-    const cleanup = new pg.Client({ connectionString: UPSTREAM });
+    const cleanup = new pg.Client({ connectionString: upstreamUrl });
     await cleanup.connect();
     await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await cleanup.end();
