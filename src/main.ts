@@ -12,7 +12,7 @@ import { allowAll } from './control/authorize.ts';
 import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded-postgres.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded/index.ts';
 import { type PgFront, startPgFront } from './wire/pg/server.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {

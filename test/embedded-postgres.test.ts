@@ -7,10 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedPostgresError, startEmbeddedPostgres } from '../src/upstream/embedded-postgres.ts';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from '../src/upstream/embedded/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const modulePath = path.join(repoRoot, 'src/upstream/embedded-postgres.ts');
+const modulePath = path.join(repoRoot, 'src/upstream/embedded/index.ts');
 const isRoot = process.getuid?.() === 0;
 
 interface Captured {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/upstream/embedded-postgres.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/upstream/embedded/index.ts';
 import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 

@@ -17,7 +17,7 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/main.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/upstream/embedded-postgres.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/upstream/embedded/index.ts';
 import { type Frame, FrameReader, ProtocolViolation, ReadyForQueryTracker } from '../src/wire/pg/framer.ts';
 import { UpstreamLink } from '../src/wire/pg/upstream.ts';
 import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
