@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { isUnterminated, type Token, tokenize } from '../src/sql/pg/lexer.ts';
+import { parseCreateAs } from '../src/sql/pg/create-as.ts';
+import { parseBool, parseExplain } from '../src/sql/pg/explain.ts';
+import { parseAlterExtensionCommand, parseExtensionCommand } from '../src/sql/pg/extension-commands.ts';
+import { tokenize } from '../src/sql/pg/lexer.ts';
 import { findMlCalls, type MlCall, mightTouchMl, referencesAny } from '../src/sql/pg/ml-calls.ts';
+import { parseRefreshMatview } from '../src/sql/pg/refresh-matview.ts';
 import { mapRewrittenOffset, rewriteInvokeEndpoint } from '../src/sql/pg/rewrite.ts';
-import {
-  classifyStatement,
-  firstKeywords,
-  parseAlterExtensionCommand,
-  parseBool,
-  parseCreateAs,
-  parseExplain,
-  parseExtensionCommand,
-  parseRefreshMatview,
-  parseSetCommand,
-  parseShowCommand,
-  splitStatements,
-} from '../src/sql/pg/statements.ts';
+import { parseSetCommand, parseShowCommand } from '../src/sql/pg/settings-commands.ts';
+import { firstKeywords } from '../src/sql/pg/statement-cursor.ts';
+import { classifyStatement } from '../src/sql/pg/statement-kind.ts';
+import { splitStatements } from '../src/sql/pg/statement-split.ts';
+import { isUnterminated, type Token } from '../src/sql/pg/tokens.ts';
 
 /** [kind, value-or-text] pairs, for compact expectations. */
 function lex(sql: string, scs = true): Array<[string, string | number]> {

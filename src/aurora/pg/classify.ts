@@ -5,15 +5,11 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import { limits } from '../../ml/limits.ts';
+import { type ExtensionCommand, parseExtensionCommand } from '../../sql/pg/extension-commands.ts';
 import { findMlCalls, referencesAny } from '../../sql/pg/ml-calls.ts';
 import { rewriteInvokeEndpoint } from '../../sql/pg/rewrite.ts';
-import {
-  classifyStatement,
-  type ExtensionCommand,
-  parseExtensionCommand,
-  parseSetCommand,
-  parseShowCommand,
-} from '../../sql/pg/statements.ts';
+import { parseSetCommand, parseShowCommand } from '../../sql/pg/settings-commands.ts';
+import { classifyStatement } from '../../sql/pg/statement-kind.ts';
 import { CATALOG_SCHEMA } from './extension.ts';
 
 /** Cheap test run on every statement of pass-through traffic. */

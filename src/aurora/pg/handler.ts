@@ -6,7 +6,9 @@
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
-import { classifyStatement, parseExtensionCommand, splitStatements } from '../../sql/pg/statements.ts';
+import { parseExtensionCommand } from '../../sql/pg/extension-commands.ts';
+import { classifyStatement } from '../../sql/pg/statement-kind.ts';
+import { splitStatements } from '../../sql/pg/statement-split.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';

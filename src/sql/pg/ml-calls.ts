@@ -11,43 +11,12 @@
  * aws_comprehend.detect_sentiment(text, text)`, `GRANT ... ON FUNCTION ...`,
  * `CREATE FUNCTION aws_...(...)`).
  */
-import {
-  decodeStringWithMap,
-  isKeyword,
-  isNameToken,
-  isOp,
-  type LexOptions,
-  type StringToken,
-  type Token,
-  tokenize,
-  truncateIdentifier,
-} from './lexer.ts';
-import { isRoutineStart, statementRanges } from './statements.ts';
-
-export const ML_FUNCTIONS = [
-  'aws_comprehend.detect_sentiment',
-  'aws_comprehend.detect_entities',
-  'aws_comprehend.detect_key_phrases',
-  'aws_comprehend.detect_dominant_language',
-  'aws_sagemaker.invoke_endpoint',
-  'aws_bedrock.invoke_model',
-  'aws_bedrock.invoke_model_get_embeddings',
-] as const;
-
-/** Canonical 'schema.function' name. */
-export type MlFunctionName = (typeof ML_FUNCTIONS)[number];
-
-/** schema -> function -> canonical name. */
-const BY_SCHEMA: ReadonlyMap<string, ReadonlyMap<string, MlFunctionName>> = (() => {
-  const map = new Map<string, Map<string, MlFunctionName>>();
-  for (const fn of ML_FUNCTIONS) {
-    const [schema = '', name = ''] = fn.split('.');
-    const inner = map.get(schema) ?? new Map<string, MlFunctionName>();
-    inner.set(name, fn);
-    map.set(schema, inner);
-  }
-  return map;
-})();
+import { forEachBody } from './function-bodies.ts';
+import { foldAsciiCase, truncateIdentifier } from './identifiers.ts';
+import { tokenize } from './lexer.ts';
+import { callArgs, type MlCallArg, type SourceText } from './ml-call-args.ts';
+import { type MlFunctionName, mlFunctionNamed } from './ml-functions.ts';
+import { isKeyword, isNameToken, type LexOptions, type Token } from './tokens.ts';
 
 export interface FindMlCallsOptions extends LexOptions {
   /**
@@ -56,33 +25,6 @@ export interface FindMlCallsOptions extends LexOptions {
    * (and the code string of DO). Offsets still refer to the original text.
    */
   readonly scanBodies?: boolean;
-}
-
-/** An argument that is a single literal or parameter, decoded. */
-export type ArgLiteral =
-  | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'number'; readonly text: string }
-  | { readonly kind: 'boolean'; readonly value: boolean }
-  | { readonly kind: 'null' }
-  | { readonly kind: 'param'; readonly index: number };
-
-export interface MlCallArg {
-  /** The whole argument as written, including `name =>` / `name :=` and VARIADIC. */
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-  /** Named notation: the parameter name (folded like any identifier). */
-  readonly name?: string;
-  /** VARIADIC before the argument: it is an array standing for all variadic inputs. */
-  readonly variadic?: boolean;
-  /** Where the expression itself starts (after VARIADIC and `name =>`), and its text. */
-  readonly valueStart: number;
-  readonly valueText: string;
-  /**
-   * Set when the expression is one literal, NULL/TRUE/FALSE, or $n (a sign is
-   * allowed before a number). Casts are not folded: 'x'::text has no literal.
-   */
-  readonly literal?: ArgLiteral;
 }
 
 export interface MlCall {
@@ -130,17 +72,19 @@ function worthScanning(text: string, opts: FindMlCallsOptions): boolean {
   return mightTouchMl(text) || (opts.scanBodies === true && text.includes('\\'));
 }
 
-interface ScanContext {
-  readonly root: string;
-  /** Maps an offset in the text being scanned to the original statement. */
-  readonly toRoot: (offset: number) => number;
+interface ScanContext extends SourceText {
   readonly quoting: MlCall['quoting'];
   readonly opts: FindMlCallsOptions;
   readonly out: FoundCall[];
 }
 
+/** Tokens for the scans here, which never want comments. */
+function scanTokens(text: string, opts: FindMlCallsOptions): Token[] {
+  return tokenize(text, { standardConformingStrings: opts.standardConformingStrings ?? true });
+}
+
 function collect(text: string, ctx: ScanContext): void {
-  const tokens = tokenize(text, { standardConformingStrings: ctx.opts.standardConformingStrings ?? true });
+  const tokens = scanTokens(text, ctx.opts);
   const partner = matchBrackets(tokens);
   findCallsInTokens(tokens, partner, ctx);
   if (!ctx.opts.scanBodies) return;
@@ -193,7 +137,7 @@ function mlFunctionOf(tokens: readonly Token[], first: number, last: number): Ml
   const schema = tokens[last - 2];
   const name = tokens[last];
   if (!isNameToken(schema) || !isNameToken(name)) return undefined;
-  return BY_SCHEMA.get(schema.value)?.get(name.value);
+  return mlFunctionNamed(schema.value, name.value);
 }
 
 const ROUTINE_WORDS: ReadonlySet<string> = new Set(['function', 'functions', 'procedure', 'routine', 'aggregate']);
@@ -236,82 +180,15 @@ interface CallShape {
 }
 
 function buildCall(tokens: readonly Token[], partner: Int32Array, ctx: ScanContext, s: CallShape): FoundCall {
-  const args: MlCallArg[] = [];
-  for (const [from, to] of splitArgs(tokens, partner, s.open, s.close)) args.push(buildArg(tokens, from, to, ctx));
   return {
     fn: s.fn,
     start: ctx.toRoot(tokens[s.first]?.start ?? 0),
     nameEnd: ctx.toRoot(tokens[s.last]?.end ?? 0),
     open: ctx.toRoot(tokens[s.open]?.start ?? 0),
     close: ctx.toRoot(tokens[s.close]?.start ?? 0),
-    args,
+    args: callArgs(tokens, partner, s.open, s.close, ctx),
     quoting: ctx.quoting,
   };
-}
-
-/** [from, to) token ranges of the top-level arguments between open and close. */
-function splitArgs(tokens: readonly Token[], partner: Int32Array, open: number, close: number): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  let from = open + 1;
-  for (let k = open + 1; k < close; k++) {
-    const kind = tokens[k]?.kind;
-    if (kind === 'lparen' || kind === 'lbracket') k = Math.max(k, Math.min(close - 1, partner[k] ?? k));
-    else if (kind === 'comma') {
-      if (k > from) ranges.push([from, k]);
-      from = k + 1;
-    }
-  }
-  if (close > from) ranges.push([from, close]);
-  return ranges;
-}
-
-function buildArg(tokens: readonly Token[], from: number, to: number, ctx: ScanContext): MlCallArg {
-  let v = from;
-  const variadic = isKeyword(tokens[v], 'variadic') && v + 1 < to;
-  if (variadic) v++;
-  const nameTok = tokens[v];
-  const named = isNameToken(nameTok) && (isOp(tokens[v + 1], '=>') || isOp(tokens[v + 1], ':=')) && v + 2 < to;
-  if (named) v += 2;
-  const start = ctx.toRoot(tokens[from]?.start ?? 0);
-  const end = ctx.toRoot(tokens[to - 1]?.end ?? 0);
-  const valueStart = ctx.toRoot(tokens[v]?.start ?? 0);
-  const literal = literalOf(tokens, v, to);
-  return {
-    start,
-    end,
-    text: ctx.root.slice(start, end),
-    ...(named && isNameToken(nameTok) ? { name: nameTok.value } : {}),
-    ...(variadic ? { variadic } : {}),
-    valueStart,
-    valueText: ctx.root.slice(valueStart, end),
-    ...(literal === undefined ? {} : { literal }),
-  };
-}
-
-function literalOf(tokens: readonly Token[], from: number, to: number): ArgLiteral | undefined {
-  const t = tokens[from];
-  if (t === undefined) return undefined;
-  if (to - from === 2 && t.kind === 'op' && (t.text === '-' || t.text === '+')) {
-    const n = tokens[from + 1];
-    return n?.kind === 'number' ? { kind: 'number', text: t.text === '-' ? `-${n.text}` : n.text } : undefined;
-  }
-  if (to - from !== 1) return undefined;
-  switch (t.kind) {
-    case 'string':
-      return t.unterminated || t.invalid ? undefined : { kind: 'string', value: t.value };
-    case 'dollar_string':
-      return t.unterminated ? undefined : { kind: 'string', value: t.value };
-    case 'number':
-      return { kind: 'number', text: t.text };
-    case 'param':
-      return { kind: 'param', index: t.index };
-    case 'ident':
-      if (t.value === 'null') return { kind: 'null' };
-      if (t.value === 'true' || t.value === 'false') return { kind: 'boolean', value: t.value === 'true' };
-      return undefined;
-    default:
-      return undefined;
-  }
 }
 
 function withDepth(sorted: readonly FoundCall[]): MlCall[] {
@@ -322,47 +199,6 @@ function withDepth(sorted: readonly FoundCall[]): MlCall[] {
     open.push(call);
     return { ...call, depth };
   });
-}
-
-// ---------------------------------------------------------------------------
-// Function bodies
-
-type BodyVisitor = (body: string, toText: (offset: number) => number, quoting: 'dollar' | 'string') => void;
-
-/**
- * Calls `visit` for every body inside `text` that passes `worth` (a cheap
- * pre-check on the decoded body): dollar-quoted strings anywhere, and the
- * string bodies of CREATE FUNCTION/PROCEDURE ... AS '...' and DO '...'.
- * `toText` maps an offset in the body to an offset in `text`.
- */
-function forEachBody(text: string, tokens: readonly Token[], worth: (body: string) => boolean, visit: BodyVisitor): void {
-  for (const t of tokens) {
-    if (t.kind !== 'dollar_string' || t.unterminated || !worth(t.value)) continue;
-    const offset = t.start + t.tag.length + 2;
-    visit(t.value, (o) => offset + o, 'dollar');
-  }
-  for (const t of bodyStrings(tokens)) {
-    if (!worth(t.value)) continue;
-    const decoded = decodeStringWithMap(text, t);
-    if (decoded === undefined) continue;
-    const { map } = decoded;
-    visit(decoded.value, (o) => map[o] ?? t.end - 1, 'string');
-  }
-}
-
-/** Single-quoted strings holding code: AS '...' of a routine, the code of DO. */
-function bodyStrings(tokens: readonly Token[]): StringToken[] {
-  const out: StringToken[] = [];
-  for (const { from, to } of statementRanges(tokens)) {
-    const routine = isRoutineStart(tokens, from);
-    const isDo = isKeyword(tokens[from], 'do');
-    if (!routine && !isDo) continue;
-    for (let k = from + 1; k < to; k++) {
-      const t = tokens[k];
-      if (t?.kind === 'string' && (isDo || isKeyword(tokens[k - 1], 'as'))) out.push(t);
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -409,7 +245,7 @@ function mayReference(sql: string, names: ReadonlySet<string>, opts: FindMlCalls
 function wordMatches(sql: string, names: ReadonlySet<string>): boolean {
   for (const m of sql.matchAll(WORD)) {
     const w = m[0];
-    const folded = w.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+    const folded = foldAsciiCase(w);
     if (names.has(w) || names.has(folded)) return true;
     if (w.length > 21 && (names.has(truncateIdentifier(w)) || names.has(truncateIdentifier(folded)))) return true;
   }
@@ -442,7 +278,7 @@ function nameInfo(names: ReadonlySet<string>): NameInfo {
 }
 
 function tokensReference(text: string, names: ReadonlySet<string>, opts: FindMlCallsOptions): boolean {
-  const tokens = tokenize(text, { standardConformingStrings: opts.standardConformingStrings ?? true });
+  const tokens = scanTokens(text, opts);
   if (tokens.some((t) => isNameToken(t) && names.has(t.value))) return true;
   if (!opts.scanBodies) return false;
   let found = false;

@@ -20,7 +20,8 @@
  * input position, unknown or duplicate parameter names.
  */
 import type { ErrorCode } from '../../errors.ts';
-import type { MlCall, MlCallArg } from './ml-calls.ts';
+import type { MlCallArg } from './ml-call-args.ts';
+import type { MlCall } from './ml-calls.ts';
 
 /** FUNC_MAX_ARGS: what the server enforces on the call as the client wrote it. */
 export const MAX_FUNCTION_ARGS = 100;
