@@ -15,6 +15,10 @@ export interface EmulatorConfig {
   readonly pgUpstream: string | undefined;
   /** Where the embedded PostgreSQL keeps its data. */
   readonly dataDir: string;
+  /** host:port the MySQL front listens on; port 0 picks a free one. */
+  readonly mysqlListen: string;
+  /** mysql:// URL of the real MySQL/MariaDB; absent = the MySQL front stays off. */
+  readonly mysqlUpstream: string | undefined;
   /** Seed extensions become errors (reference §1). */
   readonly strict: boolean;
   /** Emulated Aurora PostgreSQL engine version; decides the aws_ml version. */
@@ -28,6 +32,8 @@ export interface EmulatorConfig {
 export const defaults: EmulatorConfig = {
   pgListen: '127.0.0.1:5433',
   pgUpstream: undefined,
+  mysqlListen: '127.0.0.1:3307',
+  mysqlUpstream: undefined,
   dataDir: '.aurora-ml',
   strict: false,
   pgEngineVersion: '16.6',
@@ -43,6 +49,8 @@ const FLAGS = {
   config: { type: 'string' },
   'pg-listen': { type: 'string' },
   'pg-upstream': { type: 'string' },
+  'mysql-listen': { type: 'string' },
+  'mysql-upstream': { type: 'string' },
   'data-dir': { type: 'string' },
   strict: { type: 'boolean' },
   'pg-engine-version': { type: 'string' },
@@ -56,6 +64,9 @@ export const usage = `Usage: aurora-ml-emulator [options]
   --pg-listen HOST:PORT      PostgreSQL front (default 127.0.0.1:5433; env AURORA_ML_PG_LISTEN)
   --pg-upstream URL          real PostgreSQL behind it, postgres://... (env AURORA_ML_PG_UPSTREAM);
                              without it an embedded PostgreSQL 16 is started
+  --mysql-listen HOST:PORT   MySQL front (default 127.0.0.1:3307; env AURORA_ML_MYSQL_LISTEN)
+  --mysql-upstream URL       real MySQL/MariaDB behind it, mysql://... (env AURORA_ML_MYSQL_UPSTREAM);
+                             without it the MySQL front stays off
   --data-dir DIR             embedded PostgreSQL data (default .aurora-ml; env AURORA_ML_DATA_DIR)
   --strict                   reject seed extensions as real Aurora does (env AURORA_ML_STRICT=1)
   --pg-engine-version V      emulated Aurora PostgreSQL version (default 16.6)
@@ -72,6 +83,8 @@ function fromFile(path: string): Partial_ {
   };
   set('pgListen', str('pgListen'));
   set('pgUpstream', str('pgUpstream'));
+  set('mysqlListen', str('mysqlListen'));
+  set('mysqlUpstream', str('mysqlUpstream'));
   set('dataDir', str('dataDir'));
   set('pgEngineVersion', str('pgEngineVersion'));
   set('region', str('region'));
@@ -87,6 +100,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial_ {
   const out: Partial_ = {};
   if (env.AURORA_ML_PG_LISTEN) out.pgListen = env.AURORA_ML_PG_LISTEN;
   if (env.AURORA_ML_PG_UPSTREAM) out.pgUpstream = env.AURORA_ML_PG_UPSTREAM;
+  if (env.AURORA_ML_MYSQL_LISTEN) out.mysqlListen = env.AURORA_ML_MYSQL_LISTEN;
+  if (env.AURORA_ML_MYSQL_UPSTREAM) out.mysqlUpstream = env.AURORA_ML_MYSQL_UPSTREAM;
   if (env.AURORA_ML_DATA_DIR) out.dataDir = env.AURORA_ML_DATA_DIR;
   if (env.AURORA_ML_STRICT) out.strict = env.AURORA_ML_STRICT === '1' || env.AURORA_ML_STRICT === 'true';
   if (env.AURORA_ML_PG_ENGINE_VERSION) out.pgEngineVersion = env.AURORA_ML_PG_ENGINE_VERSION;
@@ -100,6 +115,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Emu
   const flags: Partial_ = {};
   if (values['pg-listen'] !== undefined) flags.pgListen = values['pg-listen'];
   if (values['pg-upstream'] !== undefined) flags.pgUpstream = values['pg-upstream'];
+  if (values['mysql-listen'] !== undefined) flags.mysqlListen = values['mysql-listen'];
+  if (values['mysql-upstream'] !== undefined) flags.mysqlUpstream = values['mysql-upstream'];
   if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir'];
   if (values.strict !== undefined) flags.strict = values.strict;
   if (values['pg-engine-version'] !== undefined) flags.pgEngineVersion = values['pg-engine-version'];
