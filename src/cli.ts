@@ -25,6 +25,9 @@ process.stdout.write(
     `  PostgreSQL front  ${pg.host}:${pg.port}  (Aurora PostgreSQL ${config.pgEngineVersion}${config.strict ? ', strict' : ''})`,
     `  upstream          ${pg.embedded ? `embedded PostgreSQL 16, data in ${config.dataDir}/postgres` : pg.upstreamUrl.replace(/:[^:@/]*@/, ':***@')}`,
     `  connect           psql ${pg.url}`,
+    emulator.mysql === null
+      ? '  MySQL front       off (add --mysql-upstream mysql://root@127.0.0.1:3306/test to put it in front of a MySQL/MariaDB)'
+      : `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${emulator.mysql.upstreamUrl.replace(/:[^:@/]*@/, ':***@')} (relay only for now)`,
     `  then              CREATE EXTENSION aws_ml CASCADE; SELECT * FROM aws_comprehend.detect_sentiment('I love this product!', 'en');`,
     '',
   ].join('\n'),

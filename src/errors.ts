@@ -62,6 +62,12 @@ export const catalog = {
   DuplicateObject: entry('42710', 1304, '42000', 409),
   UndefinedObject: entry('42704', 1305, '42000', 404),
   DependentObjectsStillExist: entry('2BP01', 3730, 'HY000', 409),
+  /** A client broke the wire protocol (MySQL answers ER_HANDSHAKE_ERROR). */
+  ProtocolViolation: entry('08P01', 1043, '08S01', 400),
+  /** The client asked for TLS, which the emulator does not speak. */
+  TlsNotSupported: entry('08P01', 1043, '08S01', 400),
+  /** The real database behind a front cannot be reached or went away. */
+  UpstreamUnavailable: entry('08006', 1815, 'HY000', 503),
   /** Anything unexpected inside the emulator; the message never carries internals. */
   Internal: entry('XX000', 1815, 'HY000', 500),
 } as const satisfies Record<string, CatalogEntry>;

@@ -13,6 +13,8 @@ import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded/index.ts';
+import { type MySqlFront, startMySqlFront } from './wire/mysql/server.ts';
+import { relayEverything } from './wire/mysql/statement-handler.ts';
 import { type PgFront, startPgFront } from './wire/pg/server.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -30,6 +32,14 @@ export interface Emulator extends AsyncDisposable {
     readonly upstreamUrl: string;
     readonly embedded: boolean;
   };
+  /** The MySQL front, or null when no --mysql-upstream was given. */
+  readonly mysql: {
+    readonly host: string;
+    readonly port: number;
+    /** Connection string for clients, e.g. mysql://root@127.0.0.1:3307/test */
+    readonly url: string;
+    readonly upstreamUrl: string;
+  } | null;
   /** Counters with the meanings of Aurora's Aurora_ml_* status variables. */
   readonly stats: MlStats;
   close(): Promise<void>;
@@ -73,9 +83,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await embedded?.stop();
     throw err;
   }
+  let mysqlFront: MySqlFront | null = null;
+  if (config.mysqlUpstream !== undefined) {
+    const mysqlUpstream = new URL(config.mysqlUpstream);
+    const mysqlListen = parseHostPort(config.mysqlListen);
+    try {
+      // This piece relays MySQL traffic; the Aurora MySQL functions come next (issue 3).
+      mysqlFront = await startMySqlFront({
+        host: mysqlListen.host,
+        port: mysqlListen.port,
+        upstream: { host: mysqlUpstream.hostname || '127.0.0.1', port: Number(mysqlUpstream.port || 3306) },
+        handler: relayEverything,
+        log,
+      });
+    } catch (err) {
+      await front.close();
+      await embedded?.stop();
+      throw err;
+    }
+  }
   const user = decodeURIComponent(upstream.username || 'postgres');
   const database = upstream.pathname.replace(/^\//, '') || 'postgres';
   const close = async () => {
+    await mysqlFront?.close();
     await front.close();
     await embedded?.stop();
   };
@@ -87,6 +117,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       upstreamUrl,
       embedded: embedded !== null,
     },
+    mysql:
+      mysqlFront === null || config.mysqlUpstream === undefined
+        ? null
+        : {
+            host: mysqlFront.host,
+            port: mysqlFront.port,
+            url: mysqlUrl(config.mysqlUpstream, mysqlFront),
+            upstreamUrl: config.mysqlUpstream,
+          },
     stats,
     close,
     [Symbol.asyncDispose]: close,
@@ -95,4 +134,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger')) as Partial<T>;
+}
+
+/** The upstream's user and database, at the front's address. */
+function mysqlUrl(upstreamUrl: string, front: { host: string; port: number }): string {
+  const upstream = new URL(upstreamUrl);
+  const user = upstream.username || 'root';
+  return `mysql://${user}@${front.host}:${front.port}${upstream.pathname}`;
 }

@@ -6,9 +6,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defaults, loadConfig } from '../src/config.ts';
+import { startEmulator } from '../src/index.ts';
 import { UPSTREAM } from './helpers/emulator.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aurora-ml-config-'));
@@ -76,6 +79,7 @@ describe('the aurora-ml-emulator command', () => {
         child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
       });
       expect(out).toMatch(/PostgreSQL front\s+127\.0\.0\.1:\d+/);
+      expect(out).toContain('MySQL front       off (add --mysql-upstream');
       expect(out).toContain('upstream          postgres://postgres@127.0.0.1:5432/postgres');
       const c = new pg.Client(url);
       await c.connect();
@@ -84,6 +88,26 @@ describe('the aurora-ml-emulator command', () => {
       await c.end();
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+});
+
+describe('startEmulator with a MySQL upstream', () => {
+  it('serves the MySQL front at the address it reports', async () => {
+    await using emu = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      pgUpstream: UPSTREAM,
+      mysqlListen: '127.0.0.1:0',
+      mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
+      logger: pino({ level: 'silent' }),
+    });
+    expect(emu.mysql?.url).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+\/test$/);
+    const connection = await mysql.createConnection(emu.mysql?.url ?? '');
+    try {
+      const [rows] = await connection.query('SELECT DATABASE() AS db, 40 + 2 AS answer');
+      expect(rows).toEqual([{ db: 'test', answer: 42 }]);
+    } finally {
+      await connection.end();
     }
   });
 });

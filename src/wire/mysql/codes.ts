@@ -1,0 +1,71 @@
+/**
+ * MySQL client/server protocol codes, named as the MySQL and MariaDB protocol
+ * documentation names them (COM_*, CLIENT_*, SERVER_STATUS_*).
+ */
+
+/** The first payload byte of a command-phase packet from the client. */
+export const Command = {
+  COM_QUIT: 0x01,
+  COM_INIT_DB: 0x02,
+  COM_QUERY: 0x03,
+  COM_FIELD_LIST: 0x04,
+  COM_STATISTICS: 0x09,
+  COM_PROCESS_KILL: 0x0c,
+  COM_PING: 0x0e,
+  COM_CHANGE_USER: 0x11,
+  COM_STMT_PREPARE: 0x16,
+  COM_STMT_EXECUTE: 0x17,
+  COM_STMT_SEND_LONG_DATA: 0x18,
+  COM_STMT_CLOSE: 0x19,
+  COM_STMT_RESET: 0x1a,
+  COM_SET_OPTION: 0x1b,
+  COM_STMT_FETCH: 0x1c,
+  COM_RESET_CONNECTION: 0x1f,
+} as const;
+
+/** The first payload byte of the server's generic answers. */
+export const ResponseHeader = {
+  OK: 0x00,
+  /** AuthMoreData during authentication. */
+  AuthMoreData: 0x01,
+  /** LOCAL INFILE request in a COM_QUERY answer. */
+  LocalInfile: 0xfb,
+  /** EOF packet (payload < 9 bytes), or AuthSwitchRequest during authentication. */
+  EOF: 0xfe,
+  ERR: 0xff,
+} as const;
+
+/** Capability flags (the handshake's two 16-bit halves joined). */
+export const Capability = {
+  CLIENT_LONG_PASSWORD: 0x1,
+  CLIENT_CONNECT_WITH_DB: 0x8,
+  CLIENT_COMPRESS: 0x20,
+  CLIENT_LOCAL_FILES: 0x80,
+  CLIENT_PROTOCOL_41: 0x200,
+  CLIENT_SSL: 0x800,
+  CLIENT_SECURE_CONNECTION: 0x8000,
+  CLIENT_MULTI_STATEMENTS: 0x10000,
+  CLIENT_MULTI_RESULTS: 0x20000,
+  CLIENT_PLUGIN_AUTH: 0x80000,
+  CLIENT_CONNECT_ATTRS: 0x100000,
+  CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA: 0x200000,
+  CLIENT_DEPRECATE_EOF: 0x1000000,
+} as const;
+
+export const ServerStatus = {
+  SERVER_STATUS_IN_TRANS: 0x1,
+  SERVER_STATUS_AUTOCOMMIT: 0x2,
+  SERVER_MORE_RESULTS_EXISTS: 0x8,
+} as const;
+
+/** The initial Handshake packet's protocol version (HandshakeV10). */
+export const PROTOCOL_VERSION = 10;
+
+/** A packet carrying exactly this many payload bytes is continued by the next one. */
+export const MAX_PACKET_PAYLOAD = 0xffffff;
+
+/** Largest logical payload the emulator accepts (max_allowed_packet's own ceiling is 1 GB). */
+export const MAX_MESSAGE_LENGTH = 1 << 30;
+
+/** Largest HandshakeResponse accepted (connection attributes included). */
+export const MAX_HANDSHAKE_RESPONSE_LENGTH = 64 * 1024;

@@ -1,0 +1,222 @@
+/**
+ * The MySQL packets the emulator reads itself, as typed values. Everything
+ * else travels as raw packets and is never decoded.
+ */
+import { Capability, PROTOCOL_VERSION, ResponseHeader } from './codes.ts';
+import { ProtocolViolation } from './framer.ts';
+
+/** Reads the fields of a payload with bounds checks. */
+export class PayloadReader {
+  offset = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  int1(): number {
+    this.need(1);
+    return this.buf[this.offset++] ?? 0;
+  }
+
+  int2(): number {
+    this.need(2);
+    const v = this.buf.readUInt16LE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+
+  int4(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  /** A length-encoded integer (values past 2^53 are not expected in the fields read here). */
+  lenenc(): number {
+    const first = this.int1();
+    if (first < 0xfb) return first;
+    if (first === 0xfc) return this.int2();
+    if (first === 0xfd) {
+      this.need(3);
+      const v = this.buf.readUIntLE(this.offset, 3);
+      this.offset += 3;
+      return v;
+    }
+    if (first === 0xfe) {
+      this.need(8);
+      const v = Number(this.buf.readBigUInt64LE(this.offset));
+      this.offset += 8;
+      return v;
+    }
+    throw new ProtocolViolation(`invalid length-encoded integer 0x${first.toString(16)}`);
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const v = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
+  nulString(): string {
+    const end = this.buf.indexOf(0, this.offset);
+    if (end < 0) throw new ProtocolViolation('unterminated string in packet');
+    const s = this.buf.toString('utf8', this.offset, end);
+    this.offset = end + 1;
+    return s;
+  }
+
+  rest(): Buffer {
+    return this.bytes(this.remaining);
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.offset;
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.offset + n > this.buf.length) throw new ProtocolViolation('packet shorter than its fields');
+  }
+}
+
+// ---- server packets ----
+
+export interface HandshakeV10 {
+  readonly protocolVersion: number;
+  readonly serverVersion: string;
+  /** The server's thread id: the id KILL takes. */
+  readonly connectionId: number;
+  /** Lower and upper capability halves joined. */
+  readonly capabilities: number;
+  /** Offset of the lower capability half in the payload (for rewriting it). */
+  readonly capabilityOffset: number;
+  readonly characterSet: number;
+  readonly statusFlags: number;
+}
+
+export function parseHandshakeV10(payload: Buffer): HandshakeV10 {
+  const r = new PayloadReader(payload);
+  const protocolVersion = r.int1();
+  if (protocolVersion !== PROTOCOL_VERSION) throw new ProtocolViolation(`unsupported handshake protocol ${protocolVersion}`);
+  const serverVersion = r.nulString();
+  const connectionId = r.int4();
+  r.bytes(8); // auth-plugin-data-part-1
+  r.int1(); // filler
+  const capabilityOffset = r.offset;
+  const lower = r.int2();
+  // A pre-4.1 server may end here.
+  if (r.remaining === 0) {
+    return {
+      protocolVersion,
+      serverVersion,
+      connectionId,
+      capabilities: lower,
+      capabilityOffset,
+      characterSet: 0,
+      statusFlags: 0,
+    };
+  }
+  const characterSet = r.int1();
+  const statusFlags = r.int2();
+  const upper = r.int2();
+  return {
+    protocolVersion,
+    serverVersion,
+    connectionId,
+    capabilities: (lower | (upper << 16)) >>> 0,
+    capabilityOffset,
+    characterSet,
+    statusFlags,
+  };
+}
+
+/** A copy of the handshake with the given capability bits cleared in its lower half. */
+export function withoutCapabilities(payload: Buffer, handshake: HandshakeV10, bits: number): Buffer {
+  const out = Buffer.from(payload);
+  const lower = out.readUInt16LE(handshake.capabilityOffset);
+  out.writeUInt16LE(lower & ~bits & 0xffff, handshake.capabilityOffset);
+  return out;
+}
+
+export interface ErrPacket {
+  readonly errno: number;
+  /** Empty when the server sent no SQLSTATE marker (pre-4.1 or the handshake stage). */
+  readonly sqlState: string;
+  readonly message: string;
+}
+
+export function parseErr(payload: Buffer): ErrPacket {
+  const r = new PayloadReader(payload);
+  if (r.int1() !== ResponseHeader.ERR) throw new ProtocolViolation('not an ERR packet');
+  const errno = r.int2();
+  let sqlState = '';
+  if (r.remaining >= 6 && payload[r.offset] === 0x23) {
+    r.int1();
+    sqlState = r.bytes(5).toString('latin1');
+  }
+  return { errno, sqlState, message: r.rest().toString('utf8') };
+}
+
+export interface OkPacket {
+  readonly affectedRows: number;
+  readonly lastInsertId: number;
+  readonly statusFlags: number;
+  readonly warnings: number;
+}
+
+/** OK packets (header 0x00, or 0xFE when it ends a result set under CLIENT_DEPRECATE_EOF). */
+export function parseOk(payload: Buffer): OkPacket {
+  const r = new PayloadReader(payload);
+  r.int1();
+  const affectedRows = r.lenenc();
+  const lastInsertId = r.lenenc();
+  const statusFlags = r.remaining >= 2 ? r.int2() : 0;
+  const warnings = r.remaining >= 2 ? r.int2() : 0;
+  return { affectedRows, lastInsertId, statusFlags, warnings };
+}
+
+/** An EOF packet: 0xFE and fewer than 9 payload bytes. */
+export function isEof(payload: Buffer): boolean {
+  return payload[0] === ResponseHeader.EOF && payload.length < 9;
+}
+
+/** The status flags of an EOF packet (0 when the 4.1 fields are absent). */
+export function eofStatus(payload: Buffer): number {
+  return payload.length >= 5 ? payload.readUInt16LE(3) : 0;
+}
+
+// ---- client packets ----
+
+export interface HandshakeResponse41 {
+  readonly capabilities: number;
+  readonly maxPacketSize: number;
+  readonly characterSet: number;
+  /** Empty in an SSLRequest (which stops after the fixed part). */
+  readonly user: string;
+  readonly database: string;
+  /** The fixed 32-byte SSLRequest, sent before a TLS handshake. */
+  readonly sslRequest: boolean;
+}
+
+export function parseHandshakeResponse(payload: Buffer): HandshakeResponse41 {
+  const r = new PayloadReader(payload);
+  const capabilities = r.int4();
+  if ((capabilities & Capability.CLIENT_PROTOCOL_41) === 0) {
+    throw new ProtocolViolation('pre-4.1 handshake responses are not supported');
+  }
+  const maxPacketSize = r.int4();
+  const characterSet = r.int1();
+  r.bytes(23);
+  if (r.remaining === 0) {
+    return { capabilities, maxPacketSize, characterSet, user: '', database: '', sslRequest: true };
+  }
+  const user = r.nulString();
+  if ((capabilities & Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) !== 0) r.bytes(r.lenenc());
+  else if ((capabilities & Capability.CLIENT_SECURE_CONNECTION) !== 0) r.bytes(r.int1());
+  else r.nulString();
+  const database = (capabilities & Capability.CLIENT_CONNECT_WITH_DB) !== 0 && r.remaining > 0 ? r.nulString() : '';
+  return { capabilities, maxPacketSize, characterSet, user, database, sslRequest: false };
+}
+
+/** The statement text of a COM_QUERY (MariaDB and MySQL without query attributes). */
+export function parseComQuery(payload: Buffer): string {
+  return payload.toString('utf8', 1);
+}
