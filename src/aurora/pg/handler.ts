@@ -134,7 +134,7 @@ export class PgAuroraHandler implements StatementHandler {
     try {
       classified = this.classify(sql, up.session);
     } catch (err) {
-      up.toClient(errorMessage(toEmulatorError(err)));
+      up.toClient(serialize.emulatorError(toEmulatorError(err)));
       return { ok: false, refresh: false };
     }
     switch (classified.kind) {
@@ -171,7 +171,7 @@ export class PgAuroraHandler implements StatementHandler {
     try {
       plan = planExtension(command, this.installed.get(up.session.database) ?? new Map(), this.version);
     } catch (err) {
-      up.toClient(errorMessage(toEmulatorError(err)));
+      up.toClient(serialize.emulatorError(toEmulatorError(err)));
       return false;
     }
     const own = up.status === 'I';
@@ -212,7 +212,7 @@ export class PgAuroraHandler implements StatementHandler {
     const error = outcome.error;
     if (error instanceof EmulatorError) {
       if (error.code === 'Internal') this.options.log.error({ err: error.cause }, 'ML statement failed inside the emulator');
-      up.toClient(errorMessage(error));
+      up.toClient(serialize.emulatorError(error));
     } else {
       up.toClient(error.raw);
     }
@@ -259,16 +259,6 @@ export class PgAuroraHandler implements StatementHandler {
     if (own) await up.send([serialize.query(failed ? 'ROLLBACK' : 'COMMIT')]);
     if (endsWithSync) up.toClient(serialize.readyForQuery(up.status));
   }
-}
-
-export function errorMessage(error: EmulatorError): Buffer {
-  return serialize.errorResponse({
-    severity: 'ERROR',
-    code: error.entry.pg,
-    message: error.message,
-    detail: error.detail,
-    hint: error.hint,
-  });
 }
 
 export function noticeMessage(message: string): Buffer {

@@ -2,6 +2,7 @@
  * Builds the PostgreSQL messages the emulator sends itself. One small
  * function per message; every length word is computed, never hand-counted.
  */
+import type { EmulatorError } from '../../errors.ts';
 import { ErrorField, type TransactionStatus } from './codes.ts';
 
 function message(code: number, body: Buffer): Buffer {
@@ -51,6 +52,9 @@ function noticeBody(f: ErrorFieldsInput): Buffer {
 
 export const serialize = {
   errorResponse: (f: ErrorFieldsInput) => message(0x45, noticeBody(f)),
+  /** An EmulatorError as ErrorResponse, with the catalog's SQLSTATE. */
+  emulatorError: (error: EmulatorError, severity: 'ERROR' | 'FATAL' = 'ERROR') =>
+    message(0x45, noticeBody({ severity, code: error.entry.pg, message: error.message, detail: error.detail, hint: error.hint })),
   noticeResponse: (f: ErrorFieldsInput) => message(0x4e, noticeBody(f)),
   readyForQuery: (status: TransactionStatus) => message(0x5a, Buffer.from(status, 'latin1')),
   commandComplete: (tag: string) => message(0x43, cstring(tag)),

@@ -9,13 +9,15 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { BackendCode, FrontendCode, StartupCode } from './codes.ts';
+import { EmulatorError } from '../../errors.ts';
+import { BackendCode, FrontendCode } from './codes.ts';
 import { ExtendedBatch } from './extended-batch.ts';
 import { type FastPathDecider, relayableChunk } from './fast-path.ts';
 import { type Frame, FrameReader, ProtocolViolation } from './framer.ts';
-import { parseBackendKeyData, parseCancelRequest, parseQuery, parseStartup } from './messages.ts';
+import { parseBackendKeyData, parseQuery } from './messages.ts';
 import type { SessionRegistry } from './registry.ts';
 import { serialize } from './serializer.ts';
+import { interpretStartup } from './startup.ts';
 import type { SessionInfo, StatementHandler } from './statement-handler.ts';
 import { type RelayKind, UpstreamLink } from './upstream.ts';
 
@@ -147,37 +149,24 @@ export class PgSession {
 
   private onStartupMessage(frame: Frame): void {
     // A malformed packet throws ProtocolViolation, answered by onClientData.
-    const startup = parseStartup(frame.raw.subarray(4));
-    if (startup.code >> 16 === 3) {
-      // Protocol 3.x: the upstream answers newer minor versions and unknown
-      // _pq_ options with NegotiateProtocolVersion, relayed like the rest.
-      this.info.user = startup.params.get('user') ?? '';
-      this.info.database = startup.params.get('database') ?? this.info.user;
-      this.reader.typed = true;
-      this.openUpstream(frame.raw);
-      return;
-    }
-    switch (startup.code) {
-      case StartupCode.SSLRequest:
-      case StartupCode.GSSENCRequest:
-        // Plain TCP only (loopback development tool); clients fall back cleanly.
+    const action = interpretStartup(frame);
+    switch (action.kind) {
+      case 'startup':
+        this.info.user = action.user;
+        this.info.database = action.database;
+        this.reader.typed = true;
+        this.openUpstream(frame.raw);
+        return;
+      case 'decline-encryption':
         this.client.write(serialize.declineEncryption());
         return;
-      case StartupCode.CancelRequest: {
-        const cancel = parseCancelRequest(frame.raw.subarray(4));
-        this.deps.registry.cancel(cancel.processId, cancel.secretKey);
+      case 'cancel':
+        this.deps.registry.cancel(action.request.processId, action.request.secretKey);
         this.client.end();
         this.close();
         return;
-      }
-      default:
-        this.client.end(
-          serialize.errorResponse({
-            severity: 'FATAL',
-            code: '0A000',
-            message: `unsupported frontend protocol ${startup.code >> 16}.${startup.code & 0xffff}`,
-          }),
-        );
+      case 'unsupported':
+        this.client.end(serialize.errorResponse({ severity: 'FATAL', code: '0A000', message: action.message }));
         this.close();
     }
   }
@@ -238,7 +227,7 @@ export class PgSession {
   private upstreamGone(message: string): void {
     if (this.closed || this.client.destroyed || this.upstreamReported) return;
     this.upstreamReported = true;
-    this.client.end(serialize.errorResponse({ severity: 'FATAL', code: '08006', message }));
+    this.client.end(serialize.emulatorError(new EmulatorError('UpstreamUnavailable', message), 'FATAL'));
   }
 
   /** Relays client bytes upstream, pausing the client while the upstream socket is full. */
