@@ -3,6 +3,7 @@
  * point and the protocol fronts from one config, and tears them down again.
  */
 import type { Logger } from 'pino';
+import { MySqlAuroraHandler } from './aurora/mysql/handler.ts';
 import { PgAuroraHandler } from './aurora/pg/handler.ts';
 import { BuiltinBedrockBackend } from './backends/bedrock/builtin.ts';
 import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
@@ -14,7 +15,6 @@ import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded/index.ts';
 import { type MySqlFront, startMySqlFront } from './wire/mysql/server.ts';
-import { relayEverything } from './wire/mysql/statement-handler.ts';
 import { type PgFront, startPgFront } from './wire/pg/server.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -88,12 +88,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const mysqlUpstream = new URL(config.mysqlUpstream);
     const mysqlListen = parseHostPort(config.mysqlListen);
     try {
-      // This piece relays MySQL traffic; the Aurora MySQL functions come next (issue 3).
       mysqlFront = await startMySqlFront({
         host: mysqlListen.host,
         port: mysqlListen.port,
         upstream: { host: mysqlUpstream.hostname || '127.0.0.1', port: Number(mysqlUpstream.port || 3306) },
-        handler: relayEverything,
+        handler: new MySqlAuroraHandler({ evaluator, log }),
         log,
       });
     } catch (err) {

@@ -59,6 +59,8 @@ function checkLanguage(language: string): void {
 
 export function checkBatchSize(value: unknown, fn: string): number | null {
   if (value === null || value === undefined) return null;
+  // MySQL stubs may hand integers over as their text.
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return checkBatchSize(Number(value), fn);
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new EmulatorError('InvalidArgument', `${fn}: max_rows_per_batch must be a positive integer, got ${String(value)}`);
   }

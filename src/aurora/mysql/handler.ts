@@ -1,0 +1,220 @@
+/**
+ * Aurora MySQL's built-in ML functions on the MySQL wire front (first slice:
+ * aws_comprehend_detect_sentiment and _confidence in single COM_QUERY
+ * statements). Same loop as PostgreSQL: savepoint, run, collect the misses the
+ * stubs recorded, roll back, evaluate, fill the cache, run again until no miss.
+ */
+import type { Logger } from 'pino';
+import { EmulatorError, toEmulatorError } from '../../errors.ts';
+import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
+import type { MlEvaluator } from '../../ml/evaluator.ts';
+import { limits } from '../../ml/limits.ts';
+import { findMlCalls, mightTouchMl } from '../../sql/mysql/ml-calls.ts';
+import { splitStatements } from '../../sql/mysql/statement-split.ts';
+import { Packet } from '../../wire/mysql/framer.ts';
+import { parseErr } from '../../wire/mysql/messages.ts';
+import { serialize } from '../../wire/mysql/serializer.ts';
+import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
+import { restoreColumnName } from './column-names.ts';
+import { withoutInTransaction } from './server-status.ts';
+import {
+  BUILTIN_STUBS,
+  CACHE_TABLE,
+  installStatements,
+  MISS_TABLE,
+  MODE_VARIABLE,
+  SESSION_TABLES,
+  STUB_SCHEMA,
+} from './stubs.ts';
+
+const MAX_ROUNDS = 12;
+const SAVEPOINT = 'aurora_ml_statement';
+
+export interface MySqlAuroraOptions {
+  readonly evaluator: MlEvaluator;
+  readonly log: Logger;
+}
+
+const isErr = (p: Packet) => p.payload[0] === 0xff;
+const hex = (s: string) => `0x${Buffer.from(s, 'utf8').toString('hex') || '00'}`;
+
+export class MySqlAuroraHandler implements StatementHandler {
+  /** The stub database, installed once per emulator process (sessions wait for the same install). */
+  private installing: Promise<void> | null = null;
+
+  constructor(private readonly options: MySqlAuroraOptions) {}
+
+  wantsQuery(sql: string, _session: SessionInfo): boolean {
+    return mightTouchMl(sql) && this.rewrite(sql) !== null;
+  }
+
+  /** The statement with built-in calls pointed at the stubs, or null when it has none to rewrite. */
+  private rewrite(sql: string): string | null {
+    if (splitStatements(sql).length !== 1) return null;
+    const calls = findMlCalls(sql).filter((c) => BUILTIN_STUBS[c.fn]?.[c.args.length] !== undefined);
+    if (calls.length === 0) return null;
+    let out = '';
+    let at = 0;
+    for (const call of [...calls].sort((a, b) => a.start - b.start)) {
+      out += `${sql.slice(at, call.start)}${STUB_SCHEMA}.${BUILTIN_STUBS[call.fn]?.[call.args.length]}`;
+      at = call.nameEnd;
+    }
+    return out + sql.slice(at);
+  }
+
+  async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
+    const rewritten = this.rewrite(sql);
+    if (rewritten === null) throw new EmulatorError('Internal', 'statement has no ML call to run');
+    try {
+      const answer = await this.run(rewritten, up);
+      up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+    } catch (err) {
+      const error = toEmulatorError(err);
+      if (error.code === 'Internal') this.options.log.error({ err }, 'ML statement failed inside the emulator');
+      up.toClient(serialize.emulatorError(error, 1));
+    }
+  }
+
+  private async exec(up: ControlledUpstream, sql: string): Promise<Packet[]> {
+    const answer = await up.query(sql);
+    const first = answer[0];
+    if (first !== undefined && isErr(first)) {
+      const err = parseErr(first.payload);
+      throw new EmulatorError('Internal', `emulator statement failed: ${err.message}`);
+    }
+    return answer;
+  }
+
+  private ensureStubs(up: ControlledUpstream): Promise<void> {
+    if (this.installing === null) {
+      this.installing = (async () => {
+        for (const statement of installStatements()) await this.exec(up, statement);
+      })();
+      // A failed install is tried again by the next statement.
+      this.installing.catch(() => {
+        this.installing = null;
+      });
+    }
+    return this.installing;
+  }
+
+  /** Runs the statement to convergence; returns the final run's answer with the client's column names. */
+  private async run(sql: string, up: ControlledUpstream): Promise<Packet[]> {
+    await this.ensureStubs(up);
+    for (const statement of SESSION_TABLES) await this.exec(up, statement);
+    await this.exec(up, `DELETE FROM ${MISS_TABLE}`);
+    await this.exec(up, `DELETE FROM ${CACHE_TABLE}`);
+    const inTx = await up.query('SELECT @@in_transaction');
+    const own = !inTransaction(inTx);
+    if (own) await this.exec(up, 'START TRANSACTION');
+    await this.exec(up, `SET ${MODE_VARIABLE} = 1`);
+    await this.exec(up, `SAVEPOINT ${SAVEPOINT}`);
+    const known = new Set<string>();
+    try {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const answer = await up.query(sql);
+        const misses = await this.misses(up, known);
+        if (misses.length === 0) {
+          if (answer[0] !== undefined && isErr(answer[0])) {
+            await this.finish(up, own, false);
+            return answer;
+          }
+          await this.finish(up, own, true);
+          const named = withClientColumnNames(answer);
+          return own ? withoutInTransaction(named) : named;
+        }
+        await this.exec(up, `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+        const results = await this.options.evaluator.evaluate(misses, {
+          user: up.session.user,
+          database: up.session.database,
+          signal: up.signal,
+          statementDeadline: Number.POSITIVE_INFINITY,
+          inferenceTimeoutMs: limits.defaultInferenceTimeoutMs,
+        });
+        for (const call of misses) known.add(call.key);
+        const rows = [...results].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
+        if (rows.length > 0) await this.exec(up, `INSERT INTO ${CACHE_TABLE} (k, v) VALUES ${rows.join(', ')}`);
+        await this.exec(up, `DELETE FROM ${MISS_TABLE}`);
+      }
+      throw new EmulatorError('DidNotConverge', `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions`);
+    } catch (err) {
+      await this.finish(up, own, false).catch(() => {});
+      throw err;
+    }
+  }
+
+  private async misses(up: ControlledUpstream, known: ReadonlySet<string>): Promise<MlCall[]> {
+    const answer = await this.exec(up, `SELECT k, f, a FROM ${MISS_TABLE}`);
+    const calls = new Map<string, MlCall>();
+    for (const row of textRows(answer, 3)) {
+      const [k, f, a] = row;
+      if (k == null || f == null || a == null || known.has(k) || calls.has(k)) continue;
+      calls.set(k, { fn: f as MlFunction, key: k, args: JSON.parse(a) as JsonValue[] });
+    }
+    return [...calls.values()];
+  }
+
+  private async finish(up: ControlledUpstream, own: boolean, ok: boolean): Promise<void> {
+    await up.query(`SET ${MODE_VARIABLE} = NULL`);
+    if (own) await up.query(ok ? 'COMMIT' : 'ROLLBACK');
+    else await up.query(ok ? `RELEASE SAVEPOINT ${SAVEPOINT}` : `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+  }
+}
+
+function inTransaction(answer: readonly Packet[]): boolean {
+  const [row] = textRows(answer, 1);
+  return row?.[0] === '1';
+}
+
+/** Text-protocol rows of a one-result-set answer (column count, definitions, EOF?, rows, EOF/OK). */
+function textRows(answer: readonly Packet[], columns: number): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  for (const p of answer.slice(1 + columns)) {
+    const first = p.payload[0];
+    if (first === 0xfe && p.payload.length < 9) continue; // EOF / OK terminator
+    if (first === 0xff) continue;
+    const values: (string | null)[] = [];
+    let at = 0;
+    for (let i = 0; i < columns && at < p.payload.length; i++) {
+      if (p.payload[at] === 0xfb) {
+        values.push(null);
+        at++;
+        continue;
+      }
+      const { value, next } = lenencString(p.payload, at);
+      values.push(value);
+      at = next;
+    }
+    if (values.length === columns) rows.push(values);
+  }
+  return rows;
+}
+
+function lenencString(buf: Buffer, at: number): { value: string; next: number } {
+  const first = buf[at] ?? 0;
+  let length = first;
+  let start = at + 1;
+  if (first === 0xfc) {
+    length = buf.readUInt16LE(at + 1);
+    start = at + 3;
+  } else if (first === 0xfd) {
+    length = buf.readUIntLE(at + 1, 3);
+    start = at + 4;
+  } else if (first === 0xfe) {
+    length = Number(buf.readBigUInt64LE(at + 1));
+    start = at + 9;
+  }
+  return { value: buf.toString('utf8', start, start + length), next: start + length };
+}
+
+/** Column definitions come right after the column count packet. */
+function withClientColumnNames(answer: readonly Packet[]): Packet[] {
+  const head = answer[0];
+  if (head === undefined || head.payload[0] === 0x00 || head.payload[0] === 0xff) return [...answer];
+  const count = head.payload[0] ?? 0;
+  return answer.map((p, i) => {
+    if (i < 1 || i > count) return p;
+    const patched = restoreColumnName(p);
+    return patched === null ? p : new Packet(p.sequenceId, patched, p.payload);
+  });
+}

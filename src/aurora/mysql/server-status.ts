@@ -1,0 +1,34 @@
+/**
+ * The final run of a statement happens inside the transaction the emulator
+ * opened for it, so its OK/EOF packet says "in transaction". The client's
+ * statement ran in autocommit: clear that flag before the client sees it.
+ */
+import { Packet } from '../../wire/mysql/framer.ts';
+import { PayloadReader } from '../../wire/mysql/messages.ts';
+import { packet } from '../../wire/mysql/serializer.ts';
+
+const SERVER_STATUS_IN_TRANS = 0x0001;
+
+/** Offset of the status flags in an OK or EOF payload, or -1. */
+function statusOffset(payload: Buffer): number {
+  const header = payload[0];
+  if (header === 0xfe && payload.length < 9) return 3; // EOF: header, warnings(2), status(2)
+  if (header !== 0x00 && header !== 0xfe) return -1;
+  const r = new PayloadReader(payload);
+  r.int1();
+  r.lenenc(); // affected rows
+  r.lenenc(); // last insert id
+  return r.remaining >= 2 ? r.offset : -1;
+}
+
+export function withoutInTransaction(answer: readonly Packet[]): Packet[] {
+  const last = answer[answer.length - 1];
+  if (last === undefined) return [...answer];
+  const at = statusOffset(last.payload);
+  if (at < 0) return [...answer];
+  const status = last.payload.readUInt16LE(at);
+  if ((status & SERVER_STATUS_IN_TRANS) === 0) return [...answer];
+  const payload = Buffer.from(last.payload);
+  payload.writeUInt16LE(status & ~SERVER_STATUS_IN_TRANS, at);
+  return [...answer.slice(0, -1), new Packet(last.sequenceId, packet(payload, last.sequenceId), payload)];
+}

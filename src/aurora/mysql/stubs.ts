@@ -1,0 +1,96 @@
+/**
+ * The stored functions the emulator keeps in the upstream MySQL/MariaDB, in a
+ * database of its own (`aurora_ml`). Like the PostgreSQL stubs they compute
+ * nothing: they answer from the session's cache table, and on a miss record
+ * their arguments in a MyISAM temporary table (whose rows survive ROLLBACK TO
+ * SAVEPOINT) and return a placeholder. Stored functions have no default
+ * arguments, so the form with max_batch_size has its own stub (suffix _b).
+ */
+export const STUB_SCHEMA = 'aurora_ml';
+/** Temporary tables live in the stub database, where the stubs look them up. */
+export const CACHE_TABLE = 'aurora_ml.aurora_ml_cache';
+export const MISS_TABLE = 'aurora_ml.aurora_ml_miss';
+/** Set by the emulator around the statements it runs; a stub refuses to run without it. */
+export const MODE_VARIABLE = '@aurora_ml_mode';
+
+/** Aurora MySQL built-in → the stub it becomes (by argument count). */
+export const BUILTIN_STUBS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  aws_comprehend_detect_sentiment: { 2: 'aws_comprehend_detect_sentiment', 3: 'aws_comprehend_detect_sentiment_b' },
+  aws_comprehend_detect_sentiment_confidence: {
+    2: 'aws_comprehend_detect_sentiment_confidence',
+    3: 'aws_comprehend_detect_sentiment_confidence_b',
+  },
+};
+
+interface StubSpec {
+  readonly name: string;
+  readonly batchArg: boolean;
+  readonly returns: string;
+  /** Expression over the cached text `v` ('LABEL<TAB>score'). */
+  readonly result: string;
+  readonly placeholder: string;
+}
+
+const SPECS: readonly StubSpec[] = [
+  {
+    name: 'aws_comprehend_detect_sentiment',
+    batchArg: false,
+    // ascii compares with any connection collation (design notes).
+    returns: 'VARCHAR(16) CHARACTER SET ascii',
+    result: `SUBSTRING_INDEX(v, '\\t', 1)`,
+    placeholder: `'NEUTRAL'`,
+  },
+  {
+    name: 'aws_comprehend_detect_sentiment_confidence',
+    batchArg: false,
+    returns: 'DOUBLE',
+    result: `CAST(SUBSTRING_INDEX(v, '\\t', -1) AS DOUBLE)`,
+    placeholder: '0',
+  },
+];
+
+function stub(spec: StubSpec, withBatch: boolean): string {
+  const name = withBatch ? `${spec.name}_b` : spec.name;
+  const params = `input_text LONGTEXT, language_code VARCHAR(64)${withBatch ? ', max_batch_size INT' : ''}`;
+  const batch = withBatch ? 'max_batch_size' : 'NULL';
+  return `CREATE FUNCTION ${STUB_SCHEMA}.${name}(${params}) RETURNS ${spec.returns}
+NOT DETERMINISTIC MODIFIES SQL DATA SQL SECURITY INVOKER
+BEGIN
+  DECLARE a LONGTEXT DEFAULT JSON_ARRAY(input_text, language_code, ${batch});
+  DECLARE k CHAR(32) CHARACTER SET ascii DEFAULT MD5(CONCAT('aws_comprehend.detect_sentiment', a));
+  DECLARE v LONGTEXT;
+  DECLARE n INT;
+  IF ${MODE_VARIABLE} IS NULL THEN
+    SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1815,
+      MESSAGE_TEXT = 'Internal error: ${spec.name} can only run through aurora-ml-emulator';
+  END IF;
+  SELECT MAX(c.v), COUNT(*) INTO v, n FROM ${CACHE_TABLE} c WHERE c.k = k;
+  IF n = 0 THEN
+    INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, 'aws_comprehend.detect_sentiment', a);
+    RETURN ${spec.placeholder};
+  END IF;
+  IF v IS NULL THEN
+    RETURN NULL;
+  END IF;
+  RETURN ${spec.result};
+END`;
+}
+
+/** Statements that (re)create the stub database; each one a separate COM_QUERY. */
+export function installStatements(): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${STUB_SCHEMA}`,
+    ...SPECS.flatMap((s) => [
+      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}`,
+      stub(s, false),
+      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}_b`,
+      stub(s, true),
+    ]),
+  ];
+}
+
+/** Per-session tables, created before a statement's first run. */
+export const SESSION_TABLES = [
+  `CREATE TEMPORARY TABLE IF NOT EXISTS ${CACHE_TABLE} (k CHAR(32) CHARACTER SET ascii PRIMARY KEY, v LONGTEXT) ENGINE=InnoDB`,
+  `CREATE TEMPORARY TABLE IF NOT EXISTS ${MISS_TABLE} (k CHAR(32) CHARACTER SET ascii, f VARCHAR(64), a LONGTEXT) ENGINE=MyISAM`,
+];
