@@ -119,4 +119,35 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
       await c.end();
     }
   });
+
+  it("SHOW STATUS LIKE 'Aurora_ml%' lists the seven counters; FLUSH STATUS resets them", async () => {
+    await conn.query('FLUSH STATUS');
+    const status = async () => {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Aurora_ml%'");
+      return Object.fromEntries(rows.map((r) => [r.Variable_name as string, Number(r.Value)]));
+    };
+    const zero = await status();
+    expect(Object.keys(zero).sort()).toEqual([
+      'Aurora_ml_actual_request_cnt',
+      'Aurora_ml_actual_response_cnt',
+      'Aurora_ml_cache_hit_cnt',
+      'Aurora_ml_logical_request_cnt',
+      'Aurora_ml_logical_response_cnt',
+      'Aurora_ml_retry_request_cnt',
+      'Aurora_ml_single_request_cnt',
+    ]);
+    expect(Object.values(zero).every((v) => v === 0)).toBe(true);
+    // 5 rows, 4 distinct messages, one request of 4 documents.
+    await conn.query(`SELECT id, aws_comprehend_detect_sentiment(message, 'en') FROM ${TABLE}`);
+    const after = await status();
+    expect(after.Aurora_ml_logical_request_cnt).toBe(5);
+    expect(after.Aurora_ml_logical_response_cnt).toBe(5);
+    expect(after.Aurora_ml_actual_request_cnt).toBe(1);
+    expect(after.Aurora_ml_actual_response_cnt).toBe(1);
+    expect(after.Aurora_ml_cache_hit_cnt).toBe(1);
+    const [one] = await conn.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'Aurora_ml_actual_request_cnt'");
+    expect(one).toEqual([{ Variable_name: 'Aurora_ml_actual_request_cnt', Value: '1' }]);
+    await conn.query('FLUSH STATUS');
+    expect((await status()).Aurora_ml_logical_request_cnt).toBe(0);
+  });
 });

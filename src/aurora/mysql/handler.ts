@@ -9,7 +9,9 @@ import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
+import { MlStats } from '../../ml/stats.ts';
 import { findMlCalls, mightTouchMl } from '../../sql/mysql/ml-calls.ts';
+import { classifyStatement } from '../../sql/mysql/statement-kind.ts';
 import { splitStatements } from '../../sql/mysql/statement-split.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr } from '../../wire/mysql/messages.ts';
@@ -45,7 +47,19 @@ export class MySqlAuroraHandler implements StatementHandler {
   constructor(private readonly options: MySqlAuroraOptions) {}
 
   wantsQuery(sql: string, _session: SessionInfo): boolean {
+    if (STATUS_WORDS.test(sql) && this.statusCommand(sql) !== null) return true;
     return mightTouchMl(sql) && this.rewrite(sql) !== null;
+  }
+
+  /** SHOW STATUS asking for Aurora_ml counters, or FLUSH STATUS (which also resets them). */
+  private statusCommand(sql: string): { kind: 'show'; pattern: RegExp } | { kind: 'flush' } | null {
+    const kind = classifyStatement(sql);
+    if (kind === 'flush_status') return { kind: 'flush' };
+    if (kind !== 'show_status') return null;
+    const like = /\blike\s+'([^']*)'\s*;?\s*$/i.exec(sql);
+    if (like === null) return null;
+    const pattern = likePattern(like[1] ?? '');
+    return STATUS_NAMES.some((n) => pattern.test(n)) ? { kind: 'show', pattern } : null;
   }
 
   /** The statement with built-in calls pointed at the stubs, or null when it has none to rewrite. */
@@ -63,6 +77,8 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
+    const status = this.statusCommand(sql);
+    if (status !== null) return this.answerStatus(sql, status, up);
     const rewritten = this.rewrite(sql);
     if (rewritten === null) throw new EmulatorError('Internal', 'statement has no ML call to run');
     try {
@@ -73,6 +89,25 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (error.code === 'Internal') this.options.log.error({ err }, 'ML statement failed inside the emulator');
       up.toClient(serialize.emulatorError(error, 1));
     }
+  }
+
+  /** Aurora_ml_* rows come from the emulator's counters; FLUSH STATUS still reaches the server. */
+  private async answerStatus(
+    sql: string,
+    status: { kind: 'show'; pattern: RegExp } | { kind: 'flush' },
+    up: ControlledUpstream,
+  ): Promise<void> {
+    if (status.kind === 'flush') {
+      const answer = await up.query(sql);
+      if (answer[0] !== undefined && !isErr(answer[0])) this.options.evaluator.stats.reset();
+      up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+      return;
+    }
+    const rows = statusRows(this.options.evaluator.stats).filter(([name]) => status.pattern.test(name));
+    // The upstream encodes the rows, so the packets match whatever this connection negotiated.
+    const select = rows.map(([name, value]) => `SELECT '${name}' AS Variable_name, '${value}' AS Value`).join(' UNION ALL ');
+    const answer = await up.query(select);
+    up.toClient(Buffer.concat(answer.map((p) => p.raw)));
   }
 
   private async exec(up: ControlledUpstream, sql: string): Promise<Packet[]> {
@@ -110,16 +145,23 @@ export class MySqlAuroraHandler implements StatementHandler {
     await this.exec(up, `SET ${MODE_VARIABLE} = 1`);
     await this.exec(up, `SAVEPOINT ${SAVEPOINT}`);
     const known = new Set<string>();
+    let firstRunCalls = 0;
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const answer = await up.query(sql);
-        const misses = await this.misses(up, known);
+        const { misses, rowCalls } = await this.misses(up, known);
+        if (round === 0) firstRunCalls = rowCalls;
         if (misses.length === 0) {
           if (answer[0] !== undefined && isErr(answer[0])) {
             await this.finish(up, own, false);
             return answer;
           }
           await this.finish(up, own, true);
+          // Counters with Aurora's meanings: logical = row-level calls, cache hits = repeats of an input.
+          const stats = this.options.evaluator.stats;
+          stats.logicalRequests += firstRunCalls;
+          stats.logicalResponses += firstRunCalls;
+          stats.cacheHits += Math.max(0, firstRunCalls - known.size);
           const named = withClientColumnNames(answer);
           return own ? withoutInTransaction(named) : named;
         }
@@ -143,15 +185,16 @@ export class MySqlAuroraHandler implements StatementHandler {
     }
   }
 
-  private async misses(up: ControlledUpstream, known: ReadonlySet<string>): Promise<MlCall[]> {
+  private async misses(up: ControlledUpstream, known: ReadonlySet<string>): Promise<{ misses: MlCall[]; rowCalls: number }> {
     const answer = await this.exec(up, `SELECT k, f, a FROM ${MISS_TABLE}`);
     const calls = new Map<string, MlCall>();
-    for (const row of textRows(answer, 3)) {
+    const rows = textRows(answer, 3);
+    for (const row of rows) {
       const [k, f, a] = row;
       if (k == null || f == null || a == null || known.has(k) || calls.has(k)) continue;
       calls.set(k, { fn: f as MlFunction, key: k, args: JSON.parse(a) as JsonValue[] });
     }
-    return [...calls.values()];
+    return { misses: [...calls.values()], rowCalls: rows.length };
   }
 
   private async finish(up: ControlledUpstream, own: boolean, ok: boolean): Promise<void> {
@@ -217,4 +260,34 @@ function withClientColumnNames(answer: readonly Packet[]): Packet[] {
     const patched = restoreColumnName(p);
     return patched === null ? p : new Packet(p.sequenceId, patched, p.payload);
   });
+}
+
+const STATUS_WORDS = /\bstatus\b/i;
+
+/** Aurora MySQL's status variables (reference §2), from the shared counters. */
+function statusRows(stats: MlStats): [string, string][] {
+  return [
+    ['Aurora_ml_actual_request_cnt', stats.actualRequests],
+    ['Aurora_ml_actual_response_cnt', stats.actualResponses],
+    ['Aurora_ml_cache_hit_cnt', stats.cacheHits],
+    ['Aurora_ml_logical_request_cnt', stats.logicalRequests],
+    ['Aurora_ml_logical_response_cnt', stats.logicalResponses],
+    ['Aurora_ml_retry_request_cnt', stats.retries],
+    ['Aurora_ml_single_request_cnt', stats.singleRequests],
+  ].map(([name, value]) => [String(name), String(value)]);
+}
+
+const STATUS_NAMES = statusRows(new MlStats()).map(([name]) => name);
+
+/** SQL LIKE (case-insensitive, as SHOW STATUS matches) as a RegExp. */
+function likePattern(like: string): RegExp {
+  let source = '';
+  for (let i = 0; i < like.length; i++) {
+    const c = like[i] as string;
+    if (c === '\\' && i + 1 < like.length) source += (like[++i] as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (c === '%') source += '.*';
+    else if (c === '_') source += '.';
+    else source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 'i');
 }
