@@ -54,8 +54,7 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
     expect(row.c).toBeCloseTo(analyzeSentiment('I love this product!', 'en').scores.Positive, 6);
   });
 
-  // Not yet: a latin1 connection gets 1267 (ascii vs latin1 collations); see the issue note.
-  it("WHERE ... = 'NEGATIVE' works under the connection's utf8mb4 collation", async () => {
+  it("WHERE ... = 'NEGATIVE' works under the connection's collation: utf8mb4_unicode_ci, utf8mb4_general_ci, latin1", async () => {
     const want = MESSAGES.map((m, i) => ({ id: i + 1, m }))
       .filter((r) => label(r.m) === 'NEGATIVE')
       .map((r) => r.id);
@@ -64,6 +63,17 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
     );
     expect(rows.map((r) => r.id)).toEqual(want);
     expect(want.length).toBeGreaterThan(0);
+    for (const charset of ['UTF8MB4_GENERAL_CI', 'LATIN1_SWEDISH_CI']) {
+      const other = await mysql.createConnection({ uri: emu.mysql?.url ?? '', charset });
+      try {
+        const [otherRows] = await other.query<mysql.RowDataPacket[]>(
+          `SELECT id FROM ${TABLE} WHERE aws_comprehend_detect_sentiment(message, 'en') = 'NEGATIVE' ORDER BY id`,
+        );
+        expect(otherRows.map((r) => r.id)).toEqual(want);
+      } finally {
+        await other.end();
+      }
+    }
   });
 
   it('an error in one statement leaves the next transaction intact', async () => {

@@ -19,15 +19,7 @@ import { serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { restoreColumnName } from './column-names.ts';
 import { withoutInTransaction } from './server-status.ts';
-import {
-  BUILTIN_STUBS,
-  CACHE_TABLE,
-  installStatements,
-  MISS_TABLE,
-  MODE_VARIABLE,
-  SESSION_TABLES,
-  STUB_SCHEMA,
-} from './stubs.ts';
+import { CACHE_TABLE, installStatements, MISS_TABLE, MODE_VARIABLE, SESSION_TABLES, STUB_SCHEMA, stubFor } from './stubs.ts';
 
 const MAX_ROUNDS = 12;
 const SAVEPOINT = 'aurora_ml_statement';
@@ -63,14 +55,14 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   /** The statement with built-in calls pointed at the stubs, or null when it has none to rewrite. */
-  private rewrite(sql: string): string | null {
+  private rewrite(sql: string, unicodeConnection = true): string | null {
     if (splitStatements(sql).length !== 1) return null;
-    const calls = findMlCalls(sql).filter((c) => BUILTIN_STUBS[c.fn]?.[c.args.length] !== undefined);
+    const calls = findMlCalls(sql).filter((c) => stubFor(c.fn, c.args.length, unicodeConnection) !== undefined);
     if (calls.length === 0) return null;
     let out = '';
     let at = 0;
     for (const call of [...calls].sort((a, b) => a.start - b.start)) {
-      out += `${sql.slice(at, call.start)}${STUB_SCHEMA}.${BUILTIN_STUBS[call.fn]?.[call.args.length]}`;
+      out += `${sql.slice(at, call.start)}${STUB_SCHEMA}.${stubFor(call.fn, call.args.length, unicodeConnection)}`;
       at = call.nameEnd;
     }
     return out + sql.slice(at);
@@ -79,10 +71,8 @@ export class MySqlAuroraHandler implements StatementHandler {
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
     const status = this.statusCommand(sql);
     if (status !== null) return this.answerStatus(sql, status, up);
-    const rewritten = this.rewrite(sql);
-    if (rewritten === null) throw new EmulatorError('Internal', 'statement has no ML call to run');
     try {
-      const answer = await this.run(rewritten, up);
+      const answer = await this.run(sql, up);
       up.toClient(Buffer.concat(answer.map((p) => p.raw)));
     } catch (err) {
       const error = toEmulatorError(err);
@@ -139,8 +129,11 @@ export class MySqlAuroraHandler implements StatementHandler {
     for (const statement of SESSION_TABLES) await this.exec(up, statement);
     await this.exec(up, `DELETE FROM ${MISS_TABLE}`);
     await this.exec(up, `DELETE FROM ${CACHE_TABLE}`);
-    const inTx = await up.query('SELECT @@in_transaction');
-    const own = !inTransaction(inTx);
+    const [session] = textRows(await this.exec(up, 'SELECT @@in_transaction, @@character_set_connection'), 2);
+    const own = session?.[0] !== '1';
+    // Comparisons with literals need a result charset that wins over the connection's (design notes).
+    const rewritten = this.rewrite(sql, /^(utf8|ucs2|utf16|utf32)/i.test(session?.[1] ?? 'utf8mb4'));
+    if (rewritten === null) throw new EmulatorError('Internal', 'statement has no ML call to run');
     if (own) await this.exec(up, 'START TRANSACTION');
     await this.exec(up, `SET ${MODE_VARIABLE} = 1`);
     await this.exec(up, `SAVEPOINT ${SAVEPOINT}`);
@@ -148,7 +141,7 @@ export class MySqlAuroraHandler implements StatementHandler {
     let firstRunCalls = 0;
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const answer = await up.query(sql);
+        const answer = await up.query(rewritten);
         const { misses, rowCalls } = await this.misses(up, known);
         if (round === 0) firstRunCalls = rowCalls;
         if (misses.length === 0) {
@@ -202,11 +195,6 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (own) await up.query(ok ? 'COMMIT' : 'ROLLBACK');
     else await up.query(ok ? `RELEASE SAVEPOINT ${SAVEPOINT}` : `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
   }
-}
-
-function inTransaction(answer: readonly Packet[]): boolean {
-  const [row] = textRows(answer, 1);
-  return row?.[0] === '1';
 }
 
 /** Text-protocol rows of a one-result-set answer (column count, definitions, EOF?, rows, EOF/OK). */

@@ -13,14 +13,26 @@ export const MISS_TABLE = 'aurora_ml.aurora_ml_miss';
 /** Set by the emulator around the statements it runs; a stub refuses to run without it. */
 export const MODE_VARIABLE = '@aurora_ml_mode';
 
-/** Aurora MySQL built-in → the stub it becomes (by argument count). */
-export const BUILTIN_STUBS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
-  aws_comprehend_detect_sentiment: { 2: 'aws_comprehend_detect_sentiment', 3: 'aws_comprehend_detect_sentiment_b' },
-  aws_comprehend_detect_sentiment_confidence: {
-    2: 'aws_comprehend_detect_sentiment_confidence',
-    3: 'aws_comprehend_detect_sentiment_confidence_b',
-  },
+/** The built-ins the stubs stand for, with the argument counts Aurora accepts. */
+const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
+  aws_comprehend_detect_sentiment: [2, 3],
+  aws_comprehend_detect_sentiment_confidence: [2, 3],
 };
+
+/** `_u` = utf8mb4 result (before the batch suffix `_b`), e.g. aws_comprehend_detect_sentiment_u_b. */
+function stubName(base: string, withBatch: boolean): string {
+  return withBatch ? `${base}_b` : base;
+}
+
+/**
+ * The stub a built-in call becomes, or undefined when Aurora would reject the
+ * call. `unicodeConnection`: the connection's character set is a Unicode one.
+ */
+export function stubFor(fn: string, argCount: number, unicodeConnection: boolean): string | undefined {
+  if (!BUILTIN_ARGS[fn]?.includes(argCount)) return undefined;
+  const base = fn === 'aws_comprehend_detect_sentiment' && !unicodeConnection ? `${fn}_u` : fn;
+  return stubName(base, argCount === 3);
+}
 
 interface StubSpec {
   readonly name: string;
@@ -41,6 +53,15 @@ const SPECS: readonly StubSpec[] = [
     placeholder: `'NEUTRAL'`,
   },
   {
+    // For connections whose character set is not Unicode (latin1...): there a
+    // utf8mb4 result wins the comparison with a literal, where ascii would not.
+    name: 'aws_comprehend_detect_sentiment_u',
+    batchArg: false,
+    returns: 'VARCHAR(16) CHARACTER SET utf8mb4',
+    result: `SUBSTRING_INDEX(v, '\\t', 1)`,
+    placeholder: `'NEUTRAL'`,
+  },
+  {
     name: 'aws_comprehend_detect_sentiment_confidence',
     batchArg: false,
     returns: 'DOUBLE',
@@ -50,7 +71,7 @@ const SPECS: readonly StubSpec[] = [
 ];
 
 function stub(spec: StubSpec, withBatch: boolean): string {
-  const name = withBatch ? `${spec.name}_b` : spec.name;
+  const name = stubName(spec.name, withBatch);
   const params = `input_text LONGTEXT, language_code VARCHAR(64)${withBatch ? ', max_batch_size INT' : ''}`;
   const batch = withBatch ? 'max_batch_size' : 'NULL';
   return `CREATE FUNCTION ${STUB_SCHEMA}.${name}(${params}) RETURNS ${spec.returns}
@@ -83,7 +104,7 @@ export function installStatements(): string[] {
     ...SPECS.flatMap((s) => [
       `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}`,
       stub(s, false),
-      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}_b`,
+      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${stubName(s.name, true)}`,
       stub(s, true),
     ]),
   ];
