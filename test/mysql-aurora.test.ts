@@ -160,4 +160,30 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
     await conn.query('FLUSH STATUS');
     expect((await status()).Aurora_ml_logical_request_cnt).toBe(0);
   });
+
+  it('the seed nightly UPDATE over 50,000 tickets, with the Aurora_ml counters after it', async () => {
+    const big = `${TABLE}_50k`;
+    await conn.query(`CREATE TABLE ${big} (id INT PRIMARY KEY, message TEXT, sentiment VARCHAR(16)) ENGINE=InnoDB`);
+    try {
+      await conn.query(`INSERT INTO ${big} (id, message)
+        SELECT seq, CONCAT(ELT(1 + seq % 5, 'Thanks, the fix works great', 'The app crashes when I log in',
+          'Please reset my password', 'I was charged twice and nobody answers', 'Love the new dashboard'), ' (ticket ', seq, ')')
+        FROM seq_1_to_50000`);
+      await conn.query('FLUSH STATUS');
+      const [result] = await conn.query<mysql.ResultSetHeader>(
+        `UPDATE ${big} SET sentiment = aws_comprehend_detect_sentiment(message, 'en') WHERE sentiment IS NULL`,
+      );
+      expect(result.affectedRows).toBe(50_000);
+      const [status] = await conn.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'Aurora_ml%'");
+      const counters = Object.fromEntries(status.map((r) => [r.Variable_name as string, Number(r.Value)]));
+      expect(counters.Aurora_ml_logical_request_cnt).toBe(50_000);
+      expect(counters.Aurora_ml_actual_request_cnt).toBe(2_000); // 50,000 distinct texts, 25 per request
+      const [sample] = await conn.query<mysql.RowDataPacket[]>(`SELECT message, sentiment FROM ${big} WHERE id % 997 = 0`);
+      for (const r of sample) expect(r.sentiment).toBe(label(r.message));
+      const [left] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${big} WHERE sentiment IS NULL`);
+      expect(Number(left[0]?.n)).toBe(0);
+    } finally {
+      await conn.query(`DROP TABLE IF EXISTS ${big}`);
+    }
+  });
 });
