@@ -14,7 +14,7 @@ import { findMlCalls, mightTouchMl } from '../../sql/mysql/ml-calls.ts';
 import { classifyStatement } from '../../sql/mysql/statement-kind.ts';
 import { splitStatements } from '../../sql/mysql/statement-split.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
-import { parseErr } from '../../wire/mysql/messages.ts';
+import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import { serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { restoreColumnName } from './column-names.ts';
@@ -195,47 +195,6 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (own) await up.query(ok ? 'COMMIT' : 'ROLLBACK');
     else await up.query(ok ? `RELEASE SAVEPOINT ${SAVEPOINT}` : `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
   }
-}
-
-/** Text-protocol rows of a one-result-set answer (column count, definitions, EOF?, rows, EOF/OK). */
-function textRows(answer: readonly Packet[], columns: number): (string | null)[][] {
-  const rows: (string | null)[][] = [];
-  for (const p of answer.slice(1 + columns)) {
-    const first = p.payload[0];
-    if (first === 0xfe && p.payload.length < 9) continue; // EOF / OK terminator
-    if (first === 0xff) continue;
-    const values: (string | null)[] = [];
-    let at = 0;
-    for (let i = 0; i < columns && at < p.payload.length; i++) {
-      if (p.payload[at] === 0xfb) {
-        values.push(null);
-        at++;
-        continue;
-      }
-      const { value, next } = lenencString(p.payload, at);
-      values.push(value);
-      at = next;
-    }
-    if (values.length === columns) rows.push(values);
-  }
-  return rows;
-}
-
-function lenencString(buf: Buffer, at: number): { value: string; next: number } {
-  const first = buf[at] ?? 0;
-  let length = first;
-  let start = at + 1;
-  if (first === 0xfc) {
-    length = buf.readUInt16LE(at + 1);
-    start = at + 3;
-  } else if (first === 0xfd) {
-    length = buf.readUIntLE(at + 1, 3);
-    start = at + 4;
-  } else if (first === 0xfe) {
-    length = Number(buf.readBigUInt64LE(at + 1));
-    start = at + 9;
-  }
-  return { value: buf.toString('utf8', start, start + length), next: start + length };
 }
 
 /** Column definitions come right after the column count packet. */

@@ -220,3 +220,27 @@ export function parseHandshakeResponse(payload: Buffer): HandshakeResponse41 {
 export function parseComQuery(payload: Buffer): string {
   return payload.toString('utf8', 1);
 }
+
+/**
+ * The rows of a one-result-set text-protocol answer (column count, column
+ * definitions, EOF unless deprecated, rows, EOF/OK), each value as text or null.
+ */
+export function textRows(answer: readonly { readonly payload: Buffer }[], columns: number): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  for (const p of answer.slice(1 + columns)) {
+    const first = p.payload[0];
+    if ((first === 0xfe && p.payload.length < 9) || first === 0xff) continue; // EOF/OK terminator or ERR
+    const r = new PayloadReader(p.payload);
+    const values: (string | null)[] = [];
+    for (let i = 0; i < columns && r.remaining > 0; i++) {
+      if (p.payload[r.offset] === 0xfb) {
+        r.int1();
+        values.push(null);
+      } else {
+        values.push(r.bytes(r.lenenc()).toString('utf8'));
+      }
+    }
+    if (values.length === columns) rows.push(values);
+  }
+  return rows;
+}
