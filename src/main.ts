@@ -92,7 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         host: mysqlListen.host,
         port: mysqlListen.port,
         upstream: { host: mysqlUpstream.hostname || '127.0.0.1', port: Number(mysqlUpstream.port || 3306) },
-        handler: new MySqlAuroraHandler({ evaluator, log }),
+        handler: new MySqlAuroraHandler({ evaluator, strict: config.strict, log }),
         log,
       });
     } catch (err) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { type Emulator, startEmulator } from '../src/index.ts';
 import { UPSTREAM } from './helpers/emulator.ts';
+import { InferenceContainer } from './helpers/inference-container.ts';
 
 const MESSAGES = [
   'The app crashes every time I log in',
@@ -23,9 +24,21 @@ const TABLE = `aml_tickets_${process.pid}`;
 
 let emu: Emulator;
 let conn: mysql.Connection;
+let recommender: InferenceContainer;
+
+/** The recommendation model: a deterministic score per (user, product). */
+const scoreFor = (user: number, product: number) => `0.${String((user * product * 7) % 100).padStart(2, '0')}`;
 
 beforeAll(async () => {
+  recommender = await InferenceContainer.start({
+    handler: (lines) =>
+      lines.map((line) => {
+        const [user, product] = line.replace(/^"|"$/g, '').split(',').map(Number);
+        return `${scoreFor(user ?? 0, product ?? 0)},extra`;
+      }),
+  });
   emu = await startEmulator({
+    sagemakerEndpoints: { 'recommendation-endpoint': { kind: 'container', url: recommender.url } },
     pgListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
@@ -41,6 +54,7 @@ afterAll(async () => {
   await conn?.query(`DROP TABLE IF EXISTS ${TABLE}`);
   await conn?.end();
   await emu?.close();
+  await recommender?.[Symbol.asyncDispose]();
 });
 
 describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
@@ -184,6 +198,45 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
       expect(Number(left[0]?.n)).toBe(0);
     } finally {
       await conn.query(`DROP TABLE IF EXISTS ${big}`);
+    }
+  });
+
+  it("the seed's recommendation query: a direct aws_sagemaker_invoke_endpoint in the select list, ORDER BY score DESC LIMIT 10", async () => {
+    const products = `${TABLE}_products`;
+    await conn.query(
+      `CREATE TABLE ${products} (product_id INT, user_id INT, product_name TEXT, price DECIMAL(8,2), category TEXT)`,
+    );
+    try {
+      for (let i = 1; i <= 15; i++) {
+        await conn.query(`INSERT INTO ${products} VALUES (?, 7, ?, ?, ?)`, [
+          i,
+          `item ${i}`,
+          i * 10,
+          i % 3 === 0 ? 'books' : 'electronics',
+        ]);
+      }
+      recommender.requests.length = 0;
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        `SELECT product_name, price,
+         aws_sagemaker_invoke_endpoint('recommendation-endpoint',
+         CONCAT(user_id, ',', product_id)) AS score
+         FROM ${products}
+         WHERE category = 'electronics'
+         ORDER BY score DESC
+         LIMIT 10`,
+      );
+      // The model scores "user,product" as 0.<product * 7 mod 100>, padded: string order is numeric order.
+      const expected = Array.from({ length: 15 }, (_, i) => i + 1)
+        .filter((i) => i % 3 !== 0)
+        .map((i) => ({ product_name: `item ${i}`, price: `${i * 10}.00`, score: scoreFor(7, i) }))
+        .sort((a, b) => (a.score < b.score ? 1 : a.score > b.score ? -1 : 0))
+        .slice(0, 10);
+      expect(rows).toEqual(expected);
+      const lines = recommender.requests.flatMap((r) => r.body.toString().trim().split('\n'));
+      expect(lines).toContain('"7,1"');
+      expect(recommender.requests[0]?.headers['content-type']).toBe('text/csv');
+    } finally {
+      await conn.query(`DROP TABLE IF EXISTS ${products}`);
     }
   });
 });

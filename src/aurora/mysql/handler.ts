@@ -19,13 +19,24 @@ import { serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { restoreColumnName } from './column-names.ts';
 import { withoutInTransaction } from './server-status.ts';
-import { CACHE_TABLE, installStatements, MISS_TABLE, MODE_VARIABLE, SESSION_TABLES, STUB_SCHEMA, stubFor } from './stubs.ts';
+import {
+  CACHE_TABLE,
+  installStatements,
+  MISS_TABLE,
+  MODE_VARIABLE,
+  SEED_DIRECT_SAGEMAKER,
+  SESSION_TABLES,
+  STUB_SCHEMA,
+  stubFor,
+} from './stubs.ts';
 
 const MAX_ROUNDS = 12;
 const SAVEPOINT = 'aurora_ml_statement';
 
 export interface MySqlAuroraOptions {
   readonly evaluator: MlEvaluator;
+  /** Seed extensions become errors (reference §1). */
+  readonly strict: boolean;
   readonly log: Logger;
 }
 
@@ -40,7 +51,12 @@ export class MySqlAuroraHandler implements StatementHandler {
 
   wantsQuery(sql: string, _session: SessionInfo): boolean {
     if (STATUS_WORDS.test(sql) && this.statusCommand(sql) !== null) return true;
-    return mightTouchMl(sql) && this.rewrite(sql) !== null;
+    if (!mightTouchMl(sql)) return false;
+    try {
+      return this.rewrite(sql) !== null;
+    } catch {
+      return true; // runQuery answers with the error (e.g. strict mode)
+    }
   }
 
   /** SHOW STATUS asking for Aurora_ml counters, or FLUSH STATUS (which also resets them). */
@@ -59,11 +75,27 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (splitStatements(sql).length !== 1) return null;
     const calls = findMlCalls(sql).filter((c) => stubFor(c.fn, c.args.length, unicodeConnection) !== undefined);
     if (calls.length === 0) return null;
+    if (this.options.strict && calls.some((c) => c.fn === SEED_DIRECT_SAGEMAKER)) {
+      throw new EmulatorError(
+        'NotSupportedByAurora',
+        'aws_sagemaker_invoke_endpoint() is not supported by Aurora as a direct call (aurora-ml-emulator strict mode)',
+        { hint: 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...' },
+      );
+    }
     let out = '';
     let at = 0;
     for (const call of [...calls].sort((a, b) => a.start - b.start)) {
-      out += `${sql.slice(at, call.start)}${STUB_SCHEMA}.${stubFor(call.fn, call.args.length, unicodeConnection)}`;
-      at = call.nameEnd;
+      if (call.start < at) continue; // nested inside a call already rewritten as a whole
+      const stub = `${STUB_SCHEMA}.${stubFor(call.fn, call.args.length, unicodeConnection)}`;
+      out += sql.slice(at, call.start);
+      if (call.fn === SEED_DIRECT_SAGEMAKER) {
+        const [endpoint, ...inputs] = call.args;
+        out += `${stub}(${endpoint?.text ?? 'NULL'}, JSON_ARRAY(${inputs.map((a) => a.text).join(', ')}))`;
+        at = call.close + 1;
+      } else {
+        out += stub;
+        at = call.nameEnd;
+      }
     }
     return out + sql.slice(at);
   }

@@ -19,6 +19,9 @@ const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
   aws_comprehend_detect_sentiment_confidence: [2, 3],
 };
 
+/** Seed extensions (reference §1): accepted with a warning, refused in strict mode. */
+export const SEED_DIRECT_SAGEMAKER = 'aws_sagemaker_invoke_endpoint';
+
 /** `_u` = utf8mb4 result (before the batch suffix `_b`), e.g. aws_comprehend_detect_sentiment_u_b. */
 function stubName(base: string, withBatch: boolean): string {
   return withBatch ? `${base}_b` : base;
@@ -29,6 +32,7 @@ function stubName(base: string, withBatch: boolean): string {
  * call. `unicodeConnection`: the connection's character set is a Unicode one.
  */
 export function stubFor(fn: string, argCount: number, unicodeConnection: boolean): string | undefined {
+  if (fn === SEED_DIRECT_SAGEMAKER) return argCount >= 2 ? fn : undefined;
   if (!BUILTIN_ARGS[fn]?.includes(argCount)) return undefined;
   const base = fn === 'aws_comprehend_detect_sentiment' && !unicodeConnection ? `${fn}_u` : fn;
   return stubName(base, argCount === 3);
@@ -70,32 +74,68 @@ const SPECS: readonly StubSpec[] = [
   },
 ];
 
-function stub(spec: StubSpec, withBatch: boolean): string {
-  const name = stubName(spec.name, withBatch);
-  const params = `input_text LONGTEXT, language_code VARCHAR(64)${withBatch ? ', max_batch_size INT' : ''}`;
-  const batch = withBatch ? 'max_batch_size' : 'NULL';
-  return `CREATE FUNCTION ${STUB_SCHEMA}.${name}(${params}) RETURNS ${spec.returns}
+interface StubBody {
+  readonly name: string;
+  readonly params: string;
+  /** SQL building the JSON array of arguments that keys the cache (and reaches the evaluator). */
+  readonly argsJson: string;
+  /** The canonical function name the evaluator knows. */
+  readonly fn: string;
+  readonly returns: string;
+  readonly result: string;
+  readonly placeholder: string;
+}
+
+function stubSql(b: StubBody): string {
+  return `CREATE FUNCTION ${STUB_SCHEMA}.${b.name}(${b.params}) RETURNS ${b.returns}
 NOT DETERMINISTIC MODIFIES SQL DATA SQL SECURITY INVOKER
 BEGIN
-  DECLARE a LONGTEXT DEFAULT JSON_ARRAY(input_text, language_code, ${batch});
-  DECLARE k CHAR(32) CHARACTER SET ascii DEFAULT MD5(CONCAT('aws_comprehend.detect_sentiment', a));
+  DECLARE a LONGTEXT DEFAULT ${b.argsJson};
+  DECLARE k CHAR(32) CHARACTER SET ascii DEFAULT MD5(CONCAT('${b.fn}', a));
   DECLARE v LONGTEXT;
   DECLARE n INT;
   IF ${MODE_VARIABLE} IS NULL THEN
     SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1815,
-      MESSAGE_TEXT = 'Internal error: ${spec.name} can only run through aurora-ml-emulator';
+      MESSAGE_TEXT = 'Internal error: ${b.name} can only run through aurora-ml-emulator';
   END IF;
   SELECT MAX(c.v), COUNT(*) INTO v, n FROM ${CACHE_TABLE} c WHERE c.k = k;
   IF n = 0 THEN
-    INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, 'aws_comprehend.detect_sentiment', a);
-    RETURN ${spec.placeholder};
+    INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, '${b.fn}', a);
+    RETURN ${b.placeholder};
   END IF;
   IF v IS NULL THEN
     RETURN NULL;
   END IF;
-  RETURN ${spec.result};
+  RETURN ${b.result};
 END`;
 }
+
+function stub(spec: StubSpec, withBatch: boolean): string {
+  return stubSql({
+    name: stubName(spec.name, withBatch),
+    params: `input_text LONGTEXT, language_code VARCHAR(64)${withBatch ? ', max_batch_size INT' : ''}`,
+    argsJson: `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
+    fn: 'aws_comprehend.detect_sentiment',
+    returns: spec.returns,
+    result: spec.result,
+    placeholder: spec.placeholder,
+  });
+}
+
+/**
+ * The seed's direct aws_sagemaker_invoke_endpoint('ep', args...): the proxy
+ * passes the arguments as JSON_ARRAY(args...), since a stored function cannot
+ * be variadic. As Aurora MySQL does, the result is the first field of the line.
+ */
+const SAGEMAKER_DIRECT = stubSql({
+  name: 'aws_sagemaker_invoke_endpoint',
+  params: 'endpoint_name VARCHAR(256), model_input LONGTEXT',
+  argsJson: `CONCAT('[', JSON_QUOTE(endpoint_name), ', null, ', model_input, ']')`,
+  fn: 'aws_sagemaker.invoke_endpoint',
+  returns: 'VARCHAR(4096) CHARACTER SET utf8mb4',
+  result: `SUBSTRING_INDEX(v, ',', 1)`,
+  placeholder: `'0'`,
+});
 
 /** Statements that (re)create the stub database; each one a separate COM_QUERY. */
 export function installStatements(): string[] {
@@ -107,6 +147,8 @@ export function installStatements(): string[] {
       `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${stubName(s.name, true)}`,
       stub(s, true),
     ]),
+    `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.aws_sagemaker_invoke_endpoint`,
+    SAGEMAKER_DIRECT,
   ];
 }
 
