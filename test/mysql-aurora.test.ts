@@ -239,4 +239,26 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
       await conn.query(`DROP TABLE IF EXISTS ${products}`);
     }
   });
+
+  it('strict mode refuses the direct call with the catalog error, built-ins still work', async () => {
+    await using strict = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      pgUpstream: UPSTREAM,
+      mysqlListen: '127.0.0.1:0',
+      mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
+      strict: true,
+      logger: pino({ level: 'silent' }),
+    });
+    const c = await mysql.createConnection(strict.mysql?.url ?? '');
+    try {
+      await expect(c.query(`SELECT aws_sagemaker_invoke_endpoint('recommendation-endpoint', 1)`)).rejects.toMatchObject({
+        errno: 1235,
+        sqlState: '42000',
+      });
+      const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT aws_comprehend_detect_sentiment('Great, thanks!', 'en') AS s`);
+      expect(rows[0]?.s).toBe('POSITIVE');
+    } finally {
+      await c.end();
+    }
+  });
 });
