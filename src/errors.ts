@@ -48,6 +48,8 @@ export const catalog = {
   QueryCanceled: entry('57014', 1317, '70100', 499),
   /** Invalid argument values (batch size <= 0, multi-dimensional arrays, ...). */
   InvalidArgument: entry('22023', 1210, 'HY000', 400),
+  /** A session variable set to a value it cannot take (MySQL ER_WRONG_VALUE_FOR_VAR). */
+  WrongValueForVariable: entry('22023', 1231, '42000', 400),
   /** More than 100 arguments to aws_sagemaker.invoke_endpoint. */
   TooManyArguments: entry('54023', 1582, '42000', 400),
   /** A seed extension used in strict mode. */

@@ -261,4 +261,50 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
       await c.end();
     }
   });
+
+  it('aurora_ml_inference_timeout bounds each request: 1317 Query execution was interrupted', async () => {
+    recommender.set({ delayMs: 3000 });
+    try {
+      await conn.query('SET SESSION aurora_ml_inference_timeout = 200');
+      const [shown] = await conn.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'aurora_ml_inference_timeout'");
+      expect(shown).toEqual([{ Variable_name: 'aurora_ml_inference_timeout', Value: '200' }]);
+      const started = Date.now();
+      await expect(
+        conn.query(`SELECT aws_sagemaker_invoke_endpoint('recommendation-endpoint', 1, 2) AS s`),
+      ).rejects.toMatchObject({
+        errno: 1317,
+        sqlState: '70100',
+      });
+      expect(Date.now() - started).toBeLessThan(2500);
+      await expect(conn.query('SET aurora_ml_inference_timeout = -1')).rejects.toMatchObject({ errno: 1231 });
+    } finally {
+      await conn.query('SET aurora_ml_inference_timeout = 30000');
+      recommender.set({ delayMs: 0 });
+    }
+  });
+
+  it('KILL QUERY <id> stops a statement waiting on an ML backend; both connections go on', async () => {
+    recommender.set({ delayMs: 5000 });
+    const victim = await mysql.createConnection(emu.mysql?.url ?? '');
+    try {
+      const started = Date.now();
+      const pending = victim.query(`SELECT aws_sagemaker_invoke_endpoint('recommendation-endpoint', 3, 4) AS s`);
+      const outcome = pending.then(
+        () => null,
+        (err: unknown) => err,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query(`KILL QUERY ${victim.threadId}`);
+      expect(await outcome).toMatchObject({ errno: 1317, sqlState: '70100' });
+      expect(Date.now() - started).toBeLessThan(2500);
+      recommender.set({ delayMs: 0 });
+      const [rows] = await victim.query<mysql.RowDataPacket[]>(
+        `SELECT aws_sagemaker_invoke_endpoint('recommendation-endpoint', 3, 4) AS s`,
+      );
+      expect(rows[0]?.s).toBe(scoreFor(3, 4));
+    } finally {
+      recommender.set({ delayMs: 0 });
+      await victim.end();
+    }
+  });
 });

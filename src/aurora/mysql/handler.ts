@@ -44,6 +44,21 @@ const isErr = (p: Packet) => p.payload[0] === 0xff;
 const hex = (s: string) => `0x${Buffer.from(s, 'utf8').toString('hex') || '00'}`;
 
 export class MySqlAuroraHandler implements StatementHandler {
+  /** Per client connection: its aurora_ml_inference_timeout and the ML work in flight (for KILL QUERY). */
+  private readonly sessions = new Map<number, { inferenceTimeoutMs: number; work: AbortController | null }>();
+
+  private session(id: number) {
+    const known = this.sessions.get(id);
+    if (known !== undefined) return known;
+    const state = { inferenceTimeoutMs: limits.defaultInferenceTimeoutMs, work: null as AbortController | null };
+    this.sessions.set(id, state);
+    return state;
+  }
+
+  onSessionEnd(session: SessionInfo): void {
+    this.sessions.delete(session.connectionId);
+  }
+
   /** The stub database, installed once per emulator process (sessions wait for the same install). */
   private installing: Promise<void> | null = null;
 
@@ -51,6 +66,8 @@ export class MySqlAuroraHandler implements StatementHandler {
 
   wantsQuery(sql: string, _session: SessionInfo): boolean {
     if (STATUS_WORDS.test(sql) && this.statusCommand(sql) !== null) return true;
+    if (SETTING_WORD.test(sql) && (SET_TIMEOUT.test(sql) || SHOW_TIMEOUT.test(sql))) return true;
+    if (KILL.test(sql)) return true;
     if (!mightTouchMl(sql)) return false;
     try {
       return this.rewrite(sql) !== null;
@@ -103,6 +120,15 @@ export class MySqlAuroraHandler implements StatementHandler {
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
     const status = this.statusCommand(sql);
     if (status !== null) return this.answerStatus(sql, status, up);
+    if (KILL.test(sql)) return this.kill(sql, up);
+    const set = SET_TIMEOUT.exec(sql);
+    if (set !== null) return this.setTimeout(set[1] ?? '', up);
+    if (SHOW_TIMEOUT.test(sql)) {
+      const value = this.session(up.session.connectionId).inferenceTimeoutMs;
+      const answer = await up.query(`SELECT 'aurora_ml_inference_timeout' AS Variable_name, '${value}' AS Value`);
+      up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+      return;
+    }
     try {
       const answer = await this.run(sql, up);
       up.toClient(Buffer.concat(answer.map((p) => p.raw)));
@@ -111,6 +137,40 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (error.code === 'Internal') this.options.log.error({ err }, 'ML statement failed inside the emulator');
       up.toClient(serialize.emulatorError(error, 1));
     }
+  }
+
+  /** SET [SESSION] aurora_ml_inference_timeout = n: kept by the emulator (the server has no such variable). */
+  private async setTimeout(value: string, up: ControlledUpstream): Promise<void> {
+    const ms = Number(value);
+    if (!/^\d+$/.test(value) || ms <= 0) {
+      up.toClient(
+        serialize.emulatorError(
+          new EmulatorError(
+            'WrongValueForVariable',
+            `Variable 'aurora_ml_inference_timeout' can't be set to the value of '${value}'`,
+          ),
+          1,
+        ),
+      );
+      return;
+    }
+    this.session(up.session.connectionId).inferenceTimeoutMs = ms;
+    // The server's own OK packet, so its status flags are this session's.
+    const answer = await up.query('DO 0');
+    up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+  }
+
+  /**
+   * KILL [QUERY] id aimed at a connection whose ML statement is in flight
+   * stops that statement here (it ends with 1317 Query execution was
+   * interrupted); other KILLs go to the server. Sending it to the server too
+   * could interrupt the emulator's own cleanup statements of that connection.
+   */
+  private async kill(sql: string, up: ControlledUpstream): Promise<void> {
+    const work = this.sessions.get(Number(KILL.exec(sql)?.[1]))?.work;
+    if (work) work.abort();
+    const answer = await up.query(work ? 'DO 0' : sql);
+    up.toClient(Buffer.concat(answer.map((p) => p.raw)));
   }
 
   /** Aurora_ml_* rows come from the emulator's counters; FLUSH STATUS still reaches the server. */
@@ -171,9 +231,14 @@ export class MySqlAuroraHandler implements StatementHandler {
     await this.exec(up, `SAVEPOINT ${SAVEPOINT}`);
     const known = new Set<string>();
     let firstRunCalls = 0;
+    const state = this.session(up.session.connectionId);
+    const work = new AbortController();
+    state.work = work;
+    const signal = AbortSignal.any([up.signal, work.signal]);
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const answer = await up.query(rewritten);
+        if (signal.aborted) throw new EmulatorError('QueryCanceled', 'Query execution was interrupted');
         const { misses, rowCalls } = await this.misses(up, known);
         if (round === 0) firstRunCalls = rowCalls;
         if (misses.length === 0) {
@@ -194,9 +259,9 @@ export class MySqlAuroraHandler implements StatementHandler {
         const results = await this.options.evaluator.evaluate(misses, {
           user: up.session.user,
           database: up.session.database,
-          signal: up.signal,
+          signal,
           statementDeadline: Number.POSITIVE_INFINITY,
-          inferenceTimeoutMs: limits.defaultInferenceTimeoutMs,
+          inferenceTimeoutMs: state.inferenceTimeoutMs,
         });
         for (const call of misses) known.add(call.key);
         const rows = [...results].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
@@ -207,6 +272,8 @@ export class MySqlAuroraHandler implements StatementHandler {
     } catch (err) {
       await this.finish(up, own, false).catch(() => {});
       throw err;
+    } finally {
+      state.work = null;
     }
   }
 
@@ -242,6 +309,11 @@ function withClientColumnNames(answer: readonly Packet[]): Packet[] {
 }
 
 const STATUS_WORDS = /\bstatus\b/i;
+const SETTING_WORD = /aurora_ml_inference_timeout/i;
+const SET_TIMEOUT =
+  /^\s*SET\s+(?:SESSION\s+|@@SESSION\.|@@|LOCAL\s+)?aurora_ml_inference_timeout\s*(?:=|:=|TO)\s*'?([^';\s]*)'?\s*;?\s*$/i;
+const SHOW_TIMEOUT = /^\s*SHOW\s+(?:SESSION\s+|LOCAL\s+)?VARIABLES\s+LIKE\s+'aurora_ml_inference_timeout'\s*;?\s*$/i;
+const KILL = /^\s*KILL\s+(?:QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
 
 /** Aurora MySQL's status variables (reference §2), from the shared counters. */
 function statusRows(stats: MlStats): [string, string][] {

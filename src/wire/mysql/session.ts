@@ -297,6 +297,7 @@ export class MySqlSession {
     if (this.closed) return;
     this.closed = true;
     this.abort?.abort();
+    this.deps.handler.onSessionEnd?.(this.sessionInfo());
     const socket = this.link.socket;
     if (!socket.destroyed) {
       if (this.quit) socket.end();

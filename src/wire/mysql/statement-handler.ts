@@ -41,6 +41,8 @@ export interface StatementHandler {
    * logged and the client sees the catalog's Internal error.
    */
   runQuery(sql: string, upstream: ControlledUpstream): Promise<void>;
+  /** The session is gone: forget what was kept for it. */
+  onSessionEnd?(session: SessionInfo): void;
 }
 
 /** The handler of this first piece: every statement goes to the upstream unchanged. */
