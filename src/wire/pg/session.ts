@@ -18,7 +18,7 @@ import { parseBackendKeyData, parseQuery } from './messages.ts';
 import type { SessionRegistry } from './registry.ts';
 import { serialize } from './serializer.ts';
 import { interpretStartup } from './startup.ts';
-import type { SessionInfo, StatementHandler } from './statement-handler.ts';
+import type { ControlledUpstream, SessionInfo, StatementHandler } from './statement-handler.ts';
 import { type RelayKind, UpstreamLink } from './upstream.ts';
 
 export interface UpstreamAddress {
@@ -111,12 +111,7 @@ export class PgSession {
   /** Relays a whole chunk when nothing in it needs the handler (see fast-path.ts). */
   private relayWholeChunk(chunk: Buffer): boolean {
     if (!relayableChunk(chunk, this.fastDecider, this.fastKinds)) return false;
-    const link = this.link;
-    for (const kind of this.fastKinds) link.expect(kind);
-    if (!link.write(chunk) && !this.clientPaused) {
-      this.clientPaused = true;
-      this.client.pause();
-    }
+    this.relay(chunk, ...this.fastKinds);
     return true;
   }
 
@@ -230,9 +225,14 @@ export class PgSession {
     this.client.end(serialize.emulatorError(new EmulatorError('UpstreamUnavailable', message), 'FATAL'));
   }
 
-  /** Relays client bytes upstream, pausing the client while the upstream socket is full. */
-  private relay(raw: Buffer, kind: RelayKind): void {
-    if (!this.link.relay(raw, kind) && !this.clientPaused) {
+  /**
+   * Relays client bytes upstream, noting what each message in them owes
+   * (see RelayKind), and pauses the client while the upstream socket is full.
+   */
+  private relay(raw: Buffer, ...kinds: RelayKind[]): void {
+    const link = this.link;
+    for (const kind of kinds) link.expect(kind);
+    if (!link.write(raw) && !this.clientPaused) {
       this.clientPaused = true;
       this.client.pause();
     }
@@ -376,20 +376,8 @@ export class PgSession {
     }
   }
 
-  private controlled(signal: AbortSignal) {
-    const link = this.link;
-    return {
-      session: this.sessionInfo(),
-      signal,
-      send: (messages: readonly Buffer[], readyCount?: number) => link.send(messages, readyCount),
-      toClient: (bytes: Buffer) => {
-        this.client.write(bytes);
-      },
-      get status() {
-        return link.status;
-      },
-      log: this.log,
-    };
+  private controlled(signal: AbortSignal): ControlledUpstream {
+    return this.link.controlled(this.sessionInfo(), signal, this.client, this.log);
   }
 
   close(): void {

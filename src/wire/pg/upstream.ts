@@ -16,9 +16,11 @@
  * Sync, the data, CopyDone and then another Sync, as tokio-postgres does).
  */
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
 import { parseReadyForQuery } from './messages.ts';
+import type { ControlledUpstream, SessionInfo } from './statement-handler.ts';
 
 interface Exchange {
   readonly frames: Frame[];
@@ -185,16 +187,6 @@ export class UpstreamLink {
     }
   }
 
-  /**
-   * Relays client bytes to the upstream. `kind` says what they ask for, so
-   * whenIdle() knows when every relayed request has been answered. Returns
-   * false when the socket's buffer is full (pause the client until 'drain').
-   */
-  relay(chunk: Buffer, kind: RelayKind): boolean {
-    this.expect(kind);
-    return this.write(chunk);
-  }
-
   /** Writes relayed bytes whose requests were announced with expect(). */
   write(chunk: Buffer): boolean {
     return this.socket.write(chunk);
@@ -220,6 +212,23 @@ export class UpstreamLink {
       case 'other':
         break;
     }
+  }
+
+  /** The upstream as the statement handler drives it (see statement-handler.ts). */
+  controlled(session: SessionInfo, signal: AbortSignal, client: Socket, log: Logger): ControlledUpstream {
+    const link = this;
+    return {
+      session,
+      signal,
+      send: (messages, readyCount) => link.send(messages, readyCount),
+      toClient: (bytes) => {
+        client.write(bytes);
+      },
+      get status() {
+        return link.status;
+      },
+      log,
+    };
   }
 
   /** Something sent to the upstream is not answered yet. */
