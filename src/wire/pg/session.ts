@@ -36,12 +36,9 @@ export interface SessionDeps {
 export class PgSession {
   private readonly reader = new FrameReader(false);
   private upstream: UpstreamLink | null = null;
-  private readonly info: { user: string; database: string; processId: number; secretKey: Buffer | null } = {
-    user: '',
-    database: '',
-    processId: 0,
-    secretKey: null,
-  };
+  /** Who the client is; complete (with the backend's process id) once the upstream sends its key. */
+  private session: SessionInfo = { user: '', database: '', processId: 0 };
+  private secretKey: Buffer | null = null;
   private readonly log: Logger;
   /** Frames waiting while the handler runs (the client may pipeline). */
   private readonly queue: Frame[] = [];
@@ -116,8 +113,8 @@ export class PgSession {
   }
 
   private readonly fastDecider: FastPathDecider = {
-    wantsQuery: (sql) => this.deps.handler.wantsQuery(sql, this.sessionInfo()),
-    wantsParse: (sql) => this.deps.handler.prepare(sql, this.sessionInfo()) !== null,
+    wantsQuery: (sql) => this.deps.handler.wantsQuery(sql, this.session),
+    wantsParse: (sql) => this.deps.handler.prepare(sql, this.session) !== null,
   };
   private readonly fastKinds: RelayKind[] = [];
 
@@ -147,8 +144,7 @@ export class PgSession {
     const action = interpretStartup(frame);
     switch (action.kind) {
       case 'startup':
-        this.info.user = action.user;
-        this.info.database = action.database;
+        this.session = { user: action.user, database: action.database, processId: 0 };
         this.reader.typed = true;
         this.openUpstream(frame.raw);
         return;
@@ -178,8 +174,8 @@ export class PgSession {
         if (frame.code === BackendCode.ReadyForQuery) this.onAuthenticated();
         if (frame.code === BackendCode.BackendKeyData) {
           const key = parseBackendKeyData(frame.payload);
-          this.info.processId = key.processId;
-          this.info.secretKey = key.secretKey;
+          this.session = { ...this.session, processId: key.processId };
+          this.secretKey = key.secretKey;
           this.deps.registry.add(key.processId, key.secretKey, {
             cancel: () => {
               this.abort?.abort();
@@ -281,17 +277,6 @@ export class PgSession {
     return this.upstream;
   }
 
-  private cachedSessionInfo: SessionInfo | null = null;
-
-  /** Built once the backend key is known; asked for on every Parse and Query. */
-  private sessionInfo(): SessionInfo {
-    const info = this.cachedSessionInfo;
-    if (info !== null && info.processId === this.info.processId) return info;
-    const fresh = { user: this.info.user, database: this.info.database, processId: this.info.processId };
-    if (this.info.processId !== 0) this.cachedSessionInfo = fresh;
-    return fresh;
-  }
-
   /**
    * Handles one client message. Relayed messages are handled synchronously
    * (undefined); only work for the handler returns a promise, so the
@@ -302,7 +287,7 @@ export class PgSession {
       case FrontendCode.Query:
         return this.afterBatch(() => this.onQuery(frame));
       case FrontendCode.Parse:
-        this.batch.addParse(frame, (sql) => this.deps.handler.prepare(sql, this.sessionInfo()));
+        this.batch.addParse(frame, (sql) => this.deps.handler.prepare(sql, this.session));
         return undefined;
       case FrontendCode.Bind:
         this.batch.addBind(frame);
@@ -344,7 +329,7 @@ export class PgSession {
 
   private onQuery(frame: Frame): Promise<void> | undefined {
     const sql = parseQuery(frame.payload);
-    if (!this.deps.handler.wantsQuery(sql, this.sessionInfo())) {
+    if (!this.deps.handler.wantsQuery(sql, this.session)) {
       this.relay(frame.raw, 'query');
       return undefined;
     }
@@ -377,15 +362,15 @@ export class PgSession {
   }
 
   private controlled(signal: AbortSignal): ControlledUpstream {
-    return this.link.controlled(this.sessionInfo(), signal, this.client, this.log);
+    return this.link.controlled(this.session, signal, this.client, this.log);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.abort?.abort();
-    if (this.info.secretKey !== null) this.deps.registry.remove(this.info.processId);
-    this.deps.handler.onSessionEnd(this.sessionInfo());
+    if (this.secretKey !== null) this.deps.registry.remove(this.session.processId);
+    this.deps.handler.onSessionEnd(this.session);
     const upstream = this.upstream;
     if (upstream !== null && !upstream.socket.destroyed) {
       if (this.terminated) upstream.socket.end();
