@@ -13,16 +13,6 @@ export type MlFunction =
   | 'aws_bedrock.invoke_model'
   | 'aws_bedrock.invoke_model_get_embeddings';
 
-export const ML_FUNCTIONS: ReadonlySet<string> = new Set<MlFunction>([
-  'aws_comprehend.detect_sentiment',
-  'aws_comprehend.detect_dominant_language',
-  'aws_comprehend.detect_entities',
-  'aws_comprehend.detect_key_phrases',
-  'aws_sagemaker.invoke_endpoint',
-  'aws_bedrock.invoke_model',
-  'aws_bedrock.invoke_model_get_embeddings',
-]);
-
 /** JSON values as the database serialised the arguments. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

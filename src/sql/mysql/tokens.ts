@@ -118,20 +118,4 @@ export type TokenKind = Token['kind'];
 /** An identifier, quoted or not: the tokens that can name a schema, function or column. */
 export type NameToken = IdentToken | QuotedIdentToken;
 
-export function isNameToken(t: Token | undefined): t is NameToken {
-  return t !== undefined && (t.kind === 'ident' || t.kind === 'quoted_ident');
-}
-
-/** True for an unquoted identifier / keyword equal to `word` (lower case). */
-export function isKeyword(t: Token | undefined, word: string): boolean {
-  return t !== undefined && t.kind === 'ident' && t.value === word;
-}
-
-export function isOp(t: Token | undefined, text: string): boolean {
-  return t !== undefined && t.kind === 'op' && t.text === text;
-}
-
-/** True when a literal, quoted identifier or comment runs to the end of the text. */
-export function isUnterminated(t: Token): boolean {
-  return 'unterminated' in t && t.unterminated;
-}
+export { isKeyword, isNameToken, isOp, isUnterminated } from '../token-predicates.ts';
