@@ -85,8 +85,8 @@ describe('privileges', () => {
         code: '42501',
       });
       await admin.query(`GRANT aws_ml TO ${APP_USER}`);
-      const granted = await app.query(`SELECT aws_sagemaker.invoke_endpoint('demo-echo', NULL, 1) AS out`);
-      expect(granted.rows[0].out).toBeTruthy();
+      const granted = await app.query(`SELECT aws_sagemaker.invoke_endpoint('demo-echo', NULL, 'x', 2) AS out`);
+      expect(granted.rows[0].out).toBe('x 2');
     } finally {
       await app.end();
       await admin.query(`REVOKE aws_ml FROM ${APP_USER}`);

@@ -300,8 +300,8 @@ describe.each(UPSTREAMS)('$name', (upstream) => {
 
       it('the built-in demo endpoint works with no setup', async () => {
         const { rows } = await client.query(`SELECT aws_sagemaker.invoke_endpoint('demo-echo', NULL, 'a', 1) AS out`);
-        expect(typeof rows[0].out).toBe('string');
-        expect(rows[0].out.length).toBeGreaterThan(0);
+        // demo-echo answers each line's fields joined by spaces (not the stubs' placeholder '0').
+        expect(rows[0].out).toBe('a 1');
       });
     });
   });
