@@ -1,13 +1,6 @@
 /** pgbench: creating and initialising the bench database, and select-only runs against any host:port. */
 import pg from 'pg';
-import { runCommand } from './util.ts';
-
-export interface Target {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly database: string;
-}
+import { runCommand, type Target } from './util.ts';
 
 export type QueryMode = 'simple' | 'extended';
 

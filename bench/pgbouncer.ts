@@ -3,20 +3,21 @@
  * in front of the upstream PostgreSQL. pgbouncer refuses to run as root, so as
  * root it runs as `nobody` with its temporary directory owned by that user.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runCommand, waitForPort } from './util.ts';
+import { ensureInstalled } from './apt.ts';
+import { startDaemon } from './daemon.ts';
+import { freePort, isRoot, runCommand } from './util.ts';
 
 export interface PgbouncerOptions {
   readonly upstreamHost: string;
   readonly upstreamPort: number;
   readonly database: string;
   readonly user: string;
-  /** Defaults to /usr/sbin/pgbouncer. */
-  readonly binary?: string;
 }
+
+export const PGBOUNCER_BINARY = '/usr/sbin/pgbouncer';
 
 export interface Pgbouncer {
   readonly host: string;
@@ -34,7 +35,8 @@ async function idOf(flag: '-u' | '-g', user: string): Promise<number> {
 }
 
 export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbouncer> {
-  const binary = options.binary ?? '/usr/sbin/pgbouncer';
+  const binary = PGBOUNCER_BINARY;
+  await ensureInstalled(binary, 'pgbouncer');
   const host = '127.0.0.1';
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'aurora-ml-bench-pgbouncer-'));
@@ -66,8 +68,7 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
 
   let command = binary;
   let args = [ini];
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot) {
+  if (isRoot()) {
     const uid = await idOf('-u', UNPRIVILEGED_USER);
     const gid = await idOf('-g', UNPRIVILEGED_USER);
     for (const path of [dir, ini, userlist]) chownSync(path, uid, gid);
@@ -75,56 +76,6 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
     args = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', binary, ini];
   }
 
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-  });
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (err) => {
-      stderr += String(err);
-      exited = true;
-      resolve();
-    });
-  });
-  // Backstop: never leave pgbouncer behind, even on an abrupt exit.
-  const killOnExit = () => {
-    if (!exited) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.off('exit', killOnExit);
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exitedPromise;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await Promise.race([
-      waitForPort(host, port, 5000),
-      exitedPromise.then(() => {
-        throw new Error('pgbouncer exited at startup');
-      }),
-    ]);
-  } catch (err) {
-    let log = '';
-    try {
-      log = readFileSync(logfile, 'utf8');
-    } catch {
-      // no log written
-    }
-    await stop();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${stderr}${log}`.trim());
-  }
-  return { host, port, stop };
+  const daemon = await startDaemon({ name: 'pgbouncer', command, args, host, port, dir, logFile: logfile });
+  return { host, port, stop: daemon.stop };
 }

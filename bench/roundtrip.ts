@@ -1,4 +1,7 @@
-/** Sequential single-statement round trips on one `pg` connection (simple query protocol). */
+/**
+ * Sequential single-statement round trips on one connection, sending SQL text
+ * (pg: a simple Query message; mysql2: COM_QUERY, in mysql-roundtrip.ts).
+ */
 import pg from 'pg';
 import type { PhaseProbe, PhaseTotal } from './phases.ts';
 import { generateTickets } from './tickets.ts';
@@ -13,8 +16,27 @@ export interface LatencyResult {
   readonly phases: readonly PhaseTotal[] | null;
 }
 
+/** One client connection, as the timing loop needs it. */
+export interface SqlConnection {
+  /** Runs one SQL text and returns the rows of its result. */
+  query(sql: string): Promise<readonly Record<string, unknown>[]>;
+  end(): Promise<void>;
+}
+
+export type Connect = () => Promise<SqlConnection>;
+
+export async function pgConnection(url: string): Promise<SqlConnection> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    // A string without values: pg sends a simple Query message.
+    query: async (sql) => (await client.query(sql)).rows,
+    end: () => client.end(),
+  };
+}
+
 export interface RoundTripOptions {
-  readonly url: string;
+  readonly connect: Connect;
   /** The statement for call i; called for the warm-up calls too. */
   readonly sql: (i: number) => string;
   readonly warmUp: number;
@@ -25,22 +47,20 @@ export interface RoundTripOptions {
 }
 
 export async function measureRoundTrips(options: RoundTripOptions): Promise<LatencyResult> {
-  const client = new pg.Client({ connectionString: options.url });
-  await client.connect();
+  const client = await options.connect();
   try {
     for (let i = 0; i < options.warmUp; i++) {
-      const result = await client.query(options.sql(i));
-      if (!options.check(result.rows)) throw new Error(`unexpected result for: ${options.sql(i)}`);
+      const rows = await client.query(options.sql(i));
+      if (!options.check(rows)) throw new Error(`unexpected result for: ${options.sql(i)}`);
     }
     const samples: number[] = new Array(options.calls);
     options.probe?.probe.start(options.probe.statementPrefix);
     for (let i = 0; i < options.calls; i++) {
       const sql = options.sql(options.warmUp + i);
       const started = performance.now();
-      // A string without values: pg sends a simple Query message.
-      const result = await client.query(sql);
+      const rows = await client.query(sql);
       samples[i] = performance.now() - started;
-      if (!options.check(result.rows)) throw new Error(`unexpected result for: ${sql}`);
+      if (!options.check(rows)) throw new Error(`unexpected result for: ${sql}`);
     }
     const phases = options.probe?.probe.stop() ?? null;
     const meanMs = samples.reduce((sum, ms) => sum + ms, 0) / samples.length;
@@ -53,6 +73,15 @@ export async function measureRoundTrips(options: RoundTripOptions): Promise<Late
 
 const LABELS = new Set(['POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED']);
 
+/** One row whose `sentiment` column is a DetectSentiment label. */
+export const isOneLabel = (rows: readonly Record<string, unknown>[]): boolean =>
+  rows.length === 1 && LABELS.has(String(rows[0]?.sentiment));
+
+/** Ticket texts made distinct by their call number, so no cache can answer a call. */
+export function distinctTexts(count: number, seed: number): string[] {
+  return generateTickets(count, seed).map((text, i) => `${text} (#${i})`);
+}
+
 /** `SELECT * FROM aws_comprehend.detect_sentiment('...', 'en')` with a different text on every call. */
 export const SENTIMENT_PREFIX = 'SELECT * FROM aws_comprehend.detect_sentiment(';
 
@@ -63,20 +92,20 @@ export function sentimentRoundTrips(
   probe: PhaseProbe | null = null,
   seed = 7,
 ): Promise<LatencyResult> {
-  const texts = generateTickets(warmUp + calls, seed);
+  const texts = distinctTexts(warmUp + calls, seed);
   return measureRoundTrips({
-    url,
+    connect: () => pgConnection(url),
     warmUp,
     calls,
     probe: probe === null ? null : { probe, statementPrefix: SENTIMENT_PREFIX },
-    sql: (i) => `${SENTIMENT_PREFIX}${sqlLiteral(`${texts[i] ?? ''} (#${i})`)}, 'en')`,
-    check: (rows) => rows.length === 1 && LABELS.has(String(rows[0]?.sentiment)),
+    sql: (i) => `${SENTIMENT_PREFIX}${sqlLiteral(texts[i] ?? '')}, 'en')`,
+    check: isOneLabel,
   });
 }
 
-export function selectOneRoundTrips(url: string, warmUp: number, calls: number): Promise<LatencyResult> {
+export function selectOneRoundTrips(connect: Connect, warmUp: number, calls: number): Promise<LatencyResult> {
   return measureRoundTrips({
-    url,
+    connect,
     warmUp,
     calls,
     sql: () => 'SELECT 1 AS one',

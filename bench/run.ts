@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the emulator's performance targets, measured side by side
- * in one run against the machine's PostgreSQL on 127.0.0.1:5432 (trust auth,
- * user postgres), in the dedicated database aurora_ml_bench (created afresh
- * on every run, then `pgbench -i -s 10`).
+ * in one run, for both fronts.
  *
+ * PostgreSQL front, against the machine's PostgreSQL on 127.0.0.1:5432 (trust
+ * auth, user postgres), in the database aurora_ml_bench (created afresh on
+ * every run, then `pgbench -i -s 10`):
  *   1. pgbench -S throughput: direct vs through the emulator vs through a
  *      pgbouncer (session pooling) started here; target: emulator/direct is at
  *      least 0.8 x pgbouncer/direct, for -M simple and -M extended.
@@ -12,24 +13,51 @@
  *   3. One detect_sentiment round trip through the emulator; target: median
  *      under 2 ms.
  *
+ * MySQL front, against the machine's MariaDB on 127.0.0.1:3306 (user root, no
+ * password), in its own database aurora_ml_bench (created afresh, then
+ * `sysbench oltp_read_only prepare`, 4 tables x 20,000 rows):
+ *   4. sysbench oltp_read_only throughput: direct vs through the emulator vs
+ *      through an HAProxy in TCP mode started here; same target as 1, for
+ *      --db-ps-mode=auto (prepared statements) and disable (text queries).
+ *   5. The 50,000-row UPDATE with aws_comprehend_detect_sentiment through the
+ *      emulator; target: under 10 s, every row labelled, and
+ *      Aurora_ml_logical_request_cnt grown by the row count.
+ *   6. One aws_comprehend_detect_sentiment round trip; target: median under 2 ms.
+ * pgbouncer, sysbench and HAProxy are apt-get installed when missing (as root).
+ *
  * Prints one table with PASS/FAIL per target. Exits 0 when every measurement
  * was taken (even if a target fails), 1 when one could not be taken.
  *
  * Knobs for quick runs (defaults in brackets): BENCH_SECONDS [7] per pgbench
- * run, BENCH_ROUNDS [3], BENCH_CLIENTS [8], BENCH_THREADS [2], BENCH_ROWS
- * [50000], BENCH_CALLS [2000].
+ * and sysbench run, BENCH_ROUNDS [3], BENCH_CLIENTS [8] (pgbench -c and
+ * sysbench --threads: both are the number of client connections),
+ * BENCH_THREADS [2] (pgbench -j, its worker threads), BENCH_ROWS [50000],
+ * BENCH_CALLS [2000].
  */
 import os from 'node:os';
 import pg from 'pg';
 import pino from 'pino';
 import { type Emulator, startEmulator } from '../src/index.ts';
-import { freshDatabase, initPgbench, type PgbenchOptions, type QueryMode, runSelectOnly, type Target } from './pgbench.ts';
-import { type Pgbouncer, startPgbouncer } from './pgbouncer.ts';
+import { HAPROXY_BINARY, type Haproxy, startHaproxy } from './haproxy.ts';
+import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
+import { MYSQL_ML_UPDATE, MYSQL_PLAIN_UPDATE, type MysqlUpdate50kResult, runMysqlUpdate50k } from './mysql-update50k.ts';
+import { freshDatabase, initPgbench, type PgbenchOptions, type QueryMode, runSelectOnly } from './pgbench.ts';
+import { PGBOUNCER_BINARY, type Pgbouncer, startPgbouncer } from './pgbouncer.ts';
 import { installPhaseProbe, type PhaseProbe, type PhaseTotal } from './phases.ts';
-import { type LatencyResult, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
-import { fmtInt, fmtMs, fmtRatio, fmtS, type Row, renderTable } from './table.ts';
+import { type LatencyResult, pgConnection, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
+import {
+  freshMysqlDatabase,
+  type PsMode,
+  prepareSysbench,
+  runReadOnly,
+  SYSBENCH_BINARY,
+  type SysbenchOptions,
+  type SysbenchTables,
+} from './sysbench.ts';
+import { fmtInt, fmtMs, fmtS, type Row, renderTable } from './table.ts';
+import { alternatingRounds, type Comparison, type Runs, ratioRows, type Through } from './throughput.ts';
 import { ML_UPDATE, PLAIN_UPDATE, runUpdate50k, type Update50kResult } from './update50k.ts';
-import { killRunningCommands, median, runCommand } from './util.ts';
+import { killRunningCommands, runCommand, type Target } from './util.ts';
 
 function knob(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -49,6 +77,12 @@ const PGBENCH: Omit<PgbenchOptions, 'mode'> = {
   seconds: knob('BENCH_SECONDS', 7),
 };
 const MODES: readonly QueryMode[] = ['simple', 'extended'];
+const MYSQL_DIRECT: Target = { host: '127.0.0.1', port: 3306, user: 'root', database: DATABASE };
+const MYSQL_DIRECT_URL = `mysql://${MYSQL_DIRECT.user}@${MYSQL_DIRECT.host}:${MYSQL_DIRECT.port}/${DATABASE}`;
+// Small enough that prepare takes seconds, big enough that reads are not all one page.
+const SYSBENCH_TABLES: SysbenchTables = { tables: 4, tableSize: 20_000 };
+const SYSBENCH: Omit<SysbenchOptions, 'psMode'> = { threads: PGBENCH.clients, seconds: PGBENCH.seconds };
+const PS_MODES: readonly PsMode[] = ['auto', 'disable'];
 const ROWS = knob('BENCH_ROWS', 50_000);
 const CALLS = knob('BENCH_CALLS', 2000);
 const WARM_UP_CALLS = 200;
@@ -74,7 +108,7 @@ async function cleanUp(): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    console.error(`\n${signal}: stopping pgbench, pgbouncer and the emulator`);
+    console.error(`\n${signal}: stopping the load generators, pgbouncer, HAProxy and the emulator`);
     void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
 }
@@ -88,90 +122,35 @@ function errorRow(id: string, what: string, err: unknown): Row {
 
 // ---- 1. pgbench ----
 
-interface ModeResult {
-  readonly mode: QueryMode;
-  readonly tps: Readonly<Record<'direct' | 'emulator' | 'pgbouncer', number[]>>;
-}
-
 async function pgbenchSection(emulator: Emulator, bouncer: Pgbouncer): Promise<Row[]> {
-  const targets = {
+  const targets: Record<Through, Target> = {
     direct: DIRECT,
     emulator: { ...DIRECT, host: emulator.postgres.host, port: emulator.postgres.port },
-    pgbouncer: { ...DIRECT, host: bouncer.host, port: bouncer.port },
-  } as const;
-  const order = ['direct', 'emulator', 'pgbouncer'] as const;
+    proxy: { ...DIRECT, host: bouncer.host, port: bouncer.port },
+  };
   // Warm the buffer cache so the first measured run is not the cold one.
   await runSelectOnly(DIRECT, { ...PGBENCH, mode: 'simple', seconds: 3 });
-  const results: ModeResult[] = [];
+  const results: { comparison: Comparison; tps: Runs }[] = [];
   for (const mode of MODES) {
-    const tps: Record<'direct' | 'emulator' | 'pgbouncer', number[]> = { direct: [], emulator: [], pgbouncer: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate the order so drift (thermal, caches, other load) does not favour one target.
-      const sequence = round % 2 === 0 ? order : [...order].reverse();
-      for (const name of sequence) {
-        const value = await runSelectOnly(targets[name], { ...PGBENCH, mode });
-        tps[name].push(value);
-        console.error(`  pgbench -M ${mode} round ${round + 1} ${name}: ${fmtInt(value)} tps`);
-      }
-    }
-    results.push({ mode, tps });
+    const comparison = { label: `pgbench -S -M ${mode}`, proxy: 'pgbouncer' };
+    const tps = await alternatingRounds(comparison, ROUNDS, (through) => runSelectOnly(targets[through], { ...PGBENCH, mode }));
+    results.push({ comparison, tps });
   }
-  const rows: Row[] = [];
-  for (const { mode, tps } of results) {
-    const direct = median(tps.direct);
-    const emu = median(tps.emulator);
-    const bouncer = median(tps.pgbouncer);
-    const emuRatio = emu / direct;
-    const bouncerRatio = bouncer / direct;
-    const required = RATIO_FACTOR * bouncerRatio;
-    const rounds = (list: readonly number[]) => (list.length > 1 ? ` (${list.map(fmtInt).join(' / ')})` : '');
-    const label = `pgbench -S -M ${mode}`;
-    rows.push(
-      {
-        id: `1${mode === 'simple' ? 'a' : 'b'}`,
-        measurement: `${label}: tps direct`,
-        value: `${fmtInt(direct)}${rounds(tps.direct)}`,
-        target: '',
-        verdict: '',
-      },
-      {
-        id: '',
-        measurement: `${label}: tps via emulator`,
-        value: `${fmtInt(emu)}${rounds(tps.emulator)}`,
-        target: '',
-        verdict: '',
-      },
-      {
-        id: '',
-        measurement: `${label}: tps via pgbouncer`,
-        value: `${fmtInt(bouncer)}${rounds(tps.pgbouncer)}`,
-        target: '',
-        verdict: '',
-      },
-      { id: '', measurement: `${label}: pgbouncer/direct`, value: fmtRatio(bouncerRatio), target: '', verdict: '' },
-      {
-        id: '',
-        measurement: `${label}: emulator/direct`,
-        value: fmtRatio(emuRatio),
-        target: `>= ${RATIO_FACTOR} x pgbouncer/direct = ${fmtRatio(required)}`,
-        verdict: emuRatio >= required ? 'PASS' : 'FAIL',
-      },
-    );
-  }
-  return rows;
+  return results.flatMap(({ comparison, tps }, i) => ratioRows(`1${'ab'[i] ?? ''}`, comparison, tps, RATIO_FACTOR));
 }
 
 // ---- 2. the 50,000-row UPDATE ----
 
-function updateRows(r: Update50kResult): Row[] {
+/** `what`: the ML function and the path, as the first row names them; `plainExpression`: the reference UPDATE's. */
+function updateRows(id: string, what: string, plainExpression: string, r: Update50kResult): Row[] {
   const labels = Object.entries(r.labels)
     .map(([label, n]) => `${label} ${fmtInt(n)}`)
     .join(', ');
   const allScored = r.scoredRows === r.rows && r.mlUpdated === r.rows;
   return [
     {
-      id: '2',
-      measurement: `UPDATE ${fmtInt(r.rows)} tickets SET sentiment = detect_sentiment via emulator`,
+      id,
+      measurement: `UPDATE ${fmtInt(r.rows)} tickets SET sentiment = ${what}`,
       value: fmtS(r.mlUpdateMs),
       target: `< ${fmtS(UPDATE_TARGET_MS)}`,
       verdict: r.mlUpdateMs < UPDATE_TARGET_MS && allScored ? 'PASS' : 'FAIL',
@@ -193,7 +172,7 @@ function updateRows(r: Update50kResult): Row[] {
     },
     {
       id: '',
-      measurement: '  reference: same UPDATE with left(message, 3), direct',
+      measurement: `  reference: same UPDATE with ${plainExpression}, direct`,
       value: fmtS(r.plainUpdateMs),
       target: '',
       verdict: '',
@@ -203,12 +182,13 @@ function updateRows(r: Update50kResult): Row[] {
 
 // ---- 3. round trips ----
 
-function latencyRows(sentiment: LatencyResult, emuOne: LatencyResult, directOne: LatencyResult): Row[] {
+/** `what`: the statement timed and the path, as the first row names them. */
+function latencyRows(id: string, what: string, sentiment: LatencyResult, emuOne: LatencyResult, directOne: LatencyResult): Row[] {
   const pair = (r: LatencyResult) => `${fmtMs(r.medianMs)} / ${fmtMs(r.p99Ms)}`;
   return [
     {
-      id: '3',
-      measurement: `SELECT * FROM detect_sentiment(...) via emulator, ${fmtInt(sentiment.calls)} calls: median`,
+      id,
+      measurement: `${what}, ${fmtInt(sentiment.calls)} calls: median`,
       value: fmtMs(sentiment.medianMs),
       target: `< ${ROUND_TRIP_TARGET_MS} ms`,
       verdict: sentiment.medianMs < ROUND_TRIP_TARGET_MS ? 'PASS' : 'FAIL',
@@ -217,6 +197,121 @@ function latencyRows(sentiment: LatencyResult, emuOne: LatencyResult, directOne:
     { id: '', measurement: '  reference: SELECT 1 via emulator, median / p99', value: pair(emuOne), target: '', verdict: '' },
     { id: '', measurement: '  reference: SELECT 1 direct, median / p99', value: pair(directOne), target: '', verdict: '' },
   ];
+}
+
+// ---- 4 to 6: the MySQL front ----
+
+type MysqlFront = NonNullable<Emulator['mysql']>;
+
+async function sysbenchSection(front: MysqlFront, haproxy: Haproxy): Promise<Row[]> {
+  const targets: Record<Through, Target> = {
+    direct: MYSQL_DIRECT,
+    emulator: { ...MYSQL_DIRECT, host: front.host, port: front.port },
+    proxy: { ...MYSQL_DIRECT, host: haproxy.host, port: haproxy.port },
+  };
+  // Warm the buffer pool so the first measured run is not the cold one.
+  await runReadOnly(MYSQL_DIRECT, SYSBENCH_TABLES, { ...SYSBENCH, psMode: 'auto', seconds: 3 });
+  const results: { comparison: Comparison; tps: Runs }[] = [];
+  for (const psMode of PS_MODES) {
+    const comparison = { label: `sysbench oltp_read_only --db-ps-mode=${psMode}`, proxy: 'haproxy' };
+    const tps = await alternatingRounds(comparison, ROUNDS, (through) =>
+      runReadOnly(targets[through], SYSBENCH_TABLES, { ...SYSBENCH, psMode }),
+    );
+    results.push({ comparison, tps });
+  }
+  return results.flatMap(({ comparison, tps }, i) => ratioRows(`4${'ab'[i] ?? ''}`, comparison, tps, RATIO_FACTOR));
+}
+
+function mysqlUpdateRows(r: MysqlUpdate50kResult): Row[] {
+  const rows = updateRows('5', 'aws_comprehend_detect_sentiment via MySQL front', 'LEFT(message, 3)', r);
+  // Right after "rows updated / rows with a sentiment": the emulator's own count of what it scored.
+  rows.splice(2, 0, {
+    id: '',
+    measurement: '  Aurora_ml_logical_request_cnt grew by',
+    value: fmtInt(r.logicalRequests),
+    target: `= ${fmtInt(r.rows)}`,
+    verdict: r.logicalRequests === r.rows ? 'PASS' : 'FAIL',
+  });
+  return rows;
+}
+
+async function mysqlVersions(): Promise<string> {
+  const server = await mysqlConnection(MYSQL_DIRECT_URL);
+  const [version] = await server.query('SELECT VERSION() AS v');
+  await server.end();
+  const sysbench = await runCommand(SYSBENCH_BINARY, ['--version']);
+  const haproxy = await runCommand(HAPROXY_BINARY, ['-v']).catch(() => null);
+  return [
+    `MySQL server ${String(version?.v ?? '?')}`,
+    sysbench.stdout.trim(),
+    haproxy?.stdout
+      .split('\n')[0]
+      ?.replace(/ - https?:.*$/, '')
+      .trim() ?? 'HAProxy not started',
+  ].join(', ');
+}
+
+interface MysqlReport {
+  readonly rows: Row[];
+  readonly notes: string[];
+  /** Versions and sysbench parameters, when the bench database could be set up. */
+  readonly header: string[];
+}
+
+async function mysqlSections(front: MysqlFront): Promise<MysqlReport> {
+  const report: MysqlReport = { rows: [], notes: [], header: [] };
+  console.error(
+    `MySQL: fresh ${DATABASE}, sysbench prepare (${SYSBENCH_TABLES.tables} x ${fmtInt(SYSBENCH_TABLES.tableSize)} rows)`,
+  );
+  try {
+    await freshMysqlDatabase(MYSQL_DIRECT);
+    await prepareSysbench(MYSQL_DIRECT, SYSBENCH_TABLES);
+  } catch (err) {
+    // Nothing of 4 to 6 can run without the database.
+    report.rows.push(errorRow('4', `MySQL bench database ${DATABASE} (sysbench prepare)`, err));
+    return report;
+  }
+
+  console.error(
+    `sysbench oltp_read_only --threads ${SYSBENCH.threads} --time ${SYSBENCH.seconds}, ${ROUNDS} rounds per target and mode`,
+  );
+  try {
+    const haproxy = await startHaproxy({ upstreamHost: MYSQL_DIRECT.host, upstreamPort: MYSQL_DIRECT.port });
+    cleanups.push(() => haproxy.stop());
+    try {
+      report.rows.push(...(await sysbenchSection(front, haproxy)));
+    } finally {
+      await haproxy.stop();
+    }
+  } catch (err) {
+    report.rows.push(errorRow('4', 'sysbench oltp_read_only throughput ratios', err));
+  }
+  report.header.push(
+    await mysqlVersions(),
+    `sysbench: oltp_read_only, ${SYSBENCH_TABLES.tables} tables x ${fmtInt(SYSBENCH_TABLES.tableSize)} rows, --threads ${SYSBENCH.threads} --time ${SYSBENCH.seconds}, median of ${ROUNDS} alternating rounds; HAProxy in TCP mode`,
+  );
+
+  console.error(`MySQL: UPDATE of ${fmtInt(ROWS)} tickets`);
+  try {
+    const update = await runMysqlUpdate50k({ directUrl: MYSQL_DIRECT_URL, emulatorUrl: front.url, rows: ROWS });
+    report.rows.push(...mysqlUpdateRows(update));
+    report.notes.push(`MySQL statements: ${MYSQL_ML_UPDATE}\n  reference: ${MYSQL_PLAIN_UPDATE}`);
+  } catch (err) {
+    report.rows.push(errorRow('5', `UPDATE ${fmtInt(ROWS)} tickets with aws_comprehend_detect_sentiment`, err));
+  }
+
+  console.error(`MySQL: round trips, ${fmtInt(CALLS)} calls each`);
+  try {
+    const sentiment = await mysqlSentimentRoundTrips(front.url, WARM_UP_CALLS, CALLS);
+    const emuOne = await selectOneRoundTrips(() => mysqlConnection(front.url), WARM_UP_CALLS, CALLS);
+    const directOne = await selectOneRoundTrips(() => mysqlConnection(MYSQL_DIRECT_URL), WARM_UP_CALLS, CALLS);
+    report.rows.push(
+      ...latencyRows('6', 'SELECT aws_comprehend_detect_sentiment(...) via MySQL front', sentiment, emuOne, directOne),
+    );
+  } catch (err) {
+    report.rows.push(errorRow('6', 'aws_comprehend_detect_sentiment round trip', err));
+  }
+  return report;
 }
 
 // ---- where the time goes ----
@@ -247,7 +342,7 @@ async function versions(): Promise<string> {
   await client.connect();
   const server = await client.query<{ server_version: string }>('SHOW server_version');
   await client.end();
-  const bouncer = await runCommand('/usr/sbin/pgbouncer', ['--version']);
+  const bouncer = await runCommand(PGBOUNCER_BINARY, ['--version']);
   const bench = await runCommand('pgbench', ['--version']);
   const commit = await runCommand('git', ['log', '-1', '--format=%h %s']).catch(() => null);
   const dirty = await runCommand('git', ['status', '--porcelain', '--', 'src']).catch(() => null);
@@ -268,11 +363,13 @@ async function main(): Promise<number> {
   const startedAt = performance.now();
   await freshDatabase(DIRECT);
   await initPgbench(DIRECT, SCALE);
-  const header = await versions();
 
   const emulator = await startEmulator({
     pgListen: '127.0.0.1:0',
     pgUpstream: DIRECT_URL,
+    // The MySQL front connects upstream only when a client connects, so the database can be created later.
+    mysqlListen: '127.0.0.1:0',
+    mysqlUpstream: MYSQL_DIRECT_URL,
     // Warnings to stderr, so stdout carries only the report.
     logger: pino({ level: 'warn' }, pino.destination(2)),
   });
@@ -284,6 +381,8 @@ async function main(): Promise<number> {
     user: DIRECT.user,
   });
   cleanups.push(() => bouncer.stop());
+  // After pgbouncer started: it installs pgbouncer when missing.
+  const header = await versions();
   const probe: PhaseProbe | null = await installPhaseProbe();
   if (probe !== null) cleanups.push(async () => probe.uninstall());
 
@@ -303,7 +402,7 @@ async function main(): Promise<number> {
   console.error(`UPDATE of ${fmtInt(ROWS)} tickets`);
   try {
     const update = await runUpdate50k({ directUrl: DIRECT_URL, emulatorUrl: emulator.postgres.url, rows: ROWS, probe });
-    rows.push(...updateRows(update));
+    rows.push(...updateRows('2', 'detect_sentiment via emulator', 'left(message, 3)', update));
     if (update.phases !== null) {
       notes.push(phaseReport(`Where the time goes: ${ML_UPDATE}`, update.phases, update.mlUpdateMs, 1));
     }
@@ -315,9 +414,9 @@ async function main(): Promise<number> {
   console.error(`round trips, ${fmtInt(CALLS)} calls each`);
   try {
     const sentiment = await sentimentRoundTrips(emulator.postgres.url, WARM_UP_CALLS, CALLS);
-    const emuOne = await selectOneRoundTrips(emulator.postgres.url, WARM_UP_CALLS, CALLS);
-    const directOne = await selectOneRoundTrips(DIRECT_URL, WARM_UP_CALLS, CALLS);
-    rows.push(...latencyRows(sentiment, emuOne, directOne));
+    const emuOne = await selectOneRoundTrips(() => pgConnection(emulator.postgres.url), WARM_UP_CALLS, CALLS);
+    const directOne = await selectOneRoundTrips(() => pgConnection(DIRECT_URL), WARM_UP_CALLS, CALLS);
+    rows.push(...latencyRows('3', 'SELECT * FROM detect_sentiment(...) via emulator', sentiment, emuOne, directOne));
     if (probe !== null) {
       // A separate, shorter run with timers on, so they cannot touch the measured numbers.
       const probed = await sentimentRoundTrips(emulator.postgres.url, 50, PROBE_CALLS, probe, 11);
@@ -336,6 +435,16 @@ async function main(): Promise<number> {
     rows.push(errorRow('3', 'detect_sentiment round trip', err));
   }
 
+  const mysqlHeader: string[] = [];
+  if (emulator.mysql === null) {
+    rows.push(errorRow('4', 'MySQL front', new Error('the emulator started without its MySQL front')));
+  } else {
+    const mysqlReport = await mysqlSections(emulator.mysql);
+    rows.push(...mysqlReport.rows);
+    notes.push(...mysqlReport.notes);
+    mysqlHeader.push(...mysqlReport.header);
+  }
+
   await cleanUp();
   const seconds = (performance.now() - startedAt) / 1000;
   const out = [
@@ -343,6 +452,7 @@ async function main(): Promise<number> {
     'aurora-ml-emulator bench',
     header,
     `pgbench: scale ${SCALE}, -S -c ${PGBENCH.clients} -j ${PGBENCH.threads} -T ${PGBENCH.seconds}, median of ${ROUNDS} alternating rounds; pgbouncer in session mode`,
+    ...mysqlHeader,
     renderTable(rows),
   ];
   const verdicts = rows.map((r) => r.verdict);

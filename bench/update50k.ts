@@ -34,6 +34,29 @@ export interface Update50kResult {
   readonly phases: readonly PhaseTotal[] | null;
 }
 
+/** How many of the messages are distinct, and their average length. */
+export function describeMessages(messages: readonly string[]): { distinctMessages: number; averageChars: number } {
+  return {
+    distinctMessages: new Set(messages).size,
+    averageChars: messages.reduce((sum, m) => sum + m.length, 0) / messages.length,
+  };
+}
+
+/** Rows per sentiment label (NULL: none) from a GROUP BY sentiment, and how many rows have one. */
+export function tallyLabels(counts: readonly { sentiment: string | null; n: number | string }[]): {
+  labels: Record<string, number>;
+  scoredRows: number;
+} {
+  const labels: Record<string, number> = {};
+  let scoredRows = 0;
+  for (const row of counts) {
+    const n = Number(row.n);
+    labels[row.sentiment ?? 'NULL'] = n;
+    if (row.sentiment !== null) scoredRows += n;
+  }
+  return { labels, scoredRows };
+}
+
 async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -46,8 +69,6 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
 
 export async function runUpdate50k(options: Update50kOptions): Promise<Update50kResult> {
   const messages = generateTickets(options.rows);
-  const distinctMessages = new Set(messages).size;
-  const averageChars = messages.reduce((sum, m) => sum + m.length, 0) / messages.length;
 
   return withClient(options.directUrl, async (direct) => {
     await direct.query('DROP TABLE IF EXISTS tickets');
@@ -80,22 +101,13 @@ export async function runUpdate50k(options: Update50kOptions): Promise<Update50k
     const counts = await direct.query<{ sentiment: string | null; n: string }>(
       'SELECT sentiment, count(*) AS n FROM tickets GROUP BY sentiment ORDER BY sentiment',
     );
-    const labels: Record<string, number> = {};
-    let scoredRows = 0;
-    for (const row of counts.rows) {
-      const n = Number(row.n);
-      labels[row.sentiment ?? 'NULL'] = n;
-      if (row.sentiment !== null) scoredRows += n;
-    }
     return {
       rows: options.rows,
-      distinctMessages,
-      averageChars,
+      ...describeMessages(messages),
       mlUpdated,
       mlUpdateMs,
       plainUpdateMs,
-      scoredRows,
-      labels,
+      ...tallyLabels(counts.rows),
       phases,
     };
   });

@@ -44,16 +44,26 @@ export const catalog = {
   InferenceTimeout: entry('57014', 1317, '70100', 408),
   /** The client's statement_timeout / max_execution_time expired while waiting on a backend. */
   StatementTimeout: entry('57014', 3024, 'HY000', 408),
+  /** MariaDB's max_statement_time expired while waiting on a backend (ER_STATEMENT_TIMEOUT). */
+  MaxStatementTime: entry('57014', 1969, '70100', 408),
   /** CancelRequest / KILL QUERY. */
   QueryCanceled: entry('57014', 1317, '70100', 499),
   /** Invalid argument values (batch size <= 0, multi-dimensional arrays, ...). */
   InvalidArgument: entry('22023', 1210, 'HY000', 400),
   /** A session variable set to a value it cannot take (MySQL ER_WRONG_VALUE_FOR_VAR). */
   WrongValueForVariable: entry('22023', 1231, '42000', 400),
+  /** SET of a variable the session cannot change (a cluster parameter; MySQL ER_INCORRECT_GLOBAL_LOCAL_VAR). */
+  ReadOnlyVariable: entry('55P02', 1238, 'HY000', 400),
   /** More than 100 arguments to aws_sagemaker.invoke_endpoint. */
   TooManyArguments: entry('54023', 1582, '42000', 400),
   /** A seed extension used in strict mode. */
   NotSupportedByAurora: entry('0A000', 1235, '42000', 400),
+  /** An ALIAS function definition Aurora refuses (return type, characteristics, MAX_BATCH_SIZE). */
+  InvalidAliasFunction: entry('0A000', 1235, '42000', 400),
+  /** A statement the emulator must understand and cannot parse (MySQL ER_PARSE_ERROR). */
+  SyntaxError: entry('42601', 1064, '42000', 400),
+  /** A statement whose ML calls cannot be evaluated safely (trigger bodies, non-transactional writes). */
+  UnsafeMlStatement: entry('0A000', 1235, '42000', 400),
   /** The emulator's aurora_ml switch is 0. */
   MlDisabled: entry('55000', 1815, 'HY000', 403),
   /** The authorization point refused the call. */

@@ -9,27 +9,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/upstream/embedded/index.ts';
 import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
-
-const REVIEWS = [
-  'I love this product, it works perfectly!',
-  'Terrible experience, the app crashes every time I open it.',
-  'The package arrived on Tuesday.',
-  'Great screen but the battery is awful.',
-  'Not bad at all, I would buy it again.',
-  'I love this product, it works perfectly!',
-];
-
-const expected = (text: string) => {
-  const r = analyzeSentiment(text, 'en');
-  const score = { POSITIVE: r.scores.Positive, NEGATIVE: r.scores.Negative, NEUTRAL: r.scores.Neutral, MIXED: r.scores.Mixed }[
-    r.sentiment
-  ];
-  return { sentiment: r.sentiment, confidence: score };
-};
+import {
+  BY_ID as byId,
+  expected,
+  REVIEWS,
+  REVIEWS_DDL,
+  runScenario,
+  type ScenarioRunner,
+  scenariosFor,
+} from './scenarios/sentiment-positions.ts';
 
 /**
  * Each shape runs three ways: simple protocol in autocommit, simple protocol
@@ -77,8 +68,6 @@ afterAll(async () => {
   rmSync(embeddedDir, { recursive: true, force: true });
 });
 
-const byId = REVIEWS.map((body, i) => ({ id: i + 1, body, ...expected(body) }));
-
 describe.each(UPSTREAMS)('$name', (upstream) => {
   beforeAll(async () => {
     env = await startTestEmulator(
@@ -101,13 +90,14 @@ describe.each(UPSTREAMS)('$name', (upstream) => {
   describe.each(MODES)('$name', (mode) => {
     let client: Runner;
     let raw: pg.Client;
+    let scenarioRunner: ScenarioRunner;
 
     beforeAll(async () => {
       raw = await env.client();
       const schema = `shapes_${mode.name.replace(/\W+/g, '_')}`;
       await raw.query(`CREATE SCHEMA ${schema}`);
       await raw.query(`SET search_path = ${schema}, public`);
-      await raw.query('CREATE TABLE reviews (id int PRIMARY KEY, body text, sentiment varchar, score real)');
+      await raw.query(REVIEWS_DDL.pg);
       for (const [i, body] of REVIEWS.entries()) await raw.query('INSERT INTO reviews (id, body) VALUES ($1, $2)', [i + 1, body]);
       const run = async (config: pg.QueryConfig): Promise<pg.QueryResult> => {
         const query = mode.extended && !config.values ? { ...config, queryMode: 'extended' as const } : config;
@@ -123,16 +113,28 @@ describe.each(UPSTREAMS)('$name', (upstream) => {
         }
       };
       client = { query: (q: string | pg.QueryConfig) => run(typeof q === 'string' ? { text: q } : q) } as Runner;
+      scenarioRunner = {
+        setup: async (sql) => {
+          await raw.query(sql);
+        },
+        run: async (statement) => {
+          const config: pg.QueryConfig = { text: statement.sql };
+          if (statement.params) config.values = [...statement.params];
+          if (statement.prepared) config.name = statement.prepared;
+          const { rows, rowCount } = await run(config);
+          return { rows, affectedRows: rowCount };
+        },
+        actualRequests: () => env.emulator.stats.actualRequests,
+      };
     });
 
-    describe('aws_comprehend.detect_sentiment in every SQL position', () => {
-      it('select list with (f).col', async () => {
-        const { rows } = await client.query(
-          `SELECT id, (aws_comprehend.detect_sentiment(body, 'en')).sentiment AS s FROM reviews ORDER BY id`,
-        );
-        expect(rows.map((r) => r.s)).toEqual(byId.map((r) => r.sentiment));
-      });
+    describe('aws_comprehend.detect_sentiment in every SQL position (the table shared with the MySQL front)', () => {
+      for (const { scenario, statements } of scenariosFor('pg')) {
+        it(`${scenario.id}: ${scenario.name}`, () => runScenario(scenario, statements, scenarioRunner));
+      }
+    });
 
+    describe('aws_comprehend.detect_sentiment in PostgreSQL-only positions', () => {
       it('SELECT * FROM f(...) with literals', async () => {
         const { rows, fields } = await client.query(
           `SELECT * FROM aws_comprehend.detect_sentiment('I love this product!', 'en')`,
@@ -159,57 +161,11 @@ describe.each(UPSTREAMS)('$name', (upstream) => {
         expect(star.rows.map((r) => r.sentiment)).toEqual(byId.map((r) => r.sentiment));
       });
 
-      it('WHERE through a subquery, ORDER BY an ML value with LIMIT', async () => {
-        const where = await client.query(
-          `SELECT id FROM reviews WHERE id IN (SELECT id FROM reviews WHERE (aws_comprehend.detect_sentiment(body, 'en')).sentiment = 'NEGATIVE') ORDER BY id`,
-        );
-        expect(where.rows.map((r) => r.id)).toEqual(byId.filter((r) => r.sentiment === 'NEGATIVE').map((r) => r.id));
-        const top = await client.query(
-          `SELECT id FROM reviews ORDER BY (aws_comprehend.detect_sentiment(body, 'en')).confidence DESC, id LIMIT 2`,
-        );
-        const want = [...byId].sort((a, b) => b.confidence - a.confidence || a.id - b.id).slice(0, 2);
-        expect(top.rows.map((r) => r.id)).toEqual(want.map((r) => r.id));
-      });
-
-      it('GROUP BY / HAVING / aggregates', async () => {
-        const { rows } = await client.query(
-          `SELECT (aws_comprehend.detect_sentiment(body, 'en')).sentiment AS s, count(*)::int AS n
-       FROM reviews GROUP BY 1 HAVING count(*) >= 1 ORDER BY 1`,
-        );
-        const counts = new Map<string, number>();
-        for (const r of byId) counts.set(r.sentiment, (counts.get(r.sentiment) ?? 0) + 1);
-        expect(rows).toEqual([...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => ({ s, n })));
-      });
-
-      it('UPDATE ... SET and INSERT ... SELECT, CTE and join', async () => {
-        const update = await client.query(
-          `UPDATE reviews SET sentiment = (aws_comprehend.detect_sentiment(body, 'en')).sentiment WHERE sentiment IS NULL`,
-        );
-        expect(update.rowCount).toBe(REVIEWS.length);
-        const stored = await client.query('SELECT id, sentiment FROM reviews ORDER BY id');
-        expect(stored.rows.map((r) => r.sentiment)).toEqual(byId.map((r) => r.sentiment));
-        await raw.query('CREATE TABLE scored (id int, s varchar)');
-        const insert = await client.query(
-          `INSERT INTO scored SELECT id, (aws_comprehend.detect_sentiment(body, 'en')).sentiment FROM reviews`,
-        );
-        expect(insert.rowCount).toBe(REVIEWS.length);
-        const cte = await client.query(
-          `WITH s AS (SELECT id, aws_comprehend.detect_sentiment(body, 'en') AS r FROM reviews)
-       SELECT s.id, (s.r).sentiment AS sentiment FROM s JOIN scored USING (id) ORDER BY s.id`,
-        );
-        expect(cte.rows.map((r) => r.sentiment)).toEqual(byId.map((r) => r.sentiment));
-      });
-
-      it('views, materialized views and a LANGUAGE sql wrapper function', async () => {
-        await raw.query(
-          `CREATE VIEW review_sentiment AS SELECT id, (aws_comprehend.detect_sentiment(body, 'en')).sentiment FROM reviews`,
-        );
+      it('materialized views and a LANGUAGE sql wrapper function', async () => {
         await raw.query(
           `CREATE FUNCTION sentiment_of(t text) RETURNS varchar LANGUAGE sql PARALLEL SAFE COST 5000
        AS $$ SELECT (aws_comprehend.detect_sentiment(t, 'en')).sentiment $$`,
         );
-        const view = await client.query('SELECT sentiment FROM review_sentiment ORDER BY id');
-        expect(view.rows.map((r) => r.sentiment)).toEqual(byId.map((r) => r.sentiment));
         const wrapper = await client.query('SELECT sentiment_of(body) AS s FROM reviews ORDER BY id');
         expect(wrapper.rows.map((r) => r.s)).toEqual(byId.map((r) => r.sentiment));
         await client.query('CREATE MATERIALIZED VIEW mv AS SELECT id, sentiment_of(body) AS s FROM reviews');
@@ -218,44 +174,11 @@ describe.each(UPSTREAMS)('$name', (upstream) => {
         expect(mv.rows.map((r) => r.s)).toEqual(byId.map((r) => r.sentiment));
       });
 
-      it('named prepared statements with $n parameters, executed twice', async () => {
-        const { rows } = await client.query({
-          name: 'sentiment-by-id',
-          text: `SELECT (aws_comprehend.detect_sentiment(body, $2)).sentiment AS s FROM reviews WHERE id = $1`,
-          values: [2, 'en'],
-        });
-        expect(rows[0].s).toBe(byId[1]?.sentiment);
-        const again = await client.query({
-          name: 'sentiment-by-id',
-          text: `SELECT (aws_comprehend.detect_sentiment(body, $2)).sentiment AS s FROM reviews WHERE id = $1`,
-          values: [1, 'en'],
-        });
-        expect(again.rows[0].s).toBe(byId[0]?.sentiment);
-      });
-
       it('named arguments', async () => {
         const { rows } = await client.query(
           `SELECT sentiment FROM aws_comprehend.detect_sentiment(language_code := 'en', input_text := 'I love this product!')`,
         );
         expect(rows[0].sentiment).toBe('POSITIVE');
-      });
-
-      it('identical inputs within a statement are sent once; batches never exceed 25 documents', async () => {
-        const before = env.emulator.stats.actualRequests;
-        await client.query(`SELECT (aws_comprehend.detect_sentiment(body, 'en', 2)).sentiment FROM reviews`);
-        // 6 rows, 5 distinct texts, batches of 2 -> 3 requests.
-        expect(env.emulator.stats.actualRequests - before).toBe(3);
-        const big = await client.query(
-          `SELECT count((aws_comprehend.detect_sentiment('text number ' || g, 'en')).sentiment)::int AS n FROM generate_series(1, 60) g`,
-        );
-        expect(big.rows[0].n).toBe(60);
-      });
-
-      it('nested calls', async () => {
-        const { rows } = await client.query(
-          `SELECT (aws_comprehend.detect_sentiment((aws_comprehend.detect_sentiment('I love it', 'en')).sentiment || ' day', 'en')).sentiment AS s`,
-        );
-        expect(rows[0].s).toBe(expected(`${expected('I love it').sentiment} day`).sentiment);
       });
     });
 

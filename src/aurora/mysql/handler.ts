@@ -1,163 +1,305 @@
 /**
- * Aurora MySQL's built-in ML functions on the MySQL wire front (first slice:
- * aws_comprehend_detect_sentiment and _confidence in single COM_QUERY
- * statements). Same loop as PostgreSQL: savepoint, run, collect the misses the
- * stubs recorded, roll back, evaluate, fill the cache, run again until no miss.
+ * Aurora MySQL's machine learning on the MySQL wire front: which client
+ * commands the emulator answers, and with what. Statements with ML calls run
+ * through the loop in ./ml-loop.ts; Aurora's status counters and variables
+ * are answered from the emulator's state; everything else is relayed.
  */
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
-import { MlStats } from '../../ml/stats.ts';
-import { findMlCalls, mightTouchMl } from '../../sql/mysql/ml-calls.ts';
-import { classifyStatement } from '../../sql/mysql/statement-kind.ts';
-import { splitStatements } from '../../sql/mysql/statement-split.ts';
+import { mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
+import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sql/mysql/prepare-statements.ts';
+import { classifyStatement, createTableQuery, type StatementKind } from '../../sql/mysql/statement-kind.ts';
+import { writeTargets } from '../../sql/mysql/write-targets.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import { serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { restoreColumnName } from './column-names.ts';
-import { withoutInTransaction } from './server-status.ts';
+import { createAliasFunction, showCreateFunction } from './definitions.ts';
+import { loadMlDependents } from './dependencies.ts';
+import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
+import { markBatched } from './explain.ts';
+import { type LoopSession, newLoopSession, runToConvergence, type SessionFacts, setUpSession } from './ml-loop.ts';
 import {
-  CACHE_TABLE,
-  installStatements,
-  MISS_TABLE,
-  MODE_VARIABLE,
-  SEED_DIRECT_SAGEMAKER,
-  SESSION_TABLES,
-  STUB_SCHEMA,
-  stubFor,
-} from './stubs.ts';
-
-const MAX_ROUNDS = 12;
-const SAVEPOINT = 'aurora_ml_statement';
+  executeRefusal,
+  frameExecute,
+  framePrepare,
+  type PreparedMl,
+  preparedId,
+  withClientColumnNamesPrepared,
+} from './prepared.ts';
+import { rewriteToStubs } from './rewrite.ts';
+import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
+import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
+import { answerRows, connectionIsUnicode, send, utf8Literal } from './synthetic-result.ts';
 
 export interface MySqlAuroraOptions {
   readonly evaluator: MlEvaluator;
   /** Seed extensions become errors (reference §1). */
   readonly strict: boolean;
   readonly log: Logger;
+  /** The cluster's aws_default_*_role parameters in effect (the control plane's; unset by default). */
+  readonly roleParameters?: () => RoleParameters;
 }
 
-const isErr = (p: Packet) => p.payload[0] === 0xff;
-const hex = (s: string) => `0x${Buffer.from(s, 'utf8').toString('hex') || '00'}`;
+/** What the handler keeps per client connection. */
+interface SessionState extends LoopSession {
+  /** Prepared statements with ML calls, by the upstream's statement id. */
+  readonly prepared: Map<number, PreparedMl>;
+  /** SQL-level prepared statements (PREPARE name FROM ...) with ML calls, by lower-case name. */
+  readonly preparedNames: Set<string>;
+}
+
+const KILL = /^\s*KILL\s+(?:QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
+/** Cheap pre-check for the definitions the emulator always answers (ALIAS functions, SHOW CREATE FUNCTION). */
+const DEFINITION_HINT = /\b(alias|show)\b/i;
+/** Kinds that define objects: run once, never inside the loop's transaction (they commit implicitly). */
+const DEFINITION_KINDS: ReadonlySet<StatementKind> = new Set(['create_view', 'create_function', 'ddl']);
+const WRITE_KINDS: ReadonlySet<StatementKind> = new Set(['insert', 'replace', 'update', 'delete']);
 
 export class MySqlAuroraHandler implements StatementHandler {
-  /** Per client connection: its aurora_ml_inference_timeout and the ML work in flight (for KILL QUERY). */
-  private readonly sessions = new Map<number, { inferenceTimeoutMs: number; work: AbortController | null }>();
+  private readonly sessions = new Map<number, SessionState>();
+  /** 'schema.name' of the views and routines that reach an ML stub (./dependencies.ts). */
+  private dependents: ReadonlySet<string> = new Set();
+  /** The stub database, installed once per emulator process (sessions wait for the same install). */
+  private installing: Promise<void> | null = null;
 
-  private session(id: number) {
-    const known = this.sessions.get(id);
-    if (known !== undefined) return known;
-    const state = { inferenceTimeoutMs: limits.defaultInferenceTimeoutMs, work: null as AbortController | null };
-    this.sessions.set(id, state);
+  constructor(private readonly options: MySqlAuroraOptions) {}
+
+  private session(id: number): SessionState {
+    let state = this.sessions.get(id);
+    if (state === undefined) {
+      state = { ...newLoopSession(limits.defaultInferenceTimeoutMs), prepared: new Map(), preparedNames: new Set() };
+      this.sessions.set(id, state);
+    }
     return state;
+  }
+
+  // ---- which commands the emulator answers ----
+
+  wantsQuery(sql: string, session: SessionInfo): boolean {
+    if (PREPARED_STATEMENT_HINT.test(sql)) return this.wantsPreparedStatementCommand(sql, session);
+    if (STATUS_WORD.test(sql) && statusCommand(sql) !== null) return true;
+    if (wantsVariables(sql)) return true;
+    if (KILL.test(sql)) return true;
+    if (DEFINITION_HINT.test(sql)) {
+      const kind = classifyStatement(sql);
+      if (kind === 'create_function_alias' || kind === 'show_create_function') return true;
+    }
+    return this.callsMl(sql);
+  }
+
+  wantsPrepare(sql: string, _session: SessionInfo): boolean {
+    return this.callsMl(sql);
+  }
+
+  wantsExecute(statementId: number, session: SessionInfo): boolean {
+    return this.sessions.get(session.connectionId)?.prepared.has(statementId) ?? false;
+  }
+
+  /** PREPARE of a text with ML calls, or EXECUTE / DEALLOCATE of a statement prepared so. */
+  private wantsPreparedStatementCommand(sql: string, session: SessionInfo): boolean {
+    const command = parsePreparedStatementCommand(sql);
+    if (command === null) return false;
+    if (command.kind === 'prepare') return command.text !== null && this.callsMl(command.text);
+    return this.sessions.get(session.connectionId)?.preparedNames.has(command.name) ?? false;
+  }
+
+  /** Whether the statement calls an ML function, or names a view or routine that does. */
+  private callsMl(sql: string): boolean {
+    if (mightTouchMl(sql)) {
+      try {
+        if (rewriteToStubs(sql, { strict: this.options.strict, unicode: true }) !== null) return true;
+      } catch {
+        return true; // running it answers with the error (e.g. strict mode)
+      }
+    }
+    return referencesAny(sql, this.dependents);
+  }
+
+  // ---- session lifecycle ----
+
+  onStatementClosed(statementId: number, session: SessionInfo): void {
+    this.sessions.get(session.connectionId)?.prepared.delete(statementId);
+  }
+
+  onLongData(statementId: number, session: SessionInfo): void {
+    const prepared = this.sessions.get(session.connectionId)?.prepared.get(statementId);
+    if (prepared) prepared.longData = true;
+  }
+
+  onSessionReset(session: SessionInfo): void {
+    // The server drops temporary tables and prepared statements.
+    this.sessions.delete(session.connectionId);
   }
 
   onSessionEnd(session: SessionInfo): void {
     this.sessions.delete(session.connectionId);
   }
 
-  /** The stub database, installed once per emulator process (sessions wait for the same install). */
-  private installing: Promise<void> | null = null;
-
-  constructor(private readonly options: MySqlAuroraOptions) {}
-
-  wantsQuery(sql: string, _session: SessionInfo): boolean {
-    if (STATUS_WORDS.test(sql) && this.statusCommand(sql) !== null) return true;
-    if (SETTING_WORD.test(sql) && (SET_TIMEOUT.test(sql) || SHOW_TIMEOUT.test(sql))) return true;
-    if (KILL.test(sql)) return true;
-    if (!mightTouchMl(sql)) return false;
-    try {
-      return this.rewrite(sql) !== null;
-    } catch {
-      return true; // runQuery answers with the error (e.g. strict mode)
-    }
-  }
-
-  /** SHOW STATUS asking for Aurora_ml counters, or FLUSH STATUS (which also resets them). */
-  private statusCommand(sql: string): { kind: 'show'; pattern: RegExp } | { kind: 'flush' } | null {
-    const kind = classifyStatement(sql);
-    if (kind === 'flush_status') return { kind: 'flush' };
-    if (kind !== 'show_status') return null;
-    const like = /\blike\s+'([^']*)'\s*;?\s*$/i.exec(sql);
-    if (like === null) return null;
-    const pattern = likePattern(like[1] ?? '');
-    return STATUS_NAMES.some((n) => pattern.test(n)) ? { kind: 'show', pattern } : null;
-  }
-
-  /** The statement with built-in calls pointed at the stubs, or null when it has none to rewrite. */
-  private rewrite(sql: string, unicodeConnection = true): string | null {
-    if (splitStatements(sql).length !== 1) return null;
-    const calls = findMlCalls(sql).filter((c) => stubFor(c.fn, c.args.length, unicodeConnection) !== undefined);
-    if (calls.length === 0) return null;
-    if (this.options.strict && calls.some((c) => c.fn === SEED_DIRECT_SAGEMAKER)) {
-      throw new EmulatorError(
-        'NotSupportedByAurora',
-        'aws_sagemaker_invoke_endpoint() is not supported by Aurora as a direct call (aurora-ml-emulator strict mode)',
-        { hint: 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...' },
-      );
-    }
-    let out = '';
-    let at = 0;
-    for (const call of [...calls].sort((a, b) => a.start - b.start)) {
-      if (call.start < at) continue; // nested inside a call already rewritten as a whole
-      const stub = `${STUB_SCHEMA}.${stubFor(call.fn, call.args.length, unicodeConnection)}`;
-      out += sql.slice(at, call.start);
-      if (call.fn === SEED_DIRECT_SAGEMAKER) {
-        const [endpoint, ...inputs] = call.args;
-        out += `${stub}(${endpoint?.text ?? 'NULL'}, JSON_ARRAY(${inputs.map((a) => a.text).join(', ')}))`;
-        at = call.close + 1;
-      } else {
-        out += stub;
-        at = call.nameEnd;
-      }
-    }
-    return out + sql.slice(at);
-  }
+  // ---- answers ----
 
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
-    const status = this.statusCommand(sql);
-    if (status !== null) return this.answerStatus(sql, status, up);
-    if (KILL.test(sql)) return this.kill(sql, up);
-    const set = SET_TIMEOUT.exec(sql);
-    if (set !== null) return this.setTimeout(set[1] ?? '', up);
-    if (SHOW_TIMEOUT.test(sql)) {
-      const value = this.session(up.session.connectionId).inferenceTimeoutMs;
-      const answer = await up.query(`SELECT 'aurora_ml_inference_timeout' AS Variable_name, '${value}' AS Value`);
-      up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+    await this.answering(up, async () => {
+      const status = STATUS_WORD.test(sql) ? statusCommand(sql) : null;
+      if (status !== null) return this.answerStatus(sql, status, up);
+      if (KILL.test(sql)) return this.kill(sql, up);
+      const state = this.session(up.session.connectionId);
+      if (wantsVariables(sql)) {
+        return answerVariables(
+          sql,
+          {
+            inferenceTimeoutMs: state.inferenceTimeoutMs,
+            setInferenceTimeout: (ms) => {
+              state.inferenceTimeoutMs = ms;
+            },
+            roles: this.options.roleParameters?.() ?? UNSET_ROLE_PARAMETERS,
+          },
+          up,
+        );
+      }
+      await this.ensureStubs(up);
+      const command = PREPARED_STATEMENT_HINT.test(sql) ? parsePreparedStatementCommand(sql) : null;
+      if (command?.kind === 'prepare') return this.prepareSql(command.name, command.text ?? '', state, up);
+      if (command?.kind === 'deallocate') {
+        state.preparedNames.delete(command.name);
+        return send(up, await up.query(sql));
+      }
+      const kind = classifyStatement(sql);
+      if (kind === 'create_function_alias') return this.defining(up, () => createAliasFunction(sql, up));
+      if (kind === 'show_create_function') return showCreateFunction(sql, up);
+      if (kind === 'create_trigger') {
+        throw new EmulatorError('UnsafeMlStatement', 'Aurora machine learning functions are not supported in triggers', {
+          hint: 'Call the function from the statement that changes the table, or from a stored procedure',
+        });
+      }
+      if (DEFINITION_KINDS.has(kind)) return this.defining(up, () => this.runDefinition(sql, state, up));
+      const facts = await setUpSession(up, state);
+      const rewritten = rewriteToStubs(sql, { strict: this.options.strict, unicode: facts.unicode }) ?? sql;
+      if (kind === 'create_table_select') return this.createTableSelect(rewritten, state, facts, up);
+      if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
+      const answer = await this.converge(up, state, facts, () => up.query(rewritten));
+      const plan = kind === 'explain' ? markBatched(answer) : null;
+      if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);
+      send(up, withClientColumnNames(answer));
+    });
+  }
+
+  /**
+   * CREATE VIEW / FUNCTION / PROCEDURE with ML calls. The server refuses a
+   * view over a function that uses a temporary table while one exists in the
+   * session (1352), so the session's cache and miss tables go first.
+   */
+  private async runDefinition(sql: string, state: SessionState, up: ControlledUpstream): Promise<void> {
+    const [, , unicode] = await Promise.all([
+      up.query(`DROP TEMPORARY TABLE IF EXISTS ${CACHE_TABLE}`),
+      up.query(`DROP TEMPORARY TABLE IF EXISTS ${MISS_TABLE}`),
+      connectionIsUnicode(up),
+    ]);
+    Object.assign(state, { tablesReady: false, cachedRows: 0, missesLeft: false });
+    const rewritten = rewriteToStubs(sql, { strict: this.options.strict, unicode }) ?? sql;
+    send(up, await up.query(rewritten));
+  }
+
+  /**
+   * PREPARE name FROM 'text with ML calls': the server prepares the text with
+   * its calls pointed at the stubs (passed through a user variable, so no
+   * quoting depends on sql_mode); each EXECUTE name then runs through the loop.
+   */
+  private async prepareSql(name: string, text: string, state: SessionState, up: ControlledUpstream): Promise<void> {
+    const unicode = await connectionIsUnicode(up);
+    const rewritten = rewriteToStubs(text, { strict: this.options.strict, unicode }) ?? text;
+    const [, answer] = await Promise.all([
+      up.query(`SET @aurora_ml_prepare = ${utf8Literal(rewritten)}`),
+      up.query(`PREPARE \`${name.replace(/`/g, '``')}\` FROM @aurora_ml_prepare`),
+      up.query('SET @aurora_ml_prepare = NULL'),
+    ]);
+    if (answer?.[0]?.payload[0] === 0x00) state.preparedNames.add(name);
+    send(up, answer ?? []);
+  }
+
+  /** Runs a definition, then rereads which objects depend on ML. */
+  private async defining(up: ControlledUpstream, define: () => Promise<void>): Promise<void> {
+    await define();
+    this.dependents = await loadMlDependents(up);
+  }
+
+  /**
+   * CREATE TABLE ... SELECT commits implicitly, so no savepoint can undo a
+   * run with placeholders: the query alone runs through the loop until every
+   * answer is cached, then the statement runs once and must miss nothing.
+   */
+  private async createTableSelect(
+    rewritten: string,
+    state: SessionState,
+    facts: SessionFacts,
+    up: ControlledUpstream,
+  ): Promise<void> {
+    const query = createTableQuery(rewritten);
+    if (query === null) throw new EmulatorError('Internal', 'CREATE TABLE ... SELECT without a query');
+    const discovered = await this.converge(up, state, facts, () => up.query(query));
+    if (discovered[0]?.payload[0] === 0xff) {
+      send(up, discovered);
       return;
     }
+    const [, answer, counter] = await Promise.all([
+      up.query(`SET ${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0`),
+      up.query(rewritten),
+      up.query(`SELECT ${MISS_COUNTER}`),
+      up.query(`SET ${MODE_VARIABLE} = NULL`),
+    ]);
+    const missed = Number(textRows(counter ?? [], 1)[0]?.[0] ?? 0);
+    if (missed > 0 && answer?.[0]?.payload[0] !== 0xff) {
+      throw new EmulatorError(
+        'DidNotConverge',
+        'CREATE TABLE ... SELECT: the arguments of the ML calls changed between the query and the statement; the new table holds placeholders',
+        { hint: 'Drop the table, then use CREATE TABLE followed by INSERT ... SELECT' },
+      );
+    }
+    this.dependents = await loadMlDependents(up);
+    send(up, answer ?? []);
+  }
+
+  async runPrepare(sql: string, up: ControlledUpstream): Promise<void> {
+    await this.answering(up, async () => {
+      await this.ensureStubs(up);
+      const unicode = await connectionIsUnicode(up);
+      const rewritten = rewriteToStubs(sql, { strict: this.options.strict, unicode }) ?? sql;
+      const answer = await up.command(framePrepare(rewritten), 'prepare');
+      const id = preparedId(answer);
+      if (id !== null) this.session(up.session.connectionId).prepared.set(id, { longData: false });
+      send(up, withClientColumnNamesPrepared(answer));
+    });
+  }
+
+  async runExecute(payload: Buffer, up: ControlledUpstream): Promise<void> {
+    await this.answering(up, async () => {
+      const state = this.session(up.session.connectionId);
+      const prepared = state.prepared.get(payload.readUInt32LE(1));
+      if (prepared === undefined) throw new EmulatorError('Internal', 'unknown prepared statement');
+      const refusal = executeRefusal(payload, prepared);
+      if (refusal !== null) throw refusal;
+      const facts = await setUpSession(up, state);
+      const answer = await this.converge(up, state, facts, () => up.command(frameExecute(payload), 'result'));
+      send(up, withClientColumnNames(answer));
+    });
+  }
+
+  private converge(up: ControlledUpstream, session: SessionState, facts: SessionFacts, run: () => Promise<Packet[]>) {
+    return runToConvergence({ up, session, facts, evaluator: this.options.evaluator, run });
+  }
+
+  /** Runs one answer; an error before anything reached the client becomes its ERR packet. */
+  private async answering(up: ControlledUpstream, answer: () => Promise<void>): Promise<void> {
     try {
-      const answer = await this.run(sql, up);
-      up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+      await answer();
     } catch (err) {
       const error = toEmulatorError(err);
       if (error.code === 'Internal') this.options.log.error({ err }, 'ML statement failed inside the emulator');
       up.toClient(serialize.emulatorError(error, 1));
     }
-  }
-
-  /** SET [SESSION] aurora_ml_inference_timeout = n: kept by the emulator (the server has no such variable). */
-  private async setTimeout(value: string, up: ControlledUpstream): Promise<void> {
-    const ms = Number(value);
-    if (!/^\d+$/.test(value) || ms <= 0) {
-      up.toClient(
-        serialize.emulatorError(
-          new EmulatorError(
-            'WrongValueForVariable',
-            `Variable 'aurora_ml_inference_timeout' can't be set to the value of '${value}'`,
-          ),
-          1,
-        ),
-      );
-      return;
-    }
-    this.session(up.session.connectionId).inferenceTimeoutMs = ms;
-    // The server's own OK packet, so its status flags are this session's.
-    const answer = await up.query('DO 0');
-    up.toClient(Buffer.concat(answer.map((p) => p.raw)));
   }
 
   /**
@@ -170,42 +312,30 @@ export class MySqlAuroraHandler implements StatementHandler {
     const work = this.sessions.get(Number(KILL.exec(sql)?.[1]))?.work;
     if (work) work.abort();
     const answer = await up.query(work ? 'DO 0' : sql);
-    up.toClient(Buffer.concat(answer.map((p) => p.raw)));
+    send(up, answer);
   }
 
   /** Aurora_ml_* rows come from the emulator's counters; FLUSH STATUS still reaches the server. */
-  private async answerStatus(
-    sql: string,
-    status: { kind: 'show'; pattern: RegExp } | { kind: 'flush' },
-    up: ControlledUpstream,
-  ): Promise<void> {
-    if (status.kind === 'flush') {
-      const answer = await up.query(sql);
-      if (answer[0] !== undefined && !isErr(answer[0])) this.options.evaluator.stats.reset();
-      up.toClient(Buffer.concat(answer.map((p) => p.raw)));
-      return;
+  private async answerStatus(sql: string, status: StatusCommand, up: ControlledUpstream): Promise<void> {
+    if (status.kind === 'show') {
+      const rows = statusRows(this.options.evaluator.stats).filter(([name]) => status.pattern.test(name));
+      return answerRows(up, ['Variable_name', 'Value'], rows);
     }
-    const rows = statusRows(this.options.evaluator.stats).filter(([name]) => status.pattern.test(name));
-    // The upstream encodes the rows, so the packets match whatever this connection negotiated.
-    const select = rows.map(([name, value]) => `SELECT '${name}' AS Variable_name, '${value}' AS Value`).join(' UNION ALL ');
-    const answer = await up.query(select);
-    up.toClient(Buffer.concat(answer.map((p) => p.raw)));
-  }
-
-  private async exec(up: ControlledUpstream, sql: string): Promise<Packet[]> {
     const answer = await up.query(sql);
-    const first = answer[0];
-    if (first !== undefined && isErr(first)) {
-      const err = parseErr(first.payload);
-      throw new EmulatorError('Internal', `emulator statement failed: ${err.message}`);
-    }
-    return answer;
+    if (answer[0] !== undefined && answer[0].payload[0] !== 0xff) this.options.evaluator.stats.reset();
+    send(up, answer);
   }
 
   private ensureStubs(up: ControlledUpstream): Promise<void> {
     if (this.installing === null) {
       this.installing = (async () => {
-        for (const statement of installStatements()) await this.exec(up, statement);
+        for (const statement of installStatements()) {
+          const [first] = await up.query(statement);
+          if (first?.payload[0] === 0xff) {
+            throw new EmulatorError('Internal', `installing the stubs failed: ${parseErr(first.payload).message}`);
+          }
+        }
+        this.dependents = await loadMlDependents(up);
       })();
       // A failed install is tried again by the next statement.
       this.installing.catch(() => {
@@ -214,86 +344,27 @@ export class MySqlAuroraHandler implements StatementHandler {
     }
     return this.installing;
   }
+}
 
-  /** Runs the statement to convergence; returns the final run's answer with the client's column names. */
-  private async run(sql: string, up: ControlledUpstream): Promise<Packet[]> {
-    await this.ensureStubs(up);
-    for (const statement of SESSION_TABLES) await this.exec(up, statement);
-    await this.exec(up, `DELETE FROM ${MISS_TABLE}`);
-    await this.exec(up, `DELETE FROM ${CACHE_TABLE}`);
-    const [session] = textRows(await this.exec(up, 'SELECT @@in_transaction, @@character_set_connection'), 2);
-    const own = session?.[0] !== '1';
-    // Comparisons with literals need a result charset that wins over the connection's (design notes).
-    const rewritten = this.rewrite(sql, /^(utf8|ucs2|utf16|utf32)/i.test(session?.[1] ?? 'utf8mb4'));
-    if (rewritten === null) throw new EmulatorError('Internal', 'statement has no ML call to run');
-    if (own) await this.exec(up, 'START TRANSACTION');
-    await this.exec(up, `SET ${MODE_VARIABLE} = 1`);
-    await this.exec(up, `SAVEPOINT ${SAVEPOINT}`);
-    const known = new Set<string>();
-    let firstRunCalls = 0;
-    const state = this.session(up.session.connectionId);
-    const work = new AbortController();
-    state.work = work;
-    const signal = AbortSignal.any([up.signal, work.signal]);
-    try {
-      for (let round = 0; round < MAX_ROUNDS; round++) {
-        const answer = await up.query(rewritten);
-        if (signal.aborted) throw new EmulatorError('QueryCanceled', 'Query execution was interrupted');
-        const { misses, rowCalls } = await this.misses(up, known);
-        if (round === 0) firstRunCalls = rowCalls;
-        if (misses.length === 0) {
-          if (answer[0] !== undefined && isErr(answer[0])) {
-            await this.finish(up, own, false);
-            return answer;
-          }
-          await this.finish(up, own, true);
-          // Counters with Aurora's meanings: logical = row-level calls, cache hits = repeats of an input.
-          const stats = this.options.evaluator.stats;
-          stats.logicalRequests += firstRunCalls;
-          stats.logicalResponses += firstRunCalls;
-          stats.cacheHits += Math.max(0, firstRunCalls - known.size);
-          const named = withClientColumnNames(answer);
-          return own ? withoutInTransaction(named) : named;
-        }
-        await this.exec(up, `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-        const results = await this.options.evaluator.evaluate(misses, {
-          user: up.session.user,
-          database: up.session.database,
-          signal,
-          statementDeadline: Number.POSITIVE_INFINITY,
-          inferenceTimeoutMs: state.inferenceTimeoutMs,
-        });
-        for (const call of misses) known.add(call.key);
-        const rows = [...results].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
-        if (rows.length > 0) await this.exec(up, `INSERT INTO ${CACHE_TABLE} (k, v) VALUES ${rows.join(', ')}`);
-        await this.exec(up, `DELETE FROM ${MISS_TABLE}`);
-      }
-      throw new EmulatorError('DidNotConverge', `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions`);
-    } catch (err) {
-      await this.finish(up, own, false).catch(() => {});
-      throw err;
-    } finally {
-      state.work = null;
-    }
-  }
-
-  private async misses(up: ControlledUpstream, known: ReadonlySet<string>): Promise<{ misses: MlCall[]; rowCalls: number }> {
-    const answer = await this.exec(up, `SELECT k, f, a FROM ${MISS_TABLE}`);
-    const calls = new Map<string, MlCall>();
-    const rows = textRows(answer, 3);
-    for (const row of rows) {
-      const [k, f, a] = row;
-      if (k == null || f == null || a == null || known.has(k) || calls.has(k)) continue;
-      calls.set(k, { fn: f as MlFunction, key: k, args: JSON.parse(a) as JsonValue[] });
-    }
-    return { misses: [...calls.values()], rowCalls: rows.length };
-  }
-
-  private async finish(up: ControlledUpstream, own: boolean, ok: boolean): Promise<void> {
-    await up.query(`SET ${MODE_VARIABLE} = NULL`);
-    if (own) await up.query(ok ? 'COMMIT' : 'ROLLBACK');
-    else await up.query(ok ? `RELEASE SAVEPOINT ${SAVEPOINT}` : `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-  }
+/**
+ * A savepoint cannot undo a run's writes to a non-transactional table, so
+ * an ML statement that writes to one is refused before it runs (Aurora MySQL
+ * keeps user tables in InnoDB).
+ */
+async function refuseNonTransactionalTargets(sql: string, up: ControlledUpstream): Promise<void> {
+  const targets = writeTargets(sql);
+  if (targets.length === 0) return;
+  const pairs = targets.map((t) => `(${t.schema === undefined ? 'DATABASE()' : utf8Literal(t.schema)}, ${utf8Literal(t.name)})`);
+  const answer = await up.query(
+    `SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE (TABLE_SCHEMA, TABLE_NAME) IN (${pairs.join(', ')}) AND ENGINE IS NOT NULL AND ENGINE NOT IN ('InnoDB')`,
+  );
+  const [table] = textRows(answer, 2);
+  if (table === undefined) return;
+  throw new EmulatorError(
+    'UnsafeMlStatement',
+    `aurora-ml-emulator cannot run ML calls in a statement that writes to \`${table[0]}\` (ENGINE=${table[1]}): a non-transactional table cannot be rolled back between the emulator's runs`,
+    { hint: `ALTER TABLE \`${table[0]}\` ENGINE=InnoDB (Aurora MySQL keeps user tables in InnoDB)` },
+  );
 }
 
 /** Column definitions come right after the column count packet. */
@@ -306,39 +377,4 @@ function withClientColumnNames(answer: readonly Packet[]): Packet[] {
     const patched = restoreColumnName(p);
     return patched === null ? p : new Packet(p.sequenceId, patched, p.payload);
   });
-}
-
-const STATUS_WORDS = /\bstatus\b/i;
-const SETTING_WORD = /aurora_ml_inference_timeout/i;
-const SET_TIMEOUT =
-  /^\s*SET\s+(?:SESSION\s+|@@SESSION\.|@@|LOCAL\s+)?aurora_ml_inference_timeout\s*(?:=|:=|TO)\s*'?([^';\s]*)'?\s*;?\s*$/i;
-const SHOW_TIMEOUT = /^\s*SHOW\s+(?:SESSION\s+|LOCAL\s+)?VARIABLES\s+LIKE\s+'aurora_ml_inference_timeout'\s*;?\s*$/i;
-const KILL = /^\s*KILL\s+(?:QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
-
-/** Aurora MySQL's status variables (reference §2), from the shared counters. */
-function statusRows(stats: MlStats): [string, string][] {
-  return [
-    ['Aurora_ml_actual_request_cnt', stats.actualRequests],
-    ['Aurora_ml_actual_response_cnt', stats.actualResponses],
-    ['Aurora_ml_cache_hit_cnt', stats.cacheHits],
-    ['Aurora_ml_logical_request_cnt', stats.logicalRequests],
-    ['Aurora_ml_logical_response_cnt', stats.logicalResponses],
-    ['Aurora_ml_retry_request_cnt', stats.retries],
-    ['Aurora_ml_single_request_cnt', stats.singleRequests],
-  ].map(([name, value]) => [String(name), String(value)]);
-}
-
-const STATUS_NAMES = statusRows(new MlStats()).map(([name]) => name);
-
-/** SQL LIKE (case-insensitive, as SHOW STATUS matches) as a RegExp. */
-function likePattern(like: string): RegExp {
-  let source = '';
-  for (let i = 0; i < like.length; i++) {
-    const c = like[i] as string;
-    if (c === '\\' && i + 1 < like.length) source += (like[++i] as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (c === '%') source += '.*';
-    else if (c === '_') source += '.';
-    else source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 'i');
 }

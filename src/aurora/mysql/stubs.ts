@@ -12,6 +12,11 @@ export const CACHE_TABLE = 'aurora_ml.aurora_ml_cache';
 export const MISS_TABLE = 'aurora_ml.aurora_ml_miss';
 /** Set by the emulator around the statements it runs; a stub refuses to run without it. */
 export const MODE_VARIABLE = '@aurora_ml_mode';
+/**
+ * Counts the calls that missed the cache during a run. Reading it uses no
+ * table, so it leaves the client's SHOW WARNINGS as the statement left it.
+ */
+export const MISS_COUNTER = '@aurora_ml_missed';
 
 /** The built-ins the stubs stand for, with the argument counts Aurora accepts. */
 const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
@@ -100,6 +105,7 @@ BEGIN
   END IF;
   SELECT MAX(c.v), COUNT(*) INTO v, n FROM ${CACHE_TABLE} c WHERE c.k = k;
   IF n = 0 THEN
+    SET ${MISS_COUNTER} = ${MISS_COUNTER} + 1;
     INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, '${b.fn}', a);
     RETURN ${b.placeholder};
   END IF;
@@ -137,6 +143,37 @@ const SAGEMAKER_DIRECT = stubSql({
   placeholder: `'0'`,
 });
 
+/** Called by the body of every CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT function. */
+export const SAGEMAKER_ALIAS_STUB = 'aws_sagemaker_alias';
+/** Called by the body of every CREATE FUNCTION ... ALIAS AWS_BEDROCK_INVOKE_MODEL function. */
+export const BEDROCK_ALIAS_STUB = 'aws_bedrock_alias';
+
+/**
+ * ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT: the function's arguments arrive as one
+ * JSON array; the result is the first field of the model's line, as utf8mb4
+ * (the function's RETURNS clause converts it).
+ */
+const SAGEMAKER_ALIAS = stubSql({
+  name: SAGEMAKER_ALIAS_STUB,
+  params: 'endpoint_name VARCHAR(256), max_batch_size INT, model_input LONGTEXT',
+  argsJson: `JSON_ARRAY_INSERT(JSON_ARRAY_INSERT(model_input, '$[0]', endpoint_name), '$[1]', max_batch_size)`,
+  fn: 'aws_sagemaker.invoke_endpoint',
+  returns: 'LONGTEXT CHARACTER SET utf8mb4',
+  result: `SUBSTRING_INDEX(v, ',', 1)`,
+  placeholder: `'0'`,
+});
+
+/** ALIAS AWS_BEDROCK_INVOKE_MODEL: the argument is the request body, the result the raw response body. */
+const BEDROCK_ALIAS = stubSql({
+  name: BEDROCK_ALIAS_STUB,
+  params: 'model_id VARCHAR(256), content_type VARCHAR(256), accept_type VARCHAR(256), timeout_ms INT, model_input LONGTEXT',
+  argsJson: 'JSON_ARRAY(model_id, content_type, accept_type, model_input, timeout_ms)',
+  fn: 'aws_bedrock.invoke_model',
+  returns: 'LONGTEXT CHARACTER SET utf8mb4',
+  result: 'v',
+  placeholder: `'{}'`,
+});
+
 /** Statements that (re)create the stub database; each one a separate COM_QUERY. */
 export function installStatements(): string[] {
   return [
@@ -149,6 +186,10 @@ export function installStatements(): string[] {
     ]),
     `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.aws_sagemaker_invoke_endpoint`,
     SAGEMAKER_DIRECT,
+    `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${SAGEMAKER_ALIAS_STUB}`,
+    SAGEMAKER_ALIAS,
+    `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${BEDROCK_ALIAS_STUB}`,
+    BEDROCK_ALIAS,
   ];
 }
 

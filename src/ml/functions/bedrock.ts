@@ -39,7 +39,8 @@ export async function evaluateBedrock(
 ): Promise<MlResults> {
   const results: MlResults = new Map();
   const jobs = calls.map((call) => async () => {
-    const [modelId, contentType, third, input] = call.args;
+    // A fifth argument is the MySQL ALIAS function's TIMEOUT_MS (it replaces aurora_ml_inference_timeout).
+    const [modelId, contentType, third, input, timeoutMs] = call.args;
     if (modelId === null || input === null || input === undefined) {
       results.set(call.key, null);
       return;
@@ -62,7 +63,7 @@ export async function evaluateBedrock(
         contentType: String(contentType ?? 'application/json'),
         accept: embeddings ? 'application/json' : String(third ?? 'application/json'),
       },
-      callContext(ctx),
+      callContext(typeof timeoutMs === 'number' && timeoutMs > 0 ? { ...ctx, inferenceTimeoutMs: timeoutMs } : ctx),
     );
     stats.actualResponses++;
     const text = response.body.toString('utf8');

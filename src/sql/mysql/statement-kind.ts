@@ -155,15 +155,29 @@ function hasAliasClause(tokens: readonly Token[], from: number): boolean {
 
 /** A top-level SELECT / WITH / TABLE / VALUES, or a `(` that opens one: CREATE TABLE t [(cols)] [AS] query. */
 function hasQuery(tokens: readonly Token[], from: number): boolean {
+  return queryStart(tokens, from) >= 0;
+}
+
+/** Index of the token that starts the query of CREATE TABLE ... [AS] query, or -1. */
+function queryStart(tokens: readonly Token[], from: number): number {
   const QUERY = ['select', 'with', 'table', 'values'];
   let depth = 0;
   for (let k = from; k < tokens.length; k++) {
     const t = tokens[k];
     if (t?.kind === 'lparen') {
-      if (depth === 0 && QUERY.includes(wordAt(tokens, k + 1))) return true;
+      if (depth === 0 && QUERY.includes(wordAt(tokens, k + 1))) return k;
       depth++;
     } else if (t?.kind === 'rparen') depth--;
-    else if (depth === 0 && t?.kind === 'ident' && QUERY.includes(t.value) && tokens[k - 1]?.kind !== 'dot') return true;
+    else if (depth === 0 && t?.kind === 'ident' && QUERY.includes(t.value) && tokens[k - 1]?.kind !== 'dot') return k;
   }
-  return false;
+  return -1;
+}
+
+/** The query text of `CREATE TABLE ... [AS] query` (what the new table is filled from), or null. */
+export function createTableQuery(sql: string, opts: LexOptions = {}): string | null {
+  const tokens = tokenize(sql, { ...opts, comments: false });
+  const table = tokens.findIndex((t) => isKeyword(t, 'table'));
+  const k = table < 0 ? -1 : queryStart(tokens, table + 1);
+  const start = tokens[k]?.start;
+  return start === undefined ? null : sql.slice(start).replace(/;\s*$/, '');
 }

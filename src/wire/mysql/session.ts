@@ -12,7 +12,8 @@
  * upstream thread.
  *
  * After that, client commands are framed and either relayed unchanged or, for
- * a COM_QUERY the StatementHandler wants, handed to it. Packets with a
+ * a COM_QUERY, COM_STMT_PREPARE or COM_STMT_EXECUTE the StatementHandler
+ * wants, handed to it. Packets with a
  * sequence id other than 0 continue an exchange (LOCAL INFILE data, the auth
  * switch of COM_CHANGE_USER) and are relayed as they are.
  */
@@ -46,7 +47,7 @@ export class MySqlSession {
   private phase: Phase = 'greeting';
   private readonly reader = new PacketReader(MAX_HANDSHAKE_RESPONSE_LENGTH);
   private readonly link: UpstreamLink;
-  private readonly info = { user: '', database: '', connectionId: 0 };
+  private readonly info = { user: '', database: '', connectionId: 0, serverVersion: '' };
   private serverCapabilities = 0;
   private log: Logger;
   /** Client packets waiting for the greeting or for the handler to finish. */
@@ -115,6 +116,7 @@ export class MySqlSession {
       }
       const handshake = parseHandshakeV10(p.payload);
       this.info.connectionId = handshake.connectionId;
+      this.info.serverVersion = handshake.serverVersion;
       this.serverCapabilities = handshake.capabilities & ~REMOVED_CAPABILITIES;
       this.log = this.log.child({ upstreamConnectionId: handshake.connectionId });
       this.client.write(packet(withoutCapabilities(p.payload, handshake, REMOVED_CAPABILITIES), p.sequenceId));
@@ -192,22 +194,58 @@ export class MySqlSession {
     }
     const command = p.payload[0];
     if (command === undefined) throw new ProtocolViolation('empty command packet');
+    const handler = this.deps.handler;
     switch (command) {
       case Command.COM_QUERY: {
         const sql = parseComQuery(p.payload);
-        if (this.deps.handler.wantsQuery(sql, this.sessionInfo())) {
-          void this.runHandled(sql);
+        if (handler.wantsQuery(sql, this.sessionInfo())) {
+          void this.runHandled((up) => handler.runQuery(sql, up));
           return;
         }
         this.relay(p.raw);
         return;
       }
+      case Command.COM_STMT_PREPARE: {
+        const sql = parseComQuery(p.payload);
+        if (handler.runPrepare && handler.wantsPrepare?.(sql, this.sessionInfo())) {
+          const run = handler.runPrepare.bind(handler);
+          void this.runHandled((up) => run(sql, up));
+          return;
+        }
+        this.relay(p.raw);
+        return;
+      }
+      case Command.COM_STMT_EXECUTE: {
+        if (p.payload.length < 5) throw new ProtocolViolation('COM_STMT_EXECUTE without a statement id');
+        const id = p.payload.readUInt32LE(1);
+        if (handler.runExecute && handler.wantsExecute?.(id, this.sessionInfo())) {
+          const run = handler.runExecute.bind(handler);
+          void this.runHandled((up) => run(p.payload, up));
+          return;
+        }
+        this.relay(p.raw);
+        return;
+      }
+      case Command.COM_STMT_CLOSE:
+      case Command.COM_STMT_SEND_LONG_DATA: {
+        if (p.payload.length < 5) throw new ProtocolViolation('statement command without a statement id');
+        const id = p.payload.readUInt32LE(1);
+        if (command === Command.COM_STMT_CLOSE) handler.onStatementClosed?.(id, this.sessionInfo());
+        else handler.onLongData?.(id, this.sessionInfo());
+        this.relay(p.raw);
+        return;
+      }
+      case Command.COM_RESET_CONNECTION:
+        handler.onSessionReset?.(this.sessionInfo());
+        this.relay(p.raw);
+        return;
       case Command.COM_QUIT:
         this.relay(p.raw);
         this.quit = true;
         this.close();
         return;
       case Command.COM_CHANGE_USER: {
+        handler.onSessionReset?.(this.sessionInfo());
         const end = p.payload.indexOf(0, 1);
         if (end > 0) this.info.user = p.payload.toString('utf8', 1, end);
         this.relay(p.raw);
@@ -223,7 +261,7 @@ export class MySqlSession {
     }
   }
 
-  private async runHandled(sql: string): Promise<void> {
+  private async runHandled(task: (upstream: ControlledUpstream) => Promise<void>): Promise<void> {
     this.busy = true;
     const abort = new AbortController();
     this.abort = abort;
@@ -233,6 +271,7 @@ export class MySqlSession {
       session: this.sessionInfo(),
       signal: abort.signal,
       query: (text) => this.link.query(text),
+      command: (framed, answer) => this.link.command(framed, answer),
       toClient: (bytes) => {
         answered = true;
         if (!this.closed) this.client.write(bytes);
@@ -241,7 +280,7 @@ export class MySqlSession {
       log: this.log,
     };
     try {
-      await this.deps.handler.runQuery(sql, upstream);
+      await task(upstream);
     } catch (err) {
       if (!(err instanceof EmulatorError)) this.log.error({ err }, 'statement handler failed');
       if (answered) {
@@ -251,13 +290,15 @@ export class MySqlSession {
     } finally {
       this.abort = null;
       this.busy = false;
-      if (!this.link.closed) this.link.release();
+      // Answers still due to the handler would reach the client out of place.
+      if (!this.link.closed && !this.link.idle) this.close();
+      else if (!this.link.closed) this.link.release();
     }
     this.drainClientPackets();
   }
 
   private sessionInfo(): SessionInfo {
-    return { user: this.info.user, database: this.info.database, connectionId: this.info.connectionId };
+    return { ...this.info };
   }
 
   /** Relays client bytes upstream, pausing the client while the upstream socket is full. */

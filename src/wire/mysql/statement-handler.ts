@@ -1,18 +1,22 @@
 /**
  * The seam between the MySQL wire front and whatever gives statements their
  * meaning (the Aurora ML layer). The session relays every command the handler
- * does not want; for a COM_QUERY it wants, it hands over a ControlledUpstream
- * and waits until the handler has answered the client.
+ * does not want; for a COM_QUERY, COM_STMT_PREPARE or COM_STMT_EXECUTE it
+ * wants, it hands over a ControlledUpstream and waits until the handler has
+ * answered the client.
  */
 import type { Logger } from 'pino';
 import { EmulatorError } from '../../errors.ts';
 import type { Packet } from './framer.ts';
+import type { AnswerKind } from './upstream.ts';
 
 export interface SessionInfo {
   readonly user: string;
   readonly database: string;
   /** The upstream's thread id, which is also the id the client sees (KILL takes it). */
   readonly connectionId: number;
+  /** From the upstream's greeting, e.g. '8.0.36' or '10.11.6-MariaDB-0+deb12u1'. */
+  readonly serverVersion: string;
 }
 
 /** The upstream, while the handler owns it. */
@@ -20,8 +24,13 @@ export interface ControlledUpstream {
   readonly session: SessionInfo;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
-  /** Sends a COM_QUERY and resolves with its whole answer (every result set of a multi-statement). */
+  /**
+   * Sends a COM_QUERY and resolves with its whole answer (every result set of
+   * a multi-statement). Calls made before earlier ones resolve are pipelined.
+   */
   query(sql: string): Promise<Packet[]>;
+  /** Sends any command (framed, sequence id 0) and resolves with its whole answer. */
+  command(framed: Buffer, answer: AnswerKind): Promise<Packet[]>;
   /**
    * Bytes for the client, in protocol order. The client's COM_QUERY had
    * sequence id 0, so the answer's packets are numbered from 1.
@@ -41,6 +50,23 @@ export interface StatementHandler {
    * logged and the client sees the catalog's Internal error.
    */
   runQuery(sql: string, upstream: ControlledUpstream): Promise<void>;
+  /** COM_STMT_PREPARE: false relays it untouched. */
+  wantsPrepare?(sql: string, session: SessionInfo): boolean;
+  /** Answers a COM_STMT_PREPARE completely (the statement id is the upstream's). */
+  runPrepare?(sql: string, upstream: ControlledUpstream): Promise<void>;
+  /** COM_STMT_EXECUTE of `statementId`: false relays it untouched. */
+  wantsExecute?(statementId: number, session: SessionInfo): boolean;
+  /** Answers a COM_STMT_EXECUTE (`payload` is the client's, command byte included). */
+  runExecute?(payload: Buffer, upstream: ControlledUpstream): Promise<void>;
+  /** COM_STMT_CLOSE, relayed after this call. */
+  onStatementClosed?(statementId: number, session: SessionInfo): void;
+  /** COM_STMT_SEND_LONG_DATA for `statementId`, relayed after this call. */
+  onLongData?(statementId: number, session: SessionInfo): void;
+  /**
+   * COM_RESET_CONNECTION or COM_CHANGE_USER: the server drops the session's
+   * prepared statements, temporary tables and variables.
+   */
+  onSessionReset?(session: SessionInfo): void;
   /** The session is gone: forget what was kept for it. */
   onSessionEnd?(session: SessionInfo): void;
 }

@@ -5,11 +5,14 @@
  * packet is framed and shown to the session, which relays it. In `relay` mode
  * every byte from the upstream goes straight to the client as it arrives, so
  * results are never buffered. In `controlled` mode the session (for the
- * statement handler) sends COM_QUERY itself and receives the answer's packets.
+ * statement handler) sends commands itself and receives each answer's packets.
  *
  * MySQL clients do not pipeline commands: a client sends its next command only
  * once the answer to the previous one is complete, so a command arriving from
- * the client means the upstream is idle and may be taken over.
+ * the client means the upstream is idle and may be taken over. The emulator's
+ * own commands may be pipelined: a server reads its socket one command at a
+ * time and answers in order, so several commands written at once cost one
+ * round trip.
  */
 import type { Socket } from 'node:net';
 import { ResponseHeader, ServerStatus } from './codes.ts';
@@ -17,14 +20,24 @@ import { type Packet, PacketReader } from './framer.ts';
 import { eofStatus, isEof, parseOk } from './messages.ts';
 import { packet, serialize } from './serializer.ts';
 
-/** Where the reading of one COM_QUERY answer stands. */
+/**
+ * The shape of an answer: `result` for COM_QUERY and COM_STMT_EXECUTE (OK,
+ * ERR or result sets, text or binary rows), `prepare` for COM_STMT_PREPARE
+ * (COM_STMT_PREPARE_OK with its parameter and column definitions, or ERR).
+ */
+export type AnswerKind = 'result' | 'prepare';
+
+/** Where the reading of one answer stands. */
 type AnswerState =
   | { readonly kind: 'first' }
   | { readonly kind: 'columns'; remaining: number }
   | { readonly kind: 'columns-eof' }
-  | { readonly kind: 'rows' };
+  | { readonly kind: 'rows' }
+  /** Definitions still to come after COM_STMT_PREPARE_OK, each block closed by EOF unless DEPRECATE_EOF. */
+  | { readonly kind: 'prepared'; blocks: number[] };
 
 interface Exchange {
+  readonly answer: AnswerKind;
   readonly packets: Packet[];
   state: AnswerState;
   resolve(packets: Packet[]): void;
@@ -34,7 +47,8 @@ interface Exchange {
 export class UpstreamLink {
   private mode: 'handshake' | 'relay' | 'controlled' = 'handshake';
   private readonly reader = new PacketReader();
-  private exchange: Exchange | null = null;
+  /** The commands written and not yet fully answered, oldest first. */
+  private readonly exchanges: Exchange[] = [];
   private closedError: Error | null = null;
   /** Agreed with the client during authentication. */
   deprecateEof = false;
@@ -89,25 +103,26 @@ export class UpstreamLink {
   }
 
   private onControlledPacket(p: Packet): void {
-    const ex = this.exchange;
-    if (ex === null) {
+    const ex = this.exchanges[0];
+    if (ex === undefined) {
       // Unasked-for packet between exchanges (e.g. an ERR before the server hangs up): pass it on.
       this.toClient(p.raw);
       return;
     }
     ex.packets.push(p);
     if (this.answerComplete(ex, p)) {
-      this.exchange = null;
+      this.exchanges.shift();
       ex.resolve(ex.packets);
     }
   }
 
-  /** Advances the reading of a COM_QUERY answer (text protocol, any number of result sets). */
+  /** Advances the reading of an answer (any number of result sets, text or binary rows). */
   private answerComplete(ex: Exchange, p: Packet): boolean {
     const header = p.payload[0];
     const state = ex.state;
     switch (state.kind) {
       case 'first':
+        if (ex.answer === 'prepare') return header === ResponseHeader.ERR || this.preparedDefinitions(ex, p.payload);
         if (header === ResponseHeader.OK) return this.lastResult(ex, parseOk(p.payload).statusFlags);
         if (header === ResponseHeader.ERR) return true;
         if (header === ResponseHeader.LocalInfile) {
@@ -123,6 +138,13 @@ export class UpstreamLink {
       case 'columns-eof':
         ex.state = { kind: 'rows' };
         return false;
+      case 'prepared': {
+        // Counts down the definitions of the current block (and its EOF), then the next block.
+        const left = (state.blocks[0] ?? 0) - 1;
+        if (left > 0) state.blocks[0] = left;
+        else state.blocks.shift();
+        return state.blocks.length === 0;
+      }
       case 'rows':
         if (header === ResponseHeader.ERR) return true;
         if (header === ResponseHeader.EOF && (this.deprecateEof ? p.payload.length < 0xffffff : isEof(p.payload))) {
@@ -130,6 +152,16 @@ export class UpstreamLink {
         }
         return false;
     }
+  }
+
+  /** COM_STMT_PREPARE_OK: status(1) statement_id(4) num_columns(2) num_params(2) ... */
+  private preparedDefinitions(ex: Exchange, payload: Buffer): boolean {
+    const columns = payload.readUInt16LE(5);
+    const params = payload.readUInt16LE(7);
+    const eof = this.deprecateEof ? 0 : 1;
+    const blocks = [params, columns].filter((n) => n > 0).map((n) => n + eof);
+    ex.state = { kind: 'prepared', blocks };
+    return blocks.length === 0;
   }
 
   private lastResult(ex: Exchange, statusFlags: number): boolean {
@@ -140,18 +172,31 @@ export class UpstreamLink {
 
   /** Sends a COM_QUERY of the proxy's own and collects the whole answer. Only while controlled. */
   query(sql: string): Promise<Packet[]> {
+    return this.command(serialize.comQuery(sql), 'result');
+  }
+
+  /**
+   * Writes one framed command (sequence id 0) and collects its whole answer.
+   * Commands sent before earlier ones are answered are pipelined.
+   */
+  command(framed: Buffer, answer: AnswerKind): Promise<Packet[]> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (this.exchange !== null) return Promise.reject(new Error('an upstream exchange is already running'));
+    if (this.mode !== 'controlled') return Promise.reject(new Error("the upstream is not under the emulator's control"));
     const result = new Promise<Packet[]>((resolve, reject) => {
-      this.exchange = { packets: [], state: { kind: 'first' }, resolve, reject };
+      this.exchanges.push({ answer, packets: [], state: { kind: 'first' }, resolve, reject });
     });
-    this.socket.write(serialize.comQuery(sql));
+    this.socket.write(framed);
     return result;
   }
 
   /** The session takes the upstream over for the statement handler. */
   takeControl(): void {
     this.mode = 'controlled';
+  }
+
+  /** Every command the emulator sent has been answered. */
+  get idle(): boolean {
+    return this.exchanges.length === 0;
   }
 
   /** Back to relaying after the handler's own exchanges. */
@@ -163,8 +208,7 @@ export class UpstreamLink {
   private fail(err: Error): void {
     if (this.closedError) return;
     this.closedError = err;
-    this.exchange?.reject(err);
-    this.exchange = null;
+    for (const ex of this.exchanges.splice(0)) ex.reject(err);
   }
 
   get closed(): boolean {

@@ -1,0 +1,44 @@
+/**
+ * Views and stored routines whose definitions reach an ML stub, directly or
+ * through other views and routines (ALIAS functions included: their bodies
+ * call the stubs). A statement that names one of them goes through the
+ * evaluation loop although it shows no ML call itself. The set is read from
+ * information_schema when the stubs are installed and after every definition
+ * the emulator runs; a name that is stale only costs a needless loop.
+ */
+import { textRows } from '../../wire/mysql/messages.ts';
+import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
+import { STUB_SCHEMA } from './stubs.ts';
+import { utf8Literal } from './synthetic-result.ts';
+
+/** Views over views over ML calls: a few levels deep is what schemas use; more are not followed. */
+const MAX_DEPTH = 5;
+
+const DEFINITIONS = `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n, VIEW_DEFINITION AS d FROM information_schema.VIEWS
+UNION ALL SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES`;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** 'schema.name' (lower case) of every object that depends on an ML stub. */
+export async function loadMlDependents(up: ControlledUpstream): Promise<Set<string>> {
+  const found = new Set<string>();
+  let needles = [STUB_SCHEMA];
+  for (let depth = 0; depth < MAX_DEPTH && needles.length > 0; depth++) {
+    const like = needles.map((n) => `d LIKE ${utf8Literal(`%${escapeLike(n)}%`)}`).join(' OR ');
+    const answer = await up.query(`SELECT s, n, d FROM (${DEFINITIONS}) defs WHERE s <> '${STUB_SCHEMA}' AND (${like})`);
+    if (answer[0]?.payload[0] === 0xff) break;
+    // LIKE found candidates; a name counts only as a whole word (a view `v` is not in `vat`).
+    const word = new RegExp(`(^|[^\\w$])(${needles.map(escapeRegExp).join('|')})($|[^\\w$])`, 'i');
+    const next: string[] = [];
+    for (const [schema, name, definition] of textRows(answer, 3)) {
+      if (schema == null || name == null || !word.test(definition ?? '')) continue;
+      const key = `${schema}.${name}`.toLowerCase();
+      if (found.has(key)) continue;
+      found.add(key);
+      next.push(name);
+    }
+    needles = next;
+  }
+  return found;
+}

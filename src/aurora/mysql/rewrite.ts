@@ -1,0 +1,52 @@
+/**
+ * Points a statement's built-in ML calls at the stubs in the `aurora_ml`
+ * database: unqualified calls resolve only in the current database, and
+ * stored functions are neither variadic nor overloaded (design notes).
+ */
+import { EmulatorError } from '../../errors.ts';
+import { findMlCalls } from '../../sql/mysql/ml-calls.ts';
+import { splitStatements } from '../../sql/mysql/statement-split.ts';
+import { SEED_DIRECT_SAGEMAKER, STUB_SCHEMA, stubFor } from './stubs.ts';
+
+export interface RewriteOptions {
+  /** Seed extensions are errors (reference §1). */
+  readonly strict: boolean;
+  /** The connection's character set is a Unicode one (decides the stubs' result charset). */
+  readonly unicode: boolean;
+}
+
+/** The statement with its built-in calls pointed at the stubs, or null when it has none to rewrite. */
+export function rewriteToStubs(sql: string, options: RewriteOptions): string | null {
+  const calls = findMlCalls(sql).filter((c) => stubFor(c.fn, c.args.length, options.unicode) !== undefined);
+  if (calls.length === 0) return null;
+  if (splitStatements(sql).length !== 1) {
+    throw new EmulatorError(
+      'UnsafeMlStatement',
+      'aurora-ml-emulator runs a statement that calls ML functions on its own: send the statements of this multi-statement text one at a time',
+    );
+  }
+  if (options.strict && calls.some((c) => c.fn === SEED_DIRECT_SAGEMAKER)) {
+    throw new EmulatorError(
+      'NotSupportedByAurora',
+      'aws_sagemaker_invoke_endpoint() is not supported by Aurora as a direct call (aurora-ml-emulator strict mode)',
+      { hint: 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...' },
+    );
+  }
+  let out = '';
+  let at = 0;
+  for (const call of calls) {
+    if (call.start < at) continue; // nested inside a call already rewritten as a whole
+    const stub = `${STUB_SCHEMA}.${stubFor(call.fn, call.args.length, options.unicode)}`;
+    out += sql.slice(at, call.start);
+    if (call.fn === SEED_DIRECT_SAGEMAKER) {
+      // A stored function cannot be variadic: the inputs travel as one JSON array.
+      const [endpoint, ...inputs] = call.args;
+      out += `${stub}(${endpoint?.text ?? 'NULL'}, JSON_ARRAY(${inputs.map((a) => a.text).join(', ')}))`;
+      at = call.close + 1;
+    } else {
+      out += stub;
+      at = call.nameEnd;
+    }
+  }
+  return out + sql.slice(at);
+}
