@@ -7,6 +7,9 @@ import * as mariadb from 'mariadb';
 import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectEntities } from '../src/backends/comprehend/entities.ts';
+import { detectKeyPhrases } from '../src/backends/comprehend/key-phrases.ts';
+import { detectDominantLanguage, loadLanguageModel } from '../src/backends/comprehend/language.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { type Emulator, startEmulator } from '../src/index.ts';
 import { UPSTREAM } from './helpers/emulator.ts';
@@ -30,6 +33,7 @@ let recommender: InferenceContainer;
 const scoreFor = (user: number, product: number) => `0.${String((user * product * 7) % 100).padStart(2, '0')}`;
 
 beforeAll(async () => {
+  await loadLanguageModel();
   recommender = await InferenceContainer.start({
     handler: (lines) =>
       lines.map((line) => {
@@ -260,6 +264,82 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
     } finally {
       await c.end();
     }
+  });
+
+  it("seed extensions answer in Comprehend's JSON shapes, each with its warning in SHOW WARNINGS", async () => {
+    const text = 'Jeff Bezos founded Amazon in Seattle.';
+    const [rows, fields] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT aws_comprehend_detect_entities('${text}', 'en') AS e, aws_comprehend_detect_key_phrases('${text}', 'en') AS k`,
+    );
+    expect(fields.map((f) => f.name)).toEqual(['e', 'k']);
+    const entities = JSON.parse(rows[0]?.e as string) as Record<string, unknown>[];
+    expect(entities).toEqual(
+      detectEntities(text, 'en').map((x) => ({
+        Type: x.type,
+        Text: x.text,
+        Score: x.score,
+        BeginOffset: x.beginOffset,
+        EndOffset: x.endOffset,
+      })),
+    );
+    expect(entities.map((x) => x.Type)).toContain('PERSON');
+    const phrases = JSON.parse(rows[0]?.k as string) as Record<string, unknown>[];
+    expect(phrases).toEqual(
+      detectKeyPhrases(text, 'en').map((x) => ({
+        Text: x.text,
+        Score: x.score,
+        BeginOffset: x.beginOffset,
+        EndOffset: x.endOffset,
+      })),
+    );
+    const [warnings] = await conn.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
+    expect(warnings).toEqual([
+      {
+        Level: 'Warning',
+        Code: 1235,
+        Message:
+          'aws_comprehend_detect_entities(), aws_comprehend_detect_key_phrases() are aurora-ml-emulator extensions: real Aurora MySQL rejects them',
+      },
+    ]);
+    const [lang] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT aws_comprehend_detect_dominant_language('Bonjour tout le monde, comment allez-vous ?') = 'fr' AS fr`,
+    );
+    expect(lang[0]?.fr).toBe(1);
+    const [status] = await conn.query<mysql.ResultSetHeader>(
+      `UPDATE ${TABLE} SET sentiment = aws_comprehend_detect_dominant_language(message) WHERE id = 1`,
+    );
+    expect(status.warningStatus).toBe(1);
+    const [after] = await conn.query<mysql.RowDataPacket[]>(`SELECT sentiment FROM ${TABLE} WHERE id = 1`);
+    expect(after[0]?.sentiment).toBe(detectDominantLanguage(MESSAGES[0] as string)[0]?.languageCode);
+    await conn.query(`UPDATE ${TABLE} SET sentiment = NULL`);
+  });
+
+  it('SET aurora_ml_strict = ON turns seed extensions into errors for this session only', async () => {
+    const other = await mysql.createConnection(emu.mysql?.url ?? '');
+    try {
+      await conn.query('SET aurora_ml_strict = ON');
+      const [flag] = await conn.query<mysql.RowDataPacket[]>('SELECT @@aurora_ml_strict AS s');
+      expect(flag[0]?.s).toBe(1);
+      await expect(conn.query(`SELECT aws_comprehend_detect_key_phrases('a b c', 'en')`)).rejects.toMatchObject({
+        errno: 1235,
+        sqlState: '42000',
+        message: expect.stringContaining('not supported by Aurora'),
+      });
+      const [ok] = await conn.query<mysql.RowDataPacket[]>(`SELECT aws_comprehend_detect_sentiment('Great, thanks!', 'en') AS s`);
+      expect(ok[0]?.s).toBe('POSITIVE');
+      const [elsewhere] = await other.query<mysql.RowDataPacket[]>(
+        `SELECT aws_comprehend_detect_dominant_language('hello there my friend') AS l`,
+      );
+      expect(elsewhere[0]?.l).toBe('en');
+      await expect(conn.query('SET aurora_ml_strict = maybe')).rejects.toMatchObject({ errno: 1231, sqlState: '42000' });
+    } finally {
+      await conn.query('SET aurora_ml_strict = OFF');
+      await other.end();
+    }
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT aws_comprehend_detect_dominant_language('hello there my friend') AS l`,
+    );
+    expect(rows[0]?.l).toBe('en');
   });
 
   it('aurora_ml_inference_timeout bounds each request: 1317 Query execution was interrupted', async () => {

@@ -25,6 +25,9 @@ export const UNSET_ROLE_PARAMETERS: RoleParameters = {
 export interface VariableContext {
   readonly inferenceTimeoutMs: number;
   setInferenceTimeout(ms: number): void;
+  /** The session's strict mode (aurora-ml-emulator's own variable aurora_ml_strict: seed extensions fail). */
+  readonly strict: boolean;
+  setStrict(on: boolean): void;
   readonly roles: RoleParameters;
 }
 
@@ -35,13 +38,14 @@ const SET =
   /^\s*SET\s+(GLOBAL\s+|@@GLOBAL\.|SESSION\s+|@@SESSION\.|LOCAL\s+|@@LOCAL\.|@@)?(\w+)\s*(?:=|:=|TO)\s*'?([^';\s]*)'?\s*;?\s*$/i;
 const SHOW = /^\s*SHOW\s+(?:(GLOBAL|SESSION|LOCAL)\s+)?VARIABLES\s+LIKE\s+'([^']*)'\s*;?\s*$/i;
 const SELECT_VAR =
-  /@@(?:(global|session|local)\.)?(aurora_ml_inference_timeout|aws_default_(?:comprehend|sagemaker|bedrock)_role)\b/gi;
+  /@@(?:(global|session|local)\.)?(aurora_ml_inference_timeout|aurora_ml_strict|aws_default_(?:comprehend|sagemaker|bedrock)_role)\b/gi;
 
 type Scope = 'global' | 'session';
 
 function emulatedRows(ctx: VariableContext, scope: Scope): [string, string][] {
   const rows: [string, string][] = [
     ['aurora_ml_inference_timeout', String(ctx.inferenceTimeoutMs)],
+    ['aurora_ml_strict', ctx.strict ? 'ON' : 'OFF'],
     ...Object.entries(ctx.roles),
   ];
   return scope === 'global' ? rows.map(([n, v]) => [n, n === 'aurora_ml_inference_timeout' ? '30000' : v]) : rows;
@@ -56,7 +60,7 @@ export function wantsVariables(sql: string): boolean {
   return /^\s*SELECT\b/i.test(sql) && sql.search(SELECT_VAR) >= 0;
 }
 
-const emulatedNames = () => ['aurora_ml_inference_timeout', ...Object.keys(UNSET_ROLE_PARAMETERS)];
+const emulatedNames = () => ['aurora_ml_inference_timeout', 'aurora_ml_strict', ...Object.keys(UNSET_ROLE_PARAMETERS)];
 const isEmulated = (name: string) => emulatedNames().includes(name.toLowerCase());
 
 export async function answerVariables(sql: string, ctx: VariableContext, up: ControlledUpstream): Promise<void> {
@@ -77,6 +81,7 @@ export async function answerVariables(sql: string, ctx: VariableContext, up: Con
   const text = sql.replace(SELECT_VAR, (_whole, scope: string | undefined, name: string) => {
     const rows = emulatedRows(ctx, scope?.toLowerCase() === 'global' ? 'global' : 'session');
     const value = rows.find(([n]) => n === name.toLowerCase())?.[1] ?? '';
+    if (name.toLowerCase() === 'aurora_ml_strict') return value === 'ON' ? '1' : '0';
     return name.toLowerCase() === 'aurora_ml_inference_timeout' ? value : utf8Literal(value);
   });
   send(up, await up.query(alone === undefined ? text : `${text.replace(/;?\s*$/, '')} AS \`${alone}\``));
@@ -89,6 +94,14 @@ async function setVariable(
   ctx: VariableContext,
   up: ControlledUpstream,
 ): Promise<void> {
+  if (name === 'aurora_ml_strict' && !/global/i.test(scope)) {
+    const on = /^(on|1|true)$/i.test(value);
+    if (!on && !/^(off|0|false)$/i.test(value)) {
+      throw new EmulatorError('WrongValueForVariable', `Variable 'aurora_ml_strict' can't be set to the value of '${value}'`);
+    }
+    ctx.setStrict(on);
+    return answerOk(up);
+  }
   if (name !== 'aurora_ml_inference_timeout' || /global/i.test(scope)) {
     throw new EmulatorError('ReadOnlyVariable', `Variable '${name}' is a read only variable`, {
       hint: name.startsWith('aws_default')

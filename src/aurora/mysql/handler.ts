@@ -30,7 +30,7 @@ import {
   preparedId,
   withClientColumnNamesPrepared,
 } from './prepared.ts';
-import { rewriteToStubs } from './rewrite.ts';
+import { rewriteToStubs, seedWarning } from './rewrite.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
 import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
 import { answerRows, connectionIsUnicode, send, utf8Literal } from './synthetic-result.ts';
@@ -46,10 +46,12 @@ export interface MySqlAuroraOptions {
 
 /** What the handler keeps per client connection. */
 interface SessionState extends LoopSession {
+  /** SET aurora_ml_strict; null follows the emulator's --strict. */
+  strict: boolean | null;
   /** Prepared statements with ML calls, by the upstream's statement id. */
   readonly prepared: Map<number, PreparedMl>;
-  /** SQL-level prepared statements (PREPARE name FROM ...) with ML calls, by lower-case name. */
-  readonly preparedNames: Set<string>;
+  /** SQL-level prepared statements (PREPARE name FROM ...) with ML calls, by lower-case name, with their seed warning. */
+  readonly preparedNames: Map<string, string | null>;
 }
 
 const KILL = /^\s*KILL\s+(?:QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
@@ -71,7 +73,12 @@ export class MySqlAuroraHandler implements StatementHandler {
   private session(id: number): SessionState {
     let state = this.sessions.get(id);
     if (state === undefined) {
-      state = { ...newLoopSession(limits.defaultInferenceTimeoutMs), prepared: new Map(), preparedNames: new Set() };
+      state = {
+        ...newLoopSession(limits.defaultInferenceTimeoutMs),
+        strict: null,
+        prepared: new Map(),
+        preparedNames: new Map(),
+      };
       this.sessions.set(id, state);
     }
     return state;
@@ -111,7 +118,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   private callsMl(sql: string): boolean {
     if (mightTouchMl(sql)) {
       try {
-        if (rewriteToStubs(sql, { strict: this.options.strict, unicode: true }) !== null) return true;
+        if (rewriteToStubs(sql, { strict: false, unicode: true }) !== null) return true;
       } catch {
         return true; // running it answers with the error (e.g. strict mode)
       }
@@ -156,6 +163,10 @@ export class MySqlAuroraHandler implements StatementHandler {
               state.inferenceTimeoutMs = ms;
             },
             roles: this.options.roleParameters?.() ?? UNSET_ROLE_PARAMETERS,
+            strict: this.strict(state),
+            setStrict: (on) => {
+              state.strict = on;
+            },
           },
           up,
         );
@@ -177,10 +188,11 @@ export class MySqlAuroraHandler implements StatementHandler {
       }
       if (DEFINITION_KINDS.has(kind)) return this.defining(up, () => this.runDefinition(sql, state, up));
       const facts = await setUpSession(up, state);
-      const rewritten = rewriteToStubs(sql, { strict: this.options.strict, unicode: facts.unicode }) ?? sql;
+      const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode: facts.unicode }) ?? sql;
       if (kind === 'create_table_select') return this.createTableSelect(rewritten, state, facts, up);
       if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
-      const answer = await this.converge(up, state, facts, () => up.query(rewritten));
+      const warning = command?.kind === 'execute' ? (state.preparedNames.get(command.name) ?? null) : seedWarning(sql);
+      const answer = await this.converge(up, state, facts, () => up.query(rewritten), warning);
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);
       send(up, withClientColumnNames(answer));
@@ -199,7 +211,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       connectionIsUnicode(up),
     ]);
     Object.assign(state, { tablesReady: false, cachedRows: 0, missesLeft: false });
-    const rewritten = rewriteToStubs(sql, { strict: this.options.strict, unicode }) ?? sql;
+    const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
     send(up, await up.query(rewritten));
   }
 
@@ -210,13 +222,13 @@ export class MySqlAuroraHandler implements StatementHandler {
    */
   private async prepareSql(name: string, text: string, state: SessionState, up: ControlledUpstream): Promise<void> {
     const unicode = await connectionIsUnicode(up);
-    const rewritten = rewriteToStubs(text, { strict: this.options.strict, unicode }) ?? text;
+    const rewritten = rewriteToStubs(text, { strict: this.strict(state), unicode }) ?? text;
     const [, answer] = await Promise.all([
       up.query(`SET @aurora_ml_prepare = ${utf8Literal(rewritten)}`),
       up.query(`PREPARE \`${name.replace(/`/g, '``')}\` FROM @aurora_ml_prepare`),
       up.query('SET @aurora_ml_prepare = NULL'),
     ]);
-    if (answer?.[0]?.payload[0] === 0x00) state.preparedNames.add(name);
+    if (answer?.[0]?.payload[0] === 0x00) state.preparedNames.set(name, seedWarning(text));
     send(up, answer ?? []);
   }
 
@@ -265,11 +277,12 @@ export class MySqlAuroraHandler implements StatementHandler {
   async runPrepare(sql: string, up: ControlledUpstream): Promise<void> {
     await this.answering(up, async () => {
       await this.ensureStubs(up);
+      const state = this.session(up.session.connectionId);
       const unicode = await connectionIsUnicode(up);
-      const rewritten = rewriteToStubs(sql, { strict: this.options.strict, unicode }) ?? sql;
+      const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
       const answer = await up.command(framePrepare(rewritten), 'prepare');
       const id = preparedId(answer);
-      if (id !== null) this.session(up.session.connectionId).prepared.set(id, { longData: false });
+      if (id !== null) state.prepared.set(id, { longData: false, warning: seedWarning(sql) });
       send(up, withClientColumnNamesPrepared(answer));
     });
   }
@@ -282,13 +295,23 @@ export class MySqlAuroraHandler implements StatementHandler {
       const refusal = executeRefusal(payload, prepared);
       if (refusal !== null) throw refusal;
       const facts = await setUpSession(up, state);
-      const answer = await this.converge(up, state, facts, () => up.command(frameExecute(payload), 'result'));
+      const answer = await this.converge(up, state, facts, () => up.command(frameExecute(payload), 'result'), prepared.warning);
       send(up, withClientColumnNames(answer));
     });
   }
 
-  private converge(up: ControlledUpstream, session: SessionState, facts: SessionFacts, run: () => Promise<Packet[]>) {
-    return runToConvergence({ up, session, facts, evaluator: this.options.evaluator, run });
+  private strict(state: SessionState): boolean {
+    return state.strict ?? this.options.strict;
+  }
+
+  private converge(
+    up: ControlledUpstream,
+    session: SessionState,
+    facts: SessionFacts,
+    run: () => Promise<Packet[]>,
+    warning: string | null = null,
+  ) {
+    return runToConvergence({ up, session, facts, evaluator: this.options.evaluator, run, warning });
   }
 
   /** Runs one answer; an error before anything reached the client becomes its ERR packet. */

@@ -21,9 +21,10 @@ import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
-import { withoutInTransaction } from './server-status.ts';
+import { mysqlCacheValue } from './cache-values.ts';
+import { withoutInTransaction, withWarningCount } from './server-status.ts';
 import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SESSION_TABLES } from './stubs.ts';
-import { isUnicodeCharset } from './synthetic-result.ts';
+import { isUnicodeCharset, utf8Literal } from './synthetic-result.ts';
 
 /** Nesting and ORDER BY ... LIMIT need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
@@ -109,6 +110,8 @@ export interface LoopRequest {
   readonly evaluator: MlEvaluator;
   /** Sends the client's statement (with its calls pointed at the stubs) once. */
   run(): Promise<Packet[]>;
+  /** A warning for the client's SHOW WARNINGS after success (seed extensions), replacing the statement's own. */
+  readonly warning?: string | null;
 }
 
 /**
@@ -147,7 +150,10 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         evaluator.stats.logicalRequests += firstRunCalls;
         evaluator.stats.logicalResponses += firstRunCalls;
         evaluator.stats.cacheHits += Math.max(0, firstRunCalls - known.size);
-        return own ? withoutInTransaction(answer) : answer;
+        const settled = own ? withoutInTransaction(answer) : answer;
+        if (!req.warning) return settled;
+        await raiseWarning(up, req.warning);
+        return withWarningCount(settled, 1);
       }
       const [recorded, ...rest] = await Promise.all([
         up.query(`SELECT k, f, a FROM ${MISS_TABLE}`),
@@ -163,8 +169,12 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         statementDeadline: facts.timeLimitMs > 0 ? startedAt + facts.timeLimitMs : Number.POSITIVE_INFINITY,
         inferenceTimeoutMs: session.inferenceTimeoutMs,
       });
+      const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
       for (const call of calls) known.add(call.key);
-      const rows = [...results].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
+      const rows = [...results].map(([k, v]) => {
+        const value = v === null ? null : mysqlCacheValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v);
+        return `(${hex(k)}, ${value === null ? 'NULL' : hex(value)})`;
+      });
       session.cachedRows += rows.length;
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
       const refill = [
@@ -199,6 +209,16 @@ function distinctMisses(answer: readonly Packet[], known: ReadonlySet<string>): 
 async function finish(up: ControlledUpstream, own: boolean, ok: boolean): Promise<void> {
   const end = own ? (ok ? 'COMMIT' : 'ROLLBACK') : ok ? `RELEASE SAVEPOINT ${SAVEPOINT}` : `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`;
   check(await Promise.all([up.query(`SET ${MODE_VARIABLE} = NULL`), up.query(end)]));
+}
+
+/** A top-level SIGNAL of class 01 leaves exactly this warning in the session's diagnostics area. */
+async function raiseWarning(up: ControlledUpstream, message: string): Promise<void> {
+  const errno = new EmulatorError('NotSupportedByAurora', message).entry.mysqlErrno;
+  await Promise.all([
+    up.query(`SET @aurora_ml_warning = ${utf8Literal(message)}`),
+    up.query(`SIGNAL SQLSTATE '01000' SET MESSAGE_TEXT = @aurora_ml_warning, MYSQL_ERRNO = ${errno}`),
+    up.query('SET @aurora_ml_warning = NULL'),
+  ]);
 }
 
 /** The server's own wording for its statement time limit. */

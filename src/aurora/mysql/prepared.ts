@@ -14,6 +14,8 @@ import { restoreColumnName } from './column-names.ts';
 export interface PreparedMl {
   /** COM_STMT_SEND_LONG_DATA was used: the server keeps that data for one execution only. */
   longData: boolean;
+  /** The seed-extension warning each execution raises, or null. */
+  readonly warning: string | null;
 }
 
 /** COM_STMT_EXECUTE flags asking for a cursor (CURSOR_TYPE_READ_ONLY and the rest). */

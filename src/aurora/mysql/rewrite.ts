@@ -6,7 +6,7 @@
 import { EmulatorError } from '../../errors.ts';
 import { findMlCalls } from '../../sql/mysql/ml-calls.ts';
 import { splitStatements } from '../../sql/mysql/statement-split.ts';
-import { SEED_DIRECT_SAGEMAKER, STUB_SCHEMA, stubFor } from './stubs.ts';
+import { SEED_DIRECT_SAGEMAKER, SEED_FUNCTIONS, STUB_SCHEMA, stubFor } from './stubs.ts';
 
 export interface RewriteOptions {
   /** Seed extensions are errors (reference §1). */
@@ -25,11 +25,17 @@ export function rewriteToStubs(sql: string, options: RewriteOptions): string | n
       'aurora-ml-emulator runs a statement that calls ML functions on its own: send the statements of this multi-statement text one at a time',
     );
   }
-  if (options.strict && calls.some((c) => c.fn === SEED_DIRECT_SAGEMAKER)) {
+  const seed = calls.find((c) => SEED_FUNCTIONS.has(c.fn));
+  if (options.strict && seed !== undefined) {
     throw new EmulatorError(
       'NotSupportedByAurora',
-      'aws_sagemaker_invoke_endpoint() is not supported by Aurora as a direct call (aurora-ml-emulator strict mode)',
-      { hint: 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...' },
+      `${seed.fn}() is not supported by Aurora${seed.fn === SEED_DIRECT_SAGEMAKER ? ' as a direct call' : ''} (aurora-ml-emulator strict mode)`,
+      {
+        hint:
+          seed.fn === SEED_DIRECT_SAGEMAKER
+            ? 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...'
+            : 'Aurora MySQL offers aws_comprehend_detect_sentiment and aws_comprehend_detect_sentiment_confidence only',
+      },
     );
   }
   let out = '';
@@ -49,4 +55,22 @@ export function rewriteToStubs(sql: string, options: RewriteOptions): string | n
     }
   }
   return out + sql.slice(at);
+}
+
+/**
+ * The warning a statement using seed extensions gets (reference §1), or null.
+ * Its MySQL errno is the catalog's NotSupportedByAurora one.
+ */
+export function seedWarning(sql: string): string | null {
+  const names = [
+    ...new Set(
+      findMlCalls(sql)
+        .filter((c) => SEED_FUNCTIONS.has(c.fn))
+        .map((c) => `${c.fn}()`),
+    ),
+  ];
+  if (names.length === 0) return null;
+  return names.length === 1
+    ? `${names[0]} is an aurora-ml-emulator extension: real Aurora MySQL rejects it`
+    : `${names.join(', ')} are aurora-ml-emulator extensions: real Aurora MySQL rejects them`;
 }

@@ -1,7 +1,8 @@
 /**
- * The final run of a statement happens inside the transaction the emulator
- * opened for it, so its OK/EOF packet says "in transaction". The client's
- * statement ran in autocommit: clear that flag before the client sees it.
+ * Edits of the final OK/EOF packet of an answer. The final run of a statement
+ * happens inside the transaction the emulator opened for it, so its packet
+ * says "in transaction" where the client's statement ran in autocommit; and a
+ * seed extension's warning adds to the warning count.
  */
 import { Packet } from '../../wire/mysql/framer.ts';
 import { PayloadReader } from '../../wire/mysql/messages.ts';
@@ -30,5 +31,18 @@ export function withoutInTransaction(answer: readonly Packet[]): Packet[] {
   if ((status & SERVER_STATUS_IN_TRANS) === 0) return [...answer];
   const payload = Buffer.from(last.payload);
   payload.writeUInt16LE(status & ~SERVER_STATUS_IN_TRANS, at);
+  return [...answer.slice(0, -1), new Packet(last.sequenceId, packet(payload, last.sequenceId), payload)];
+}
+
+/** The answer with its final OK/EOF packet reporting `count` warnings. */
+export function withWarningCount(answer: readonly Packet[], count: number): Packet[] {
+  const last = answer[answer.length - 1];
+  if (last === undefined) return [...answer];
+  const at = statusOffset(last.payload);
+  // EOF: the warning count comes before the status flags; OK: after them.
+  const warningsAt = last.payload[0] === 0xfe && last.payload.length < 9 ? 1 : at + 2;
+  if (at < 0 || last.payload.length < warningsAt + 2) return [...answer];
+  const payload = Buffer.from(last.payload);
+  payload.writeUInt16LE(count, warningsAt);
   return [...answer.slice(0, -1), new Packet(last.sequenceId, packet(payload, last.sequenceId), payload)];
 }

@@ -18,14 +18,30 @@ export const MODE_VARIABLE = '@aurora_ml_mode';
  */
 export const MISS_COUNTER = '@aurora_ml_missed';
 
-/** The built-ins the stubs stand for, with the argument counts Aurora accepts. */
+/** The built-ins the stubs stand for, with the argument counts accepted. */
 const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
   aws_comprehend_detect_sentiment: [2, 3],
   aws_comprehend_detect_sentiment_confidence: [2, 3],
+  // Seed extensions (reference §1).
+  aws_comprehend_detect_entities: [2],
+  aws_comprehend_detect_key_phrases: [2],
+  aws_comprehend_detect_dominant_language: [1],
 };
 
 /** Seed extensions (reference §1): accepted with a warning, refused in strict mode. */
 export const SEED_DIRECT_SAGEMAKER = 'aws_sagemaker_invoke_endpoint';
+export const SEED_FUNCTIONS: ReadonlySet<string> = new Set([
+  SEED_DIRECT_SAGEMAKER,
+  'aws_comprehend_detect_entities',
+  'aws_comprehend_detect_key_phrases',
+  'aws_comprehend_detect_dominant_language',
+]);
+
+/** Functions whose VARCHAR result is compared with literals: ascii on Unicode connections, utf8mb4 (`_u`) otherwise. */
+const LABEL_RESULTS: ReadonlySet<string> = new Set([
+  'aws_comprehend_detect_sentiment',
+  'aws_comprehend_detect_dominant_language',
+]);
 
 /** `_u` = utf8mb4 result (before the batch suffix `_b`), e.g. aws_comprehend_detect_sentiment_u_b. */
 function stubName(base: string, withBatch: boolean): string {
@@ -39,12 +55,14 @@ function stubName(base: string, withBatch: boolean): string {
 export function stubFor(fn: string, argCount: number, unicodeConnection: boolean): string | undefined {
   if (fn === SEED_DIRECT_SAGEMAKER) return argCount >= 2 ? fn : undefined;
   if (!BUILTIN_ARGS[fn]?.includes(argCount)) return undefined;
-  const base = fn === 'aws_comprehend_detect_sentiment' && !unicodeConnection ? `${fn}_u` : fn;
+  const base = LABEL_RESULTS.has(fn) && !unicodeConnection ? `${fn}_u` : fn;
   return stubName(base, argCount === 3);
 }
 
 interface StubSpec {
   readonly name: string;
+  /** The evaluator's function (default aws_comprehend.detect_sentiment). */
+  readonly fn?: string;
   readonly batchArg: boolean;
   readonly returns: string;
   /** Expression over the cached text `v` ('LABEL<TAB>score'). */
@@ -121,7 +139,7 @@ function stub(spec: StubSpec, withBatch: boolean): string {
     name: stubName(spec.name, withBatch),
     params: `input_text LONGTEXT, language_code VARCHAR(64)${withBatch ? ', max_batch_size INT' : ''}`,
     argsJson: `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
-    fn: 'aws_comprehend.detect_sentiment',
+    fn: spec.fn ?? 'aws_comprehend.detect_sentiment',
     returns: spec.returns,
     result: spec.result,
     placeholder: spec.placeholder,
@@ -174,6 +192,41 @@ const BEDROCK_ALIAS = stubSql({
   placeholder: `'{}'`,
 });
 
+/**
+ * Seed extensions returning Comprehend's own JSON (the cache holds it in that
+ * shape: see ./cache-values.ts), and the dominant language's code.
+ */
+const SEED_COMPREHEND_SPECS: readonly StubSpec[] = [
+  {
+    name: 'aws_comprehend_detect_entities',
+    fn: 'aws_comprehend.detect_entities',
+    batchArg: false,
+    returns: 'LONGTEXT CHARACTER SET utf8mb4',
+    result: 'v',
+    placeholder: `'[]'`,
+  },
+  {
+    name: 'aws_comprehend_detect_key_phrases',
+    fn: 'aws_comprehend.detect_key_phrases',
+    batchArg: false,
+    returns: 'LONGTEXT CHARACTER SET utf8mb4',
+    result: 'v',
+    placeholder: `'[]'`,
+  },
+];
+
+function dominantLanguageStub(name: string, returns: string): string {
+  return stubSql({
+    name,
+    params: 'input_text LONGTEXT',
+    argsJson: 'JSON_ARRAY(input_text, NULL)',
+    fn: 'aws_comprehend.detect_dominant_language',
+    returns,
+    result: 'v',
+    placeholder: `'en'`,
+  });
+}
+
 /** Statements that (re)create the stub database; each one a separate COM_QUERY. */
 export function installStatements(): string[] {
   return [
@@ -183,6 +236,14 @@ export function installStatements(): string[] {
       stub(s, false),
       `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${stubName(s.name, true)}`,
       stub(s, true),
+    ]),
+    ...SEED_COMPREHEND_SPECS.flatMap((s) => [`DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}`, stub(s, false)]),
+    ...[
+      ['aws_comprehend_detect_dominant_language', 'VARCHAR(16) CHARACTER SET ascii'],
+      ['aws_comprehend_detect_dominant_language_u', 'VARCHAR(16) CHARACTER SET utf8mb4'],
+    ].flatMap(([name, returns]) => [
+      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${name}`,
+      dominantLanguageStub(name as string, returns as string),
     ]),
     `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.aws_sagemaker_invoke_endpoint`,
     SAGEMAKER_DIRECT,
