@@ -7,7 +7,6 @@
  * and an unreachable upstream. Plus unit tests of the framer fed streams split
  * at every offset, and of the ERR serializer.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Readable } from 'node:stream';
@@ -22,6 +21,7 @@ import { parseErr } from '../src/wire/mysql/messages.ts';
 import { packet, serialize } from '../src/wire/mysql/serializer.ts';
 import { type MySqlFront, startMySqlFront } from '../src/wire/mysql/server.ts';
 import { relayEverything, type StatementHandler } from '../src/wire/mysql/statement-handler.ts';
+import { type CliResult, runMariadbCli } from './helpers/mariadb-cli.ts';
 
 const UPSTREAM = { host: '127.0.0.1', port: Number(process.env.TEST_MYSQL_PORT ?? 3306) };
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -46,21 +46,8 @@ async function errorOf(run: () => Promise<unknown>): Promise<Error & { errno?: n
   throw new Error('expected an error, got success');
 }
 
-function runMariadb(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('mariadb', ['-h', '127.0.0.1', '-P', String(front.port), '-u', 'root', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+function runMariadb(args: string[], stdin = ''): Promise<CliResult> {
+  return runMariadbCli(front.port, args, stdin);
 }
 
 beforeAll(async () => {

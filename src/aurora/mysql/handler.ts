@@ -67,6 +67,12 @@ export class MySqlAuroraHandler implements StatementHandler {
   private dependents: ReadonlySet<string> = new Set();
   /** The stub database, installed once per emulator process (sessions wait for the same install). */
   private installing: Promise<void> | null = null;
+  /**
+   * Until the stubs are installed the emulator cannot know which views and
+   * routines depend on ML (after a restart, say), so it answers every
+   * statement itself until then, relaying those that turn out not to be ML.
+   */
+  private installed = false;
 
   constructor(private readonly options: MySqlAuroraOptions) {}
 
@@ -91,6 +97,7 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (STATUS_WORD.test(sql) && statusCommand(sql) !== null) return true;
     if (wantsVariables(sql)) return true;
     if (KILL.test(sql)) return true;
+    if (!this.installed) return true;
     if (DEFINITION_HINT.test(sql)) {
       const kind = classifyStatement(sql);
       if (kind === 'create_function_alias' || kind === 'show_create_function') return true;
@@ -99,7 +106,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   wantsPrepare(sql: string, _session: SessionInfo): boolean {
-    return this.callsMl(sql);
+    return !this.installed || this.callsMl(sql);
   }
 
   wantsExecute(statementId: number, session: SessionInfo): boolean {
@@ -171,7 +178,14 @@ export class MySqlAuroraHandler implements StatementHandler {
           up,
         );
       }
-      await this.ensureStubs(up);
+      try {
+        await this.ensureStubs(up);
+      } catch (err) {
+        if (this.wantsQuery(sql, up.session)) throw err;
+        return send(up, await up.query(sql));
+      }
+      // The first statements, wanted before the install: relayed if they turn out not to be ML.
+      if (!this.wantsQuery(sql, up.session)) return send(up, await up.query(sql));
       const command = PREPARED_STATEMENT_HINT.test(sql) ? parsePreparedStatementCommand(sql) : null;
       if (command?.kind === 'prepare') return this.prepareSql(command.name, command.text ?? '', state, up);
       if (command?.kind === 'deallocate') {
@@ -277,6 +291,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   async runPrepare(sql: string, up: ControlledUpstream): Promise<void> {
     await this.answering(up, async () => {
       await this.ensureStubs(up);
+      if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(sql), 'prepare'));
       const state = this.session(up.session.connectionId);
       const unicode = await connectionIsUnicode(up);
       const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
@@ -359,10 +374,13 @@ export class MySqlAuroraHandler implements StatementHandler {
           }
         }
         this.dependents = await loadMlDependents(up);
+        this.installed = true;
       })();
-      // A failed install is tried again by the next statement.
+      // A failed install (no privilege to create the database, say) is tried
+      // again by the next ML statement; meanwhile other statements pass by.
       this.installing.catch(() => {
         this.installing = null;
+        this.installed = true;
       });
     }
     return this.installing;

@@ -174,7 +174,8 @@ export const BEDROCK_ALIAS_STUB = 'aws_bedrock_alias';
 const SAGEMAKER_ALIAS = stubSql({
   name: SAGEMAKER_ALIAS_STUB,
   params: 'endpoint_name VARCHAR(256), max_batch_size INT, model_input LONGTEXT',
-  argsJson: `JSON_ARRAY_INSERT(JSON_ARRAY_INSERT(model_input, '$[0]', endpoint_name), '$[1]', max_batch_size)`,
+  // [endpoint, max_batch_size, [inputs...]]: the evaluator's form of a SageMaker call.
+  argsJson: `CONCAT('[', JSON_QUOTE(endpoint_name), ', ', IFNULL(max_batch_size, 'null'), ', ', model_input, ']')`,
   fn: 'aws_sagemaker.invoke_endpoint',
   returns: 'LONGTEXT CHARACTER SET utf8mb4',
   result: `SUBSTRING_INDEX(v, ',', 1)`,
