@@ -78,6 +78,8 @@ export const catalog = {
   ProtocolViolation: entry('08P01', 1043, '08S01', 400),
   /** The client asked for TLS, which the emulator does not speak. */
   TlsNotSupported: entry('08P01', 1043, '08S01', 400),
+  /** The emulator could not set itself up in the upstream (privileges, binary-log settings). */
+  UpstreamSetupFailed: entry('55000', 1815, 'HY000', 503),
   /** The real database behind a front cannot be reached or went away. */
   UpstreamUnavailable: entry('08006', 1815, 'HY000', 503),
   /** Anything unexpected inside the emulator; the message never carries internals. */

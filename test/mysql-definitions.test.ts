@@ -508,6 +508,24 @@ describe('SQL-level prepared statements', () => {
   });
 });
 
+describe("Aurora MySQL 3.06's reserved words", () => {
+  it('refuse accept, content_type, timeout_ms... as unquoted identifiers, in text and prepared statements', async () => {
+    await expectError(conn, 'CREATE TABLE rw (accept INT)', catalog.SyntaxError, "near 'accept INT)'");
+    await expectError(conn, 'SELECT 1 AS timeout_ms', catalog.SyntaxError, 'timeout_ms');
+    await expectError(conn, 'CREATE TABLE rw (id INT, aws_bedrock_invoke_model INT)', catalog.SyntaxError);
+    await expect(conn.execute('SELECT 1 AS content_type')).rejects.toMatchObject({ errno: 1064, sqlState: '42000' });
+    await expectUsable(conn);
+  });
+
+  it('accept them quoted, after a dot, and inside strings', async () => {
+    await conn.query('CREATE TABLE rw (id INT, `accept` INT, `content_type` VARCHAR(20))');
+    await conn.query("INSERT INTO rw VALUES (1, 2, 'accept timeout_ms')");
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT rw.accept, rw.content_type FROM rw');
+    expect(rows).toEqual([{ accept: 2, content_type: 'accept timeout_ms' }]);
+    await conn.query('DROP TABLE rw');
+  });
+});
+
 describe('the mariadb command-line client', () => {
   it('prints the label of an ML call', async () => {
     const sql = `SELECT aws_comprehend_detect_sentiment('I love this','en')`;

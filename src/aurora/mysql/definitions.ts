@@ -3,11 +3,11 @@
  * once (no evaluation loop, since DDL commits implicitly and no savepoint
  * survives it), with their calls pointed at the stubs where they have any.
  */
-import { EmulatorError } from '../../errors.ts';
 import { parseCreateFunctionAlias } from '../../sql/mysql/create-function-alias.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { upstreamDefinition, withAliasClause } from './alias-functions.ts';
+import { syntaxErrorNear } from './syntax-error.ts';
 import { answerRows, send } from './synthetic-result.ts';
 
 /** CREATE FUNCTION ... ALIAS ...: a stored function whose body calls the service's stub. */
@@ -15,12 +15,10 @@ export async function createAliasFunction(sql: string, up: ControlledUpstream): 
   const fn = parseCreateFunctionAlias(sql);
   if (fn === null) {
     const at = /\bALIAS\b/i.exec(sql)?.index ?? 0;
-    throw new EmulatorError(
-      'SyntaxError',
-      `You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '${sql.slice(at, at + 80)}'`,
-      {
-        hint: "ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME 'name' [MAX_BATCH_SIZE n] | ALIAS AWS_BEDROCK_INVOKE_MODEL MODEL ID 'id' [CONTENT_TYPE 'type'] [ACCEPT 'type'] [TIMEOUT_MS n]",
-      },
+    throw syntaxErrorNear(
+      sql,
+      at,
+      "ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME 'name' [MAX_BATCH_SIZE n] | ALIAS AWS_BEDROCK_INVOKE_MODEL MODEL ID 'id' [CONTENT_TYPE 'type'] [ACCEPT 'type'] [TIMEOUT_MS n]",
     );
   }
   send(up, await up.query(upstreamDefinition(fn)));

@@ -10,6 +10,7 @@ import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
 import { mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
 import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sql/mysql/prepare-statements.ts';
+import { RESERVED_WORD_HINT, reservedWordUse } from '../../sql/mysql/reserved-words.ts';
 import { classifyStatement, createTableQuery, type StatementKind } from '../../sql/mysql/statement-kind.ts';
 import { writeTargets } from '../../sql/mysql/write-targets.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
@@ -32,7 +33,8 @@ import {
 } from './prepared.ts';
 import { rewriteToStubs, seedWarning } from './rewrite.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
-import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
+import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, STUB_SCHEMA } from './stubs.ts';
+import { syntaxErrorNear } from './syntax-error.ts';
 import { answerRows, connectionIsUnicode, send, utf8Literal } from './synthetic-result.ts';
 
 export interface MySqlAuroraOptions {
@@ -98,6 +100,7 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (wantsVariables(sql)) return true;
     if (KILL.test(sql)) return true;
     if (!this.installed) return true;
+    if (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null) return true;
     if (DEFINITION_HINT.test(sql)) {
       const kind = classifyStatement(sql);
       if (kind === 'create_function_alias' || kind === 'show_create_function') return true;
@@ -106,7 +109,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   wantsPrepare(sql: string, _session: SessionInfo): boolean {
-    return !this.installed || this.callsMl(sql);
+    return !this.installed || this.callsMl(sql) || (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null);
   }
 
   wantsExecute(statementId: number, session: SessionInfo): boolean {
@@ -186,6 +189,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       }
       // The first statements, wanted before the install: relayed if they turn out not to be ML.
       if (!this.wantsQuery(sql, up.session)) return send(up, await up.query(sql));
+      refuseReservedWords(sql);
       const command = PREPARED_STATEMENT_HINT.test(sql) ? parsePreparedStatementCommand(sql) : null;
       if (command?.kind === 'prepare') return this.prepareSql(command.name, command.text ?? '', state, up);
       if (command?.kind === 'deallocate') {
@@ -291,6 +295,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   async runPrepare(sql: string, up: ControlledUpstream): Promise<void> {
     await this.answering(up, async () => {
       await this.ensureStubs(up);
+      refuseReservedWords(sql);
       if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(sql), 'prepare'));
       const state = this.session(up.session.connectionId);
       const unicode = await connectionIsUnicode(up);
@@ -369,9 +374,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       this.installing = (async () => {
         for (const statement of installStatements()) {
           const [first] = await up.query(statement);
-          if (first?.payload[0] === 0xff) {
-            throw new EmulatorError('Internal', `installing the stubs failed: ${parseErr(first.payload).message}`);
-          }
+          if (first?.payload[0] === 0xff) throw installError(parseErr(first.payload));
         }
         this.dependents = await loadMlDependents(up);
         this.installed = true;
@@ -385,6 +388,33 @@ export class MySqlAuroraHandler implements StatementHandler {
     }
     return this.installing;
   }
+}
+
+/** ER_BINLOG_UNSAFE_ROUTINE: binary logging is on and routine creators are not trusted. */
+const ER_BINLOG_UNSAFE_ROUTINE = 1418;
+
+/** Why the stubs could not be installed, with what to change on the upstream. */
+function installError(err: { errno: number; message: string }): EmulatorError {
+  const hint =
+    err.errno === ER_BINLOG_UNSAFE_ROUTINE
+      ? 'The upstream has binary logging on: start it with --log-bin-trust-function-creators=1 (or SET GLOBAL log_bin_trust_function_creators = 1), or with --skip-log-bin'
+      : `Grant the emulator's user CREATE, CREATE ROUTINE, ALTER ROUTINE and CREATE TEMPORARY TABLES on ${STUB_SCHEMA}.*`;
+  return new EmulatorError(
+    'UpstreamSetupFailed',
+    `aurora-ml-emulator could not install its functions in the upstream database: ${err.message}`,
+    { hint },
+  );
+}
+
+/** Aurora MySQL 3.06+'s reserved words as unquoted identifiers: its syntax error. */
+function refuseReservedWords(sql: string): void {
+  const use = reservedWordUse(sql);
+  if (use === null) return;
+  throw syntaxErrorNear(
+    sql,
+    use.at,
+    `${use.word.toUpperCase()} is a reserved word in Aurora MySQL 3.06 and later: quote it as \`${use.word}\``,
+  );
 }
 
 /**

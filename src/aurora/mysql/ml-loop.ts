@@ -83,7 +83,8 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
   if (session.missesLeft) statements.push(`DELETE FROM ${MISS_TABLE}`);
   if (session.cachedRows > 0) statements.push(`DELETE FROM ${CACHE_TABLE}`);
   const limit = mariadb ? 'CAST(@@max_statement_time * 1000 AS UNSIGNED)' : '@@max_execution_time';
-  statements.push(`SELECT @@in_transaction, @@character_set_connection, ${limit}`);
+  statements.push(`SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format`);
+  const firstStatement = !session.tablesReady;
   const answers = await Promise.all(statements.map((s) => up.query(s)));
   try {
     check(answers);
@@ -94,13 +95,25 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
   session.tablesReady = true;
   session.missesLeft = false;
   session.cachedRows = 0;
-  const [facts] = textRows(answers.at(-1) ?? [], 3);
+  const [facts] = textRows(answers.at(-1) ?? [], 5);
+  if (firstStatement && facts?.[0] !== '1') await preferRowBinlog(up, facts?.[3] === '1', facts?.[4]);
   return {
     inTransaction: facts?.[0] === '1',
     unicode: isUnicodeCharset(facts?.[1]),
     timeLimitMs: Number(facts?.[2] ?? 0) || 0,
     mariadb,
   };
+}
+
+/**
+ * With binary logging on in MIXED or STATEMENT format, every stub call of a
+ * discover run is logged (MIXED) or refused (STATEMENT, 1418) even when rolled
+ * back, so the session switches to ROW format where its user may (SUPER /
+ * BINLOG ADMIN); otherwise it stays as it is, with those costs (README).
+ */
+async function preferRowBinlog(up: ControlledUpstream, logBin: boolean, format: string | null | undefined): Promise<void> {
+  if (!logBin || format?.toUpperCase() === 'ROW') return;
+  await up.query(`SET SESSION binlog_format = 'ROW'`);
 }
 
 export interface LoopRequest {
