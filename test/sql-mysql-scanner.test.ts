@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { parseCreateFunctionAlias } from '../src/sql/mysql/create-function-alias.ts';
 import { tokenize } from '../src/sql/mysql/lexer.ts';
 import { findMlCalls, mightTouchMl, referencesAny } from '../src/sql/mysql/ml-calls.ts';
-import { classifyStatement } from '../src/sql/mysql/statement-kind.ts';
+import { parsePreparedStatementCommand } from '../src/sql/mysql/prepare-statements.ts';
+import { reservedWordUse } from '../src/sql/mysql/reserved-words.ts';
+import { classifyStatement, createTableQuery } from '../src/sql/mysql/statement-kind.ts';
 import { splitStatements } from '../src/sql/mysql/statement-split.ts';
 import type { LexOptions, Token } from '../src/sql/mysql/tokens.ts';
 import { validateAliasFunction } from '../src/sql/mysql/validate-alias.ts';
+import { writeTargets } from '../src/sql/mysql/write-targets.ts';
 
 function describeToken(t: Token): string | number {
   if ('value' in t) return t.value;
@@ -385,5 +388,60 @@ describe('mysql scanner robustness', () => {
     const us = ((performance.now() - t0) * 1000) / (rounds * SAMPLES.length);
     console.log(`mysql findMlCalls: ${us.toFixed(2)} µs/statement`);
     expect(us).toBeGreaterThan(0);
+  });
+});
+
+describe('write targets', () => {
+  it('finds the tables an INSERT, REPLACE, UPDATE or DELETE writes, schema and case kept', () => {
+    expect(writeTargets('INSERT INTO Tickets (a) VALUES (1)')).toEqual([{ name: 'Tickets' }]);
+    expect(writeTargets('insert low_priority ignore app.t select 1')).toEqual([{ schema: 'app', name: 't' }]);
+    expect(writeTargets('REPLACE `my t` VALUES (1)')).toEqual([{ name: 'my t' }]);
+    expect(writeTargets('UPDATE t SET s = 1')).toEqual([{ name: 't' }]);
+    expect(writeTargets('UPDATE a AS x JOIN b y ON x.id = y.id SET x.s = y.s')).toEqual([{ name: 'a' }, { name: 'b' }]);
+    expect(writeTargets('UPDATE a, db2.b SET a.s = 1')).toEqual([{ name: 'a' }, { schema: 'db2', name: 'b' }]);
+    expect(writeTargets('DELETE FROM t WHERE id = 1')).toEqual([{ name: 't' }]);
+    expect(writeTargets('DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id')).toEqual([{ name: 't1' }]);
+    expect(writeTargets('DELETE FROM t1, t2 USING t1 JOIN t2')).toEqual([{ name: 't1' }, { name: 't2' }]);
+    expect(writeTargets('SELECT 1')).toEqual([]);
+  });
+});
+
+describe('CREATE TABLE ... SELECT', () => {
+  it('gives the query the new table is filled from', () => {
+    expect(createTableQuery('CREATE TABLE t AS SELECT a FROM b;')).toBe('SELECT a FROM b');
+    expect(createTableQuery('CREATE TABLE t (id INT) SELECT id FROM b')).toBe('SELECT id FROM b');
+    expect(createTableQuery('create table t as (select 1)')).toBe('(select 1)');
+    expect(createTableQuery('CREATE TABLE t (id INT)')).toBeNull();
+  });
+});
+
+describe('SQL-level prepared statements', () => {
+  it('parses PREPARE FROM a literal or a variable, EXECUTE and DEALLOCATE / DROP PREPARE', () => {
+    expect(parsePreparedStatementCommand("PREPARE S1 FROM 'SELECT ?'")).toEqual({
+      kind: 'prepare',
+      name: 's1',
+      text: 'SELECT ?',
+    });
+    expect(parsePreparedStatementCommand('PREPARE s1 FROM @q')).toEqual({ kind: 'prepare', name: 's1', text: null });
+    expect(parsePreparedStatementCommand('EXECUTE s1 USING @a, @b')).toEqual({ kind: 'execute', name: 's1' });
+    expect(parsePreparedStatementCommand('DEALLOCATE PREPARE `s1`;')).toEqual({ kind: 'deallocate', name: 's1' });
+    expect(parsePreparedStatementCommand('DROP PREPARE s1')).toEqual({ kind: 'deallocate', name: 's1' });
+    expect(parsePreparedStatementCommand('EXECUTE')).toBeNull();
+  });
+});
+
+describe("Aurora MySQL 3.06's reserved words", () => {
+  it('flags them unquoted as identifiers, not quoted, after a dot, in strings, in ALIAS clauses or a seed call', () => {
+    expect(reservedWordUse('CREATE TABLE t (accept INT)')).toEqual({ word: 'accept', at: 16 });
+    expect(reservedWordUse('SELECT 1 AS TIMEOUT_MS')).toEqual({ word: 'TIMEOUT_MS', at: 12 });
+    expect(reservedWordUse('CREATE TABLE t (`accept` INT)')).toBeNull();
+    expect(reservedWordUse('SELECT t.content_type FROM t')).toBeNull();
+    expect(reservedWordUse("SELECT 'accept'")).toBeNull();
+    expect(reservedWordUse("SELECT aws_sagemaker_invoke_endpoint('ep', 1)")).toBeNull();
+    expect(
+      reservedWordUse(
+        "CREATE FUNCTION f(x TEXT) RETURNS TEXT ALIAS AWS_BEDROCK_INVOKE_MODEL MODEL ID 'm' ACCEPT 'a' TIMEOUT_MS 5",
+      ),
+    ).toBeNull();
   });
 });
