@@ -220,6 +220,7 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
         ]);
       }
       recommender.requests.length = 0;
+      await conn.query('FLUSH STATUS');
       const [rows] = await conn.query<mysql.RowDataPacket[]>(
         `SELECT product_name, price,
          aws_sagemaker_invoke_endpoint('recommendation-endpoint',
@@ -239,6 +240,19 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
       const lines = recommender.requests.flatMap((r) => r.body.toString().trim().split('\n'));
       expect(lines).toContain('"7,1"');
       expect(recommender.requests[0]?.headers['content-type']).toBe('text/csv');
+      // 10 electronics rows, one call each, 10 distinct inputs sent in one request.
+      const [status] = await conn.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Aurora_ml%'");
+      const counters = Object.fromEntries(status.map((r) => [r.Variable_name as string, Number(r.Value)]));
+      expect(counters).toEqual({
+        Aurora_ml_actual_request_cnt: 1,
+        Aurora_ml_actual_response_cnt: 1,
+        Aurora_ml_cache_hit_cnt: 0,
+        Aurora_ml_logical_request_cnt: 10,
+        Aurora_ml_logical_response_cnt: 10,
+        Aurora_ml_retry_request_cnt: 0,
+        Aurora_ml_single_request_cnt: 0,
+      });
+      expect(recommender.requests.length).toBe(1);
     } finally {
       await conn.query(`DROP TABLE IF EXISTS ${products}`);
     }
