@@ -3,7 +3,7 @@
  * MySQL server names an unaliased expression column after its text. This puts
  * back the name the client wrote by patching ColumnDefinition41 packets.
  */
-import type { Packet } from '../../wire/mysql/framer.ts';
+import { Packet } from '../../wire/mysql/framer.ts';
 import { PayloadReader } from '../../wire/mysql/messages.ts';
 import { packet } from '../../wire/mysql/serializer.ts';
 import { STUB_SCHEMA } from './stubs.ts';
@@ -33,4 +33,16 @@ export function restoreColumnName(p: Packet): Buffer | null {
   QUALIFIER.lastIndex = 0;
   fields[4] = Buffer.from(name.replace(QUALIFIER, ''), 'utf8');
   return packet(Buffer.concat([...fields.map(lenencBytes), r.rest()]), p.sequenceId);
+}
+
+/** A result set with every column name restored (the definitions come right after the column count). */
+export function withClientColumnNames(answer: readonly Packet[]): Packet[] {
+  const head = answer[0];
+  if (head === undefined || head.payload[0] === 0x00 || head.payload[0] === 0xff) return [...answer];
+  const count = head.payload[0] ?? 0;
+  return answer.map((p, i) => {
+    if (i < 1 || i > count) return p;
+    const patched = restoreColumnName(p);
+    return patched === null ? p : new Packet(p.sequenceId, patched, p.payload);
+  });
 }

@@ -12,16 +12,16 @@ import { mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
 import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sql/mysql/prepare-statements.ts';
 import { RESERVED_WORD_HINT, reservedWordUse } from '../../sql/mysql/reserved-words.ts';
 import { classifyStatement, createTableQuery, type StatementKind } from '../../sql/mysql/statement-kind.ts';
-import { writeTargets } from '../../sql/mysql/write-targets.ts';
-import { Packet } from '../../wire/mysql/framer.ts';
+import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import { serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
-import { restoreColumnName } from './column-names.ts';
+import { withClientColumnNames } from './column-names.ts';
 import { createAliasFunction, showCreateFunction } from './definitions.ts';
 import { loadMlDependents } from './dependencies.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
+import { installError } from './install-error.ts';
 import { type LoopSession, newLoopSession, runToConvergence, type SessionFacts, setUpSession } from './ml-loop.ts';
 import {
   executeRefusal,
@@ -32,9 +32,9 @@ import {
   withClientColumnNamesPrepared,
 } from './prepared.ts';
 import { rewriteToStubs, seedWarning } from './rewrite.ts';
+import { refuseNonTransactionalTargets, refuseReservedWords } from './statement-guards.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
-import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, STUB_SCHEMA } from './stubs.ts';
-import { syntaxErrorNear } from './syntax-error.ts';
+import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
 import { answerRows, connectionIsUnicode, send, utf8Literal } from './synthetic-result.ts';
 
 export interface MySqlAuroraOptions {
@@ -388,64 +388,4 @@ export class MySqlAuroraHandler implements StatementHandler {
     }
     return this.installing;
   }
-}
-
-/** ER_BINLOG_UNSAFE_ROUTINE: binary logging is on and routine creators are not trusted. */
-const ER_BINLOG_UNSAFE_ROUTINE = 1418;
-
-/** Why the stubs could not be installed, with what to change on the upstream. */
-function installError(err: { errno: number; message: string }): EmulatorError {
-  const hint =
-    err.errno === ER_BINLOG_UNSAFE_ROUTINE
-      ? 'The upstream has binary logging on: start it with --log-bin-trust-function-creators=1 (or SET GLOBAL log_bin_trust_function_creators = 1), or with --skip-log-bin'
-      : `Grant the emulator's user CREATE, CREATE ROUTINE, ALTER ROUTINE and CREATE TEMPORARY TABLES on ${STUB_SCHEMA}.*`;
-  return new EmulatorError(
-    'UpstreamSetupFailed',
-    `aurora-ml-emulator could not install its functions in the upstream database: ${err.message}`,
-    { hint },
-  );
-}
-
-/** Aurora MySQL 3.06+'s reserved words as unquoted identifiers: its syntax error. */
-function refuseReservedWords(sql: string): void {
-  const use = reservedWordUse(sql);
-  if (use === null) return;
-  throw syntaxErrorNear(
-    sql,
-    use.at,
-    `${use.word.toUpperCase()} is a reserved word in Aurora MySQL 3.06 and later: quote it as \`${use.word}\``,
-  );
-}
-
-/**
- * A savepoint cannot undo a run's writes to a non-transactional table, so
- * an ML statement that writes to one is refused before it runs (Aurora MySQL
- * keeps user tables in InnoDB).
- */
-async function refuseNonTransactionalTargets(sql: string, up: ControlledUpstream): Promise<void> {
-  const targets = writeTargets(sql);
-  if (targets.length === 0) return;
-  const pairs = targets.map((t) => `(${t.schema === undefined ? 'DATABASE()' : utf8Literal(t.schema)}, ${utf8Literal(t.name)})`);
-  const answer = await up.query(
-    `SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE (TABLE_SCHEMA, TABLE_NAME) IN (${pairs.join(', ')}) AND ENGINE IS NOT NULL AND ENGINE NOT IN ('InnoDB')`,
-  );
-  const [table] = textRows(answer, 2);
-  if (table === undefined) return;
-  throw new EmulatorError(
-    'UnsafeMlStatement',
-    `aurora-ml-emulator cannot run ML calls in a statement that writes to \`${table[0]}\` (ENGINE=${table[1]}): a non-transactional table cannot be rolled back between the emulator's runs`,
-    { hint: `ALTER TABLE \`${table[0]}\` ENGINE=InnoDB (Aurora MySQL keeps user tables in InnoDB)` },
-  );
-}
-
-/** Column definitions come right after the column count packet. */
-function withClientColumnNames(answer: readonly Packet[]): Packet[] {
-  const head = answer[0];
-  if (head === undefined || head.payload[0] === 0x00 || head.payload[0] === 0xff) return [...answer];
-  const count = head.payload[0] ?? 0;
-  return answer.map((p, i) => {
-    if (i < 1 || i > count) return p;
-    const patched = restoreColumnName(p);
-    return patched === null ? p : new Packet(p.sequenceId, patched, p.payload);
-  });
 }
