@@ -78,13 +78,20 @@ function check(answers: readonly Packet[][]): void {
 /** One round trip: the session's tables made ready and emptied, and the facts the loop needs. */
 export async function setUpSession(up: ControlledUpstream, session: LoopSession): Promise<SessionFacts> {
   const mariadb = /mariadb/i.test(up.session.serverVersion);
+  const limit = mariadb ? 'CAST(@@max_statement_time * 1000 AS UNSIGNED)' : '@@max_execution_time';
+  const factsQuery = `SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format`;
   const statements: string[] = [];
-  if (!session.tablesReady) statements.push(...SESSION_TABLES);
+  let facts: (string | null)[] | undefined;
+  if (!session.tablesReady) {
+    // A session's first ML statement: the binlog format must change before
+    // the temporary tables exist (or they are logged, and MySQL refuses it).
+    [facts] = textRows(await up.query(factsQuery), 5);
+    if (facts?.[0] !== '1') await preferRowBinlog(up, facts?.[3] === '1', facts?.[4]);
+    statements.push(...SESSION_TABLES);
+  }
   if (session.missesLeft) statements.push(`DELETE FROM ${MISS_TABLE}`);
   if (session.cachedRows > 0) statements.push(`DELETE FROM ${CACHE_TABLE}`);
-  const limit = mariadb ? 'CAST(@@max_statement_time * 1000 AS UNSIGNED)' : '@@max_execution_time';
-  statements.push(`SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format`);
-  const firstStatement = !session.tablesReady;
+  if (facts === undefined) statements.push(factsQuery);
   const answers = await Promise.all(statements.map((s) => up.query(s)));
   try {
     check(answers);
@@ -95,8 +102,7 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
   session.tablesReady = true;
   session.missesLeft = false;
   session.cachedRows = 0;
-  const [facts] = textRows(answers.at(-1) ?? [], 5);
-  if (firstStatement && facts?.[0] !== '1') await preferRowBinlog(up, facts?.[3] === '1', facts?.[4]);
+  facts ??= textRows(answers.at(-1) ?? [], 5)[0];
   return {
     inTransaction: facts?.[0] === '1',
     unicode: isUnicodeCharset(facts?.[1]),

@@ -42,9 +42,19 @@ function errPayload(f: ErrFields): Buffer {
 export const serialize = {
   /** ERR_Packet (protocol 4.1 form, with the SQLSTATE marker). */
   err: (f: ErrFields, sequenceId: number) => packet(errPayload(f), sequenceId),
-  /** An EmulatorError as ERR_Packet, with the catalog's errno and SQLSTATE. */
+  /**
+   * An EmulatorError as ERR_Packet, with the catalog's errno and SQLSTATE. The
+   * packet has no hint field (PostgreSQL's has), so the hint follows the message.
+   */
   emulatorError: (err: EmulatorError, sequenceId: number) =>
-    packet(errPayload({ errno: err.entry.mysqlErrno, sqlState: err.entry.mysqlState, message: err.message }), sequenceId),
+    packet(
+      errPayload({
+        errno: err.entry.mysqlErrno,
+        sqlState: err.entry.mysqlState,
+        message: err.hint === undefined ? err.message : `${err.message}. Hint: ${err.hint}`,
+      }),
+      sequenceId,
+    ),
   /** COM_QUERY with the statement text, as a new command (sequence id 0). */
   comQuery: (sql: string) => packet(Buffer.concat([Buffer.from([Command.COM_QUERY]), Buffer.from(sql, 'utf8')]), 0),
   comQuit: () => packet(Buffer.from([Command.COM_QUIT]), 0),
