@@ -366,6 +366,7 @@ async function main(): Promise<number> {
 
   const emulator = await startEmulator({
     pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
     pgUpstream: DIRECT_URL,
     // The MySQL front connects upstream only when a client connects, so the database can be created later.
     mysqlListen: '127.0.0.1:0',

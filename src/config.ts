@@ -27,6 +27,19 @@ export interface EmulatorConfig {
   readonly accountId: string;
   readonly logLevel: string;
   readonly sagemakerEndpoints: Readonly<Record<string, SageMakerEndpointConfig>>;
+  /** Emulated Aurora MySQL version; version 2 (5.7) uses INVOKE privileges, version 3 the AWS_*_ACCESS roles. */
+  readonly mysqlEngineVersion: string;
+  /** host:port of the AWS-compatible RDS and IAM APIs; port 0 picks a free one. */
+  readonly apiListen: string;
+  /** The control plane's starting state: 'demo' is fully wired, 'bare' has nothing wired. */
+  readonly controlPreset: 'demo' | 'bare';
+  /** How long a role association stays PENDING before it turns ACTIVE. */
+  readonly associationDelayMs: number;
+  /** Keys the API verifies SigV4 signatures against; empty = any credentials are accepted. */
+  readonly apiCredentials: readonly { readonly accessKeyId: string; readonly secretAccessKey: string }[];
+  /** Identifiers of the emulated clusters behind the PostgreSQL and MySQL fronts. */
+  readonly pgClusterId: string;
+  readonly mysqlClusterId: string;
 }
 
 export const defaults: EmulatorConfig = {
@@ -41,6 +54,13 @@ export const defaults: EmulatorConfig = {
   accountId: '123456789012',
   logLevel: 'info',
   sagemakerEndpoints: {},
+  mysqlEngineVersion: '8.0.mysql_aurora.3.08.0',
+  apiListen: '127.0.0.1:4599',
+  controlPreset: 'demo',
+  associationDelayMs: 0,
+  apiCredentials: [],
+  pgClusterId: 'aurora-ml-postgres',
+  mysqlClusterId: 'aurora-ml-mysql',
 };
 
 type Partial_ = { -readonly [K in keyof EmulatorConfig]?: EmulatorConfig[K] };
@@ -54,6 +74,10 @@ const FLAGS = {
   'data-dir': { type: 'string' },
   strict: { type: 'boolean' },
   'pg-engine-version': { type: 'string' },
+  'mysql-engine-version': { type: 'string' },
+  'api-listen': { type: 'string' },
+  'control-preset': { type: 'string' },
+  'association-delay-ms': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -70,6 +94,12 @@ export const usage = `Usage: aurora-ml-emulator [options]
   --data-dir DIR             embedded PostgreSQL data (default .aurora-ml; env AURORA_ML_DATA_DIR)
   --strict                   reject seed extensions as real Aurora does (env AURORA_ML_STRICT=1)
   --pg-engine-version V      emulated Aurora PostgreSQL version (default 16.6)
+  --mysql-engine-version V   emulated Aurora MySQL version (default 8.0.mysql_aurora.3.08.0; 2.x uses
+                             INVOKE privileges, 3.x the AWS_*_ACCESS roles)
+  --api-listen HOST:PORT     AWS-compatible RDS and IAM APIs (default 127.0.0.1:4599; env AURORA_ML_API_LISTEN)
+  --control-preset NAME      demo (everything wired, the default) or bare (no role, no association)
+                             (env AURORA_ML_CONTROL_PRESET)
+  --association-delay-ms N   how long AddRoleToDBCluster stays PENDING (default 0)
   --log-level LEVEL          pino level (default info; env AURORA_ML_LOG_LEVEL)
 `;
 
@@ -90,6 +120,13 @@ function fromFile(path: string): Partial_ {
   set('region', str('region'));
   set('accountId', str('accountId'));
   set('logLevel', str('logLevel'));
+  set('mysqlEngineVersion', str('mysqlEngineVersion'));
+  set('apiListen', str('apiListen'));
+  set('controlPreset', preset(str('controlPreset')));
+  set('associationDelayMs', str('associationDelayMs') === undefined ? undefined : milliseconds(str('associationDelayMs') ?? ''));
+  set('pgClusterId', str('pgClusterId'));
+  set('mysqlClusterId', str('mysqlClusterId'));
+  if (Array.isArray(doc.apiCredentials)) out.apiCredentials = doc.apiCredentials as EmulatorConfig['apiCredentials'];
   if (typeof doc.strict === 'boolean') out.strict = doc.strict;
   const sm = doc.sagemaker as { endpoints?: Record<string, SageMakerEndpointConfig> } | undefined;
   if (sm?.endpoints) out.sagemakerEndpoints = sm.endpoints;
@@ -106,7 +143,22 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial_ {
   if (env.AURORA_ML_STRICT) out.strict = env.AURORA_ML_STRICT === '1' || env.AURORA_ML_STRICT === 'true';
   if (env.AURORA_ML_PG_ENGINE_VERSION) out.pgEngineVersion = env.AURORA_ML_PG_ENGINE_VERSION;
   if (env.AURORA_ML_LOG_LEVEL) out.logLevel = env.AURORA_ML_LOG_LEVEL;
+  if (env.AURORA_ML_API_LISTEN) out.apiListen = env.AURORA_ML_API_LISTEN;
+  if (env.AURORA_ML_CONTROL_PRESET) out.controlPreset = preset(env.AURORA_ML_CONTROL_PRESET);
+  if (env.AURORA_ML_MYSQL_ENGINE_VERSION) out.mysqlEngineVersion = env.AURORA_ML_MYSQL_ENGINE_VERSION;
   return out;
+}
+
+function preset(value: string | undefined): EmulatorConfig['controlPreset'] | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'demo' && value !== 'bare') throw new Error(`control preset must be demo or bare, got "${value}"`);
+  return value;
+}
+
+function milliseconds(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`expected a number of milliseconds, got "${value}"`);
+  return ms;
 }
 
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): EmulatorConfig & { help: boolean } {
@@ -121,6 +173,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Emu
   if (values.strict !== undefined) flags.strict = values.strict;
   if (values['pg-engine-version'] !== undefined) flags.pgEngineVersion = values['pg-engine-version'];
   if (values['log-level'] !== undefined) flags.logLevel = values['log-level'];
+  if (values['mysql-engine-version'] !== undefined) flags.mysqlEngineVersion = values['mysql-engine-version'];
+  if (values['api-listen'] !== undefined) flags.apiListen = values['api-listen'];
+  if (values['control-preset'] !== undefined) flags.controlPreset = preset(values['control-preset']);
+  if (values['association-delay-ms'] !== undefined) flags.associationDelayMs = milliseconds(values['association-delay-ms']);
   return { ...defaults, ...(file ? fromFile(file) : {}), ...fromEnv(env), ...flags, help: values.help ?? false };
 }
 

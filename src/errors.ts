@@ -66,8 +66,12 @@ export const catalog = {
   UnsafeMlStatement: entry('0A000', 1235, '42000', 400),
   /** The emulator's aurora_ml switch is 0. */
   MlDisabled: entry('55000', 1815, 'HY000', 403),
-  /** The authorization point refused the call. */
+  /** The database user lacks the role, privilege or EXECUTE grant the call needs. */
   PermissionDenied: entry('42501', 1227, '42000', 403),
+  /** The cluster is not wired for the service: parameter unset, no role associated, association PENDING or INVALID. */
+  MlRoleNotConfigured: entry('38000', 1815, 'HY000', 403),
+  /** The cluster's role is associated but its IAM policies do not allow the action on the resource. */
+  MlAccessDenied: entry('38000', 1815, 'HY000', 403),
   /** ML arguments never settled: a volatile expression such as random() feeds an ML call. */
   DidNotConverge: entry('0A000', 1235, '42000', 400),
   /** PostgreSQL's own errors for emulated DDL (e.g. CREATE EXTENSION twice). */

@@ -3,13 +3,19 @@
  * point and the protocol fronts from one config, and tears them down again.
  */
 import type { Logger } from 'pino';
+import { type ApiServer, startApiServer } from './api/server.ts';
+import type { RoleParameters } from './aurora/mysql/emulated-variables.ts';
 import { MySqlAuroraHandler } from './aurora/mysql/handler.ts';
 import { PgAuroraHandler } from './aurora/pg/handler.ts';
 import { BuiltinBedrockBackend } from './backends/bedrock/builtin.ts';
 import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
 import { SageMakerRouter } from './backends/sagemaker/router.ts';
 import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
-import { allowAll } from './control/authorize.ts';
+import { ControlGate } from './control/gate.ts';
+import type { ControlState } from './control/model.ts';
+import { openPgStateStore } from './control/pg-state-store.ts';
+import { controlStateFor } from './control/presets.ts';
+import { MemoryStateStore, type StateStore } from './control/store.ts';
 import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
@@ -42,6 +48,10 @@ export interface Emulator extends AsyncDisposable {
   } | null;
   /** Counters with the meanings of Aurora's Aurora_ml_* status variables. */
   readonly stats: MlStats;
+  /** The AWS-compatible RDS and IAM APIs (endpoint URL for the SDKs and the AWS CLI). */
+  readonly api: { readonly host: string; readonly port: number; readonly url: string };
+  /** The emulated control plane: its state (shared through the upstream database) and the gate's last denials. */
+  readonly control: { readonly store: StateStore; readonly gate: ControlGate };
   close(): Promise<void>;
 }
 
@@ -59,6 +69,48 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     upstreamUrl = embedded.url;
   }
   const upstream = new URL(upstreamUrl);
+  const user = decodeURIComponent(upstream.username || 'postgres');
+  const mysqlUser =
+    config.mysqlUpstream === undefined ? undefined : decodeURIComponent(new URL(config.mysqlUpstream).username || 'root');
+  const initial = (): ControlState =>
+    controlStateFor(config.controlPreset, {
+      accountId: config.accountId,
+      region: config.region,
+      postgres: { identifier: config.pgClusterId, engineVersion: config.pgEngineVersion },
+      mysql: { identifier: config.mysqlClusterId, engineVersion: config.mysqlEngineVersion },
+    });
+  let store: StateStore;
+  try {
+    store = await openPgStateStore({
+      url: upstreamUrl,
+      initial,
+      // A cluster the config names that the stored state lacks joins it, as the preset has it.
+      reconcile: (state) => {
+        const preset = initial();
+        let changed = false;
+        for (const id of [config.pgClusterId, config.mysqlClusterId]) {
+          const cluster = preset.clusters[id];
+          if (state.clusters[id] === undefined && cluster !== undefined) {
+            state.clusters[id] = cluster;
+            changed = true;
+          }
+        }
+        return changed;
+      },
+      log,
+    });
+  } catch (err) {
+    // The fronts still start (clients get the upstream's error); the control plane lives in memory meanwhile.
+    log.warn({ err }, 'control-plane state kept in memory: the upstream database did not answer');
+    store = new MemoryStateStore(initial());
+  }
+  const gate = new ControlGate({
+    store,
+    clusters: { postgres: config.pgClusterId, mysql: config.mysqlClusterId },
+    propagationDelayMs: config.associationDelayMs,
+    masterUsers: { postgres: user, mysql: mysqlUser },
+    log,
+  });
   const stats = new MlStats();
   const evaluator = new MlEvaluator(
     {
@@ -66,9 +118,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sagemaker: new SageMakerRouter(config.sagemakerEndpoints, { accountId: config.accountId, region: config.region }),
       bedrock: new BuiltinBedrockBackend(),
     },
-    allowAll,
+    gate,
     stats,
   );
+  const cleanups: (() => Promise<void>)[] = [() => store.close(), async () => embedded?.stop()];
+  const unwind = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => {});
+  };
+  const apiListen = parseHostPort(config.apiListen);
+  let api: ApiServer;
+  try {
+    api = await startApiServer({
+      host: apiListen.host,
+      port: apiListen.port,
+      store,
+      log,
+      propagationDelayMs: config.associationDelayMs,
+      ...(config.apiCredentials.length > 0 ? { credentials: config.apiCredentials } : {}),
+    });
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+  cleanups.push(() => api.close());
   const listen = parseHostPort(config.pgListen);
   let front: PgFront;
   try {
@@ -80,9 +152,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       log,
     });
   } catch (err) {
-    await embedded?.stop();
+    await unwind();
     throw err;
   }
+  cleanups.push(() => front.close());
   let mysqlFront: MySqlFront | null = null;
   if (config.mysqlUpstream !== undefined) {
     const mysqlUpstream = new URL(config.mysqlUpstream);
@@ -92,22 +165,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         host: mysqlListen.host,
         port: mysqlListen.port,
         upstream: { host: mysqlUpstream.hostname || '127.0.0.1', port: Number(mysqlUpstream.port || 3306) },
-        handler: new MySqlAuroraHandler({ evaluator, strict: config.strict, log }),
+        handler: new MySqlAuroraHandler({
+          evaluator,
+          strict: config.strict,
+          log,
+          roleParameters: () => roleParametersInEffect(store.current(), config.mysqlClusterId),
+        }),
         log,
       });
     } catch (err) {
-      await front.close();
-      await embedded?.stop();
+      await unwind();
       throw err;
     }
+    const started = mysqlFront;
+    cleanups.push(() => started.close());
   }
-  const user = decodeURIComponent(upstream.username || 'postgres');
+  dropSessionsOnReboot(store, { [config.pgClusterId]: front, [config.mysqlClusterId]: mysqlFront }, log);
   const database = upstream.pathname.replace(/^\//, '') || 'postgres';
-  const close = async () => {
-    await mysqlFront?.close();
-    await front.close();
-    await embedded?.stop();
-  };
+  const close = unwind;
   return {
     postgres: {
       host: front.host,
@@ -126,9 +201,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             upstreamUrl: config.mysqlUpstream,
           },
     stats,
+    api: { host: api.host, port: api.port, url: api.url },
+    control: { store, gate },
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The aws_default_*_role parameters in effect on the MySQL cluster (SHOW GLOBAL VARIABLES shows them). */
+function roleParametersInEffect(state: ControlState, clusterId: string): RoleParameters {
+  const parameters = state.clusters[clusterId]?.parameters ?? {};
+  const value = (name: string) => parameters[name]?.value ?? '';
+  return {
+    aws_default_comprehend_role: value('aws_default_comprehend_role'),
+    aws_default_sagemaker_role: value('aws_default_sagemaker_role'),
+    aws_default_bedrock_role: value('aws_default_bedrock_role'),
+  };
+}
+
+/** A reboot of a cluster's writer drops every client connection of its front, as a real reboot does. */
+function dropSessionsOnReboot(
+  store: StateStore,
+  fronts: Readonly<Record<string, { dropSessions(): void } | null>>,
+  log: Logger,
+): void {
+  const lastReboot = new Map(Object.entries(store.current().clusters).map(([id, c]) => [id, c.lastRebootAt]));
+  store.onChange((state) => {
+    for (const [id, cluster] of Object.entries(state.clusters)) {
+      if (cluster.lastRebootAt <= (lastReboot.get(id) ?? 0)) continue;
+      lastReboot.set(id, cluster.lastRebootAt);
+      log.info({ cluster: id }, 'writer rebooted: dropping client connections');
+      fronts[id]?.dropSessions();
+    }
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

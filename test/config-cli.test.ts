@@ -61,7 +61,17 @@ describe('the aurora-ml-emulator command', () => {
   it('prints where it listens, the upstream and a working connection string', async () => {
     const child = spawn(
       process.execPath,
-      ['bin/aurora-ml-emulator.js', '--pg-listen', '127.0.0.1:0', '--pg-upstream', UPSTREAM, '--log-level', 'warn'],
+      [
+        'bin/aurora-ml-emulator.js',
+        '--pg-listen',
+        '127.0.0.1:0',
+        '--api-listen',
+        '127.0.0.1:0',
+        '--pg-upstream',
+        UPSTREAM,
+        '--log-level',
+        'warn',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_FORMAT: 'json' } },
     );
     try {
@@ -96,6 +106,7 @@ describe('startEmulator with a MySQL upstream', () => {
   it('serves the MySQL front at the address it reports', async () => {
     await using emu = await startEmulator({
       pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
       pgUpstream: UPSTREAM,
       mysqlListen: '127.0.0.1:0',
       mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',

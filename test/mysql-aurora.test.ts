@@ -44,6 +44,7 @@ beforeAll(async () => {
   emu = await startEmulator({
     sagemakerEndpoints: { 'recommendation-endpoint': { kind: 'container', url: recommender.url } },
     pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
     mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
@@ -261,6 +262,7 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
   it('strict mode refuses the direct call with the catalog error, built-ins still work', async () => {
     await using strict = await startEmulator({
       pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
       pgUpstream: UPSTREAM,
       mysqlListen: '127.0.0.1:0',
       mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',

@@ -73,6 +73,7 @@ const sessionTableStatements = (events: readonly BinlogEvent[]) =>
 async function withEmulator(body: (conn: mysql.Connection) => Promise<void>): Promise<void> {
   const emu = await startEmulator({
     pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
     mysqlUpstream: server.url,

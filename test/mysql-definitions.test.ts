@@ -67,6 +67,7 @@ function startAuroraEmulator(): Promise<Emulator> {
       [DOWN_ENDPOINT]: { kind: 'container', url: downUrl },
     },
     pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
     mysqlUpstream: `mysql://root@127.0.0.1:${DIRECT.port}/${DB}`,

@@ -63,6 +63,7 @@ beforeAll(async () => {
   direct = await mysql.createConnection(DIRECT);
   emu = await startEmulator({
     pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
     mysqlUpstream: DIRECT,

@@ -25,7 +25,7 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 }
 
 it('serves aws_ml on an embedded PostgreSQL 16 and keeps its data across restarts', async () => {
-  const options = { pgListen: '127.0.0.1:0', dataDir, logger: pino({ level: 'silent' }) } as const;
+  const options = { pgListen: '127.0.0.1:0', apiListen: '127.0.0.1:0', dataDir, logger: pino({ level: 'silent' }) } as const;
   {
     await using emu = await startEmulator(options);
     expect(emu.postgres.embedded).toBe(true);

@@ -1170,7 +1170,12 @@ describe('password authentication relayed to the upstream (md5, SCRAM-SHA-256)',
       if (Date.now() > deadline) throw new Error(`pg_hba.conf not in force (last outcome ${code})`);
       await sleep(100);
     }
-    emulator = await startEmulator({ pgListen: '127.0.0.1:0', pgUpstream: upstream.url, logger: silent });
+    emulator = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
+      pgUpstream: upstream.url,
+      logger: silent,
+    });
   });
 
   afterAll(async () => {
@@ -1271,6 +1276,7 @@ describe('upstream unreachable', () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     emulator = await startEmulator({
       pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
       pgUpstream: `postgres://postgres@127.0.0.1:${closedPort}/postgres`,
       logger: silent,
     });
@@ -1297,6 +1303,7 @@ describe('upstream unreachable', () => {
     const slamPort = typeof address === 'object' && address !== null ? address.port : 0;
     const emu = await startEmulator({
       pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
       pgUpstream: `postgres://postgres@127.0.0.1:${slamPort}/postgres`,
       logger: silent,
     });

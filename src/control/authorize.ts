@@ -1,11 +1,12 @@
 /**
  * The one place every ML call is authorized before it runs: which database
- * user, which function, which endpoint or model. The control-plane issue fills
- * it in (switch, parameter, role association, IAM, database privilege, in
- * Aurora's order); for now it allows everything but is already called once per
- * distinct (user, function, resource) in each statement.
+ * user, which function, which endpoint or model. The control plane's gate
+ * (./gate.ts) checks the switch, the parameter, the role association, IAM and
+ * the database privilege in Aurora's order; it is called once per distinct
+ * (user, function, resource) in each statement. allowAll is for tests of
+ * other layers.
  */
-import type { MlFunction } from '../ml/calls.ts';
+import type { Caller, MlFunction } from '../ml/calls.ts';
 
 export interface AuthorizationRequest {
   readonly user: string;
@@ -13,6 +14,7 @@ export interface AuthorizationRequest {
   readonly fn: MlFunction;
   /** Endpoint name or model id; '*' for Comprehend. */
   readonly resource: string;
+  readonly caller?: Caller;
 }
 
 export interface Authorizer {

@@ -32,6 +32,20 @@ export interface EvalContext {
   readonly statementDeadline: number;
   /** Milliseconds each backend request may take (aurora_ml_inference_timeout). */
   readonly inferenceTimeoutMs: number;
+  /** Who is calling, for the control plane's gate. */
+  readonly caller?: Caller;
+}
+
+/** The database session behind a statement, as the control plane's gate needs it. */
+export interface Caller {
+  /** Which front (and so which emulated cluster): 'postgres' or 'mysql'. */
+  readonly front: 'postgres' | 'mysql';
+  /** The client's connection id (backend pid / thread id), for the last denial. */
+  readonly connectionId: number;
+  /** MySQL: the account the server matched, 'user'@'host' (CURRENT_USER()). */
+  readonly account?: string;
+  /** MySQL: the roles active in the session (information_schema.ENABLED_ROLES). */
+  readonly activeRoles?: readonly string[];
 }
 
 /** The text stored in the cache for each key (null = SQL NULL result). */

@@ -63,7 +63,7 @@ export class MlEvaluator {
       const id = `${call.fn}\u0000${resource}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      this.authorizer.authorize({ user: ctx.user, database: ctx.database, fn: call.fn, resource });
+      this.authorizer.authorize({ user: ctx.user, database: ctx.database, fn: call.fn, resource, caller: ctx.caller });
     }
   }
 }

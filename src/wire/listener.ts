@@ -9,6 +9,8 @@ export interface Front {
   readonly host: string;
   /** The port actually bound (the one asked for, or a free one for 0). */
   readonly port: number;
+  /** Closes every client connection and goes on listening (a reboot of the emulated writer). */
+  dropSessions(): void;
   close(): Promise<void>;
 }
 
@@ -34,15 +36,19 @@ export async function listenFront(
       resolve();
     });
   });
+  const dropSessions = () => {
+    for (const [socket, session] of sessions) {
+      session.close();
+      socket.destroy();
+    }
+  };
   const address = server.address();
   return {
     host: options.host,
     port: typeof address === 'object' && address !== null ? address.port : options.port,
+    dropSessions,
     close: async () => {
-      for (const [socket, session] of sessions) {
-        session.close();
-        socket.destroy();
-      }
+      dropSessions();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -29,6 +29,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}, upstreamU
   upstream.pathname = `/${database}`;
   const emulator = await startEmulator({
     pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
     pgUpstream: upstream.toString(),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...options,

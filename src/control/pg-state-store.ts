@@ -1,0 +1,171 @@
+/**
+ * The control plane's state kept in the PostgreSQL upstream, in a schema the
+ * emulator owns (`aurora_ml_control`), so that changes made through the API
+ * survive restarts and every emulator process in front of the same database
+ * sees them. One row holds the whole state as JSON text (kept as sent, so
+ * policy documents come back byte for byte); updates lock the row, and a
+ * NOTIFY tells the other processes to read it again (a slow poll covers a
+ * missed notification).
+ */
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { ControlState } from './model.ts';
+import type { StateStore } from './store.ts';
+
+export const CONTROL_SCHEMA = 'aurora_ml_control';
+const TABLE = `${CONTROL_SCHEMA}.state`;
+const CHANNEL = 'aurora_ml_control';
+const ROW_ID = 1;
+
+export interface PgStateStoreOptions {
+  /** postgres:// URL of the upstream database. */
+  readonly url: string;
+  /** The state to start from when the database has none yet. */
+  readonly initial: () => ControlState;
+  /** Brings a stored state up to the config (e.g. adds a cluster the config declares); returns whether it changed anything. */
+  readonly reconcile?: (state: ControlState) => boolean;
+  readonly log: Logger;
+  /** How often to check for changes a missed NOTIFY did not announce. */
+  readonly pollMs?: number;
+}
+
+export async function openPgStateStore(options: PgStateStoreOptions): Promise<StateStore> {
+  const client = new pg.Client({ connectionString: options.url, application_name: 'aurora-ml-emulator control plane' });
+  await client.connect();
+  try {
+    await createTable(client);
+    // A state nobody has changed yet (version 0) follows the preset of this
+    // emulator version; a changed one is the user's and is kept.
+    await client.query(
+      `INSERT INTO ${TABLE} (id, version, doc) VALUES ($1, 0, $2)
+       ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc WHERE ${TABLE}.version = 0`,
+      [ROW_ID, JSON.stringify({ ...options.initial(), version: 0 })],
+    );
+    const store = new PgStateStore(client, await read(client), options);
+    await store.start();
+    return store;
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw err;
+  }
+}
+
+/** Two processes starting at once may race to create the schema: the loser retries. */
+async function createTable(client: pg.Client): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${CONTROL_SCHEMA}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id int PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL)`);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 3 || (code !== '23505' && code !== '42P06' && code !== '42P07')) throw err;
+    }
+  }
+}
+
+async function read(client: pg.Client, lock = false): Promise<ControlState> {
+  const result = await client.query<{ version: string; doc: string }>(
+    `SELECT version, doc FROM ${TABLE} WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [ROW_ID],
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw new Error(`${TABLE} has no state row`);
+  const state = JSON.parse(row.doc) as ControlState;
+  state.version = Number(row.version);
+  return state;
+}
+
+class PgStateStore implements StateStore {
+  private readonly listeners = new Set<(state: ControlState) => void>();
+  /** Updates and reloads run one at a time on the one connection. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private poll: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly client: pg.Client,
+    private state: ControlState,
+    private readonly options: PgStateStoreOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.client.on('notification', () => void this.reload());
+    this.client.on('error', (err) => this.options.log.warn({ err }, 'control-plane store connection failed'));
+    await this.client.query(`LISTEN ${CHANNEL}`);
+    if (this.options.reconcile) {
+      const reconcile = this.options.reconcile;
+      await this.update((s) => {
+        if (!reconcile(s)) throw new Unchanged();
+      }).catch((err) => {
+        if (!(err instanceof Unchanged)) throw err;
+      });
+    }
+    this.poll = setInterval(() => void this.reload(), this.options.pollMs ?? 2000);
+    this.poll.unref();
+  }
+
+  current(): ControlState {
+    return this.state;
+  }
+
+  update<T>(mutate: (state: ControlState) => T): Promise<T> {
+    const run = async (): Promise<T> => {
+      await this.client.query('BEGIN');
+      try {
+        const draft = await read(this.client, true);
+        const result = mutate(draft);
+        draft.version += 1;
+        await this.client.query(`UPDATE ${TABLE} SET version = $2, doc = $3 WHERE id = $1`, [
+          ROW_ID,
+          draft.version,
+          JSON.stringify(draft),
+        ]);
+        await this.client.query(`NOTIFY ${CHANNEL}`);
+        await this.client.query('COMMIT');
+        this.apply(draft);
+        return result;
+      } catch (err) {
+        await this.client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Reads the row again if another process changed it. */
+  private reload(): Promise<void> {
+    const run = async () => {
+      if (this.closed) return;
+      const result = await this.client.query<{ version: string }>(`SELECT version FROM ${TABLE} WHERE id = $1`, [ROW_ID]);
+      if (Number(result.rows[0]?.version) !== this.state.version) this.apply(await read(this.client));
+    };
+    const next = this.queue.then(run, run).catch((err: unknown) => {
+      if (!this.closed) this.options.log.warn({ err }, 'control-plane store reload failed');
+    });
+    this.queue = next;
+    return next;
+  }
+
+  private apply(state: ControlState): void {
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+
+  onChange(listener: (state: ControlState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.queue;
+    await this.client.end().catch(() => {});
+  }
+}
+
+/** A reconcile that changed nothing: no new version is written. */
+class Unchanged extends Error {}

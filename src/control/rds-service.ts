@@ -1,0 +1,462 @@
+/**
+ * The emulated RDS: role association, the cluster parameters the emulator
+ * models, reboots of the writer and the engine versions it knows, with RDS's
+ * own error codes. Like IamService it reads the store's current state and
+ * changes it only through `store.update`.
+ */
+import { awsMlVersionFor } from '../aurora/pg/stubs.ts';
+import { associationStatus, clusterArn } from './association-status.ts';
+import { AwsError } from './aws-error.ts';
+import {
+  type ApplyMethod,
+  type AssociationStatus,
+  type Cluster,
+  type ControlState,
+  type Engine,
+  type FeatureName,
+  MAX_ASSOCIATED_ROLES,
+  type ParameterValue,
+} from './model.ts';
+import type { StateStore } from './store.ts';
+
+// ---------------------------------------------------------------- parameters
+
+export interface ParameterDefinition {
+  readonly name: string;
+  readonly engines: readonly Engine[];
+  readonly defaultValue: string;
+  readonly applyType: 'dynamic' | 'static';
+  readonly dataType: 'string' | 'boolean';
+  readonly allowedValues?: string;
+  readonly applyMethods: readonly ApplyMethod[];
+  readonly description: string;
+  readonly valid: (value: string) => boolean;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\u0021-\u007e]+$/;
+const roleParameter = (service: string): ParameterDefinition => ({
+  name: `aws_default_${service.toLowerCase()}_role`,
+  engines: ['aurora-mysql'],
+  defaultValue: '',
+  // Reference §2: Aurora applies these at the writer's next reboot; we accept
+  // 'immediate' too, so they are dynamic in DescribeDBClusterParameters' terms.
+  applyType: 'dynamic',
+  dataType: 'string',
+  applyMethods: ['pending-reboot', 'immediate'],
+  description: `IAM role ARN used for ${service} calls from SQL when none is given (empty: unset)`,
+  valid: (value) => value === '' || ROLE_ARN.test(value),
+});
+
+/** The cluster parameters the emulator models, in the order DescribeDBClusterParameters lists them. */
+export const PARAMETER_DEFINITIONS: readonly ParameterDefinition[] = [
+  {
+    name: 'aurora_ml',
+    engines: ['aurora-postgresql', 'aurora-mysql'],
+    defaultValue: '1',
+    applyType: 'dynamic',
+    dataType: 'boolean',
+    allowedValues: '0,1',
+    // An emulator switch (reference §1), not an Aurora parameter: it changes at once.
+    applyMethods: ['immediate'],
+    description: 'Emulator switch: 0 makes every machine learning call fail',
+    valid: (value) => value === '0' || value === '1',
+  },
+  roleParameter('Bedrock'),
+  roleParameter('Comprehend'),
+  roleParameter('SageMaker'),
+];
+
+export function parameterDefinitions(engine: Engine): ParameterDefinition[] {
+  return PARAMETER_DEFINITIONS.filter((d) => d.engines.includes(engine));
+}
+
+/** Every modelled parameter of the engine at its engine default. */
+export function defaultParameters(engine: Engine): Record<string, ParameterValue> {
+  const out: Record<string, ParameterValue> = {};
+  for (const d of parameterDefinitions(engine)) out[d.name] = { value: d.defaultValue, source: 'engine-default' };
+  return out;
+}
+
+/** AWS's limit on parameters per ModifyDBClusterParameterGroup/Reset call. */
+const MAX_PARAMETERS_PER_CALL = 20;
+
+// ----------------------------------------------------------- engine versions
+
+export interface EngineVersionInfo {
+  readonly engine: Engine;
+  readonly engineVersion: string;
+  readonly parameterGroupFamily: string;
+  readonly supportedFeatureNames: readonly FeatureName[];
+}
+
+/** Versions DescribeDBEngineVersions lists besides the ones the clusters run. */
+const KNOWN_VERSIONS: Readonly<Record<Engine, readonly string[]>> = {
+  'aurora-postgresql': ['13.16', '14.9', '14.13', '15.4', '15.8', '16.6', '17.4'],
+  'aurora-mysql': ['5.7.mysql_aurora.2.12.4', '8.0.mysql_aurora.3.05.2', '8.0.mysql_aurora.3.08.0'],
+};
+
+/** Feature names AddRoleToDBCluster accepts (reference §3-§4): Bedrock arrives with aws_ml 2.0. */
+export function supportedFeatureNames(engine: Engine, engineVersion: string): FeatureName[] {
+  if (engine === 'aurora-mysql') return [];
+  return awsMlVersionFor(engineVersion) === '2.0' ? ['Comprehend', 'SageMaker', 'Bedrock'] : ['Comprehend', 'SageMaker'];
+}
+
+export function engineVersionInfo(engine: Engine, engineVersion: string): EngineVersionInfo {
+  const family =
+    engine === 'aurora-postgresql'
+      ? `aurora-postgresql${engineVersion.split('.')[0] ?? ''}`
+      : engineVersion.startsWith('5.7')
+        ? 'aurora-mysql5.7'
+        : 'aurora-mysql8.0';
+  return {
+    engine,
+    engineVersion,
+    parameterGroupFamily: family,
+    supportedFeatureNames: supportedFeatureNames(engine, engineVersion),
+  };
+}
+
+// -------------------------------------------------------------- views
+
+export interface AssociatedRoleView {
+  readonly roleArn: string;
+  readonly featureName: FeatureName | null;
+  readonly status: AssociationStatus;
+}
+
+export interface ClusterView {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly engine: Engine;
+  readonly engineVersion: string;
+  readonly status: 'available';
+  readonly parameterGroupName: string;
+  /** 'pending-reboot' while a parameter waits for the writer's reboot. */
+  readonly parameterGroupStatus: 'in-sync' | 'pending-reboot';
+  readonly writerInstance: string;
+  readonly port: number;
+  readonly associatedRoles: readonly AssociatedRoleView[];
+}
+
+export interface ParameterView {
+  readonly name: string;
+  /** The parameter group's value: a pending value is shown as the value, with apply method pending-reboot (as RDS does). */
+  readonly value: string;
+  readonly source: 'engine-default' | 'user';
+  readonly applyType: 'dynamic' | 'static';
+  readonly dataType: 'string' | 'boolean';
+  readonly allowedValues?: string;
+  readonly isModifiable: true;
+  readonly applyMethod: ApplyMethod;
+  readonly description: string;
+}
+
+export interface InstanceView {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly clusterIdentifier: string;
+  readonly engine: Engine;
+  readonly engineVersion: string;
+  readonly status: 'rebooting' | 'available';
+  readonly instanceClass: string;
+}
+
+export interface ParameterChange {
+  readonly name: string;
+  readonly value?: string;
+  readonly applyMethod?: ApplyMethod;
+}
+
+// ------------------------------------------------------------------ service
+
+export interface RdsServiceOptions {
+  /** How long a new association stays PENDING. */
+  readonly propagationDelayMs: number;
+  readonly now?: () => number;
+}
+
+export class RdsService {
+  private readonly now: () => number;
+  private readonly propagationDelayMs: number;
+
+  constructor(
+    private readonly store: StateStore,
+    options: RdsServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.propagationDelayMs = options.propagationDelayMs;
+  }
+
+  async addRoleToDBCluster(clusterIdentifier: string, roleArn: string, featureName?: string): Promise<void> {
+    await this.store.update((state) => {
+      const cluster = requireCluster(state, clusterIdentifier);
+      const feature = validateFeatureName(cluster, featureName);
+      if (cluster.associatedRoles.some((a) => a.roleArn === roleArn)) {
+        throw new AwsError(
+          'DBClusterRoleAlreadyExists',
+          `Role ${roleArn} is already associated with DB cluster ${cluster.identifier}.`,
+          400,
+        );
+      }
+      const holder = feature && cluster.associatedRoles.find((a) => a.featureName === feature);
+      if (holder) {
+        throw new AwsError(
+          'DBClusterRoleAlreadyExists',
+          `Feature ${feature} of DB cluster ${cluster.identifier} already has role ${holder.roleArn}; remove it first.`,
+          400,
+        );
+      }
+      if (cluster.associatedRoles.length >= MAX_ASSOCIATED_ROLES) {
+        throw new AwsError(
+          'DBClusterRoleQuotaExceeded',
+          `DB cluster ${cluster.identifier} already has the maximum of ${MAX_ASSOCIATED_ROLES} associated roles.`,
+          400,
+        );
+      }
+      if (!Object.values(state.roles).some((r) => r.arn === roleArn)) {
+        throw new AwsError(
+          'InvalidParameterValue',
+          `IAM role ARN ${roleArn} does not name an existing role in this account.`,
+          400,
+        );
+      }
+      cluster.associatedRoles.push({ roleArn, featureName: feature, associatedAt: this.now() });
+    });
+  }
+
+  async removeRoleFromDBCluster(clusterIdentifier: string, roleArn: string, featureName?: string): Promise<void> {
+    await this.store.update((state) => {
+      const cluster = requireCluster(state, clusterIdentifier);
+      const index = cluster.associatedRoles.findIndex(
+        (a) => a.roleArn === roleArn && (featureName === undefined || a.featureName === featureName),
+      );
+      if (index < 0) {
+        const what = featureName === undefined ? `Role ${roleArn}` : `Role ${roleArn} with feature ${featureName}`;
+        throw new AwsError('DBClusterRoleNotFound', `${what} is not associated with DB cluster ${cluster.identifier}.`, 404);
+      }
+      cluster.associatedRoles.splice(index, 1);
+    });
+  }
+
+  /** All clusters, or the one named (DBClusterNotFoundFault if there is none). */
+  describeDBClusters(clusterIdentifier?: string): ClusterView[] {
+    const state = this.store.current();
+    const clusters =
+      clusterIdentifier === undefined
+        ? Object.values(state.clusters).sort((a, b) => a.identifier.localeCompare(b.identifier))
+        : [requireCluster(state, clusterIdentifier)];
+    const now = this.now();
+    return clusters.map((cluster) => ({
+      identifier: cluster.identifier,
+      arn: clusterArn(state, cluster),
+      engine: cluster.engine,
+      engineVersion: cluster.engineVersion,
+      status: 'available',
+      parameterGroupName: cluster.parameterGroupName,
+      parameterGroupStatus: Object.values(cluster.parameters).some((p) => p.pendingValue !== undefined)
+        ? 'pending-reboot'
+        : 'in-sync',
+      writerInstance: cluster.writerInstance,
+      port: cluster.engine === 'aurora-postgresql' ? 5432 : 3306,
+      associatedRoles: cluster.associatedRoles.map((assoc) => ({
+        roleArn: assoc.roleArn,
+        featureName: assoc.featureName,
+        status: associationStatus(state, cluster, assoc, now, this.propagationDelayMs),
+      })),
+    }));
+  }
+
+  /** Returns the group's name, as the API echoes it. */
+  async modifyDBClusterParameterGroup(groupName: string, changes: readonly ParameterChange[]): Promise<string> {
+    checkParameterCount(changes);
+    await this.store.update((state) => {
+      for (const cluster of requireGroup(state, groupName)) {
+        for (const change of changes) {
+          const definition = requireDefinition(cluster, change.name);
+          const value = change.value ?? '';
+          if (!definition.valid(value)) {
+            const allowed = definition.allowedValues
+              ? ` (allowed: ${definition.allowedValues})`
+              : ' (expected an IAM role ARN or empty)';
+            throw new AwsError('InvalidParameterValue', `Invalid parameter value: ${value} for: ${change.name}${allowed}`, 400);
+          }
+          const method = change.applyMethod ?? 'immediate';
+          if (!definition.applyMethods.includes(method)) {
+            throw new AwsError(
+              'InvalidParameterValue',
+              `The parameter ${change.name} cannot be modified with apply method ${method}; use ${definition.applyMethods.join(' or ')}.`,
+              400,
+            );
+          }
+          const current = cluster.parameters[change.name] ?? { value: definition.defaultValue, source: 'engine-default' };
+          cluster.parameters[change.name] =
+            method === 'immediate' ? { value, source: 'user' } : { value: current.value, pendingValue: value, source: 'user' };
+        }
+      }
+    });
+    return groupName;
+  }
+
+  describeDBClusterParameters(groupName: string, source?: string): ParameterView[] {
+    if (source !== undefined && !['engine-default', 'system', 'user'].includes(source)) {
+      throw new AwsError('InvalidParameterValue', `Invalid source: ${source} (expected engine-default, system or user)`, 400);
+    }
+    const [cluster] = requireGroup(this.store.current(), groupName);
+    if (!cluster) return [];
+    return parameterDefinitions(cluster.engine)
+      .map((d): ParameterView => {
+        const p = cluster.parameters[d.name] ?? { value: d.defaultValue, source: 'engine-default' };
+        return {
+          name: d.name,
+          value: p.pendingValue ?? p.value,
+          source: p.source,
+          applyType: d.applyType,
+          dataType: d.dataType,
+          ...(d.allowedValues !== undefined ? { allowedValues: d.allowedValues } : {}),
+          isModifiable: true,
+          applyMethod: p.pendingValue !== undefined ? 'pending-reboot' : 'immediate',
+          description: d.description,
+        };
+      })
+      .filter((p) => source === undefined || p.source === source);
+  }
+
+  /**
+   * Back to engine defaults, at once: resetting never leaves a value pending
+   * (our choice; the ApplyMethod of each named parameter is accepted and ignored).
+   */
+  async resetDBClusterParameterGroup(groupName: string, resetAll: boolean, names: readonly string[]): Promise<string> {
+    if (resetAll === names.length > 0) {
+      throw new AwsError(
+        'InvalidParameterCombination',
+        'Specify either ResetAllParameters=true or a list of parameters to reset, not both or neither.',
+        400,
+      );
+    }
+    checkParameterCount(names);
+    await this.store.update((state) => {
+      for (const cluster of requireGroup(state, groupName)) {
+        const targets = resetAll ? parameterDefinitions(cluster.engine) : names.map((n) => requireDefinition(cluster, n));
+        for (const d of targets) cluster.parameters[d.name] = { value: d.defaultValue, source: 'engine-default' };
+      }
+    });
+    return groupName;
+  }
+
+  /** Rebooting the writer applies every pending parameter value of its cluster. */
+  async rebootDBInstance(instanceIdentifier: string): Promise<InstanceView> {
+    const now = this.now();
+    return this.store.update((state) => {
+      const cluster = Object.values(state.clusters).find((c) => c.writerInstance === instanceIdentifier);
+      if (!cluster) throw new AwsError('DBInstanceNotFound', `DBInstance ${instanceIdentifier} not found.`, 404);
+      for (const p of Object.values(cluster.parameters)) {
+        if (p.pendingValue === undefined) continue;
+        p.value = p.pendingValue;
+        delete p.pendingValue;
+      }
+      cluster.lastRebootAt = now;
+      return {
+        identifier: cluster.writerInstance,
+        arn: `arn:aws:rds:${state.region}:${state.accountId}:db:${cluster.writerInstance}`,
+        clusterIdentifier: cluster.identifier,
+        engine: cluster.engine,
+        engineVersion: cluster.engineVersion,
+        // The reboot itself is instantaneous; the answer says what RDS says at this moment.
+        status: 'rebooting',
+        instanceClass: 'db.r6g.large',
+      };
+    });
+  }
+
+  describeDBEngineVersions(engine?: string, engineVersion?: string): EngineVersionInfo[] {
+    if (engine !== undefined && engine !== 'aurora-postgresql' && engine !== 'aurora-mysql') {
+      throw new AwsError('InvalidParameterValue', `Invalid DB engine: ${engine}`, 400);
+    }
+    const versions = new Map<string, EngineVersionInfo>();
+    const add = (e: Engine, v: string) => versions.set(`${e} ${v}`, engineVersionInfo(e, v));
+    for (const e of ['aurora-mysql', 'aurora-postgresql'] as const) for (const v of KNOWN_VERSIONS[e]) add(e, v);
+    for (const c of Object.values(this.store.current().clusters)) add(c.engine, c.engineVersion);
+    return [...versions.values()]
+      .filter((v) => engine === undefined || v.engine === engine)
+      .filter(
+        (v) =>
+          engineVersion === undefined || v.engineVersion === engineVersion || v.engineVersion.startsWith(`${engineVersion}.`),
+      )
+      .sort((a, b) => a.engine.localeCompare(b.engine) || compareVersions(a.engineVersion, b.engineVersion));
+  }
+}
+
+function requireCluster(state: ControlState, identifier: string): Cluster {
+  // RDS identifiers are stored in lowercase and matched regardless of case.
+  const cluster = state.clusters[identifier] ?? state.clusters[identifier.toLowerCase()];
+  if (!cluster) throw new AwsError('DBClusterNotFoundFault', `DBCluster ${identifier} not found.`, 404);
+  return cluster;
+}
+
+function requireGroup(state: ControlState, groupName: string): Cluster[] {
+  const clusters = Object.values(state.clusters).filter((c) => c.parameterGroupName === groupName);
+  if (clusters.length === 0) {
+    throw new AwsError('DBParameterGroupNotFound', `DBClusterParameterGroup not found: ${groupName}`, 404);
+  }
+  return clusters;
+}
+
+function requireDefinition(cluster: Cluster, name: string): ParameterDefinition {
+  const definition = parameterDefinitions(cluster.engine).find((d) => d.name === name);
+  if (!definition) {
+    const known = parameterDefinitions(cluster.engine)
+      .map((d) => d.name)
+      .join(', ');
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Could not find parameter with name: ${name} (the emulator models ${known} for ${cluster.engine})`,
+      400,
+    );
+  }
+  return definition;
+}
+
+function checkParameterCount(items: readonly unknown[]): void {
+  if (items.length > MAX_PARAMETERS_PER_CALL) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `At most ${MAX_PARAMETERS_PER_CALL} parameters can be modified in one request.`,
+      400,
+    );
+  }
+}
+
+function validateFeatureName(cluster: Cluster, featureName: string | undefined): FeatureName | null {
+  if (featureName === undefined || featureName === '') {
+    return null;
+  }
+  const supported = supportedFeatureNames(cluster.engine, cluster.engineVersion);
+  const match = supported.find((f) => f === featureName);
+  if (match) return match;
+  if (supported.length === 0) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `The feature-name ${featureName} is not supported by ${cluster.engine} ${cluster.engineVersion}; omit FeatureName for Aurora MySQL.`,
+      400,
+    );
+  }
+  throw new AwsError(
+    'InvalidParameterValue',
+    `The feature-name ${featureName} is not supported by ${cluster.engine} ${cluster.engineVersion}; supported: ${supported.join(', ')}.`,
+    400,
+  );
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[._]/);
+  const pb = b.split(/[._]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '';
+    const y = pb[i] ?? '';
+    const nx = Number(x);
+    const ny = Number(y);
+    const d = Number.isNaN(nx) || Number.isNaN(ny) ? x.localeCompare(y) : nx - ny;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
