@@ -68,6 +68,8 @@ export const catalog = {
   MlDisabled: entry('55000', 1815, 'HY000', 403),
   /** The database user lacks the role, privilege or EXECUTE grant the call needs. */
   PermissionDenied: entry('42501', 1227, '42000', 403),
+  /** GRANT/REVOKE to an account the server does not have (MySQL ER_PASSWORD_NO_MATCH). */
+  NoSuchGrantee: entry('42704', 1133, '42000', 404),
   /** The cluster is not wired for the service: parameter unset, no role associated, association PENDING or INVALID. */
   MlRoleNotConfigured: entry('38000', 1815, 'HY000', 403),
   /** The cluster's role is associated but its IAM policies do not allow the action on the resource. */

@@ -13,6 +13,7 @@ import { SageMakerRouter } from './backends/sagemaker/router.ts';
 import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
 import { ControlGate } from './control/gate.ts';
 import type { ControlState } from './control/model.ts';
+import { privilegeModel } from './control/mysql-privileges.ts';
 import { openPgStateStore } from './control/pg-state-store.ts';
 import { controlStateFor } from './control/presets.ts';
 import { MemoryStateStore, type StateStore } from './control/store.ts';
@@ -170,6 +171,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           strict: config.strict,
           log,
           roleParameters: () => roleParametersInEffect(store.current(), config.mysqlClusterId),
+          privileges: { store, clusterId: config.mysqlClusterId, model: privilegeModel(config.mysqlEngineVersion) },
         }),
         log,
       });

@@ -5,6 +5,7 @@
  * are answered from the emulator's state; everything else is relayed.
  */
 import type { Logger } from 'pino';
+import { ACCESS_ROLE } from '../../control/mysql-privileges.ts';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
@@ -22,6 +23,7 @@ import { loadMlDependents } from './dependencies.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
 import { installError } from './install-error.ts';
+import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivileges } from './invoke-privileges.ts';
 import { type LoopSession, newLoopSession, runToConvergence, type SessionFacts, setUpSession } from './ml-loop.ts';
 import {
   executeRefusal,
@@ -44,6 +46,8 @@ export interface MySqlAuroraOptions {
   readonly log: Logger;
   /** The cluster's aws_default_*_role parameters in effect (the control plane's; unset by default). */
   readonly roleParameters?: () => RoleParameters;
+  /** The control plane's view of this cluster's privileges (version 2 INVOKE privileges, version 3 roles). */
+  readonly privileges?: InvokePrivilegeContext;
 }
 
 /** What the handler keeps per client connection. */
@@ -99,6 +103,7 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (STATUS_WORD.test(sql) && statusCommand(sql) !== null) return true;
     if (wantsVariables(sql)) return true;
     if (KILL.test(sql)) return true;
+    if (wantsInvokePrivileges(sql, this.options.privileges)) return true;
     if (!this.installed) return true;
     if (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null) return true;
     if (DEFINITION_HINT.test(sql)) {
@@ -180,6 +185,10 @@ export class MySqlAuroraHandler implements StatementHandler {
           },
           up,
         );
+      }
+      const privileges = this.options.privileges;
+      if (privileges !== undefined && wantsInvokePrivileges(sql, privileges)) {
+        return answerInvokePrivileges(sql, privileges, up);
       }
       try {
         await this.ensureStubs(up);
@@ -369,6 +378,20 @@ export class MySqlAuroraHandler implements StatementHandler {
     send(up, answer);
   }
 
+  /**
+   * Aurora MySQL 3's AWS_COMPREHEND_ACCESS, AWS_SAGEMAKER_ACCESS and
+   * AWS_BEDROCK_ACCESS, as real roles so GRANT, SET ROLE and SHOW GRANTS are
+   * the server's own. A user that may not create roles only logs a warning.
+   */
+  private async createAccessRoles(up: ControlledUpstream): Promise<void> {
+    for (const role of Object.values(ACCESS_ROLE)) {
+      const [first] = await up.query(`CREATE ROLE IF NOT EXISTS ${role}`);
+      if (first?.payload[0] === 0xff) {
+        this.options.log.warn({ role, error: parseErr(first.payload).message }, 'could not create an Aurora ML role');
+      }
+    }
+  }
+
   private ensureStubs(up: ControlledUpstream): Promise<void> {
     if (this.installing === null) {
       this.installing = (async () => {
@@ -376,6 +399,7 @@ export class MySqlAuroraHandler implements StatementHandler {
           const [first] = await up.query(statement);
           if (first?.payload[0] === 0xff) throw installError(parseErr(first.payload));
         }
+        if (this.options.privileges?.model === 'roles') await this.createAccessRoles(up);
         this.dependents = await loadMlDependents(up);
         this.installed = true;
       })();

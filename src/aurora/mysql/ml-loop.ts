@@ -15,6 +15,8 @@
  * the last run only statements that use no table run (SELECT @var, SET,
  * COMMIT, RELEASE SAVEPOINT), as those leave the client's SHOW WARNINGS alone.
  */
+
+import { accountName } from '../../control/mysql-privileges.ts';
 import { EmulatorError } from '../../errors.ts';
 import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
@@ -55,7 +57,13 @@ export interface SessionFacts {
   /** max_execution_time (MySQL) / max_statement_time (MariaDB) in ms; 0 = none. */
   readonly timeLimitMs: number;
   readonly mariadb: boolean;
+  /** CURRENT_USER() as 'user'@'host'. */
+  readonly account: string;
+  /** The roles enabled in the session (SET ROLE, default roles). */
+  readonly activeRoles: readonly string[];
 }
+
+const FACT_COLUMNS = 7;
 
 const isErr = (p: Packet | undefined) => p?.payload[0] === 0xff;
 /** A pipelined answer that may never be awaited if an earlier step fails. */
@@ -79,13 +87,15 @@ function check(answers: readonly Packet[][]): void {
 export async function setUpSession(up: ControlledUpstream, session: LoopSession): Promise<SessionFacts> {
   const mariadb = /mariadb/i.test(up.session.serverVersion);
   const limit = mariadb ? 'CAST(@@max_statement_time * 1000 AS UNSIGNED)' : '@@max_execution_time';
-  const factsQuery = `SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format`;
+  // CURRENT_USER() and the enabled roles: who the control plane's gate checks privileges for.
+  const factsQuery = `SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format,
+    CURRENT_USER(), (SELECT GROUP_CONCAT(ROLE_NAME) FROM information_schema.ENABLED_ROLES)`;
   const statements: string[] = [];
   let facts: (string | null)[] | undefined;
   if (!session.tablesReady) {
     // A session's first ML statement: the binlog format must change before
     // the temporary tables exist (or they are logged, and MySQL refuses it).
-    [facts] = textRows(await up.query(factsQuery), 5);
+    [facts] = textRows(await up.query(factsQuery), FACT_COLUMNS);
     if (facts?.[0] !== '1') await preferRowBinlog(up, facts?.[3] === '1', facts?.[4]);
     statements.push(...SESSION_TABLES);
   }
@@ -102,12 +112,14 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
   session.tablesReady = true;
   session.missesLeft = false;
   session.cachedRows = 0;
-  facts ??= textRows(answers.at(-1) ?? [], 5)[0];
+  facts ??= textRows(answers.at(-1) ?? [], FACT_COLUMNS)[0];
   return {
     inTransaction: facts?.[0] === '1',
     unicode: isUnicodeCharset(facts?.[1]),
     timeLimitMs: Number(facts?.[2] ?? 0) || 0,
     mariadb,
+    account: accountName(facts?.[5] ?? ''),
+    activeRoles: facts?.[6] ? facts[6].split(',') : [],
   };
 }
 
@@ -187,6 +199,7 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         signal,
         statementDeadline: facts.timeLimitMs > 0 ? startedAt + facts.timeLimitMs : Number.POSITIVE_INFINITY,
         inferenceTimeoutMs: session.inferenceTimeoutMs,
+        caller: { front: 'mysql', connectionId: up.session.connectionId, account: facts.account, activeRoles: facts.activeRoles },
       });
       const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
       for (const call of calls) known.add(call.key);

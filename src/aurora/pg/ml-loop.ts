@@ -132,6 +132,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     signal: up.signal,
     statementDeadline: settings.statementTimeoutMs > 0 ? startedAt + settings.statementTimeoutMs : Number.POSITIVE_INFINITY,
     inferenceTimeoutMs: settings.inferenceTimeoutMs,
+    caller: { front: 'postgres' as const, connectionId: up.session.processId },
   };
   let rowCalls = 0;
 
