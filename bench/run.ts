@@ -23,6 +23,11 @@
  *      emulator; target: under 10 s, every row labelled, and
  *      Aurora_ml_logical_request_cnt grown by the row count.
  *   6. One aws_comprehend_detect_sentiment round trip; target: median under 2 ms.
+ *
+ * Control plane:
+ *   7. The 50,000-row UPDATE of 2 through an emulator with the gate (switch,
+ *      parameter, association, IAM, privilege checks) and one without it,
+ *      alternating over BENCH_ROUNDS; target: gated/ungated under 1.05.
  * pgbouncer, sysbench and HAProxy are apt-get installed when missing (as root).
  *
  * Prints one table with PASS/FAIL per target. Exits 0 when every measurement
@@ -38,6 +43,7 @@ import os from 'node:os';
 import pg from 'pg';
 import pino from 'pino';
 import { type Emulator, startEmulator } from '../src/index.ts';
+import { type GateCostResult, measureGateCost } from './gate-cost.ts';
 import { HAPROXY_BINARY, type Haproxy, startHaproxy } from './haproxy.ts';
 import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
 import { MYSQL_ML_UPDATE, MYSQL_PLAIN_UPDATE, type MysqlUpdate50kResult, runMysqlUpdate50k } from './mysql-update50k.ts';
@@ -89,6 +95,7 @@ const WARM_UP_CALLS = 200;
 const PROBE_CALLS = 300;
 
 const UPDATE_TARGET_MS = 10_000;
+const GATE_COST_TARGET = 1.05;
 const ROUND_TRIP_TARGET_MS = 2;
 const RATIO_FACTOR = 0.8;
 
@@ -142,6 +149,21 @@ async function pgbenchSection(emulator: Emulator, bouncer: Pgbouncer): Promise<R
 // ---- 2. the 50,000-row UPDATE ----
 
 /** `what`: the ML function and the path, as the first row names them; `plainExpression`: the reference UPDATE's. */
+function gateCostRows(r: GateCostResult): Row[] {
+  const list = (ms: readonly number[]) => ms.map((v) => fmtS(v)).join(' / ');
+  return [
+    {
+      id: '7',
+      measurement: `UPDATE ${fmtInt(ROWS)} tickets with the control-plane gate / without it`,
+      value: r.ratio.toFixed(3),
+      target: `< ${GATE_COST_TARGET}`,
+      verdict: r.ratio < GATE_COST_TARGET ? 'PASS' : 'FAIL',
+    },
+    { id: '', measurement: '  with the gate', value: list(r.gatedMs), target: '', verdict: '' },
+    { id: '', measurement: '  without the gate', value: list(r.ungatedMs), target: '', verdict: '' },
+  ];
+}
+
 function updateRows(id: string, what: string, plainExpression: string, r: Update50kResult): Row[] {
   const labels = Object.entries(r.labels)
     .map(([label, n]) => `${label} ${fmtInt(n)}`)
@@ -410,6 +432,27 @@ async function main(): Promise<number> {
     notes.push(`Reference statement: ${PLAIN_UPDATE}`);
   } catch (err) {
     rows.push(errorRow('2', `UPDATE ${fmtInt(ROWS)} tickets with detect_sentiment`, err));
+  }
+
+  console.error(`gate cost: UPDATE of ${fmtInt(ROWS)} tickets with and without the gate, ${ROUNDS} rounds`);
+  try {
+    await using ungated = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
+      pgUpstream: DIRECT_URL,
+      gate: false,
+      logger: pino({ level: 'warn' }, pino.destination(2)),
+    });
+    const cost = await measureGateCost({
+      directUrl: DIRECT_URL,
+      gatedUrl: emulator.postgres.url,
+      ungatedUrl: ungated.postgres.url,
+      rows: ROWS,
+      rounds: ROUNDS,
+    });
+    rows.push(...gateCostRows(cost));
+  } catch (err) {
+    rows.push(errorRow('7', 'gate cost on the UPDATE', err));
   }
 
   console.error(`round trips, ${fmtInt(CALLS)} calls each`);

@@ -40,6 +40,8 @@ export interface EmulatorConfig {
   /** Identifiers of the emulated clusters behind the PostgreSQL and MySQL fronts. */
   readonly pgClusterId: string;
   readonly mysqlClusterId: string;
+  /** false lets every ML call through without the control plane's checks (for measuring what they cost). */
+  readonly gate: boolean;
 }
 
 export const defaults: EmulatorConfig = {
@@ -61,6 +63,7 @@ export const defaults: EmulatorConfig = {
   apiCredentials: [],
   pgClusterId: 'aurora-ml-postgres',
   mysqlClusterId: 'aurora-ml-mysql',
+  gate: true,
 };
 
 type Partial_ = { -readonly [K in keyof EmulatorConfig]?: EmulatorConfig[K] };
@@ -128,6 +131,7 @@ function fromFile(path: string): Partial_ {
   set('mysqlClusterId', str('mysqlClusterId'));
   if (Array.isArray(doc.apiCredentials)) out.apiCredentials = doc.apiCredentials as EmulatorConfig['apiCredentials'];
   if (typeof doc.strict === 'boolean') out.strict = doc.strict;
+  if (typeof doc.gate === 'boolean') out.gate = doc.gate;
   const sm = doc.sagemaker as { endpoints?: Record<string, SageMakerEndpointConfig> } | undefined;
   if (sm?.endpoints) out.sagemakerEndpoints = sm.endpoints;
   return out;

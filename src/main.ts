@@ -11,6 +11,7 @@ import { BuiltinBedrockBackend } from './backends/bedrock/builtin.ts';
 import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
 import { SageMakerRouter } from './backends/sagemaker/router.ts';
 import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
+import { allowAll } from './control/authorize.ts';
 import { ControlGate } from './control/gate.ts';
 import type { ControlState } from './control/model.ts';
 import { privilegeModel } from './control/mysql-privileges.ts';
@@ -119,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sagemaker: new SageMakerRouter(config.sagemakerEndpoints, { accountId: config.accountId, region: config.region }),
       bedrock: new BuiltinBedrockBackend(),
     },
-    gate,
+    config.gate ? gate : allowAll,
     stats,
   );
   const cleanups: (() => Promise<void>)[] = [() => store.close(), async () => embedded?.stop()];
