@@ -12,7 +12,7 @@ import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
 import { SageMakerRouter } from './backends/sagemaker/router.ts';
 import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
 import { allowAll } from './control/authorize.ts';
-import { ControlGate } from './control/gate.ts';
+import { ControlGate, type Denial } from './control/gate.ts';
 import type { ControlState } from './control/model.ts';
 import { privilegeModel } from './control/mysql-privileges.ts';
 import { openPgStateStore } from './control/pg-state-store.ts';
@@ -150,7 +150,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       host: listen.host,
       port: listen.port,
       upstream: { host: upstream.hostname || '127.0.0.1', port: Number(upstream.port || 5432) },
-      handler: new PgAuroraHandler({ evaluator, engineVersion: config.pgEngineVersion, strict: config.strict, log }),
+      handler: new PgAuroraHandler({
+        evaluator,
+        engineVersion: config.pgEngineVersion,
+        strict: config.strict,
+        log,
+        lastDenial: (pid) => describeDenial(gate.lastDenial('postgres', pid)),
+      }),
       log,
     });
   } catch (err) {
@@ -173,6 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           log,
           roleParameters: () => roleParametersInEffect(store.current(), config.mysqlClusterId),
           privileges: { store, clusterId: config.mysqlClusterId, model: privilegeModel(config.mysqlEngineVersion) },
+          lastDenial: (id) => describeDenial(gate.lastDenial('mysql', id)),
         }),
         log,
       });
@@ -209,6 +216,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** A denial as SQL shows it: when, which step, which call, and why. */
+function describeDenial(denial: Denial | undefined): string | null {
+  if (denial === undefined) return null;
+  return `${new Date(denial.at).toISOString()} ${denial.step}: ${denial.fn}(${denial.resource}): ${denial.message}`;
 }
 
 /** The aws_default_*_role parameters in effect on the MySQL cluster (SHOW GLOBAL VARIABLES shows them). */

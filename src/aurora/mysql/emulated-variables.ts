@@ -28,6 +28,8 @@ export interface VariableContext {
   /** The session's strict mode (aurora-ml-emulator's own variable aurora_ml_strict: seed extensions fail). */
   readonly strict: boolean;
   setStrict(on: boolean): void;
+  /** Why the control plane last refused a call on this connection ('' when it has not). */
+  readonly lastDenial: string;
   readonly roles: RoleParameters;
 }
 
@@ -38,7 +40,7 @@ const SET =
   /^\s*SET\s+(GLOBAL\s+|@@GLOBAL\.|SESSION\s+|@@SESSION\.|LOCAL\s+|@@LOCAL\.|@@)?(\w+)\s*(?:=|:=|TO)\s*'?([^';\s]*)'?\s*;?\s*$/i;
 const SHOW = /^\s*SHOW\s+(?:(GLOBAL|SESSION|LOCAL)\s+)?VARIABLES\s+LIKE\s+'([^']*)'\s*;?\s*$/i;
 const SELECT_VAR =
-  /@@(?:(global|session|local)\.)?(aurora_ml_inference_timeout|aurora_ml_strict|aws_default_(?:comprehend|sagemaker|bedrock)_role)\b/gi;
+  /@@(?:(global|session|local)\.)?(aurora_ml_inference_timeout|aurora_ml_strict|aurora_ml_last_denial|aws_default_(?:comprehend|sagemaker|bedrock)_role)\b/gi;
 
 type Scope = 'global' | 'session';
 
@@ -46,6 +48,7 @@ function emulatedRows(ctx: VariableContext, scope: Scope): [string, string][] {
   const rows: [string, string][] = [
     ['aurora_ml_inference_timeout', String(ctx.inferenceTimeoutMs)],
     ['aurora_ml_strict', ctx.strict ? 'ON' : 'OFF'],
+    ['aurora_ml_last_denial', ctx.lastDenial],
     ...Object.entries(ctx.roles),
   ];
   return scope === 'global' ? rows.map(([n, v]) => [n, n === 'aurora_ml_inference_timeout' ? '30000' : v]) : rows;
@@ -60,7 +63,12 @@ export function wantsVariables(sql: string): boolean {
   return /^\s*SELECT\b/i.test(sql) && sql.search(SELECT_VAR) >= 0;
 }
 
-const emulatedNames = () => ['aurora_ml_inference_timeout', 'aurora_ml_strict', ...Object.keys(UNSET_ROLE_PARAMETERS)];
+const emulatedNames = () => [
+  'aurora_ml_inference_timeout',
+  'aurora_ml_strict',
+  'aurora_ml_last_denial',
+  ...Object.keys(UNSET_ROLE_PARAMETERS),
+];
 const isEmulated = (name: string) => emulatedNames().includes(name.toLowerCase());
 
 export async function answerVariables(sql: string, ctx: VariableContext, up: ControlledUpstream): Promise<void> {

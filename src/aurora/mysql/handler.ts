@@ -48,6 +48,8 @@ export interface MySqlAuroraOptions {
   readonly roleParameters?: () => RoleParameters;
   /** The control plane's view of this cluster's privileges (version 2 INVOKE privileges, version 3 roles). */
   readonly privileges?: InvokePrivilegeContext;
+  /** The control plane's last refusal on a connection, for @@aurora_ml_last_denial. */
+  readonly lastDenial?: (connectionId: number) => string | null;
 }
 
 /** What the handler keeps per client connection. */
@@ -182,6 +184,7 @@ export class MySqlAuroraHandler implements StatementHandler {
             setStrict: (on) => {
               state.strict = on;
             },
+            lastDenial: this.options.lastDenial?.(up.session.connectionId) ?? '',
           },
           up,
         );

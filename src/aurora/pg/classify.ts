@@ -36,6 +36,8 @@ export interface ClassifyContext {
   /** An emulated extension exists in the database (so the pg_extension view does). */
   readonly catalogInstalled: boolean;
   readonly strict: boolean;
+  /** Why the control plane last refused a call on this connection (read only when asked). */
+  readonly lastDenial?: () => string | null;
 }
 
 function dependsOnMl(sql: string, dependents: ReadonlySet<string> | undefined): boolean {
@@ -49,7 +51,7 @@ export function mightNeedEmulator(sql: string, dependents: ReadonlySet<string> |
 
 /** Throws EmulatorError for statements that must fail before running. */
 export function classify(sql: string, ctx: ClassifyContext): Classified {
-  const setting = sessionSetting(sql);
+  const setting = sessionSetting(sql, ctx);
   if (setting !== null) return setting;
   const command = parseExtensionCommand(sql);
   if (command !== null) return { kind: 'extension', command };
@@ -81,8 +83,17 @@ export function createsObjects(sql: string): boolean {
  * PostgreSQL refuses for custom settings: it lives as aurora_ml.inference_timeout
  * (also settable directly), so it follows SET LOCAL, RESET and transactions.
  */
-function sessionSetting(sql: string): Classified | null {
+function sessionSetting(sql: string, ctx: ClassifyContext): Classified | null {
   const show = parseShowCommand(sql);
+  if (show === 'aurora_ml_last_denial' || show === 'aurora_ml.last_denial') {
+    // Dollar quoting: the message needs no escaping whatever standard_conforming_strings says.
+    const text = ctx.lastDenial?.() ?? '';
+    return {
+      kind: 'plain',
+      sql: `SELECT $aurora_ml$${text.replaceAll('$aurora_ml$', '')}$aurora_ml$::text AS aurora_ml_last_denial`,
+      ddl: false,
+    };
+  }
   if (show === 'aurora_ml_inference_timeout' || show === 'aurora_ml.inference_timeout') {
     return {
       kind: 'plain',

@@ -25,6 +25,8 @@ export interface PgAuroraOptions {
   readonly engineVersion: string;
   readonly strict: boolean;
   readonly log: Logger;
+  /** The control plane's last refusal on a connection (by backend pid), for SHOW aurora_ml_last_denial. */
+  readonly lastDenial?: (processId: number) => string | null;
 }
 
 interface SessionState extends LoopSessionState {
@@ -68,6 +70,7 @@ export class PgAuroraHandler implements StatementHandler {
       dependents: this.dependents.get(session.database),
       catalogInstalled: (this.installed.get(session.database)?.size ?? 0) > 0,
       strict: this.state(session).strict ?? this.options.strict,
+      lastDenial: () => this.options.lastDenial?.(session.processId) ?? null,
     });
   }
 
