@@ -52,7 +52,11 @@ export function privilegeFor(
     return held.includes(privilege) ? null : { privilege, hint: `GRANT ${privilege} ON *.* TO ${account}` };
   }
   const role = ACCESS_ROLE[service];
-  if ((caller.activeRoles ?? []).some((r) => r.toUpperCase() === role)) return null;
+  // With activate_all_roles_on_login every granted role is active from login (MySQL 8 does this itself;
+  // MariaDB has no such variable, so the cluster parameter decides).
+  const activeAtLogin = cluster.parameters.activate_all_roles_on_login?.value === '1';
+  const active = activeAtLogin ? [...(caller.activeRoles ?? []), ...(caller.grantedRoles ?? [])] : (caller.activeRoles ?? []);
+  if (active.some((r) => r.toUpperCase() === role)) return null;
   return {
     privilege: role,
     hint: `GRANT ${role} TO ${account}, then SET ROLE ${role} in the session (or make it a default role)`,

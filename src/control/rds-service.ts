@@ -61,6 +61,19 @@ export const PARAMETER_DEFINITIONS: readonly ParameterDefinition[] = [
     description: 'Emulator switch: 0 makes every machine learning call fail',
     valid: (value) => value === '0' || value === '1',
   },
+  {
+    // A MySQL 8 system variable, and an Aurora MySQL 3 cluster parameter: with it on, every role granted
+    // to a user is active from login, so GRANT AWS_SAGEMAKER_ACCESS works without SET ROLE.
+    name: 'activate_all_roles_on_login',
+    engines: ['aurora-mysql'],
+    defaultValue: '0',
+    applyType: 'dynamic',
+    dataType: 'boolean',
+    allowedValues: '0,1',
+    applyMethods: ['immediate', 'pending-reboot'],
+    description: 'Automatically set all granted roles as active after the user has authenticated successfully',
+    valid: (value) => value === '0' || value === '1',
+  },
   roleParameter('Bedrock'),
   roleParameter('Comprehend'),
   roleParameter('SageMaker'),

@@ -46,6 +46,8 @@ export interface Caller {
   readonly account?: string;
   /** MySQL: the roles active in the session (information_schema.ENABLED_ROLES). */
   readonly activeRoles?: readonly string[];
+  /** MySQL: the roles granted to the account (information_schema.APPLICABLE_ROLES), active from login with activate_all_roles_on_login. */
+  readonly grantedRoles?: readonly string[];
 }
 
 /** The text stored in the cache for each key (null = SQL NULL result). */

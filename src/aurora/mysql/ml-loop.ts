@@ -61,9 +61,11 @@ export interface SessionFacts {
   readonly account: string;
   /** The roles enabled in the session (SET ROLE, default roles). */
   readonly activeRoles: readonly string[];
+  /** The roles granted to the account, enabled or not. */
+  readonly grantedRoles: readonly string[];
 }
 
-const FACT_COLUMNS = 7;
+const FACT_COLUMNS = 8;
 
 const isErr = (p: Packet | undefined) => p?.payload[0] === 0xff;
 /** A pipelined answer that may never be awaited if an earlier step fails. */
@@ -89,7 +91,8 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
   const limit = mariadb ? 'CAST(@@max_statement_time * 1000 AS UNSIGNED)' : '@@max_execution_time';
   // CURRENT_USER() and the enabled roles: who the control plane's gate checks privileges for.
   const factsQuery = `SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format,
-    CURRENT_USER(), (SELECT GROUP_CONCAT(ROLE_NAME) FROM information_schema.ENABLED_ROLES)`;
+    CURRENT_USER(), (SELECT GROUP_CONCAT(ROLE_NAME) FROM information_schema.ENABLED_ROLES),
+    (SELECT GROUP_CONCAT(ROLE_NAME) FROM information_schema.APPLICABLE_ROLES)`;
   const statements: string[] = [];
   let facts: (string | null)[] | undefined;
   if (!session.tablesReady) {
@@ -120,6 +123,7 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
     mariadb,
     account: accountName(facts?.[5] ?? ''),
     activeRoles: facts?.[6] ? facts[6].split(',') : [],
+    grantedRoles: facts?.[7] ? facts[7].split(',') : [],
   };
 }
 
@@ -199,7 +203,13 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         signal,
         statementDeadline: facts.timeLimitMs > 0 ? startedAt + facts.timeLimitMs : Number.POSITIVE_INFINITY,
         inferenceTimeoutMs: session.inferenceTimeoutMs,
-        caller: { front: 'mysql', connectionId: up.session.connectionId, account: facts.account, activeRoles: facts.activeRoles },
+        caller: {
+          front: 'mysql',
+          connectionId: up.session.connectionId,
+          account: facts.account,
+          activeRoles: facts.activeRoles,
+          grantedRoles: facts.grantedRoles,
+        },
       });
       const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
       for (const call of calls) known.add(call.key);
