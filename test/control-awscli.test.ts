@@ -1,22 +1,26 @@
 /**
  * Smoke test with the real AWS CLI pointed at the control API: the IAM and
  * RDS calls a user follows from the Aurora ML setup guide, parsed from the
- * CLI's JSON output. Skipped when no `aws` is on PATH.
+ * CLI's JSON output. The Debian package's CLI (v2, /usr/bin/aws, which
+ * .ci/run installs) is preferred; another `aws` on PATH serves otherwise.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT, DUMMY, startTestControlApi } from './helpers/control-api.ts';
 
 const run = promisify(execFile);
 
-function findAws(): string | undefined {
+function findAws(): string {
+  if (existsSync(DEBIAN_AWS)) return DEBIAN_AWS;
   try {
-    return execFileSync('which', ['aws'], { encoding: 'utf8' }).trim() || undefined;
+    return execFileSync('which', ['aws'], { encoding: 'utf8' }).trim() || DEBIAN_AWS;
   } catch {
-    return undefined;
+    return DEBIAN_AWS; // the test then fails on the missing binary: install the Debian package awscli
   }
 }
+const DEBIAN_AWS = '/usr/bin/aws';
 const AWS = findAws();
 
 const ENV = {
@@ -33,13 +37,13 @@ const ENV = {
 };
 
 async function aws(url: string, ...args: string[]): Promise<unknown> {
-  const { stdout } = await run(AWS ?? 'aws', ['--endpoint-url', url, '--output', 'json', ...args], { env: ENV });
+  const { stdout } = await run(AWS, ['--endpoint-url', url, '--output', 'json', ...args], { env: ENV });
   return stdout.trim() === '' ? undefined : JSON.parse(stdout);
 }
 
 async function awsFails(url: string, ...args: string[]): Promise<string> {
   try {
-    await run(AWS ?? 'aws', ['--endpoint-url', url, '--output', 'json', ...args], { env: ENV });
+    await run(AWS, ['--endpoint-url', url, '--output', 'json', ...args], { env: ENV });
   } catch (err) {
     return (err as { stderr: string }).stderr;
   }
@@ -51,7 +55,7 @@ const TRUST_RDS = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-describe.skipIf(!AWS)('the AWS CLI against the control API', () => {
+describe('the AWS CLI against the control API', () => {
   it('creates a role, associates it, sets a parameter, and sees it all in describe-db-clusters', async () => {
     // Signature checking on: the CLI's own SigV4 signing must verify.
     await using api = await startTestControlApi({ credentials: [DUMMY] });
