@@ -240,7 +240,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       up.query(`DROP TEMPORARY TABLE IF EXISTS ${MISS_TABLE}`),
       connectionIsUnicode(up),
     ]);
-    Object.assign(state, { tablesReady: false, cachedRows: 0, missesLeft: false });
+    Object.assign(state, { tablesReady: false, missesLeft: false });
     const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
     send(up, await up.query(rewritten));
   }

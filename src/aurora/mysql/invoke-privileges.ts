@@ -58,7 +58,8 @@ export async function answerInvokePrivileges(sql: string, ctx: InvokePrivilegeCo
   const accounts = (match[2] ?? '').split(',').map(normalizeAccount);
   for (const account of accounts) await requireAccount(account, up);
   await ctx.store.update((state) => {
-    const byAccount = (state.invokePrivileges[ctx.clusterId] ??= {});
+    const byAccount = state.invokePrivileges[ctx.clusterId] ?? {};
+    state.invokePrivileges[ctx.clusterId] = byAccount;
     for (const account of accounts) {
       const held = new Set(byAccount[account] ?? []);
       for (const p of privileges) {

@@ -39,14 +39,12 @@ export interface LoopSession {
   work: AbortController | null;
   /** The cache and miss tables exist in the upstream session (COM_RESET_CONNECTION drops them). */
   tablesReady: boolean;
-  /** Rows the previous statement left in the cache table (emptied before the next one). */
-  cachedRows: number;
   /** The previous statement stopped with misses recorded. */
   missesLeft: boolean;
 }
 
 export function newLoopSession(inferenceTimeoutMs: number): LoopSession {
-  return { inferenceTimeoutMs, work: null, tablesReady: false, cachedRows: 0, missesLeft: false };
+  return { inferenceTimeoutMs, work: null, tablesReady: false, missesLeft: false };
 }
 
 /** What the setup round learnt about the upstream session. */
@@ -103,7 +101,10 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
     statements.push(...SESSION_TABLES);
   }
   if (session.missesLeft) statements.push(`DELETE FROM ${MISS_TABLE}`);
-  if (session.cachedRows > 0) statements.push(`DELETE FROM ${CACHE_TABLE}`);
+  // Emptied before every statement (it travels in the same round trip): a rollback of the
+  // client's transaction can bring back rows an earlier DELETE removed, and answers
+  // from them would skip the control plane's gate.
+  statements.push(`DELETE FROM ${CACHE_TABLE}`);
   if (facts === undefined) statements.push(factsQuery);
   const answers = await Promise.all(statements.map((s) => up.query(s)));
   try {
@@ -114,7 +115,6 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession)
   }
   session.tablesReady = true;
   session.missesLeft = false;
-  session.cachedRows = 0;
   facts ??= textRows(answers.at(-1) ?? [], FACT_COLUMNS)[0];
   return {
     inTransaction: facts?.[0] === '1',
@@ -217,7 +217,6 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         const value = v === null ? null : mysqlCacheValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v);
         return `(${hex(k)}, ${value === null ? 'NULL' : hex(value)})`;
       });
-      session.cachedRows += rows.length;
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
       const refill = [
         ...(rows.length > 0 ? [up.query(`INSERT INTO ${CACHE_TABLE} (k, v) VALUES ${rows.join(', ')}`)] : []),

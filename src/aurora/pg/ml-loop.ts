@@ -36,14 +36,14 @@ interface SessionSettings {
 
 /** What the loop keeps per client session between statements. */
 export interface LoopSessionState {
-  /** Rows the previous statements left in the cache table (emptied before the next one). */
+  /** Rows the previous statements put in the cache table (a large count empties it with TRUNCATE). */
   cachedRows: number;
 }
 
 function setupStatements(ownsTransaction: boolean, state: LoopSessionState): string[] {
   const statements = [
     // No ON COMMIT DELETE ROWS: its truncate costs more at every commit than
-    // deleting the few rows a previous statement left, only when there are some.
+    // the DELETE below, which travels with the first run anyway.
     `CREATE TEMP TABLE IF NOT EXISTS aurora_ml_cache (k text PRIMARY KEY, v text)`,
     `SELECT current_setting('statement_timeout'),
        current_setting('client_min_messages'), current_setting('max_parallel_workers_per_gather'),
@@ -53,8 +53,10 @@ function setupStatements(ownsTransaction: boolean, state: LoopSessionState): str
        set_config('${MODE_SETTING}', 'on', true)`,
     `SAVEPOINT ${SAVEPOINT}`,
   ];
-  if (state.cachedRows > 0)
-    statements.splice(1, 0, state.cachedRows > 10_000 ? `TRUNCATE ${CACHE_TABLE}` : `DELETE FROM ${CACHE_TABLE}`);
+  // Emptied before every statement, whatever the count says: a rollback (of a
+  // refused statement, or of the client's own transaction) can bring back rows
+  // an earlier DELETE removed, and answers from them would skip the gate.
+  statements.splice(1, 0, state.cachedRows > 10_000 ? `TRUNCATE ${CACHE_TABLE}` : `DELETE FROM ${CACHE_TABLE}`);
   state.cachedRows = 0;
   return ownsTransaction ? ['BEGIN', ...statements] : statements;
 }
