@@ -80,3 +80,51 @@ describe('gate: false', () => {
     expect(rows).toEqual([{ sentiment: 'POSITIVE' }]);
   });
 });
+
+describe("the seed's GRANT EXECUTE ON FUNCTION mysql.aurora_ml.*", () => {
+  it('grants the Aurora MySQL 3 roles with a warning, and is an error in strict mode', async () => {
+    await using env = await startTestEmulator({ mysqlListen: '127.0.0.1:0', mysqlUpstream: MYSQL_UPSTREAM });
+    const root = await mysql.createConnection(env.emulator.mysql?.url ?? '');
+    const user = `aml_seed_${process.pid}`;
+    try {
+      await root.query(`CREATE USER '${user}'@'%'`);
+      await root.query(`GRANT EXECUTE, CREATE TEMPORARY TABLES ON aurora_ml.* TO '${user}'@'%'`);
+      const [ok] = await root.query<mysql.ResultSetHeader>(`GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* TO '${user}'@'%'`);
+      expect(ok.warningStatus).toBe(1);
+      const [warnings] = await root.query<mysql.RowDataPacket[]>('SHOW WARNINGS');
+      expect(warnings).toEqual([
+        {
+          Level: 'Warning',
+          Code: 1235,
+          Message: 'GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* is an aurora-ml-emulator extension: real Aurora MySQL rejects it',
+        },
+      ]);
+      const [grants] = await root.query<mysql.RowDataPacket[]>(`SHOW GRANTS FOR '${user}'@'%'`);
+      const text = grants.map((g) => Object.values(g)[0]).join('\n');
+      for (const role of ['AWS_COMPREHEND_ACCESS', 'AWS_SAGEMAKER_ACCESS', 'AWS_BEDROCK_ACCESS']) expect(text).toContain(role);
+      const app = await mysql.createConnection({ ...connectionOf(env), user });
+      try {
+        await expect(app.query(SENTIMENT_MYSQL)).rejects.toMatchObject({ errno: catalog.PermissionDenied.mysqlErrno });
+        await app.query('SET ROLE AWS_COMPREHEND_ACCESS');
+        const [rows] = await app.query<mysql.RowDataPacket[]>(SENTIMENT_MYSQL);
+        expect(rows).toEqual([{ s: 'POSITIVE' }]);
+      } finally {
+        await app.end();
+      }
+      await root.query('SET aurora_ml_strict = ON');
+      await expect(root.query(`GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* TO '${user}'@'%'`)).rejects.toMatchObject({
+        errno: catalog.NotSupportedByAurora.mysqlErrno,
+        sqlState: catalog.NotSupportedByAurora.mysqlState,
+      });
+    } finally {
+      await root.query(`DROP USER IF EXISTS '${user}'@'%'`);
+      await root.end();
+    }
+  });
+});
+
+/** The MySQL front's address, with no default database (the app user here has none). */
+function connectionOf(env: TestEmulator): mysql.ConnectionOptions {
+  const url = new URL(env.emulator.mysql?.url ?? '');
+  return { host: url.hostname, port: Number(url.port) };
+}

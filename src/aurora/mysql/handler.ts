@@ -191,7 +191,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       }
       const privileges = this.options.privileges;
       if (privileges !== undefined && wantsInvokePrivileges(sql, privileges)) {
-        return answerInvokePrivileges(sql, privileges, up);
+        return answerInvokePrivileges(sql, privileges, up, this.strict(state));
       }
       try {
         await this.ensureStubs(up);

@@ -8,12 +8,14 @@
  */
 
 import type { InvokePrivilege } from '../../control/model.ts';
-import { accountName, type PrivilegeModel } from '../../control/mysql-privileges.ts';
+import { ACCESS_ROLE, accountName, INVOKE_PRIVILEGE, type PrivilegeModel } from '../../control/mysql-privileges.ts';
 import type { StateStore } from '../../control/store.ts';
 import { EmulatorError } from '../../errors.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
+import { raiseWarning } from './ml-loop.ts';
 import { resultColumns } from './result-columns.ts';
+import { withWarningCount } from './server-status.ts';
 import { answerOk, answerRows, send, utf8Literal } from './synthetic-result.ts';
 
 export interface InvokePrivilegeContext {
@@ -26,13 +28,20 @@ const PRIVILEGES = String.raw`INVOKE\s+(?:COMPREHEND|SAGEMAKER|BEDROCK)(?:\s*,\s
 const GRANT = new RegExp(String.raw`^\s*GRANT\s+(${PRIVILEGES})\s+ON\s+\*\.\*\s+TO\s+(.+?)\s*;?\s*$`, 'is');
 const REVOKE = new RegExp(String.raw`^\s*REVOKE\s+(${PRIVILEGES})\s+ON\s+\*\.\*\s+FROM\s+(.+?)\s*;?\s*$`, 'is');
 const SHOW_GRANTS = /^\s*SHOW\s+GRANTS(?:\s+FOR\s+(.+?))?\s*;?\s*$/is;
+/** The seed's `GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* TO u` (reference §1): every ML privilege. */
+const SEED_GRANT = /^\s*GRANT\s+EXECUTE\s+ON\s+FUNCTION\s+`?mysql`?\s*\.\s*`?aurora_ml`?\s*\.\s*\*\s+TO\s+(.+?)\s*;?\s*$/is;
 
 /** Cheap pre-check. */
-export const INVOKE_HINT = /\binvoke\b|\bgrants\b/i;
+export const INVOKE_HINT = /\binvoke\b|\bgrants\b|aurora_ml/i;
 
-/** Only version 2 clusters have these privileges: on version 3 the server's own syntax error answers them. */
+/**
+ * INVOKE privileges exist on version 2 clusters only (on version 3 the
+ * server's own syntax error answers them); the seed's grant works on both.
+ */
 export function wantsInvokePrivileges(sql: string, ctx: InvokePrivilegeContext | undefined): boolean {
-  return ctx?.model === 'invoke' && INVOKE_HINT.test(sql) && (GRANT.test(sql) || REVOKE.test(sql) || SHOW_GRANTS.test(sql));
+  if (ctx === undefined || !INVOKE_HINT.test(sql)) return false;
+  if (SEED_GRANT.test(sql)) return true;
+  return ctx.model === 'invoke' && (GRANT.test(sql) || REVOKE.test(sql) || SHOW_GRANTS.test(sql));
 }
 
 /** 'user'@'host' from a grantee as written: 'u'@'h', `u`@`h`, u@h or u (host '%'). */
@@ -47,7 +56,14 @@ function privilegesIn(list: string): InvokePrivilege[] {
   );
 }
 
-export async function answerInvokePrivileges(sql: string, ctx: InvokePrivilegeContext, up: ControlledUpstream): Promise<void> {
+export async function answerInvokePrivileges(
+  sql: string,
+  ctx: InvokePrivilegeContext,
+  up: ControlledUpstream,
+  strict: boolean,
+): Promise<void> {
+  const seed = SEED_GRANT.exec(sql);
+  if (seed !== null) return seedGrant(seed[1] ?? '', ctx, up, strict);
   const show = SHOW_GRANTS.exec(sql);
   if (show !== null) return showGrants(sql, show[1], ctx, up);
   const grant = GRANT.exec(sql);
@@ -57,19 +73,63 @@ export async function answerInvokePrivileges(sql: string, ctx: InvokePrivilegeCo
   const privileges = privilegesIn(match[1] ?? '');
   const accounts = (match[2] ?? '').split(',').map(normalizeAccount);
   for (const account of accounts) await requireAccount(account, up);
+  await changeInvokePrivileges(ctx, accounts, privileges, grant !== null);
+  await answerOk(up);
+}
+
+async function changeInvokePrivileges(
+  ctx: InvokePrivilegeContext,
+  accounts: readonly string[],
+  privileges: readonly InvokePrivilege[],
+  grant: boolean,
+): Promise<void> {
   await ctx.store.update((state) => {
     const byAccount = state.invokePrivileges[ctx.clusterId] ?? {};
     state.invokePrivileges[ctx.clusterId] = byAccount;
     for (const account of accounts) {
       const held = new Set(byAccount[account] ?? []);
       for (const p of privileges) {
-        if (grant !== null) held.add(p);
+        if (grant) held.add(p);
         else held.delete(p);
       }
       byAccount[account] = [...held].sort();
     }
   });
-  await answerOk(up);
+}
+
+/**
+ * The seed's grant, which real Aurora rejects (no such schema): the
+ * account gets every ML privilege of the cluster's model, with the seed
+ * warning (an error in strict mode).
+ */
+async function seedGrant(grantees: string, ctx: InvokePrivilegeContext, up: ControlledUpstream, strict: boolean): Promise<void> {
+  const what = 'GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* is an aurora-ml-emulator extension: real Aurora MySQL rejects it';
+  if (strict) {
+    throw new EmulatorError(
+      'NotSupportedByAurora',
+      'GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* is not supported by Aurora (aurora-ml-emulator strict mode)',
+      {
+        hint:
+          ctx.model === 'roles'
+            ? `GRANT ${Object.values(ACCESS_ROLE).join(', ')} TO user`
+            : 'GRANT INVOKE SAGEMAKER ON *.* TO user',
+      },
+    );
+  }
+  const accounts = grantees.split(',').map(normalizeAccount);
+  for (const account of accounts) await requireAccount(account, up);
+  if (ctx.model === 'roles') {
+    // One role per GRANT: MariaDB takes no list of roles.
+    const answers = await Promise.all(
+      Object.values(ACCESS_ROLE).map((role) => up.query(`GRANT ${role} TO ${accounts.join(', ')}`)),
+    );
+    const failed = answers.find((a) => a[0]?.payload[0] === 0xff);
+    if (failed !== undefined) return send(up, failed);
+  } else {
+    await changeInvokePrivileges(ctx, accounts, Object.values(INVOKE_PRIVILEGE), true);
+  }
+  await raiseWarning(up, what);
+  send(up, withWarningCount(await up.query('DO 0'), 1));
 }
 
 /** The server's own error for a grantee that does not exist (ER_PASSWORD_NO_MATCH). */

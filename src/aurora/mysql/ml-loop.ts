@@ -253,7 +253,7 @@ async function finish(up: ControlledUpstream, own: boolean, ok: boolean): Promis
 }
 
 /** A top-level SIGNAL of class 01 leaves exactly this warning in the session's diagnostics area. */
-async function raiseWarning(up: ControlledUpstream, message: string): Promise<void> {
+export async function raiseWarning(up: ControlledUpstream, message: string): Promise<void> {
   const errno = new EmulatorError('NotSupportedByAurora', message).entry.mysqlErrno;
   await Promise.all([
     up.query(`SET @aurora_ml_warning = ${utf8Literal(message)}`),
