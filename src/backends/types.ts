@@ -7,12 +7,16 @@
  * code, so that both protocol fronts can map it through the one error catalog.
  */
 
+import type { Caller } from '../ml/calls.ts';
+
 /** What every backend call receives besides its payload. */
 export interface CallContext {
   /** Epoch milliseconds after which the call must give up with a timeout. */
   readonly deadline: number;
   /** Aborted when the client cancels the statement (CancelRequest, KILL QUERY). */
   readonly signal: AbortSignal;
+  /** The database session the call serves, when it comes from SQL (for the call log). */
+  readonly caller?: Caller;
 }
 
 export type SentimentLabel = 'POSITIVE' | 'NEGATIVE' | 'NEUTRAL' | 'MIXED';

@@ -6,7 +6,7 @@ import type { EvalContext } from './calls.ts';
 export function callContext(ctx: EvalContext, serviceLimitMs = Number.POSITIVE_INFINITY): CallContext {
   const now = Date.now();
   const deadline = Math.min(ctx.statementDeadline, now + ctx.inferenceTimeoutMs, now + serviceLimitMs);
-  return { deadline, signal: ctx.signal };
+  return ctx.caller === undefined ? { deadline, signal: ctx.signal } : { deadline, signal: ctx.signal, caller: ctx.caller };
 }
 
 /** The error a backend timeout becomes, depending on which limit was hit. */
