@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import type { ComposeConfig } from './backends/compose.ts';
 import type { EndpointConfig as SageMakerEndpointConfig } from './backends/sagemaker/router.ts';
 
 export interface EmulatorConfig {
@@ -36,12 +37,19 @@ export interface EmulatorConfig {
   /** How long a role association stays PENDING before it turns ACTIVE. */
   readonly associationDelayMs: number;
   /** Keys the API verifies SigV4 signatures against; empty = any credentials are accepted. */
-  readonly apiCredentials: readonly { readonly accessKeyId: string; readonly secretAccessKey: string }[];
+  readonly apiCredentials: readonly {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    /** The IAM role whose policies decide what this caller may do on the ML service APIs. */
+    readonly roleName?: string;
+  }[];
   /** Identifiers of the emulated clusters behind the PostgreSQL and MySQL fronts. */
   readonly pgClusterId: string;
   readonly mysqlClusterId: string;
   /** false lets every ML call through without the control plane's checks (for measuring what they cost). */
   readonly gate: boolean;
+  /** Backend kinds, latency, capacity, faults and record/replay (YAML key `backends`; see src/backends/compose.ts). */
+  readonly backends: ComposeConfig | undefined;
 }
 
 export const defaults: EmulatorConfig = {
@@ -64,6 +72,7 @@ export const defaults: EmulatorConfig = {
   pgClusterId: 'aurora-ml-postgres',
   mysqlClusterId: 'aurora-ml-mysql',
   gate: true,
+  backends: undefined,
 };
 
 type Partial_ = { -readonly [K in keyof EmulatorConfig]?: EmulatorConfig[K] };
@@ -134,6 +143,7 @@ function fromFile(path: string): Partial_ {
   if (typeof doc.gate === 'boolean') out.gate = doc.gate;
   const sm = doc.sagemaker as { endpoints?: Record<string, SageMakerEndpointConfig> } | undefined;
   if (sm?.endpoints) out.sagemakerEndpoints = sm.endpoints;
+  if (typeof doc.backends === 'object' && doc.backends !== null) out.backends = doc.backends as ComposeConfig;
   return out;
 }
 

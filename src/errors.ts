@@ -34,6 +34,8 @@ export const catalog = {
   PayloadTooLarge: entry('54000', 1815, 'HY000', 413),
   /** The endpoint or model answered with an error (ModelError, 5xx, throttling...). */
   ServiceFailure: entry('38000', 1815, 'HY000', 424),
+  /** Replay mode met a request its cassette does not hold (and fallthrough is off). */
+  CassetteMiss: entry('38000', 1815, 'HY000', 404),
   /** The backend could not be reached at all (connection refused, DNS). */
   ServiceUnavailable: entry('38000', 1815, 'HY000', 503),
   /** The endpoint answered a different number of lines than rows were sent. */

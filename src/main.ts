@@ -7,9 +7,9 @@ import { type ApiServer, startApiServer } from './api/server.ts';
 import type { RoleParameters } from './aurora/mysql/emulated-variables.ts';
 import { MySqlAuroraHandler } from './aurora/mysql/handler.ts';
 import { PgAuroraHandler } from './aurora/pg/handler.ts';
-import { BuiltinBedrockBackend } from './backends/bedrock/builtin.ts';
-import { BuiltinComprehendBackend } from './backends/comprehend/builtin.ts';
-import { SageMakerRouter } from './backends/sagemaker/router.ts';
+import { composeBackends } from './backends/compose.ts';
+import { backendFactories } from './backends/factories.ts';
+import type { BackendControls } from './backends/middleware/controls.ts';
 import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
 import { allowAll } from './control/authorize.ts';
 import { ControlGate, type Denial } from './control/gate.ts';
@@ -21,6 +21,7 @@ import { MemoryStateStore, type StateStore } from './control/store.ts';
 import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
+import { Observer } from './observe/observer.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded/index.ts';
 import { type MySqlFront, startMySqlFront } from './wire/mysql/server.ts';
 import { type PgFront, startPgFront } from './wire/pg/server.ts';
@@ -52,8 +53,12 @@ export interface Emulator extends AsyncDisposable {
   readonly stats: MlStats;
   /** The AWS-compatible RDS and IAM APIs (endpoint URL for the SDKs and the AWS CLI). */
   readonly api: { readonly host: string; readonly port: number; readonly url: string };
+  /** The backends' latency, capacity and faults, changeable while running (also PATCH /_aurora-ml/backends). */
+  readonly backendControls: BackendControls;
   /** The emulated control plane: its state (shared through the upstream database) and the gate's last denials. */
   readonly control: { readonly store: StateStore; readonly gate: ControlGate };
+  /** Every backend call: recorded, counted for /metrics, and queryable from tests. */
+  readonly observer: Observer;
   close(): Promise<void>;
 }
 
@@ -114,16 +119,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
   });
   const stats = new MlStats();
-  const evaluator = new MlEvaluator(
-    {
-      comprehend: new BuiltinComprehendBackend(),
-      sagemaker: new SageMakerRouter(config.sagemakerEndpoints, { accountId: config.accountId, region: config.region }),
-      bedrock: new BuiltinBedrockBackend(),
-    },
-    config.gate ? gate : allowAll,
+  const observer = new Observer({ stats, logger: log });
+  const composed = composeBackends(config.backends ?? {}, {
     stats,
-  );
-  const cleanups: (() => Promise<void>)[] = [() => store.close(), async () => embedded?.stop()];
+    accountId: config.accountId,
+    region: config.region,
+    sagemakerEndpoints: config.sagemakerEndpoints,
+    factories: backendFactories(),
+  });
+  // The observer is the outermost layer, so injected faults and latency show in the call log.
+  const backends = observer.wrap(composed.backends, {
+    originOf: (ctx) => ctx.caller && { front: ctx.caller.front, connectionId: ctx.caller.connectionId },
+  });
+  const evaluator = new MlEvaluator(backends, config.gate ? gate : allowAll, stats);
+  const cleanups: (() => Promise<void>)[] = [() => store.close(), async () => embedded?.stop(), () => composed.close()];
   const unwind = async () => {
     for (const step of cleanups.reverse()) await step().catch(() => {});
   };
@@ -136,6 +145,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       store,
       log,
       propagationDelayMs: config.associationDelayMs,
+      observe: observer,
+      controls: composed.controls,
+      backends,
       ...(config.apiCredentials.length > 0 ? { credentials: config.apiCredentials } : {}),
     });
   } catch (err) {
@@ -213,6 +225,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stats,
     api: { host: api.host, port: api.port, url: api.url },
     control: { store, gate },
+    observer,
+    backendControls: composed.controls,
     close,
     [Symbol.asyncDispose]: close,
   };

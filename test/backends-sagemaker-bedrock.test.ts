@@ -11,6 +11,7 @@ import { SageMakerRouter } from '../src/backends/sagemaker/router.ts';
 import type { CallContext, InvokeRequest } from '../src/backends/types.ts';
 import { EmulatorError } from '../src/errors.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
+import { rejection } from './helpers/rejection.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -24,16 +25,6 @@ function csv(text: string, accept = 'text/csv'): InvokeRequest {
 
 function json(value: unknown, contentType = 'application/json'): InvokeRequest {
   return { body: Buffer.from(JSON.stringify(value)), contentType, accept: 'application/json' };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EmulatorError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EmulatorError);
-    return err as EmulatorError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('SageMaker container backend', () => {

@@ -5,21 +5,34 @@
  * scope's service, else the action's name), check the signature when
  * credentials are configured, run the action, answer AWS's XML. Only an
  * AwsError reaches the client as itself; anything else is logged and the
- * client sees InternalFailure.
+ * client sees InternalFailure. Requests for Comprehend, SageMaker Runtime and
+ * Bedrock Runtime (by X-Amz-Target, path or SigV4 scope) go to ./services,
+ * which answers in those services' JSON shapes.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { BackendControls } from '../backends/middleware/controls.ts';
 import { AwsError } from '../control/aws-error.ts';
 import { IamService } from '../control/iam-service.ts';
 import { RdsService } from '../control/rds-service.ts';
 import type { StateStore } from '../control/store.ts';
+import type { Backends } from '../ml/evaluator.ts';
+import { handleObserveRequest, type ObserveRoutes } from '../observe/http.ts';
+import { handleControlsRequest } from './backend-controls.ts';
 import { iamApi } from './iam-actions.ts';
 import { parseForm, QueryParams } from './query.ts';
 import { rdsApi } from './rds-actions.ts';
 import { errorXml, successXml } from './responses.ts';
 import type { ApiService } from './service.ts';
-import { type Credential, parseAuthorization, signatureMatches } from './sigv4.ts';
+import { dualProtocolServer } from './services/cleartext-http2.ts';
+import { handleMlService, ML_MAX_BODY_BYTES, type MlCaller, type MlServiceName, mlServiceOf } from './services/index.ts';
+import { type Credential, parseAuthorization, type SigV4Authorization, signatureMatches } from './sigv4.ts';
+
+/** A key the API accepts; with a role, the ML service APIs evaluate that role's IAM policies for its calls. */
+export interface ApiCredential extends Credential {
+  readonly roleName?: string;
+}
 
 export interface ApiServerOptions {
   readonly host: string;
@@ -28,10 +41,16 @@ export interface ApiServerOptions {
   readonly store: StateStore;
   readonly log: Logger;
   /** When given, every request must be signed with one of these; otherwise any signature (or none) is accepted. */
-  readonly credentials?: readonly Credential[];
+  readonly credentials?: readonly ApiCredential[];
   /** How long a new role association stays PENDING. */
   readonly propagationDelayMs: number;
   readonly now?: () => number;
+  /** The evaluator's backends: Comprehend, SageMaker Runtime and Bedrock Runtime APIs answer from them. */
+  readonly backends?: Backends;
+  /** Serves /_aurora-ml/calls and /metrics ahead of the Query API (and its signature check). */
+  readonly observe?: ObserveRoutes;
+  /** The backends' latency, capacity and faults, served at /_aurora-ml/backends. */
+  readonly controls?: BackendControls;
 }
 
 export interface ApiServer extends AsyncDisposable {
@@ -54,13 +73,13 @@ interface Outcome {
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         reject(new BodyTooLarge());
         req.resume();
         return;
@@ -78,7 +97,38 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     iamApi(new IamService(options.store, now)),
     rdsApi(new RdsService(options.store, { propagationDelayMs: options.propagationDelayMs, now })),
   ];
-  const secrets = options.credentials ? new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey])) : undefined;
+  const secrets = options.credentials ? new Map(options.credentials.map((c) => [c.accessKeyId, c])) : undefined;
+
+  /** Checks the signature when credentials are configured; the caller's credential, if any. Throws AwsError. */
+  function authenticate(
+    req: IncomingMessage,
+    header: string | undefined,
+    auth: SigV4Authorization | undefined,
+    url: URL,
+    body: Buffer,
+  ): ApiCredential | undefined {
+    if (!secrets) return undefined;
+    if (header === undefined) throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+    if (!auth)
+      throw new AwsError('IncompleteSignature', 'Authorization header requires a complete AWS4-HMAC-SHA256 signature', 400);
+    const credential = secrets.get(auth.accessKeyId);
+    if (credential === undefined) {
+      throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    }
+    // HTTP/2 carries the signed host header as :authority.
+    const authority = req.headers[':authority'];
+    const headers =
+      req.headers.host === undefined && typeof authority === 'string' ? { ...req.headers, host: authority } : req.headers;
+    const received = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers, body };
+    if (!signatureMatches(credential.secretAccessKey, auth, received)) {
+      throw new AwsError(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+        403,
+      );
+    }
+    return credential;
+  }
 
   function pickService(version: string | undefined, scopeService: string | undefined, action: string | undefined) {
     return (
@@ -105,24 +155,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const auth = header === undefined ? undefined : parseAuthorization(header);
       service = pickService(values.get('Version'), auth?.service, action);
 
-      if (secrets) {
-        if (header === undefined)
-          throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-        if (!auth)
-          throw new AwsError('IncompleteSignature', 'Authorization header requires a complete AWS4-HMAC-SHA256 signature', 400);
-        const secret = secrets.get(auth.accessKeyId);
-        if (secret === undefined) {
-          throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-        }
-        const received = { method: req.method ?? 'GET', path: url.pathname, query, headers: req.headers, body };
-        if (!signatureMatches(secret, auth, received)) {
-          throw new AwsError(
-            'SignatureDoesNotMatch',
-            'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-            403,
-          );
-        }
-      }
+      authenticate(req, header, auth, url, body);
 
       if (action === undefined || action === '')
         throw new AwsError('MissingAction', 'The request must contain the parameter Action');
@@ -157,9 +190,67 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
   }
 
+  /** One call to Comprehend, SageMaker Runtime or Bedrock Runtime: errors in that service's JSON shape. */
+  async function handleMl(req: IncomingMessage, res: ServerResponse, service: MlServiceName, requestId: string) {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const header = req.headers.authorization;
+    const auth = header === undefined ? undefined : parseAuthorization(header);
+    const aborted = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) aborted.abort();
+    });
+    let body: Buffer = Buffer.alloc(0);
+    let failure: unknown;
+    let caller: MlCaller | undefined;
+    try {
+      body = await readBody(req, ML_MAX_BODY_BYTES);
+      const credential = authenticate(req, header, auth, url, body);
+      if (credential) {
+        caller = { accessKeyId: credential.accessKeyId, ...(credential.roleName ? { roleName: credential.roleName } : {}) };
+      }
+    } catch (err) {
+      failure =
+        err instanceof BodyTooLarge
+          ? new AwsError('RequestEntityTooLarge', `Request body exceeds ${ML_MAX_BODY_BYTES} bytes`, 413)
+          : err;
+    }
+    const request = { method: req.method ?? 'GET', path: url.pathname, headers: req.headers, body, signal: aborted.signal };
+    const deps = { backends: options.backends, store: options.store, log: options.log };
+    const outcome = await handleMlService(service, request, deps, caller, requestId, failure);
+    res.writeHead(outcome.status, {
+      ...outcome.headers,
+      'content-length': outcome.body.length,
+      'x-amzn-requestid': requestId,
+    });
+    res.end(outcome.body);
+    options.log.info(
+      {
+        requestId,
+        service,
+        target: req.headers['x-amz-target'],
+        path: url.pathname,
+        status: outcome.status,
+        error: outcome.headers['x-amzn-errortype'],
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'ML service API call',
+    );
+  }
+
   function respond(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const requestId = randomUUID();
+    const header = req.headers.authorization;
+    const scope = header === undefined ? undefined : parseAuthorization(header)?.service;
+    const mlService = mlServiceOf(new URL(req.url ?? '/', 'http://localhost').pathname, req.headers, scope);
+    if (mlService) {
+      void handleMl(req, res, mlService, requestId).catch((err) => {
+        options.log.error({ err, requestId }, 'ML service API: could not answer');
+        res.destroy();
+      });
+      return;
+    }
     void handle(req, requestId).then((outcome) => {
       res.writeHead(outcome.status, {
         'content-type': 'text/xml; charset=utf-8',
@@ -180,25 +271,35 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   }
 
-  const server = createServer(respond);
+  const observe = options.observe;
+  const controls = options.controls;
+  // The emulator's own routes (call log, metrics, backend controls) first, then the AWS APIs.
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      if (observe && (await handleObserveRequest(req, res, observe))) return;
+      if (controls && (await handleControlsRequest(req, res, controls))) return;
+      respond(req, res);
+    })();
+  };
+  const server = createServer(onRequest);
+  // HTTP/1.1 and cleartext HTTP/2 share the port: the Bedrock Runtime SDK client speaks only HTTP/2.
+  const front = dualProtocolServer(server, onRequest, options.log);
   server.on('clientError', (err, socket) => {
     options.log.debug({ err }, 'control API: malformed HTTP request');
     socket.destroy();
   });
+  const listener = front.listener;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port, options.host, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  server.on('error', (err) => options.log.error({ err }, 'control API listener error'));
-  const address = server.address();
+  listener.on('error', (err) => options.log.error({ err }, 'control API listener error'));
+  const address = listener.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  const close = () => front.close();
   return { host: options.host, port, url: `http://${hostForUrl}:${port}`, close, [Symbol.asyncDispose]: close };
 }

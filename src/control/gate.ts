@@ -11,9 +11,10 @@ import { EmulatorError } from '../errors.ts';
 import type { MlFunction } from '../ml/calls.ts';
 import { associationStatus } from './association-status.ts';
 import type { AuthorizationRequest, Authorizer } from './authorize.ts';
-import { type Decision, evaluateIdentityPolicies, type NamedPolicy } from './iam/index.ts';
+import { type Decision, evaluateIdentityPolicies } from './iam/index.ts';
 import type { Cluster, ControlState, FeatureName, IamRole } from './model.ts';
 import { privilegeFor } from './mysql-privileges.ts';
+import { policiesOf } from './role-policies.ts';
 import type { StateStore } from './store.ts';
 
 export interface GateOptions {
@@ -257,16 +258,6 @@ export class ControlGate implements Authorizer {
       'Give the role a trust policy with Principal {"Service": "rds.amazonaws.com"} and Action sts:AssumeRole (UpdateAssumeRolePolicy)',
     );
   }
-}
-
-/** The role's inline policies, then its attached managed policies. */
-function policiesOf(state: ControlState, role: IamRole): NamedPolicy[] {
-  const inline = Object.entries(role.inlinePolicies).map(([name, document]) => ({ name, kind: 'inline' as const, document }));
-  const managed = role.attachedPolicyArns.flatMap((arn) => {
-    const p = state.policies[arn];
-    return p ? [{ name: p.policyName, kind: 'managed' as const, arn, document: p.document }] : [];
-  });
-  return [...inline, ...managed];
 }
 
 /** The ARN IAM evaluates: '*' for Comprehend, the endpoint or foundation model otherwise. */

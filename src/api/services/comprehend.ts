@@ -1,0 +1,226 @@
+/**
+ * Amazon Comprehend's real-time operations over JSON 1.1
+ * (`X-Amz-Target: Comprehend_20171127.<Op>`), answered by the same backend,
+ * limits and language list as the SQL functions. Batch operations report a
+ * document over the size limit in ErrorList and answer the others.
+ */
+
+import { detectPiiEntities } from '../../backends/comprehend/pii.ts';
+import type { CallContext, ComprehendBackend } from '../../backends/types.ts';
+import { AwsError } from '../../control/aws-error.ts';
+import { limits } from '../../ml/limits.ts';
+import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
+import { headerOf } from './types.ts';
+
+export const COMPREHEND_TARGET_PREFIX = 'Comprehend_20171127.';
+
+/** What the built-in PII detector reads; Comprehend's DetectPiiEntities takes these two. */
+const PII_LANGUAGES: readonly string[] = ['en', 'es'];
+
+type Json = Record<string, unknown>;
+
+interface Documents {
+  readonly texts: readonly string[];
+  readonly languageCode: string;
+}
+
+/** Runs one task over a batch of texts; results in input order. */
+type BatchTask = (docs: Documents, ctx: CallContext) => Promise<Json[]>;
+
+const validation = (message: string) => new AwsError('ValidationException', message, 400);
+
+function requiredString(input: Json, member: string, wire: string): string {
+  const value = input[member];
+  if (value === undefined || value === null) {
+    throw validation(
+      `1 validation error detected: Value null at '${wire}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  if (typeof value !== 'string') throw new AwsError('SerializationException', `${member} must be a string`, 400);
+  if (value.length === 0) {
+    throw validation(
+      `1 validation error detected: Value at '${wire}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+    );
+  }
+  return value;
+}
+
+function textTooLarge(text: string): string | undefined {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= limits.comprehendMaxTextBytes) return undefined;
+  return `Input text size exceeds limit. Max length of request text allowed is ${limits.comprehendMaxTextBytes} bytes while in this request the text size is ${bytes} bytes`;
+}
+
+function checkLanguage(code: string, supported: readonly string[]): void {
+  if (supported.includes(code)) return;
+  throw new AwsError(
+    'UnsupportedLanguageException',
+    `The language code '${code}' is not supported. Supported languages: ${supported.join(', ')}`,
+  );
+}
+
+function tasks(backend: ComprehendBackend): Readonly<Record<string, BatchTask>> {
+  return {
+    Sentiment: async ({ texts, languageCode }, ctx) =>
+      (await backend.batchDetectSentiment(texts, languageCode, ctx)).map((r) => ({
+        Sentiment: r.sentiment,
+        SentimentScore: { ...r.scores },
+      })),
+    DominantLanguage: async ({ texts }, ctx) =>
+      (await backend.batchDetectDominantLanguage(texts, ctx)).map((list) => ({
+        Languages: list.map((l) => ({ LanguageCode: l.languageCode, Score: l.score })),
+      })),
+    Entities: async ({ texts, languageCode }, ctx) =>
+      (await backend.batchDetectEntities(texts, languageCode, ctx)).map((list) => ({
+        Entities: list.map((e) => ({
+          Score: e.score,
+          Type: e.type,
+          Text: e.text,
+          BeginOffset: e.beginOffset,
+          EndOffset: e.endOffset,
+        })),
+      })),
+    KeyPhrases: async ({ texts, languageCode }, ctx) =>
+      (await backend.batchDetectKeyPhrases(texts, languageCode, ctx)).map((list) => ({
+        KeyPhrases: list.map((k) => ({ Score: k.score, Text: k.text, BeginOffset: k.beginOffset, EndOffset: k.endOffset })),
+      })),
+    // No ComprehendBackend method detects PII: the built-in detector answers whatever backend is configured.
+    PiiEntities: async ({ texts, languageCode }) =>
+      texts.map((text) => ({
+        Entities: detectPiiEntities(text, languageCode).map((e) => ({
+          Score: e.score,
+          Type: e.type,
+          BeginOffset: e.beginOffset,
+          EndOffset: e.endOffset,
+        })),
+      })),
+  };
+}
+
+/** ContainsPiiEntities: one label per PII type found, with its best score. */
+function piiLabels(text: string, languageCode: string): Json {
+  const best = new Map<string, number>();
+  for (const e of detectPiiEntities(text, languageCode)) best.set(e.type, Math.max(best.get(e.type) ?? 0, e.score));
+  return { Labels: [...best].map(([Name, Score]) => ({ Name, Score })) };
+}
+
+interface Operation {
+  readonly task: string;
+  readonly batch: boolean;
+  /** undefined: the operation takes no LanguageCode. */
+  readonly languages: readonly string[] | undefined;
+}
+
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  DetectSentiment: { task: 'Sentiment', batch: false, languages: limits.comprehendLanguages },
+  BatchDetectSentiment: { task: 'Sentiment', batch: true, languages: limits.comprehendLanguages },
+  DetectDominantLanguage: { task: 'DominantLanguage', batch: false, languages: undefined },
+  BatchDetectDominantLanguage: { task: 'DominantLanguage', batch: true, languages: undefined },
+  DetectEntities: { task: 'Entities', batch: false, languages: limits.comprehendLanguages },
+  BatchDetectEntities: { task: 'Entities', batch: true, languages: limits.comprehendLanguages },
+  DetectKeyPhrases: { task: 'KeyPhrases', batch: false, languages: limits.comprehendLanguages },
+  BatchDetectKeyPhrases: { task: 'KeyPhrases', batch: true, languages: limits.comprehendLanguages },
+  // Comprehend has no BatchDetectPiiEntities.
+  DetectPiiEntities: { task: 'PiiEntities', batch: false, languages: PII_LANGUAGES },
+  ContainsPiiEntities: { task: 'ContainsPii', batch: false, languages: PII_LANGUAGES },
+};
+
+/** The operation X-Amz-Target names, or undefined when the header is not Comprehend's. */
+export function comprehendOperation(target: string | undefined): string | undefined {
+  return target?.startsWith(COMPREHEND_TARGET_PREFIX) ? target.slice(COMPREHEND_TARGET_PREFIX.length) : undefined;
+}
+
+function parseInput(body: Buffer): Json {
+  let parsed: unknown;
+  try {
+    parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new AwsError('SerializationException', 'The request body is not valid JSON', 400);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AwsError('SerializationException', 'The request body must be a JSON object', 400);
+  }
+  return parsed as Json;
+}
+
+export async function handleComprehend(
+  request: ServiceRequest,
+  backend: ComprehendBackend,
+  authorize: Authorize,
+  ctx: CallContext,
+): Promise<ServiceResponse> {
+  const name = comprehendOperation(headerOf(request.headers, 'x-amz-target')) ?? '';
+  const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+  if (!operation) throw new AwsError('UnknownOperationException', `Operation ${name || '(none)'} is not supported`, 400);
+  authorize(`comprehend:${name}`, '*');
+  const input = parseInput(request.body);
+  const languageCode = operation.languages ? requiredString(input, 'LanguageCode', 'languageCode') : '';
+  const output = operation.batch
+    ? await runBatch(input, languageCode, operation, tasks(backend), ctx)
+    : await runSingle(input, languageCode, operation, tasks(backend), ctx);
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: Buffer.from(JSON.stringify(output), 'utf8'),
+  };
+}
+
+async function runSingle(
+  input: Json,
+  languageCode: string,
+  operation: Operation,
+  all: Readonly<Record<string, BatchTask>>,
+  ctx: CallContext,
+): Promise<Json> {
+  const text = requiredString(input, 'Text', 'text');
+  const tooLarge = textTooLarge(text);
+  if (tooLarge) throw new AwsError('TextSizeLimitExceededException', tooLarge);
+  if (operation.languages) checkLanguage(languageCode, operation.languages);
+  if (operation.task === 'ContainsPii') return piiLabels(text, languageCode);
+  const [result] = await (all[operation.task] as BatchTask)({ texts: [text], languageCode }, ctx);
+  return result ?? {};
+}
+
+async function runBatch(
+  input: Json,
+  languageCode: string,
+  operation: Operation,
+  all: Readonly<Record<string, BatchTask>>,
+  ctx: CallContext,
+): Promise<Json> {
+  const list = input.TextList;
+  if (list === undefined || list === null) {
+    throw validation(
+      "1 validation error detected: Value null at 'textList' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  if (!Array.isArray(list) || !list.every((t) => typeof t === 'string')) {
+    throw new AwsError('SerializationException', 'TextList must be a list of strings', 400);
+  }
+  if (list.length === 0 || list.some((t) => t.length === 0)) {
+    throw validation('TextList must hold at least one document, and each document at least one character');
+  }
+  if (list.length > limits.comprehendMaxBatch) {
+    throw new AwsError(
+      'BatchSizeLimitExceededException',
+      `The number of documents in the request (${list.length}) exceeds the limit of ${limits.comprehendMaxBatch}. Try your request again with fewer documents.`,
+    );
+  }
+  if (operation.languages) checkLanguage(languageCode, operation.languages);
+  const texts = list as string[];
+  const errors: Json[] = [];
+  const accepted: number[] = [];
+  for (const [index, text] of texts.entries()) {
+    const tooLarge = textTooLarge(text);
+    if (tooLarge) errors.push({ Index: index, ErrorCode: 'TEXT_SIZE_LIMIT_EXCEEDED', ErrorMessage: tooLarge });
+    else accepted.push(index);
+  }
+  const results =
+    accepted.length === 0
+      ? []
+      : await (all[operation.task] as BatchTask)({ texts: accepted.map((i) => texts[i] as string), languageCode }, ctx);
+  return {
+    ResultList: results.map((result, i) => ({ Index: accepted[i], ...result })),
+    ErrorList: errors,
+  };
+}

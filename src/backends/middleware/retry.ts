@@ -1,0 +1,37 @@
+/**
+ * Aurora's retries (reference §5; the policy is ours): throttling and 5xx
+ * answers are retried up to `maxRetries` times with exponential backoff, each
+ * retry counted in Aurora_ml_retry_request_cnt. A backoff that would pass the
+ * deadline is not started: the last error is returned instead.
+ */
+import type { MlStats } from '../../ml/stats.ts';
+import type { Layer } from './call.ts';
+import { isRetryable } from './service-errors.ts';
+import { sleepWithin } from './sleep.ts';
+
+export interface RetryOptions {
+  readonly stats: MlStats;
+  /** Default 2. */
+  readonly maxRetries?: number;
+  /** First backoff; each next one doubles (default 20 ms: 20, 40). */
+  readonly baseDelayMs?: number;
+}
+
+export const DEFAULT_RETRY = { maxRetries: 2, baseDelayMs: 20 } as const;
+
+export function retryLayer(options: RetryOptions): Layer {
+  const maxRetries = options.maxRetries ?? DEFAULT_RETRY.maxRetries;
+  const base = options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+  return async (call, ctx, next) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await next(ctx);
+      } catch (err) {
+        const backoff = base * 2 ** attempt;
+        if (attempt >= maxRetries || !isRetryable(err) || ctx.signal.aborted || Date.now() + backoff >= ctx.deadline) throw err;
+        await sleepWithin(backoff, call, ctx);
+        options.stats.retries++;
+      }
+    }
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Adapts a Layer to each service's backend interface, so that every wrapper
+ * takes a backend and returns one of the same interface and wrappers compose.
+ */
+import type {
+  BedrockBackend,
+  CallContext,
+  ComprehendBackend,
+  InvokeRequest,
+  InvokeResponse,
+  SageMakerBackend,
+} from '../types.ts';
+import type { BackendCall, Codec, Json, Layer } from './call.ts';
+
+/** Comprehend's results are plain data already. */
+const jsonCodec = <T>(): Codec<T> => ({
+  encode: (value) => value as unknown as Json,
+  decode: (json) => json as unknown as T,
+});
+
+/** Bodies are kept as text when they are valid UTF-8 (readable cassettes), else as base64. */
+export function encodeBody(body: Buffer): Json {
+  const text = body.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(body) ? { text } : { base64: body.toString('base64') };
+}
+
+export function decodeBody(json: Json): Buffer {
+  const o = (json ?? {}) as { text?: string; base64?: string };
+  return o.base64 !== undefined ? Buffer.from(o.base64, 'base64') : Buffer.from(o.text ?? '', 'utf8');
+}
+
+const responseCodec: Codec<InvokeResponse> = {
+  encode: (r) => ({ body: encodeBody(r.body), contentType: r.contentType }),
+  decode: (json) => {
+    const o = json as { body: Json; contentType: string };
+    return { body: decodeBody(o.body), contentType: o.contentType };
+  },
+};
+
+function invokeRequest(r: InvokeRequest): Json {
+  return { body: encodeBody(r.body), contentType: r.contentType, accept: r.accept };
+}
+
+/** CSV lines in a SageMaker body (a trailing line break ends the last line, it does not start another). */
+function lineCount(body: Buffer): number {
+  const text = body.toString('utf8').replace(/\r?\n$/, '');
+  return text === '' ? 1 : text.split(/\r?\n/).length;
+}
+
+export function wrapComprehend(inner: ComprehendBackend, layer: Layer): ComprehendBackend {
+  const run = <T>(
+    operation: string,
+    texts: readonly string[],
+    languageCode: string | null,
+    ctx: CallContext,
+    go: (c: CallContext) => Promise<T>,
+  ) => {
+    const call: BackendCall<T> = {
+      service: 'comprehend',
+      operation,
+      target: operation,
+      items: texts.length,
+      request: languageCode === null ? { texts: [...texts] } : { texts: [...texts], languageCode },
+      codec: jsonCodec<T>(),
+    };
+    return layer(call, ctx, go);
+  };
+  return {
+    kind: inner.kind,
+    batchDetectSentiment: (texts, lang, ctx) =>
+      run('BatchDetectSentiment', texts, lang, ctx, (c) => inner.batchDetectSentiment(texts, lang, c)),
+    batchDetectDominantLanguage: (texts, ctx) =>
+      run('BatchDetectDominantLanguage', texts, null, ctx, (c) => inner.batchDetectDominantLanguage(texts, c)),
+    batchDetectEntities: (texts, lang, ctx) =>
+      run('BatchDetectEntities', texts, lang, ctx, (c) => inner.batchDetectEntities(texts, lang, c)),
+    batchDetectKeyPhrases: (texts, lang, ctx) =>
+      run('BatchDetectKeyPhrases', texts, lang, ctx, (c) => inner.batchDetectKeyPhrases(texts, lang, c)),
+  };
+}
+
+export function wrapSageMaker(inner: SageMakerBackend, layer: Layer): SageMakerBackend {
+  return {
+    kind: inner.kind,
+    invokeEndpoint: (endpointName, request, ctx) =>
+      layer(
+        {
+          service: 'sagemaker',
+          operation: 'InvokeEndpoint',
+          target: endpointName,
+          items: lineCount(request.body),
+          request: invokeRequest(request),
+          codec: responseCodec,
+        },
+        ctx,
+        (c) => inner.invokeEndpoint(endpointName, request, c),
+      ),
+    close: async () => inner.close?.(),
+  };
+}
+
+export function wrapBedrock(inner: BedrockBackend, layer: Layer): BedrockBackend {
+  return {
+    kind: inner.kind,
+    invokeModel: (modelId, request, ctx) =>
+      layer(
+        {
+          service: 'bedrock',
+          operation: 'InvokeModel',
+          target: modelId,
+          items: 1,
+          request: invokeRequest(request),
+          codec: responseCodec,
+        },
+        ctx,
+        (c) => inner.invokeModel(modelId, request, c),
+      ),
+  };
+}
+
+/** Layers listed innermost first: stack([a, b]) runs b around a around the backend. */
+export function stack(layers: readonly Layer[]): Layer {
+  return <T>(call: BackendCall<T>, ctx: CallContext, next: (ctx: CallContext) => Promise<T>): Promise<T> => {
+    let run = next;
+    for (const layer of layers) {
+      const inner = run;
+      run = (c) => layer(call, c, inner);
+    }
+    return run(ctx);
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * SageMaker backend (kind 'model') that evaluates a trained model file in
+ * process, so a team can serve its XGBoost or linear model without building
+ * a container. The file is read and checked when the backend is created: a
+ * broken model stops the configuration, not the first query.
+ */
+import { EmulatorError } from '../../../errors.ts';
+import type { CallContext, InvokeRequest, InvokeResponse, SageMakerBackend } from '../../types.ts';
+import { invokeWithinLimits, type LimitOptions, modelError } from '../limits.ts';
+import { loadModelFile } from './load.ts';
+import { formatPredictions, outputFormat, parseFeatureRows } from './rows.ts';
+import { type LoadedModel, ModelFileError, ModelInputError } from './types.ts';
+
+export interface ModelSageMakerBackendOptions extends LimitOptions {
+  /** An XGBoost JSON model (save_model('model.json')) or a linear/logistic JSON model. */
+  readonly path: string;
+}
+
+export class ModelSageMakerBackend implements SageMakerBackend {
+  readonly kind = 'model';
+  readonly model: LoadedModel;
+  private readonly where: string;
+
+  constructor(private readonly options: ModelSageMakerBackendOptions) {
+    try {
+      this.model = loadModelFile(options.path);
+    } catch (err) {
+      if (!(err instanceof ModelFileError)) throw err;
+      throw new EmulatorError('InvalidArgument', `Cannot load the SageMaker model: ${err.message}`, {
+        hint: 'Point the endpoint at a file written by XGBoost save_model(...json) or a {"type","weights","intercept"} linear model.',
+        cause: err,
+      });
+    }
+    this.where = `the model file ${options.path}`;
+  }
+
+  invokeEndpoint(endpointName: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse> {
+    return invokeWithinLimits(
+      endpointName,
+      request,
+      ctx,
+      this.where,
+      async () => {
+        const type = (request.contentType.split(';')[0] ?? '').trim().toLowerCase();
+        if (type !== 'text/csv') {
+          throw modelError(endpointName, 415, `content type ${request.contentType} is not supported; send text/csv`, this.where);
+        }
+        const format = outputFormat(request.accept);
+        if (!format) {
+          throw modelError(
+            endpointName,
+            406,
+            `accept ${request.accept} is not supported; use text/csv or application/json`,
+            this.where,
+          );
+        }
+        let predictions: (readonly number[])[];
+        try {
+          predictions = parseFeatureRows(request.body.toString('utf8'), this.model.featureCount).map((row) =>
+            this.model.predict(row),
+          );
+        } catch (err) {
+          if (err instanceof ModelInputError) throw modelError(endpointName, 400, err.message, this.where);
+          throw err;
+        }
+        return {
+          body: Buffer.from(formatPredictions(predictions, format)),
+          contentType: format === 'json' ? 'application/json' : 'text/csv',
+        };
+      },
+      this.options,
+    );
+  }
+}
+
+export function createModelSageMakerBackend(opts: ModelSageMakerBackendOptions): ModelSageMakerBackend {
+  return new ModelSageMakerBackend(opts);
+}
