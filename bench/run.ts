@@ -28,6 +28,11 @@
  *   7. The 50,000-row UPDATE of 2 through an emulator with the gate (switch,
  *      parameter, association, IAM, privilege checks) and one without it,
  *      alternating over BENCH_ROUNDS; target: gated/ungated under 1.05.
+ *
+ * Backends:
+ *   8. With a fixed Comprehend latency of 20 ms, the time a statement adds
+ *      over N distinct texts against Aurora's batching: ceil(N / 25) requests,
+ *      4 in flight; target: within 25% of the prediction at every N.
  * pgbouncer, sysbench and HAProxy are apt-get installed when missing (as root).
  *
  * Prints one table with PASS/FAIL per target. Exits 0 when every measurement
@@ -43,6 +48,7 @@ import os from 'node:os';
 import pg from 'pg';
 import pino from 'pino';
 import { type Emulator, startEmulator } from '../src/index.ts';
+import { type BatchingPoint, measureBatchingLatency } from './batching-latency.ts';
 import { type GateCostResult, measureGateCost } from './gate-cost.ts';
 import { HAPROXY_BINARY, type Haproxy, startHaproxy } from './haproxy.ts';
 import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
@@ -96,6 +102,8 @@ const PROBE_CALLS = 300;
 
 const UPDATE_TARGET_MS = 10_000;
 const GATE_COST_TARGET = 1.05;
+const BATCHING_LATENCY_MS = 20;
+const BATCHING_TOLERANCE = 0.25;
 const ROUND_TRIP_TARGET_MS = 2;
 const RATIO_FACTOR = 0.8;
 
@@ -149,6 +157,19 @@ async function pgbenchSection(emulator: Emulator, bouncer: Pgbouncer): Promise<R
 // ---- 2. the 50,000-row UPDATE ----
 
 /** `what`: the ML function and the path, as the first row names them; `plainExpression`: the reference UPDATE's. */
+function batchingRows(points: readonly BatchingPoint[]): Row[] {
+  return points.map((p, i) => {
+    const off = Math.abs(p.observedMs - p.predictedMs) / p.predictedMs;
+    return {
+      id: i === 0 ? '8' : '',
+      measurement: `${fmtInt(p.rows)} distinct texts = ${p.requests} requests: time added by ${BATCHING_LATENCY_MS} ms latency`,
+      value: `${fmtMs(p.observedMs)} (predicted ${fmtMs(p.predictedMs)})`,
+      target: `within ${BATCHING_TOLERANCE * 100}%`,
+      verdict: off <= BATCHING_TOLERANCE ? 'PASS' : 'FAIL',
+    };
+  });
+}
+
 function gateCostRows(r: GateCostResult): Row[] {
   const list = (ms: readonly number[]) => ms.map((v) => fmtS(v)).join(' / ');
   return [
@@ -453,6 +474,27 @@ async function main(): Promise<number> {
     rows.push(...gateCostRows(cost));
   } catch (err) {
     rows.push(errorRow('7', 'gate cost on the UPDATE', err));
+  }
+
+  console.error(`batching and latency: fixed ${BATCHING_LATENCY_MS} ms per Comprehend request`);
+  try {
+    await using slow = await startEmulator({
+      pgListen: '127.0.0.1:0',
+      apiListen: '127.0.0.1:0',
+      pgUpstream: DIRECT_URL,
+      backends: { comprehend: { latency: { kind: 'fixed', ms: BATCHING_LATENCY_MS } } },
+      logger: pino({ level: 'warn' }, pino.destination(2)),
+    });
+    const points = await measureBatchingLatency({
+      slowUrl: slow.postgres.url,
+      fastUrl: emulator.postgres.url,
+      latencyMs: BATCHING_LATENCY_MS,
+      rowCounts: [25, 100, 250, 1000],
+      repeats: 3,
+    });
+    rows.push(...batchingRows(points));
+  } catch (err) {
+    rows.push(errorRow('8', 'statement time against batching x latency', err));
   }
 
   console.error(`round trips, ${fmtInt(CALLS)} calls each`);
