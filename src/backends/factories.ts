@@ -34,7 +34,8 @@ export function backendFactories(): BackendFactories {
   return {
     'comprehend.aws': (config) => createAwsComprehendBackend(awsOptions(config)),
     'sagemaker.aws': (config) => createAwsSageMakerBackend(awsOptions(config)),
-    'sagemaker.model': (config) => createModelSageMakerBackend({ path: required(config, 'path', 'model') }),
+    'sagemaker.model': (config) =>
+      createModelSageMakerBackend({ path: required(config, 'path', 'model'), endpointName: config.endpointName }),
     'bedrock.aws': (config) => createAwsBedrockBackend(awsOptions(config)),
     'bedrock.openai': (config) =>
       createOpenAiBedrockBackend({

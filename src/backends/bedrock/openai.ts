@@ -11,11 +11,22 @@ import { guardCall } from '../support/call-guard.ts';
 import type { BedrockBackend, CallContext, InvokeRequest, InvokeResponse } from '../types.ts';
 import { modelFamily } from './builtin.ts';
 import { parseJsonObject } from './json.ts';
-import { BEDROCK_MAX_PAYLOAD_BYTES, inferenceTimeout, malformedInput, payloadTooLarge } from './limits.ts';
+import { BEDROCK_MAX_PAYLOAD_BYTES, inferenceTimeout, malformedInput, modelNotFound, payloadTooLarge } from './limits.ts';
 import { baseModelId } from './model-id.ts';
 import { httpError, modelTimeout, notTranslated, unreachable } from './openai-errors.ts';
 import type { TextApi } from './openai-text.ts';
 import { TRANSLATORS, type Translation } from './openai-translation.ts';
+
+/** What the hint of an unknown model id lists. */
+const TRANSLATED_FAMILIES = [
+  'amazon.titan-text',
+  'amazon.titan-embed',
+  'anthropic.claude',
+  'meta.llama',
+  'mistral.',
+  'cohere.embed',
+];
+
 import { parseBody } from './openai-wire.ts';
 
 export interface OpenAiBedrockBackendOptions {
@@ -52,7 +63,9 @@ export class OpenAiBedrockBackend implements BedrockBackend {
   async invokeModel(modelId: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse> {
     if (request.body.length > BEDROCK_MAX_PAYLOAD_BYTES) throw payloadTooLarge(modelId, request.body.length);
     const family = modelFamily(modelId);
-    const translator = family ? TRANSLATORS[family] : undefined;
+    // An id of no known family is unknown to Bedrock itself; a known family without a translation is ours to refuse.
+    if (!family) throw modelNotFound(modelId, TRANSLATED_FAMILIES);
+    const translator = TRANSLATORS[family];
     if (!translator) throw notTranslated(modelId);
     const type = (request.contentType.split(';')[0] ?? '').trim().toLowerCase();
     if (type !== '' && type !== 'application/json' && type !== '*/*') {

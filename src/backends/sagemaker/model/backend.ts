@@ -14,6 +14,8 @@ import { type LoadedModel, ModelFileError, ModelInputError } from './types.ts';
 export interface ModelSageMakerBackendOptions extends LimitOptions {
   /** An XGBoost JSON model (save_model('model.json')) or a linear/logistic JSON model. */
   readonly path: string;
+  /** The endpoint this model serves; other names are unknown endpoints, as SageMaker has them. Default: any name. */
+  readonly endpointName?: string;
 }
 
 export class ModelSageMakerBackend implements SageMakerBackend {
@@ -35,6 +37,15 @@ export class ModelSageMakerBackend implements SageMakerBackend {
   }
 
   invokeEndpoint(endpointName: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse> {
+    const served = this.options.endpointName;
+    if (served !== undefined && endpointName !== served) {
+      return Promise.reject(
+        new EmulatorError('EndpointNotFound', `Endpoint ${endpointName} not found.`, {
+          serviceCode: 'ValidationError',
+          hint: `This model file serves the endpoint ${served}.`,
+        }),
+      );
+    }
     return invokeWithinLimits(
       endpointName,
       request,
