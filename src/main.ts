@@ -147,7 +147,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       propagationDelayMs: config.associationDelayMs,
       observe: observer,
       controls: composed.controls,
-      backends,
+      // The service APIs' calls are logged too, without SQL's retries.
+      backends: observer.wrap(composed.apiBackends),
       ...(config.apiCredentials.length > 0 ? { credentials: config.apiCredentials } : {}),
     });
   } catch (err) {

@@ -4,6 +4,7 @@
  * Aurora_ml_retry_request_cnt, the call log names the connection, and the
  * connection stays usable.
  */
+import { ComprehendClient, DetectSentimentCommand } from '@aws-sdk/client-comprehend';
 import mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,24 @@ describe('faults injected at the API', () => {
       comprehend: { latency?: unknown };
     };
     expect(current.comprehend.latency).toBeUndefined();
+  });
+
+  it("the service APIs answer an injected throttle at once: the caller's SDK retries, Aurora's counters do not move", async () => {
+    const retriesBefore = env.emulator.stats.retries;
+    await patchControls({ comprehend: { faults: { queue: ['ThrottlingException'] } } });
+    const comprehend = new ComprehendClient({
+      endpoint: env.emulator.api.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    await expect(comprehend.send(new DetectSentimentCommand({ Text: 'I love it', LanguageCode: 'en' }))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    expect(env.emulator.stats.retries).toBe(retriesBefore);
+    const ok = await comprehend.send(new DetectSentimentCommand({ Text: 'I love it', LanguageCode: 'en' }));
+    expect(ok.Sentiment).toBe('POSITIVE');
+    comprehend.destroy();
   });
 
   it('the call log names the connection a backend call served', async () => {

@@ -43,9 +43,10 @@ import type { PresetName } from './middleware/presets.ts';
 import { seededRandom } from './middleware/random.ts';
 import type { RecordOptions } from './middleware/record-replay.ts';
 import type { RetryOptions } from './middleware/retry.ts';
-import { standardLayers } from './middleware/standard.ts';
+import { retryLayer } from './middleware/retry.ts';
+import { type Layer, standardLayers } from './middleware/standard.ts';
 import { type Tuning, TuningError } from './middleware/tuning.ts';
-import { wrapBedrock, wrapComprehend, wrapSageMaker } from './middleware/wrap.ts';
+import { stack, wrapBedrock, wrapComprehend, wrapSageMaker } from './middleware/wrap.ts';
 import { RulesBedrockBackend } from './rules/bedrock.ts';
 import { RulesComprehendBackend } from './rules/comprehend.ts';
 import { RulesSageMakerBackend } from './rules/sagemaker.ts';
@@ -102,7 +103,10 @@ export interface ComposeDeps {
 }
 
 export interface ComposedBackends {
+  /** For SQL calls: with Aurora's retries. */
   readonly backends: Backends;
+  /** For the AWS-compatible service APIs: the same backends, limits and faults, without server-side retries. */
+  readonly apiBackends: Backends;
   readonly controls: BackendControls;
   close(): Promise<void>;
 }
@@ -256,20 +260,27 @@ export function composeBackends(config: ComposeConfig, deps: ComposeDeps): Compo
   }
   const controls = new BackendControls(patch);
   const random = seededRandom(config.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const layer = standardLayers({
+  // One stack of record/replay, latency, capacity and faults; SQL calls add
+  // Aurora's retries on top, while the service APIs answer the first outcome,
+  // as AWS does (the caller's SDK retries, and Aurora's counters do not see it).
+  const shared = standardLayers({
     controls,
     stats: deps.stats,
     random,
     ...(config.record === undefined ? {} : { record: config.record }),
-    ...(config.retry === undefined ? {} : { retry: config.retry }),
+    retry: false,
   });
+  const sqlLayer = config.retry === false ? shared : stack([shared, retryLayer({ ...(config.retry ?? {}), stats: deps.stats })]);
   const sagemaker = sagemakerOf(config.sagemaker, deps);
+  const raw = { comprehend: comprehendOf(config.comprehend, deps), bedrock: bedrockOf(config.bedrock, deps) };
+  const wrapAll = (layer: Layer): Backends => ({
+    comprehend: wrapComprehend(raw.comprehend, layer),
+    sagemaker: wrapSageMaker(sagemaker, layer),
+    bedrock: wrapBedrock(raw.bedrock, layer),
+  });
   return {
-    backends: {
-      comprehend: wrapComprehend(comprehendOf(config.comprehend, deps), layer),
-      sagemaker: wrapSageMaker(sagemaker, layer),
-      bedrock: wrapBedrock(bedrockOf(config.bedrock, deps), layer),
-    },
+    backends: wrapAll(sqlLayer),
+    apiBackends: wrapAll(shared),
     controls,
     close: async () => sagemaker.close?.(),
   };
