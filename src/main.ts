@@ -10,6 +10,7 @@ import { PgAuroraHandler } from './aurora/pg/handler.ts';
 import { composeBackends } from './backends/compose.ts';
 import { backendFactories } from './backends/factories.ts';
 import type { BackendControls } from './backends/middleware/controls.ts';
+import type { BackendSelection } from './backends/selection.ts';
 import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
 import { allowAll } from './control/authorize.ts';
 import { ControlGate, type Denial } from './control/gate.ts';
@@ -55,6 +56,22 @@ export interface Emulator extends AsyncDisposable {
   readonly api: { readonly host: string; readonly port: number; readonly url: string };
   /** The backends' latency, capacity and faults, changeable while running (also PATCH /_aurora-ml/backends). */
   readonly backendControls: BackendControls;
+  /**
+   * Which backend serves what, switchable while running (also PUT and DELETE
+   * under /_aurora-ml/backends/). Each method takes the spec the config takes
+   * at the same place and throws EmulatorError InvalidArgument, changing
+   * nothing, when the spec is bad; calls already running finish on the old
+   * backend, which is then closed.
+   *
+   *   emulator.backends.setComprehend({ kind: 'rules', rulesFile: '/tmp/rules.yaml' });
+   *   emulator.backends.setEndpoint('churn', { kind: 'container', url: 'http://127.0.0.1:8080' });
+   *   emulator.backends.removeEndpoint('churn');
+   *   emulator.backends.setBedrockModel('amazon.titan-text*', { kind: 'rules', rulesFile: '/tmp/rules.yaml' });
+   *   emulator.backends.removeBedrockModel('amazon.titan-text*');
+   *   emulator.backends.setBedrock({ kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1' });
+   *   emulator.backends.snapshot();
+   */
+  readonly backends: BackendSelection;
   /** The emulated control plane: its state (shared through the upstream database) and the gate's last denials. */
   readonly control: { readonly store: StateStore; readonly gate: ControlGate };
   /** Every backend call: recorded, counted for /metrics, and queryable from tests. */
@@ -126,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     region: config.region,
     sagemakerEndpoints: config.sagemakerEndpoints,
     factories: backendFactories(),
+    logger: log,
   });
   // The observer is the outermost layer, so injected faults and latency show in the call log.
   const backends = observer.wrap(composed.backends, {
@@ -147,6 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       propagationDelayMs: config.associationDelayMs,
       observe: observer,
       controls: composed.controls,
+      selection: composed.selection,
       // The service APIs' calls are logged too, without SQL's retries.
       backends: observer.wrap(composed.apiBackends),
       ...(config.apiCredentials.length > 0 ? { credentials: config.apiCredentials } : {}),
@@ -228,6 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     control: { store, gate },
     observer,
     backendControls: composed.controls,
+    backends: composed.selection,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { BackendControls } from '../backends/middleware/controls.ts';
+import type { BackendSelection } from '../backends/selection.ts';
 import { AwsError } from '../control/aws-error.ts';
 import { IamService } from '../control/iam-service.ts';
 import { RdsService } from '../control/rds-service.ts';
@@ -51,6 +52,8 @@ export interface ApiServerOptions {
   readonly observe?: ObserveRoutes;
   /** The backends' latency, capacity and faults, served at /_aurora-ml/backends. */
   readonly controls?: BackendControls;
+  /** Which backend serves what, switched at /_aurora-ml/backends/... */
+  readonly selection?: BackendSelection;
 }
 
 export interface ApiServer extends AsyncDisposable {
@@ -277,7 +280,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       if (observe && (await handleObserveRequest(req, res, observe))) return;
-      if (controls && (await handleControlsRequest(req, res, controls))) return;
+      if (controls && (await handleControlsRequest(req, res, controls, options.selection))) return;
       respond(req, res);
     })();
   };

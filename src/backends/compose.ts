@@ -30,14 +30,33 @@
  *       default: { kind: rules, file: ml-rules.yaml }   # serves endpoints not declared above
  *       faults: { rates: { ThrottlingException: 0.05 } }
  *     bedrock:
- *       kind: builtin              # builtin (default) | rules | aws | openai
+ *       kind: builtin              # builtin (default) | rules | aws | openai: serves models without a route below
+ *       models:                    # per model id, or id prefix ending in *: exact id first, then the longest prefix
+ *         "amazon.titan-text*": { kind: rules, rulesFile: ml-rules.yaml }
+ *         anthropic.claude-3-haiku-20240307-v1:0: { kind: openai, baseUrl: "http://127.0.0.1:11434/v1", model: llama3 }
  *       targets: { anthropic.claude-3-haiku-20240307-v1:0: { capacity: { maxConcurrent: 2 } } }
+ *
+ * Every backend sits in a replaceable holder behind the middleware, so
+ * `selection` (PUT /_aurora-ml/backends/..., emulator.backends) can change
+ * kinds while running; see selection.ts.
  */
-import { EmulatorError } from '../errors.ts';
+import type { Logger } from 'pino';
 import type { Backends } from '../ml/evaluator.ts';
 import type { MlStats } from '../ml/stats.ts';
-import { BuiltinBedrockBackend } from './bedrock/builtin.ts';
-import { BuiltinComprehendBackend } from './comprehend/builtin.ts';
+import { BedrockRouter } from './bedrock/router.ts';
+import {
+  type BackendFactories,
+  type BedrockSpec,
+  bedrockBackendOf,
+  type ComprehendSpec,
+  comprehendBackendOf,
+  configError,
+  endpointBackendOf,
+  type KindDeps,
+  type SageMakerEndpointSpec,
+  TUNING_KEYS,
+  without,
+} from './kinds.ts';
 import { BackendControls, type ControlsPatch, checkControlsPatch, type ServiceTuning } from './middleware/controls.ts';
 import type { PresetName } from './middleware/presets.ts';
 import { seededRandom } from './middleware/random.ts';
@@ -47,29 +66,21 @@ import { retryLayer } from './middleware/retry.ts';
 import { type Layer, standardLayers } from './middleware/standard.ts';
 import { type Tuning, TuningError } from './middleware/tuning.ts';
 import { stack, wrapBedrock, wrapComprehend, wrapSageMaker } from './middleware/wrap.ts';
-import { RulesBedrockBackend } from './rules/bedrock.ts';
-import { RulesComprehendBackend } from './rules/comprehend.ts';
-import { RulesSageMakerBackend } from './rules/sagemaker.ts';
-import { type EndpointConfig, SageMakerRouter } from './sagemaker/router.ts';
-import type { BedrockBackend, CallContext, ComprehendBackend, InvokeRequest, SageMakerBackend } from './types.ts';
+import { DEMO_ENDPOINTS } from './sagemaker/demo-endpoints.ts';
+import { EndpointDispatch } from './sagemaker/endpoints.ts';
+import type { EndpointConfig } from './sagemaker/router.ts';
+import { BackendSelection, type SelectionSnapshot } from './selection.ts';
+import { Switchable, switchableComprehend } from './switchable.ts';
+import type { BedrockBackend, ComprehendBackend } from './types.ts';
 
-/** Options a factory-built kind reads (region, endpoint URL, model path...), passed through as written. */
-export type KindOptions = Readonly<Record<string, unknown>>;
-
-export type SageMakerEndpointSpec = (
-  | EndpointConfig
-  | { readonly kind: 'rules'; readonly file: string }
-  | ({ readonly kind: 'aws' | 'model' } & KindOptions)
-) &
-  Tuning;
+export type { BackendFactories, KindOptions, SageMakerEndpointSpec } from './kinds.ts';
 
 export interface ComposeConfig {
   readonly preset?: PresetName;
   readonly seed?: number;
   readonly retry?: Omit<RetryOptions, 'stats'> | false;
   readonly record?: RecordOptions;
-  readonly comprehend?: ServiceTuning &
-    KindOptions & { readonly kind?: 'builtin' | 'rules' | 'aws'; readonly rulesFile?: string };
+  readonly comprehend?: ServiceTuning & ComprehendSpec;
   readonly sagemaker?: ServiceTuning & {
     /** Endpoint name -> how it is served, with its own latency, capacity and faults. */
     readonly endpoints?: Readonly<Record<string, SageMakerEndpointSpec>>;
@@ -79,16 +90,10 @@ export interface ComposeConfig {
     readonly demoEndpoints?: boolean;
   };
   readonly bedrock?: ServiceTuning &
-    KindOptions & { readonly kind?: 'builtin' | 'rules' | 'aws' | 'openai'; readonly rulesFile?: string };
-}
-
-/** Builders of the kinds other modules implement, by service and kind. */
-export interface BackendFactories {
-  readonly 'comprehend.aws'?: (config: KindOptions) => ComprehendBackend;
-  readonly 'sagemaker.aws'?: (config: KindOptions & { readonly endpointName: string }) => SageMakerBackend;
-  readonly 'sagemaker.model'?: (config: KindOptions & { readonly endpointName: string }) => SageMakerBackend;
-  readonly 'bedrock.aws'?: (config: KindOptions) => BedrockBackend;
-  readonly 'bedrock.openai'?: (config: KindOptions) => BedrockBackend;
+    BedrockSpec & {
+      /** Model id, or id prefix ending in *, -> its own backend; the service's kind serves the rest. */
+      readonly models?: Readonly<Record<string, BedrockSpec>>;
+    };
 }
 
 export interface ComposeDeps {
@@ -100,6 +105,8 @@ export interface ComposeDeps {
   /** Endpoints from the older `sagemaker.endpoints` config key; `backends.sagemaker.endpoints` wins on a clash. */
   readonly sagemakerEndpoints?: Readonly<Record<string, EndpointConfig>>;
   readonly factories?: BackendFactories;
+  /** Where a replaced backend's failure to close is reported. */
+  readonly logger?: Logger;
 }
 
 export interface ComposedBackends {
@@ -108,117 +115,9 @@ export interface ComposedBackends {
   /** For the AWS-compatible service APIs: the same backends, limits and faults, without server-side retries. */
   readonly apiBackends: Backends;
   readonly controls: BackendControls;
+  /** Which backend serves what, changeable while running. */
+  readonly selection: BackendSelection;
   close(): Promise<void>;
-}
-
-const TUNING_KEYS = ['latency', 'capacity', 'faults', 'targets'] as const;
-
-function configError(message: string): EmulatorError {
-  return new EmulatorError('InvalidArgument', `backends config: ${message}`);
-}
-
-function factory<K extends keyof BackendFactories>(deps: ComposeDeps, key: K): NonNullable<BackendFactories[K]> {
-  const make = deps.factories?.[key];
-  if (!make)
-    throw configError(
-      `kind "${key.split('.')[1]}" of ${key.split('.')[0]} is not available in this build (no factory for ${key})`,
-    );
-  return make as NonNullable<BackendFactories[K]>;
-}
-
-function without<T extends object>(o: T, keys: readonly string[]): KindOptions {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
-}
-
-function comprehendOf(config: ComposeConfig['comprehend'], deps: ComposeDeps): ComprehendBackend {
-  const kind = config?.kind ?? 'builtin';
-  switch (kind) {
-    case 'builtin':
-      return new BuiltinComprehendBackend();
-    case 'rules':
-      if (!config?.rulesFile) throw configError('comprehend kind rules needs rulesFile');
-      return new RulesComprehendBackend(config.rulesFile, new BuiltinComprehendBackend());
-    case 'aws':
-      return factory(deps, 'comprehend.aws')(without(config ?? {}, TUNING_KEYS));
-    default:
-      throw configError(`unknown comprehend kind ${JSON.stringify(kind)}: use builtin, rules or aws`);
-  }
-}
-
-function bedrockOf(config: ComposeConfig['bedrock'], deps: ComposeDeps): BedrockBackend {
-  const kind = config?.kind ?? 'builtin';
-  switch (kind) {
-    case 'builtin':
-      return new BuiltinBedrockBackend();
-    case 'rules':
-      if (!config?.rulesFile) throw configError('bedrock kind rules needs rulesFile');
-      return new RulesBedrockBackend(config.rulesFile);
-    case 'aws':
-    case 'openai':
-      return factory(deps, `bedrock.${kind}`)(without(config ?? {}, TUNING_KEYS));
-    default:
-      throw configError(`unknown bedrock kind ${JSON.stringify(kind)}: use builtin, rules, aws or openai`);
-  }
-}
-
-/** A backend for an endpoint kind the router does not serve itself. */
-function endpointBackend(name: string, spec: SageMakerEndpointSpec, deps: ComposeDeps): SageMakerBackend | undefined {
-  switch (spec.kind) {
-    case 'container':
-    case 'module':
-    case 'builtin':
-      return undefined;
-    case 'rules':
-      if (typeof spec.file !== 'string') throw configError(`sagemaker endpoint ${name}: kind rules needs file`);
-      return new RulesSageMakerBackend(spec.file);
-    case 'aws':
-    case 'model':
-      return factory(deps, `sagemaker.${spec.kind}`)({ ...without(spec, TUNING_KEYS), endpointName: name });
-    default:
-      throw configError(
-        `sagemaker endpoint ${name}: unknown kind ${JSON.stringify((spec as { kind: unknown }).kind)}: use container, module, builtin, rules, aws or model`,
-      );
-  }
-}
-
-/** Endpoint names to their backends; everything else goes to the router (declared container/module/builtin and demos). */
-class EndpointDispatch implements SageMakerBackend {
-  readonly kind = 'router';
-  constructor(
-    private readonly own: ReadonlyMap<string, SageMakerBackend>,
-    private readonly router: SageMakerRouter,
-    private readonly fallback: SageMakerBackend | undefined,
-  ) {}
-
-  invokeEndpoint(endpointName: string, request: InvokeRequest, ctx: CallContext) {
-    const backend = this.own.get(endpointName) ?? (this.fallback && !this.router.has(endpointName) ? this.fallback : this.router);
-    return backend.invokeEndpoint(endpointName, request, ctx);
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled([this.router.close(), this.fallback?.close?.(), ...[...this.own.values()].map((b) => b.close?.())]);
-  }
-}
-
-function sagemakerOf(config: ComposeConfig['sagemaker'], deps: ComposeDeps): SageMakerBackend {
-  const declared: Record<string, SageMakerEndpointSpec> = { ...(deps.sagemakerEndpoints ?? {}), ...(config?.endpoints ?? {}) };
-  const routed: Record<string, EndpointConfig> = {};
-  const own = new Map<string, SageMakerBackend>();
-  for (const [name, spec] of Object.entries(declared)) {
-    const backend = endpointBackend(name, spec, deps);
-    if (backend) own.set(name, backend);
-    else routed[name] = without(spec, TUNING_KEYS) as unknown as EndpointConfig;
-  }
-  const router = new SageMakerRouter(routed, {
-    accountId: deps.accountId,
-    region: deps.region,
-    demoEndpoints: config?.demoEndpoints ?? true,
-    ...(deps.baseDir === undefined ? {} : { moduleBaseDir: deps.baseDir }),
-  });
-  const fallback = config?.default === undefined ? undefined : endpointBackend('(default)', config.default, deps);
-  if (config?.default !== undefined && fallback === undefined)
-    throw configError('sagemaker.default: use kind rules, aws or model');
-  return new EndpointDispatch(own, router, fallback);
 }
 
 /** The initial controls: the preset, then each service's settings, with endpoint specs' own settings as targets. */
@@ -249,6 +148,43 @@ function checkRecord(record: unknown): void {
     throw configError('record.cassette: the path of the cassette file is required');
 }
 
+/** The specs the backends start from: the config's, with the demo endpoints and older endpoint config filled in. */
+function initialSpecs(config: ComposeConfig, deps: ComposeDeps): SelectionSnapshot {
+  const demos: Record<string, SageMakerEndpointSpec> =
+    (config.sagemaker?.demoEndpoints ?? true)
+      ? Object.fromEntries(Object.entries(DEMO_ENDPOINTS).map(([name, model]) => [name, { kind: 'builtin', model }]))
+      : {};
+  const older: Record<string, EndpointConfig> = { ...(deps.sagemakerEndpoints ?? {}) };
+  const { models, ...bedrock } = config.bedrock ?? {};
+  return {
+    comprehend: without(config.comprehend ?? {}, TUNING_KEYS),
+    sagemaker: { endpoints: { ...demos, ...older, ...(config.sagemaker?.endpoints ?? {}) } },
+    bedrock: { default: without(bedrock, TUNING_KEYS), models: { ...(models ?? {}) } },
+  };
+}
+
+function buildBedrock(specs: SelectionSnapshot['bedrock'], deps: KindDeps): BedrockRouter {
+  const router = new BedrockRouter(new Switchable<BedrockBackend>(bedrockBackendOf(specs.default, deps)));
+  for (const [key, spec] of Object.entries(specs.models)) {
+    if (key === '' || key === '*') throw configError('bedrock.models: give a model id or a prefix ending in *');
+    if (TUNING_KEYS.some((k) => k in spec))
+      throw configError(`bedrock.models.${key}: set latency, capacity and faults per model under bedrock.targets`);
+    void router.set(key, bedrockBackendOf(spec, deps, `bedrock.models.${key}`));
+  }
+  return router;
+}
+
+function buildSageMaker(
+  config: ComposeConfig['sagemaker'],
+  endpoints: SelectionSnapshot['sagemaker']['endpoints'],
+  deps: ComposeDeps,
+) {
+  const fallback = config?.default === undefined ? undefined : endpointBackendOf('(default)', config.default, deps);
+  const dispatch = new EndpointDispatch({ accountId: deps.accountId, region: deps.region }, fallback);
+  for (const [name, spec] of Object.entries(endpoints)) void dispatch.set(name, endpointBackendOf(name, spec, deps));
+  return dispatch;
+}
+
 export function composeBackends(config: ComposeConfig, deps: ComposeDeps): ComposedBackends {
   checkRecord(config.record);
   let patch: ControlsPatch;
@@ -271,17 +207,33 @@ export function composeBackends(config: ComposeConfig, deps: ComposeDeps): Compo
     retry: false,
   });
   const sqlLayer = config.retry === false ? shared : stack([shared, retryLayer({ ...(config.retry ?? {}), stats: deps.stats })]);
-  const sagemaker = sagemakerOf(config.sagemaker, deps);
-  const raw = { comprehend: comprehendOf(config.comprehend, deps), bedrock: bedrockOf(config.bedrock, deps) };
+  const initial = initialSpecs(config, deps);
+  const comprehend = new Switchable<ComprehendBackend>(comprehendBackendOf(initial.comprehend, deps));
+  const sagemaker = buildSageMaker(config.sagemaker, initial.sagemaker.endpoints, deps);
+  const bedrock = buildBedrock(initial.bedrock, deps);
+  // Both stacks wrap the same holders, so a backend switched at run time serves SQL and the service APIs alike.
+  const raw = { comprehend: switchableComprehend(comprehend), sagemaker, bedrock };
   const wrapAll = (layer: Layer): Backends => ({
     comprehend: wrapComprehend(raw.comprehend, layer),
-    sagemaker: wrapSageMaker(sagemaker, layer),
+    sagemaker: wrapSageMaker(raw.sagemaker, layer),
     bedrock: wrapBedrock(raw.bedrock, layer),
+  });
+  const selection = new BackendSelection({
+    comprehend,
+    sagemaker,
+    bedrock,
+    controls,
+    deps,
+    initial,
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   });
   return {
     backends: wrapAll(sqlLayer),
     apiBackends: wrapAll(shared),
     controls,
-    close: async () => sagemaker.close?.(),
+    selection,
+    close: async () => {
+      await Promise.allSettled([comprehend.close(), sagemaker.close(), bedrock.close()]);
+    },
   };
 }

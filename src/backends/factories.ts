@@ -10,7 +10,7 @@ import { createAwsComprehendBackend } from './aws/comprehend.ts';
 import type { AwsBackendOptions } from './aws/options.ts';
 import { createAwsSageMakerBackend } from './aws/sagemaker.ts';
 import { createOpenAiBedrockBackend, type OpenAiBedrockBackendOptions } from './bedrock/openai.ts';
-import type { BackendFactories, KindOptions } from './compose.ts';
+import type { BackendFactories, KindOptions } from './kinds.ts';
 import { createModelSageMakerBackend } from './sagemaker/model/backend.ts';
 
 function awsOptions(config: KindOptions): AwsBackendOptions {

@@ -37,7 +37,7 @@ export interface CallEntry {
   readonly outcome: 'ok' | 'error';
   readonly error?: CallError;
   readonly origin?: CallOrigin;
-  /** Retries the backend reported for this call. */
+  /** Retries the emulator made for this call (Aurora's retry layer; 0 on the service APIs, where the caller's SDK retries). */
   readonly retries: number;
 }
 

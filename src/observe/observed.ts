@@ -4,6 +4,7 @@
  * is logged, never turned into a failed call.
  */
 import type { Logger } from 'pino';
+import { withRetryTally } from '../backends/middleware/retry.ts';
 import type {
   BedrockBackend,
   CallContext,
@@ -41,12 +42,23 @@ function describeError(err: unknown): CallError {
   return { code: 'Internal', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function observed<T>(recorder: CallRecorder, options: ObserveOptions, call: Call, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs one call and records it once, when it settles: its duration covers
+ * every attempt and backoff, and `retries` is what the retry layer inside
+ * counted for this call alone (through the tally in its context).
+ */
+async function observed<T>(
+  recorder: CallRecorder,
+  options: ObserveOptions,
+  call: Call,
+  run: (ctx: CallContext) => Promise<T>,
+): Promise<T> {
   const startedAt = new Date();
   const started = performance.now();
+  const { ctx, tally } = withRetryTally(call.ctx);
   let error: CallError | undefined;
   try {
-    return await run();
+    return await run(ctx);
   } catch (err) {
     error = describeError(err);
     throw err;
@@ -61,6 +73,7 @@ async function observed<T>(recorder: CallRecorder, options: ObserveOptions, call
         operation: call.operation,
         target: call.target,
         batchSize: call.batchSize,
+        retries: tally.retries,
         outcome: error === undefined ? 'ok' : 'error',
         ...(error === undefined ? {} : { error }),
         ...(origin === undefined ? {} : { origin }),
@@ -72,6 +85,7 @@ async function observed<T>(recorder: CallRecorder, options: ObserveOptions, call
           operation: call.operation,
           target: call.target,
           batch: call.batchSize,
+          retries: tally.retries,
           ms: durationMs,
           outcome: entry.outcome,
           ...(error === undefined ? {} : { code: error.code, serviceCode: error.serviceCode }),
@@ -103,20 +117,20 @@ export function observeComprehend(
   return {
     kind: backend.kind,
     batchDetectSentiment: (texts, languageCode, ctx) =>
-      observed(recorder, options, call('BatchDetectSentiment', texts, languageCode, ctx), () =>
-        backend.batchDetectSentiment(texts, languageCode, ctx),
+      observed(recorder, options, call('BatchDetectSentiment', texts, languageCode, ctx), (c) =>
+        backend.batchDetectSentiment(texts, languageCode, c),
       ),
     batchDetectDominantLanguage: (texts, ctx) =>
-      observed(recorder, options, call('BatchDetectDominantLanguage', texts, NO_LANGUAGE, ctx), () =>
-        backend.batchDetectDominantLanguage(texts, ctx),
+      observed(recorder, options, call('BatchDetectDominantLanguage', texts, NO_LANGUAGE, ctx), (c) =>
+        backend.batchDetectDominantLanguage(texts, c),
       ),
     batchDetectEntities: (texts, languageCode, ctx) =>
-      observed(recorder, options, call('BatchDetectEntities', texts, languageCode, ctx), () =>
-        backend.batchDetectEntities(texts, languageCode, ctx),
+      observed(recorder, options, call('BatchDetectEntities', texts, languageCode, ctx), (c) =>
+        backend.batchDetectEntities(texts, languageCode, c),
       ),
     batchDetectKeyPhrases: (texts, languageCode, ctx) =>
-      observed(recorder, options, call('BatchDetectKeyPhrases', texts, languageCode, ctx), () =>
-        backend.batchDetectKeyPhrases(texts, languageCode, ctx),
+      observed(recorder, options, call('BatchDetectKeyPhrases', texts, languageCode, ctx), (c) =>
+        backend.batchDetectKeyPhrases(texts, languageCode, c),
       ),
   };
 }
@@ -141,7 +155,7 @@ export function observeSageMaker(
         recorder,
         options,
         { service: 'sagemaker', operation: 'InvokeEndpoint', target: endpointName, batchSize: rowsIn(request), ctx },
-        () => backend.invokeEndpoint(endpointName, request, ctx),
+        (c) => backend.invokeEndpoint(endpointName, request, c),
       ),
     ...(close === undefined ? {} : { close }),
   };
@@ -151,8 +165,8 @@ export function observeBedrock(backend: BedrockBackend, recorder: CallRecorder, 
   return {
     kind: backend.kind,
     invokeModel: (modelId, request, ctx) =>
-      observed(recorder, options, { service: 'bedrock', operation: 'InvokeModel', target: modelId, batchSize: 1, ctx }, () =>
-        backend.invokeModel(modelId, request, ctx),
+      observed(recorder, options, { service: 'bedrock', operation: 'InvokeModel', target: modelId, batchSize: 1, ctx }, (c) =>
+        backend.invokeModel(modelId, request, c),
       ),
   };
 }

@@ -3,8 +3,14 @@
  * answers are retried up to `maxRetries` times with exponential backoff, each
  * retry counted in Aurora_ml_retry_request_cnt. A backoff that would pass the
  * deadline is not started: the last error is returned instead.
+ *
+ * A caller that wants to know how many retries one call needed (the
+ * Observer, for its call log) passes a RetryTally in the call's context;
+ * the retry layer counts into it. The count travels with the call, not in
+ * shared state, so concurrent calls each see their own.
  */
 import type { MlStats } from '../../ml/stats.ts';
+import type { CallContext } from '../types.ts';
 import type { Layer } from './call.ts';
 import { isRetryable } from './service-errors.ts';
 import { sleepWithin } from './sleep.ts';
@@ -15,6 +21,22 @@ export interface RetryOptions {
   readonly maxRetries?: number;
   /** First backoff; each next one doubles (default 20 ms: 20, 40). */
   readonly baseDelayMs?: number;
+}
+
+/** One call's retries so far, written by the retry layer. */
+export interface RetryTally {
+  retries: number;
+}
+
+/** A CallContext that carries a tally (layers pass contexts on whole, so it reaches the retry layer). */
+export interface TalliedContext extends CallContext {
+  readonly retryTally?: RetryTally;
+}
+
+/** `ctx` with a fresh tally, and the tally to read once the call settles. */
+export function withRetryTally(ctx: CallContext): { readonly ctx: TalliedContext; readonly tally: RetryTally } {
+  const tally: RetryTally = { retries: 0 };
+  return { ctx: { ...ctx, retryTally: tally }, tally };
 }
 
 export const DEFAULT_RETRY = { maxRetries: 2, baseDelayMs: 20 } as const;
@@ -31,6 +53,8 @@ export function retryLayer(options: RetryOptions): Layer {
         if (attempt >= maxRetries || !isRetryable(err) || ctx.signal.aborted || Date.now() + backoff >= ctx.deadline) throw err;
         await sleepWithin(backoff, call, ctx);
         options.stats.retries++;
+        const tally = (ctx as TalliedContext).retryTally;
+        if (tally) tally.retries++;
       }
     }
   };
