@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { backendFactories } from '../src/backends/factories.ts';
+import { endpointBackendOf } from '../src/backends/kinds.ts';
 import { createModelSageMakerBackend } from '../src/backends/sagemaker/model/backend.ts';
+import { OnnxModel } from '../src/backends/sagemaker/model/onnx.ts';
 import type { CallContext, InvokeRequest, SageMakerBackend } from '../src/backends/types.ts';
 import { EmulatorError } from '../src/errors.ts';
 import { rejection } from './helpers/rejection.ts';
@@ -11,6 +14,7 @@ import { rejection } from './helpers/rejection.ts';
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const XGB = path.join(fixtures, 'xgboost-binary.json');
 const LOGISTIC = path.join(fixtures, 'logistic-model.json');
+const ONNX = path.join(fixtures, 'logistic.onnx');
 const scratch = mkdtempSync(path.join(tmpdir(), 'model-backend-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -203,5 +207,88 @@ describe('SageMaker model backend: linear and logistic', () => {
     const file = path.join(scratch, 'bad-linear.json');
     writeFileSync(file, JSON.stringify({ type: 'logistic', weights: [1, 'x'] }));
     expect(loadError(file).message).toContain('"weights" must be a non-empty array of finite numbers');
+  });
+});
+
+// logistic.onnx (written by make-logistic-onnx.py): Y = sigmoid(X.W + b), X float[N, 3], Y float[N, 1].
+const ONNX_W = [0.5, -1, 2];
+const ONNX_B = -0.25;
+const onnxWant = (row: readonly number[]): number => sigmoid(row.reduce((sum, x, i) => sum + x * (ONNX_W[i] ?? 0), ONNX_B));
+
+describe('SageMaker model backend: ONNX (onnxruntime-node)', () => {
+  const rows = [
+    [1, 2, 0.5],
+    [0, 0, 0],
+    [-3.5, 0.25, 1.75],
+    [10, -4, 0.125],
+  ];
+
+  it('scores every row in one run: sigmoid(x.W + b), one line per row', async () => {
+    const backend = createModelSageMakerBackend({ path: ONNX });
+    expect(backend.model.description).toBe('onnx');
+    const got = await predict(backend, `${rows.map((r) => r.join(',')).join('\n')}\n`);
+    expect(got).toEqual(rows.map((r) => expect.closeTo(onnxWant(r), 6)));
+    // The session is opened once and kept: a second request reuses it.
+    expect(await predict(backend, '1,2,0.5')).toEqual([expect.closeTo(onnxWant([1, 2, 0.5]), 6)]);
+  });
+
+  it('is built from a { kind: model, path } endpoint and answers through the SageMakerBackend interface', async () => {
+    const backend: SageMakerBackend = endpointBackendOf(
+      'risk',
+      { kind: 'model', path: ONNX },
+      { accountId: '123456789012', region: 'us-east-1', factories: backendFactories() },
+    );
+    const res = await backend.invokeEndpoint('risk', csv('1,2,0.5\n0,0,0', 'application/json'), ctx());
+    expect(res.contentType).toBe('application/json');
+    const body = JSON.parse(res.body.toString()) as { predictions: { score: number }[] };
+    expect(body.predictions.map((p) => p.score)).toEqual([
+      expect.closeTo(onnxWant([1, 2, 0.5]), 6),
+      expect.closeTo(onnxWant([0, 0, 0]), 6),
+    ]);
+    const other = await rejection(backend.invokeEndpoint('churn', csv('1,2,3'), ctx()));
+    expect(other.code).toBe('EndpointNotFound');
+  });
+
+  it('refuses a row with the wrong feature count as the other model kinds do', async () => {
+    const backend = createModelSageMakerBackend({ path: ONNX });
+    const err = await rejection(backend.invokeEndpoint('churn', csv('0,5,3\n1,2'), ctx()));
+    expect(err.code).toBe('ServiceFailure');
+    expect(err.serviceCode).toBe('ModelError');
+    expect(err.message).toContain('Received client error (400) from primary');
+    expect(err.message).toContain('row 2 has 2 features; the model expects 3');
+    const bad = await rejection(backend.invokeEndpoint('churn', csv('0,abc,3'), ctx()));
+    expect(bad.message).toContain('row 1, feature 2: "abc" is not a number');
+  });
+
+  it('gives up at the deadline and on cancellation like every SageMaker backend', async () => {
+    const backend = createModelSageMakerBackend({ path: ONNX });
+    const late = await rejection(
+      backend.invokeEndpoint('churn', csv('0,5,3'), { deadline: Date.now() - 1, signal: new AbortController().signal }),
+    );
+    expect(late.code).toBe('InferenceTimeout');
+    const controller = new AbortController();
+    const pending = backend.invokeEndpoint('churn', csv('0,5,3'), { deadline: Date.now() + 5_000, signal: controller.signal });
+    controller.abort();
+    expect((await rejection(pending)).code).toBe('QueryCanceled');
+  });
+
+  it('fails with InvalidArgument, naming the optional dependency, where onnxruntime-node is not installed', async () => {
+    const missing = new OnnxModel(ONNX, readFileSync(ONNX), () =>
+      Promise.reject(new Error("Cannot find package 'onnxruntime-node' imported from onnx.ts")),
+    );
+    const err = await rejection(missing.score('1,2,3', new AbortController().signal));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toContain('optional dependency onnxruntime-node');
+    expect(err.hint).toContain('npm install onnxruntime-node');
+  });
+
+  it('refuses a file onnxruntime cannot open on the first request, and a missing file at once', async () => {
+    const file = path.join(scratch, 'broken.onnx');
+    writeFileSync(file, 'not a protobuf');
+    const backend = createModelSageMakerBackend({ path: file });
+    const err = await rejection(backend.invokeEndpoint('churn', csv('1,2,3'), ctx()));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toContain(`model file ${file}: is not a model onnxruntime can open`);
+    expect(loadError(path.join(scratch, 'missing.onnx')).message).toContain('cannot be read (ENOENT)');
   });
 });

@@ -6,10 +6,17 @@
 import { parseCsvRecords } from '../csv.ts';
 import { type FeatureRow, ModelInputError } from './types.ts';
 
-export function parseFeatureRows(body: string, featureCount: number): FeatureRow[] {
-  return parseCsvRecords(body).map((fields, r) => {
-    if (fields.length !== featureCount) {
-      throw new ModelInputError(`row ${r + 1} has ${fields.length} features; the model expects ${featureCount}`);
+/**
+ * The rows of a text/csv body. Without a feature count (a model whose input
+ * shape leaves it open), every row must have as many features as the first.
+ */
+export function parseFeatureRows(body: string, featureCount: number | undefined): FeatureRow[] {
+  const records = parseCsvRecords(body);
+  const expected = featureCount ?? records[0]?.length ?? 0;
+  return records.map((fields, r) => {
+    if (fields.length !== expected) {
+      const what = featureCount === undefined ? `row 1 has ${expected}` : `the model expects ${expected}`;
+      throw new ModelInputError(`row ${r + 1} has ${fields.length} features; ${what}`);
     }
     return fields.map((field, f) => parseFeature(field, r, f));
   });

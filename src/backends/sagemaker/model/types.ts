@@ -17,10 +17,24 @@ export interface LoadedModel {
   predict(row: FeatureRow): readonly number[];
 }
 
-/** A model file that cannot be used; raised at load time, before any endpoint call. */
+/**
+ * A model as the backend serves it: the CSV body of one request in, one
+ * prediction per row out. Row-by-row models (XGBoost, linear) are wrapped as
+ * one; an ONNX model scores the whole request in one run.
+ */
+export interface ModelScorer {
+  readonly description: string;
+  /** Rejects with ModelInputError (the request's fault), ModelRunError or ModelFileError. */
+  score(csv: string, signal: AbortSignal): Promise<(readonly number[])[]>;
+}
+
+/**
+ * A model file that cannot be used; raised at load time, before any endpoint
+ * call (for an ONNX model, when its session is first opened).
+ */
 export class ModelFileError extends Error {
-  constructor(path: string, reason: string) {
-    super(`model file ${path}: ${reason}`);
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`model file ${path}: ${reason}`, options);
     this.name = 'ModelFileError';
   }
 }
@@ -30,5 +44,13 @@ export class ModelInputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ModelInputError';
+  }
+}
+
+/** The model itself failed on a request it accepted (an ONNX run error, an output it cannot be read from). */
+export class ModelRunError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelRunError';
   }
 }
