@@ -27,7 +27,8 @@ process.stdout.write(
     `  connect           psql ${pg.url}`,
     emulator.mysql === null
       ? '  MySQL front       off (add --mysql-upstream mysql://root@127.0.0.1:3306/test to put it in front of a MySQL/MariaDB)'
-      : `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${emulator.mysql.upstreamUrl.replace(/:[^:@/]*@/, ':***@')} (Aurora MySQL functions: first slice)`,
+      : `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${emulator.mysql.upstreamUrl.replace(/:[^:@/]*@/, ':***@')} (Aurora MySQL ${config.mysqlEngineVersion})`,
+    `  AWS APIs          ${emulator.api.url}  (RDS, IAM, Comprehend, SageMaker Runtime, Bedrock Runtime; control preset ${config.controlPreset})`,
     `  then              CREATE EXTENSION aws_ml CASCADE; SELECT * FROM aws_comprehend.detect_sentiment('I love this product!', 'en');`,
     '',
   ].join('\n'),
