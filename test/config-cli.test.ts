@@ -90,7 +90,7 @@ describe('the aurora-ml-emulator command', () => {
       });
       expect(out).toMatch(/PostgreSQL front\s+127\.0\.0\.1:\d+/);
       expect(out).toContain('MySQL front       off (add --mysql-upstream');
-      expect(out).toMatch(/AWS APIs          http:\/\/127\.0\.0\.1:\d+  \(RDS, IAM, Comprehend/);
+      expect(out).toMatch(/AWS APIs {10}http:\/\/127\.0\.0\.1:\d+ {2}\(RDS, IAM, Comprehend/);
       expect(out).toContain('upstream          postgres://postgres@127.0.0.1:5432/postgres');
       const c = new pg.Client(url);
       await c.connect();
