@@ -8,8 +8,10 @@
  * to modify its default groups (default.aurora-postgresql16), and our
  * clusters' parameters must be modifiable.
  */
+
+import { defaultParameters } from './cluster-parameters.ts';
+import { supportedFeatureNames } from './engine-versions.ts';
 import type { AssociatedRole, Cluster, ControlState, Engine, FeatureName, IamRole } from './model.ts';
-import { defaultParameters, supportedFeatureNames } from './rds-service.ts';
 
 export type Preset = 'demo' | 'bare';
 

@@ -4,9 +4,16 @@
  * own error codes. Like IamService it reads the store's current state and
  * changes it only through `store.update`.
  */
-import { awsMlVersionFor } from '../aurora/pg/stubs.ts';
 import { associationStatus, clusterArn } from './association-status.ts';
 import { AwsError } from './aws-error.ts';
+import { MAX_PARAMETERS_PER_CALL, type ParameterDefinition, parameterDefinitions } from './cluster-parameters.ts';
+import {
+  compareVersions,
+  type EngineVersionInfo,
+  engineVersionInfo,
+  KNOWN_VERSIONS,
+  supportedFeatureNames,
+} from './engine-versions.ts';
 import {
   type ApplyMethod,
   type AssociationStatus,
@@ -15,119 +22,10 @@ import {
   type Engine,
   type FeatureName,
   MAX_ASSOCIATED_ROLES,
-  type ParameterValue,
 } from './model.ts';
 import type { StateStore } from './store.ts';
 
-// ---------------------------------------------------------------- parameters
-
-export interface ParameterDefinition {
-  readonly name: string;
-  readonly engines: readonly Engine[];
-  readonly defaultValue: string;
-  readonly applyType: 'dynamic' | 'static';
-  readonly dataType: 'string' | 'boolean';
-  readonly allowedValues?: string;
-  readonly applyMethods: readonly ApplyMethod[];
-  readonly description: string;
-  readonly valid: (value: string) => boolean;
-}
-
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\u0021-\u007e]+$/;
-const roleParameter = (service: string): ParameterDefinition => ({
-  name: `aws_default_${service.toLowerCase()}_role`,
-  engines: ['aurora-mysql'],
-  defaultValue: '',
-  // Reference §2: Aurora applies these at the writer's next reboot; we accept
-  // 'immediate' too, so they are dynamic in DescribeDBClusterParameters' terms.
-  applyType: 'dynamic',
-  dataType: 'string',
-  applyMethods: ['pending-reboot', 'immediate'],
-  description: `IAM role ARN used for ${service} calls from SQL when none is given (empty: unset)`,
-  valid: (value) => value === '' || ROLE_ARN.test(value),
-});
-
-/** The cluster parameters the emulator models, in the order DescribeDBClusterParameters lists them. */
-export const PARAMETER_DEFINITIONS: readonly ParameterDefinition[] = [
-  {
-    name: 'aurora_ml',
-    engines: ['aurora-postgresql', 'aurora-mysql'],
-    defaultValue: '1',
-    applyType: 'dynamic',
-    dataType: 'boolean',
-    allowedValues: '0,1',
-    // An emulator switch (reference §1), not an Aurora parameter: it changes at once.
-    applyMethods: ['immediate'],
-    description: 'Emulator switch: 0 makes every machine learning call fail',
-    valid: (value) => value === '0' || value === '1',
-  },
-  {
-    // A MySQL 8 system variable, and an Aurora MySQL 3 cluster parameter: with it on, every role granted
-    // to a user is active from login, so GRANT AWS_SAGEMAKER_ACCESS works without SET ROLE.
-    name: 'activate_all_roles_on_login',
-    engines: ['aurora-mysql'],
-    defaultValue: '0',
-    applyType: 'dynamic',
-    dataType: 'boolean',
-    allowedValues: '0,1',
-    applyMethods: ['immediate', 'pending-reboot'],
-    description: 'Automatically set all granted roles as active after the user has authenticated successfully',
-    valid: (value) => value === '0' || value === '1',
-  },
-  roleParameter('Bedrock'),
-  roleParameter('Comprehend'),
-  roleParameter('SageMaker'),
-];
-
-export function parameterDefinitions(engine: Engine): ParameterDefinition[] {
-  return PARAMETER_DEFINITIONS.filter((d) => d.engines.includes(engine));
-}
-
-/** Every modelled parameter of the engine at its engine default. */
-export function defaultParameters(engine: Engine): Record<string, ParameterValue> {
-  const out: Record<string, ParameterValue> = {};
-  for (const d of parameterDefinitions(engine)) out[d.name] = { value: d.defaultValue, source: 'engine-default' };
-  return out;
-}
-
-/** AWS's limit on parameters per ModifyDBClusterParameterGroup/Reset call. */
-const MAX_PARAMETERS_PER_CALL = 20;
-
-// ----------------------------------------------------------- engine versions
-
-export interface EngineVersionInfo {
-  readonly engine: Engine;
-  readonly engineVersion: string;
-  readonly parameterGroupFamily: string;
-  readonly supportedFeatureNames: readonly FeatureName[];
-}
-
-/** Versions DescribeDBEngineVersions lists besides the ones the clusters run. */
-const KNOWN_VERSIONS: Readonly<Record<Engine, readonly string[]>> = {
-  'aurora-postgresql': ['13.16', '14.9', '14.13', '15.4', '15.8', '16.6', '17.4'],
-  'aurora-mysql': ['5.7.mysql_aurora.2.12.4', '8.0.mysql_aurora.3.05.2', '8.0.mysql_aurora.3.08.0'],
-};
-
-/** Feature names AddRoleToDBCluster accepts (reference §3-§4): Bedrock arrives with aws_ml 2.0. */
-export function supportedFeatureNames(engine: Engine, engineVersion: string): FeatureName[] {
-  if (engine === 'aurora-mysql') return [];
-  return awsMlVersionFor(engineVersion) === '2.0' ? ['Comprehend', 'SageMaker', 'Bedrock'] : ['Comprehend', 'SageMaker'];
-}
-
-export function engineVersionInfo(engine: Engine, engineVersion: string): EngineVersionInfo {
-  const family =
-    engine === 'aurora-postgresql'
-      ? `aurora-postgresql${engineVersion.split('.')[0] ?? ''}`
-      : engineVersion.startsWith('5.7')
-        ? 'aurora-mysql5.7'
-        : 'aurora-mysql8.0';
-  return {
-    engine,
-    engineVersion,
-    parameterGroupFamily: family,
-    supportedFeatureNames: supportedFeatureNames(engine, engineVersion),
-  };
-}
+export type { EngineVersionInfo } from './engine-versions.ts';
 
 // -------------------------------------------------------------- views
 
@@ -458,18 +356,4 @@ function validateFeatureName(cluster: Cluster, featureName: string | undefined):
     `The feature-name ${featureName} is not supported by ${cluster.engine} ${cluster.engineVersion}; supported: ${supported.join(', ')}.`,
     400,
   );
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[._]/);
-  const pb = b.split(/[._]/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '';
-    const y = pb[i] ?? '';
-    const nx = Number(x);
-    const ny = Number(y);
-    const d = Number.isNaN(nx) || Number.isNaN(ny) ? x.localeCompare(y) : nx - ny;
-    if (d !== 0) return d;
-  }
-  return 0;
 }

@@ -5,7 +5,6 @@
  * are answered from the emulator's state; everything else is relayed.
  */
 import type { Logger } from 'pino';
-import { ACCESS_ROLE } from '../../control/mysql-privileges.ts';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
@@ -14,15 +13,13 @@ import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sq
 import { RESERVED_WORD_HINT, reservedWordUse } from '../../sql/mysql/reserved-words.ts';
 import { classifyStatement, createTableQuery, type StatementKind } from '../../sql/mysql/statement-kind.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
-import { parseErr, textRows } from '../../wire/mysql/messages.ts';
+import { textRows } from '../../wire/mysql/messages.ts';
 import { serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { withClientColumnNames } from './column-names.ts';
 import { createAliasFunction, showCreateFunction } from './definitions.ts';
-import { loadMlDependents } from './dependencies.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
-import { installError } from './install-error.ts';
 import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivileges } from './invoke-privileges.ts';
 import { type LoopSession, newLoopSession, runToConvergence, type SessionFacts, setUpSession } from './ml-loop.ts';
 import {
@@ -36,7 +33,8 @@ import {
 import { rewriteToStubs, seedWarning } from './rewrite.ts';
 import { refuseNonTransactionalTargets, refuseReservedWords } from './statement-guards.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
-import { CACHE_TABLE, installStatements, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
+import { StubInstaller } from './stub-installer.ts';
+import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
 import { answerRows, connectionIsUnicode, send, utf8Literal } from './synthetic-result.ts';
 
 export interface MySqlAuroraOptions {
@@ -71,18 +69,11 @@ const WRITE_KINDS: ReadonlySet<StatementKind> = new Set(['insert', 'replace', 'u
 
 export class MySqlAuroraHandler implements StatementHandler {
   private readonly sessions = new Map<number, SessionState>();
-  /** 'schema.name' of the views and routines that reach an ML stub (./dependencies.ts). */
-  private dependents: ReadonlySet<string> = new Set();
-  /** The stub database, installed once per emulator process (sessions wait for the same install). */
-  private installing: Promise<void> | null = null;
-  /**
-   * Until the stubs are installed the emulator cannot know which views and
-   * routines depend on ML (after a restart, say), so it answers every
-   * statement itself until then, relaying those that turn out not to be ML.
-   */
-  private installed = false;
+  private readonly stubs: StubInstaller;
 
-  constructor(private readonly options: MySqlAuroraOptions) {}
+  constructor(private readonly options: MySqlAuroraOptions) {
+    this.stubs = new StubInstaller(options.log, options.privileges?.model);
+  }
 
   private session(id: number): SessionState {
     let state = this.sessions.get(id);
@@ -106,7 +97,7 @@ export class MySqlAuroraHandler implements StatementHandler {
     if (wantsVariables(sql)) return true;
     if (KILL.test(sql)) return true;
     if (wantsInvokePrivileges(sql, this.options.privileges)) return true;
-    if (!this.installed) return true;
+    if (!this.stubs.installed) return true;
     if (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null) return true;
     if (DEFINITION_HINT.test(sql)) {
       const kind = classifyStatement(sql);
@@ -116,7 +107,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   wantsPrepare(sql: string, _session: SessionInfo): boolean {
-    return !this.installed || this.callsMl(sql) || (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null);
+    return !this.stubs.installed || this.callsMl(sql) || (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null);
   }
 
   wantsExecute(statementId: number, session: SessionInfo): boolean {
@@ -140,7 +131,7 @@ export class MySqlAuroraHandler implements StatementHandler {
         return true; // running it answers with the error (e.g. strict mode)
       }
     }
-    return referencesAny(sql, this.dependents);
+    return referencesAny(sql, this.stubs.dependents);
   }
 
   // ---- session lifecycle ----
@@ -194,7 +185,7 @@ export class MySqlAuroraHandler implements StatementHandler {
         return answerInvokePrivileges(sql, privileges, up, this.strict(state));
       }
       try {
-        await this.ensureStubs(up);
+        await this.stubs.ensure(up);
       } catch (err) {
         if (this.wantsQuery(sql, up.session)) throw err;
         return send(up, await up.query(sql));
@@ -265,7 +256,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   /** Runs a definition, then rereads which objects depend on ML. */
   private async defining(up: ControlledUpstream, define: () => Promise<void>): Promise<void> {
     await define();
-    this.dependents = await loadMlDependents(up);
+    await this.stubs.refreshDependents(up);
   }
 
   /**
@@ -300,13 +291,13 @@ export class MySqlAuroraHandler implements StatementHandler {
         { hint: 'Drop the table, then use CREATE TABLE followed by INSERT ... SELECT' },
       );
     }
-    this.dependents = await loadMlDependents(up);
+    await this.stubs.refreshDependents(up);
     send(up, answer ?? []);
   }
 
   async runPrepare(sql: string, up: ControlledUpstream): Promise<void> {
     await this.answering(up, async () => {
-      await this.ensureStubs(up);
+      await this.stubs.ensure(up);
       refuseReservedWords(sql);
       if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(sql), 'prepare'));
       const state = this.session(up.session.connectionId);
@@ -379,40 +370,5 @@ export class MySqlAuroraHandler implements StatementHandler {
     const answer = await up.query(sql);
     if (answer[0] !== undefined && answer[0].payload[0] !== 0xff) this.options.evaluator.stats.reset();
     send(up, answer);
-  }
-
-  /**
-   * Aurora MySQL 3's AWS_COMPREHEND_ACCESS, AWS_SAGEMAKER_ACCESS and
-   * AWS_BEDROCK_ACCESS, as real roles so GRANT, SET ROLE and SHOW GRANTS are
-   * the server's own. A user that may not create roles only logs a warning.
-   */
-  private async createAccessRoles(up: ControlledUpstream): Promise<void> {
-    for (const role of Object.values(ACCESS_ROLE)) {
-      const [first] = await up.query(`CREATE ROLE IF NOT EXISTS ${role}`);
-      if (first?.payload[0] === 0xff) {
-        this.options.log.warn({ role, error: parseErr(first.payload).message }, 'could not create an Aurora ML role');
-      }
-    }
-  }
-
-  private ensureStubs(up: ControlledUpstream): Promise<void> {
-    if (this.installing === null) {
-      this.installing = (async () => {
-        for (const statement of installStatements()) {
-          const [first] = await up.query(statement);
-          if (first?.payload[0] === 0xff) throw installError(parseErr(first.payload));
-        }
-        if (this.options.privileges?.model === 'roles') await this.createAccessRoles(up);
-        this.dependents = await loadMlDependents(up);
-        this.installed = true;
-      })();
-      // A failed install (no privilege to create the database, say) is tried
-      // again by the next ML statement; meanwhile other statements pass by.
-      this.installing.catch(() => {
-        this.installing = null;
-        this.installed = true;
-      });
-    }
-    return this.installing;
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * The emulator's footing in a MySQL upstream: the stub database, installed
+ * once per emulator process (every session waits for the same install), the
+ * Aurora MySQL 3 access roles, and the set of views and routines that reach
+ * a stub, read at install and again after each definition.
+ */
+import type { Logger } from 'pino';
+import { ACCESS_ROLE, type PrivilegeModel } from '../../control/mysql-privileges.ts';
+import { parseErr } from '../../wire/mysql/messages.ts';
+import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
+import { loadMlDependents } from './dependencies.ts';
+import { installError } from './install-error.ts';
+import { installStatements } from './stubs.ts';
+
+export class StubInstaller {
+  private installing: Promise<void> | null = null;
+  /**
+   * Until the stubs are installed the emulator cannot know which views and
+   * routines depend on ML (after a restart, say), so the handler answers
+   * every statement itself until then, relaying those that are not ML.
+   */
+  installed = false;
+  /** 'schema.name' of the views and routines that reach an ML stub (./dependencies.ts). */
+  dependents: ReadonlySet<string> = new Set();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly privilegeModel: PrivilegeModel | undefined,
+  ) {}
+
+  ensure(up: ControlledUpstream): Promise<void> {
+    if (this.installing === null) {
+      this.installing = this.install(up);
+      // A failed install (no privilege to create the database, say) is tried
+      // again by the next ML statement; meanwhile other statements pass by.
+      this.installing.catch(() => {
+        this.installing = null;
+        this.installed = true;
+      });
+    }
+    return this.installing;
+  }
+
+  /** Rereads which objects depend on ML (after a definition). */
+  async refreshDependents(up: ControlledUpstream): Promise<void> {
+    this.dependents = await loadMlDependents(up);
+  }
+
+  private async install(up: ControlledUpstream): Promise<void> {
+    for (const statement of installStatements()) {
+      const [first] = await up.query(statement);
+      if (first?.payload[0] === 0xff) throw installError(parseErr(first.payload));
+    }
+    if (this.privilegeModel === 'roles') await this.createAccessRoles(up);
+    await this.refreshDependents(up);
+    this.installed = true;
+  }
+
+  /**
+   * Aurora MySQL 3's AWS_COMPREHEND_ACCESS, AWS_SAGEMAKER_ACCESS and
+   * AWS_BEDROCK_ACCESS, as real roles so GRANT, SET ROLE and SHOW GRANTS are
+   * the server's own. A user that may not create roles only logs a warning.
+   */
+  private async createAccessRoles(up: ControlledUpstream): Promise<void> {
+    for (const role of Object.values(ACCESS_ROLE)) {
+      const [first] = await up.query(`CREATE ROLE IF NOT EXISTS ${role}`);
+      if (first?.payload[0] === 0xff) {
+        this.log.warn({ role, error: parseErr(first.payload).message }, 'could not create an Aurora ML role');
+      }
+    }
+  }
+}
