@@ -13,13 +13,5 @@ export {
 } from './call-log.ts';
 export { CALLS_PATH, filterFrom, handleObserveRequest, METRICS_PATH, type ObserveRoutes } from './http.ts';
 export { BackendMetrics, type BackendMetricsOptions } from './metrics.ts';
-export {
-  NO_LANGUAGE,
-  type ObserveOptions,
-  observeBackends,
-  observeBedrock,
-  observeComprehend,
-  observeSageMaker,
-  rowsIn,
-} from './observed.ts';
+export { NO_LANGUAGE, type ObserveOptions, observeBackends, observeLayer } from './observed.ts';
 export { Observer, type ObserverOptions } from './observer.ts';

@@ -4,15 +4,10 @@
  * is logged, never turned into a failed call.
  */
 import type { Logger } from 'pino';
+import type { Layer } from '../backends/middleware/call.ts';
 import { withRetryTally } from '../backends/middleware/retry.ts';
-import type {
-  BedrockBackend,
-  CallContext,
-  ComprehendBackend,
-  InvokeRequest,
-  InvokeResponse,
-  SageMakerBackend,
-} from '../backends/types.ts';
+import { wrapBedrock, wrapComprehend, wrapSageMaker } from '../backends/middleware/wrap.ts';
+import type { CallContext } from '../backends/types.ts';
 import { EmulatorError } from '../errors.ts';
 import type { Backends } from '../ml/evaluator.ts';
 import type { CallError, CallOrigin, CallRecorder, Service } from './call-log.ts';
@@ -102,79 +97,28 @@ async function observed<T>(
 /** Comprehend calls with no language (dominant language detection) are filed under this target. */
 export const NO_LANGUAGE = 'auto';
 
-export function observeComprehend(
-  backend: ComprehendBackend,
-  recorder: CallRecorder,
-  options: ObserveOptions = {},
-): ComprehendBackend {
-  const call = (operation: string, texts: readonly string[], target: string, ctx: CallContext): Call => ({
-    service: 'comprehend',
-    operation,
-    target,
-    batchSize: texts.length,
-    ctx,
-  });
-  return {
-    kind: backend.kind,
-    batchDetectSentiment: (texts, languageCode, ctx) =>
-      observed(recorder, options, call('BatchDetectSentiment', texts, languageCode, ctx), (c) =>
-        backend.batchDetectSentiment(texts, languageCode, c),
-      ),
-    batchDetectDominantLanguage: (texts, ctx) =>
-      observed(recorder, options, call('BatchDetectDominantLanguage', texts, NO_LANGUAGE, ctx), (c) =>
-        backend.batchDetectDominantLanguage(texts, c),
-      ),
-    batchDetectEntities: (texts, languageCode, ctx) =>
-      observed(recorder, options, call('BatchDetectEntities', texts, languageCode, ctx), (c) =>
-        backend.batchDetectEntities(texts, languageCode, c),
-      ),
-    batchDetectKeyPhrases: (texts, languageCode, ctx) =>
-      observed(recorder, options, call('BatchDetectKeyPhrases', texts, languageCode, ctx), (c) =>
-        backend.batchDetectKeyPhrases(texts, languageCode, c),
-      ),
-  };
-}
-
-/** Rows in a request: its CSV lines (Aurora sends one per row), else one. */
-export function rowsIn(request: InvokeRequest): number {
-  if (!request.contentType.toLowerCase().startsWith('text/csv')) return 1;
-  const text = request.body.toString('utf8').replace(/\r?\n$/, '');
-  return text === '' ? 1 : text.split(/\r?\n/).length;
-}
-
-export function observeSageMaker(
-  backend: SageMakerBackend,
-  recorder: CallRecorder,
-  options: ObserveOptions = {},
-): SageMakerBackend {
-  const close = backend.close?.bind(backend);
-  return {
-    kind: backend.kind,
-    invokeEndpoint: (endpointName: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse> =>
-      observed(
-        recorder,
-        options,
-        { service: 'sagemaker', operation: 'InvokeEndpoint', target: endpointName, batchSize: rowsIn(request), ctx },
-        (c) => backend.invokeEndpoint(endpointName, request, c),
-      ),
-    ...(close === undefined ? {} : { close }),
-  };
-}
-
-export function observeBedrock(backend: BedrockBackend, recorder: CallRecorder, options: ObserveOptions = {}): BedrockBackend {
-  return {
-    kind: backend.kind,
-    invokeModel: (modelId, request, ctx) =>
-      observed(recorder, options, { service: 'bedrock', operation: 'InvokeModel', target: modelId, batchSize: 1, ctx }, (c) =>
-        backend.invokeModel(modelId, request, c),
-      ),
-  };
+/** The recording as a middleware layer: Comprehend calls are filed by language, others by endpoint or model. */
+export function observeLayer(recorder: CallRecorder, options: ObserveOptions = {}): Layer {
+  return (call, ctx, next) =>
+    observed(
+      recorder,
+      options,
+      {
+        service: call.service,
+        operation: call.operation,
+        target: call.service === 'comprehend' ? (call.languageCode ?? NO_LANGUAGE) : call.target,
+        batchSize: call.items,
+        ctx,
+      },
+      next,
+    );
 }
 
 export function observeBackends(backends: Backends, recorder: CallRecorder, options: ObserveOptions = {}): Backends {
+  const layer = observeLayer(recorder, options);
   return {
-    comprehend: observeComprehend(backends.comprehend, recorder, options),
-    sagemaker: observeSageMaker(backends.sagemaker, recorder, options),
-    bedrock: observeBedrock(backends.bedrock, recorder, options),
+    comprehend: wrapComprehend(backends.comprehend, layer),
+    sagemaker: wrapSageMaker(backends.sagemaker, layer),
+    bedrock: wrapBedrock(backends.bedrock, layer),
   };
 }

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BedrockBackend, CallContext, ComprehendBackend, SageMakerBackend } from '../../src/backends/types.ts';
-import { catalog, EmulatorError } from '../../src/errors.ts';
+import { rejection } from './rejection.ts';
 
 export interface Subject<B> {
   readonly backend: B;
@@ -43,17 +43,8 @@ const aborted = (): CallContext => {
   return { deadline: Date.now() + 10_000, signal: c.signal };
 };
 
-/** The error the promise fails with; checks it is a catalog error. */
-export async function failure(promise: Promise<unknown>): Promise<EmulatorError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EmulatorError);
-    expect(Object.keys(catalog)).toContain((err as EmulatorError).code);
-    return err as EmulatorError;
-  }
-  throw new Error('expected the call to fail');
-}
+/** The error the promise fails with; checks it is a catalog error (the shared helper). */
+export const failure = rejection;
 
 /** Fails with a timeout code, and quickly. */
 async function timesOut(call: () => Promise<unknown>): Promise<void> {

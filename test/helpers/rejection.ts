@@ -1,12 +1,13 @@
-/** The EmulatorError a backend call rejects with (the test fails if it resolves or throws something else). */
+/** The EmulatorError a backend call rejects with (the test fails if it resolves, throws something else, or uses a code outside the catalog). */
 import { expect } from 'vitest';
-import { EmulatorError } from '../../src/errors.ts';
+import { catalog, EmulatorError } from '../../src/errors.ts';
 
 export async function rejection(promise: Promise<unknown>): Promise<EmulatorError> {
   try {
     await promise;
   } catch (err) {
     expect(err).toBeInstanceOf(EmulatorError);
+    expect(Object.keys(catalog)).toContain((err as EmulatorError).code);
     return err as EmulatorError;
   }
   throw new Error('expected the call to fail');

@@ -27,6 +27,9 @@ export interface BackendCall<T> {
   readonly target: string;
   /** Documents or CSV lines in the request: what a per-item latency cost multiplies. */
   readonly items: number;
+  /** Comprehend: the documents' language (none for dominant-language detection). */
+  readonly languageCode?: string;
+  /** Normalized for cassette keys; built on first read, as only record/replay needs it. */
   readonly request: Json;
   readonly codec: Codec<T>;
 }

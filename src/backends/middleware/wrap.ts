@@ -41,10 +41,23 @@ function invokeRequest(r: InvokeRequest): Json {
   return { body: encodeBody(r.body), contentType: r.contentType, accept: r.accept };
 }
 
-/** CSV lines in a SageMaker body (a trailing line break ends the last line, it does not start another). */
-function lineCount(body: Buffer): number {
-  const text = body.toString('utf8').replace(/\r?\n$/, '');
+/** Rows in a SageMaker request: its CSV lines (Aurora sends one per row; a trailing line break ends the last), else one. */
+export function rowsIn(request: InvokeRequest): number {
+  if (!request.contentType.toLowerCase().startsWith('text/csv')) return 1;
+  const text = request.body.toString('utf8').replace(/\r?\n$/, '');
   return text === '' ? 1 : text.split(/\r?\n/).length;
+}
+
+/** A call whose normalized request is built on first read (copying texts and encoding bodies costs on every call otherwise). */
+function withLazyRequest<T>(call: Omit<BackendCall<T>, 'request'>, build: () => Json): BackendCall<T> {
+  let request: Json | undefined;
+  return {
+    ...call,
+    get request(): Json {
+      request ??= build();
+      return request;
+    },
+  };
 }
 
 export function wrapComprehend(inner: ComprehendBackend, layer: Layer): ComprehendBackend {
@@ -55,14 +68,17 @@ export function wrapComprehend(inner: ComprehendBackend, layer: Layer): Comprehe
     ctx: CallContext,
     go: (c: CallContext) => Promise<T>,
   ) => {
-    const call: BackendCall<T> = {
-      service: 'comprehend',
-      operation,
-      target: operation,
-      items: texts.length,
-      request: languageCode === null ? { texts: [...texts] } : { texts: [...texts], languageCode },
-      codec: jsonCodec<T>(),
-    };
+    const call = withLazyRequest<T>(
+      {
+        service: 'comprehend',
+        operation,
+        target: operation,
+        items: texts.length,
+        ...(languageCode === null ? {} : { languageCode }),
+        codec: jsonCodec<T>(),
+      },
+      (): Json => (languageCode === null ? { texts: [...texts] } : { texts: [...texts], languageCode }),
+    );
     return layer(call, ctx, go);
   };
   return {
@@ -83,14 +99,16 @@ export function wrapSageMaker(inner: SageMakerBackend, layer: Layer): SageMakerB
     kind: inner.kind,
     invokeEndpoint: (endpointName, request, ctx) =>
       layer(
-        {
-          service: 'sagemaker',
-          operation: 'InvokeEndpoint',
-          target: endpointName,
-          items: lineCount(request.body),
-          request: invokeRequest(request),
-          codec: responseCodec,
-        },
+        withLazyRequest(
+          {
+            service: 'sagemaker',
+            operation: 'InvokeEndpoint',
+            target: endpointName,
+            items: rowsIn(request),
+            codec: responseCodec,
+          },
+          () => invokeRequest(request),
+        ),
         ctx,
         (c) => inner.invokeEndpoint(endpointName, request, c),
       ),
@@ -103,14 +121,9 @@ export function wrapBedrock(inner: BedrockBackend, layer: Layer): BedrockBackend
     kind: inner.kind,
     invokeModel: (modelId, request, ctx) =>
       layer(
-        {
-          service: 'bedrock',
-          operation: 'InvokeModel',
-          target: modelId,
-          items: 1,
-          request: invokeRequest(request),
-          codec: responseCodec,
-        },
+        withLazyRequest({ service: 'bedrock', operation: 'InvokeModel', target: modelId, items: 1, codec: responseCodec }, () =>
+          invokeRequest(request),
+        ),
         ctx,
         (c) => inner.invokeModel(modelId, request, c),
       ),
