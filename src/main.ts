@@ -212,6 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           roleParameters: () => roleParametersInEffect(store.current(), config.mysqlClusterId),
           privileges: { store, clusterId: config.mysqlClusterId, model: privilegeModel(config.mysqlEngineVersion) },
           lastDenial: (id) => describeDenial(gate.lastDenial('mysql', id)),
+          ...(mysqlUser === undefined ? {} : { masterUser: mysqlUser }),
         }),
         log,
       });

@@ -46,6 +46,8 @@ export interface MySqlAuroraOptions {
   readonly roleParameters?: () => RoleParameters;
   /** The control plane's view of this cluster's privileges (version 2 INVOKE privileges, version 3 roles). */
   readonly privileges?: InvokePrivilegeContext;
+  /** The cluster's master user (the upstream URL's), whose privileges the gate does not check. */
+  readonly masterUser?: string;
   /** The control plane's last refusal on a connection, for @@aurora_ml_last_denial. */
   readonly lastDenial?: (connectionId: number) => string | null;
 }
@@ -208,7 +210,7 @@ export class MySqlAuroraHandler implements StatementHandler {
         });
       }
       if (DEFINITION_KINDS.has(kind)) return this.defining(up, () => this.runDefinition(sql, state, up));
-      const facts = await setUpSession(up, state);
+      const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
       const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode: facts.unicode }) ?? sql;
       if (kind === 'create_table_select') return this.createTableSelect(rewritten, state, facts, up);
       if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
@@ -317,10 +319,15 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (prepared === undefined) throw new EmulatorError('Internal', 'unknown prepared statement');
       const refusal = executeRefusal(payload, prepared);
       if (refusal !== null) throw refusal;
-      const facts = await setUpSession(up, state);
+      const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
       const answer = await this.converge(up, state, facts, () => up.command(frameExecute(payload), 'result'), prepared.warning);
       send(up, withClientColumnNames(answer));
     });
+  }
+
+  /** Whether the gate checks this session's database privileges (everyone but the master user). */
+  private checksPrivileges(session: SessionInfo): boolean {
+    return this.options.privileges !== undefined && session.user !== this.options.masterUser;
   }
 
   private strict(state: SessionState): boolean {
