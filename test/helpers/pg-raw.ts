@@ -61,6 +61,32 @@ export const wire = {
       ]),
     ),
   describePortal: (portal: string): Buffer => frontend('D', Buffer.concat([Buffer.from('P'), cstr(portal)])),
+  describeStatement: (statement: string): Buffer => frontend('D', Buffer.concat([Buffer.from('S'), cstr(statement)])),
+  /** Parse with declared parameter type OIDs (0 = let the server infer it). */
+  parseTyped: (name: string, sql: string, paramTypes: readonly number[]): Buffer =>
+    frontend('P', Buffer.concat([cstr(name), cstr(sql), int16(paramTypes.length), ...paramTypes.map(int32)])),
+  /** Bind with raw parameter bytes (null = SQL NULL) and per-parameter format codes (1 = binary). */
+  bindRaw: (
+    portal: string,
+    statement: string,
+    paramFormats: readonly number[],
+    params: readonly (Buffer | null)[],
+    resultFormats: readonly number[],
+  ): Buffer =>
+    frontend(
+      'B',
+      Buffer.concat([
+        cstr(portal),
+        cstr(statement),
+        int16(paramFormats.length),
+        ...paramFormats.map(int16),
+        int16(params.length),
+        ...params.flatMap((p) => (p === null ? [int32(-1)] : [int32(p.length), p])),
+        int16(resultFormats.length),
+        ...resultFormats.map(int16),
+      ]),
+    ),
+  close: (target: 'S' | 'P', name: string): Buffer => frontend('C', Buffer.concat([Buffer.from(target), cstr(name)])),
   execute: (portal: string, maxRows = 0): Buffer => frontend('E', Buffer.concat([cstr(portal), int32(maxRows)])),
   sync: (): Buffer => frontend('S'),
   flush: (): Buffer => frontend('H'),
@@ -150,6 +176,20 @@ export class RawPgConnection {
 
   send(bytes: Buffer): void {
     this.socket.write(bytes);
+  }
+
+  /**
+   * Removes and returns the complete messages received so far (a trailing
+   * partial message stays for the next call), for long sessions where
+   * re-reading everything from the first byte would cost too much.
+   */
+  take(): BackendMessage[] {
+    const bytes = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const out = parseBackend(bytes);
+    const used = out.reduce((n, m) => n + 5 + m.payload.length, 0);
+    this.chunks.length = 0;
+    if (used < bytes.length) this.chunks.push(bytes.subarray(used));
+    return out;
   }
 
   /** Everything received so far. */

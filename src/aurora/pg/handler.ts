@@ -10,13 +10,16 @@ import { parseExtensionCommand } from '../../sql/pg/extension-commands.ts';
 import { classifyStatement } from '../../sql/pg/statement-kind.ts';
 import { splitStatements } from '../../sql/pg/statement-split.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
-import type { Frame } from '../../wire/pg/framer.ts';
+import type { Prepared } from '../../wire/pg/extended-batch.ts';
+import { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
 import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
+import { ExtendedRunner, ExtendedState, type HandledExecute, type StatementResult } from './extended-runner.ts';
 import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
 import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
+import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
 import { awsMlVersionFor } from './stubs.ts';
 
@@ -32,6 +35,8 @@ export interface PgAuroraOptions {
 interface SessionState extends LoopSessionState {
   /** Set by SET aurora_ml.strict; null follows the emulator's option. */
   strict: boolean | null;
+  /** The extended protocol's state between pipelines (see extended-runner.ts). */
+  readonly extended: ExtendedState;
 }
 
 export class PgAuroraHandler implements StatementHandler {
@@ -49,9 +54,15 @@ export class PgAuroraHandler implements StatementHandler {
     return mightNeedEmulator(sql, this.dependents.get(session.database));
   }
 
-  prepare(sql: string, session: SessionInfo): { sql: string; handled: boolean } | null {
+  prepare(sql: string, session: SessionInfo): Prepared {
     if (!mightNeedEmulator(sql, this.dependents.get(session.database))) return null;
-    const classified = this.classify(sql, session);
+    let classified: Classified;
+    try {
+      classified = this.classify(sql, session);
+    } catch (err) {
+      // Refused (a bad setting, too many arguments, strict mode): each Execute gets the error.
+      return { sql, handled: true, refusal: err };
+    }
     switch (classified.kind) {
       case 'plain':
         return { sql: classified.sql, handled: false };
@@ -77,7 +88,7 @@ export class PgAuroraHandler implements StatementHandler {
   private state(session: SessionInfo): SessionState {
     const known = this.sessions.get(session.processId);
     if (known !== undefined) return known;
-    const state: SessionState = { strict: null, cachedRows: 0 };
+    const state: SessionState = { strict: null, cachedRows: 0, extended: new ExtendedState() };
     this.sessions.set(session.processId, state);
     return state;
   }
@@ -94,20 +105,15 @@ export class PgAuroraHandler implements StatementHandler {
 
   async onSessionReady(up: ControlledUpstream): Promise<void> {
     if (this.installed.has(up.session.database)) return;
-    const frames = await up.send([serialize.query(`${INSTALLED_QUERY};\n${DEPENDENTS_QUERY}`)]);
-    this.noteCatalog(up.session.database, frames);
+    await this.refreshCatalog(up);
   }
 
-  private noteCatalog(database: string, frames: readonly Frame[]): void {
-    const firstDone = frames.findIndex((f) => f.code === BackendCode.CommandComplete);
-    const installed = parseInstalled(frames.slice(0, firstDone + 1));
-    this.installed.set(database, installed);
-    this.dependents.update(database, frames.slice(firstDone + 1));
-  }
-
+  /** Reads the emulated extensions and the ML-dependent objects (named statements: the client's stay). */
   private async refreshCatalog(up: ControlledUpstream): Promise<void> {
-    const frames = await up.send([serialize.query(`${INSTALLED_QUERY};\n${DEPENDENTS_QUERY}`)]);
-    if (!frames.some((f) => f.code === BackendCode.ErrorResponse)) this.noteCatalog(up.session.database, frames);
+    const answer = await up.exchange([ownStatement(INSTALLED_QUERY), ownStatement(DEPENDENTS_QUERY)]);
+    if (answer.failedAt >= 0) return;
+    this.installed.set(up.session.database, parseInstalled(answer.groups[0] ?? []));
+    this.dependents.update(up.session.database, answer.groups[1] ?? []);
   }
 
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
@@ -148,8 +154,11 @@ export class PgAuroraHandler implements StatementHandler {
         if (ok && classified.kind === 'strict') this.noteStrict(up.session, classified.strict);
         return { ok, refresh: classified.kind === 'plain' && classified.ddl };
       }
-      case 'extension':
-        return { ok: await this.runExtension(classified.command, up), refresh: true };
+      case 'extension': {
+        const result = await this.runExtension(classified.command, up, false);
+        up.toClient(result.ok ? Buffer.concat(result.frames.map((f) => f.raw)) : result.error);
+        return { ok: result.ok, refresh: true };
+      }
       case 'ml': {
         for (const notice of classified.seedNotices) up.toClient(noticeMessage(notice));
         const outcome = await runMlStatement({
@@ -165,33 +174,33 @@ export class PgAuroraHandler implements StatementHandler {
     }
   }
 
+  /** Answers CREATE/ALTER/DROP EXTENSION for the emulated extensions (inside a block when `inBlock`). */
   private async runExtension(
     command: NonNullable<ReturnType<typeof parseExtensionCommand>>,
     up: ControlledUpstream,
-  ): Promise<boolean> {
+    inBlock: boolean,
+  ): Promise<StatementResult> {
     await this.refreshCatalog(up);
     let plan: ReturnType<typeof planExtension>;
     try {
       plan = planExtension(command, this.installed.get(up.session.database) ?? new Map(), this.version);
     } catch (err) {
-      up.toClient(serialize.emulatorError(toEmulatorError(err)));
-      return false;
+      return { ok: false, error: serialize.emulatorError(toEmulatorError(err)) };
     }
-    const own = up.status === 'I';
+    const own = !inBlock && up.status === 'I';
     const statements = plan.statements.length === 0 ? [] : own ? ['BEGIN', ...plan.statements, 'COMMIT'] : plan.statements;
     if (statements.length > 0) {
-      const frames = await up.send([serialize.query(statements.join(';\n'))]);
-      const error = frames.find((f) => f.code === BackendCode.ErrorResponse);
-      if (error) {
-        if (own) await up.send([serialize.query('ROLLBACK')]);
-        up.toClient(error.raw);
-        return false;
+      // One statement per Parse: the plan's scripts are split first.
+      const single = statements.flatMap((text) => splitStatements(text, {}).map((st) => st.text));
+      const answer = await up.exchange(single.map(ownStatement));
+      if (answer.failedAt >= 0) {
+        const error = errorIn(answer.groups[answer.failedAt] ?? []);
+        if (own) await up.exchange([ownStatement('ROLLBACK')]);
+        return { ok: false, error: error?.raw ?? serialize.emulatorError(new EmulatorError('Internal', 'extension DDL failed')) };
       }
     }
-    for (const notice of plan.notices) up.toClient(noticeMessage(notice));
-    up.toClient(serialize.commandComplete(plan.tag));
     await this.refreshCatalog(up);
-    return true;
+    return { ok: true, frames: [...plan.notices.map(noticeFrame), commandFrame(plan.tag)] };
   }
 
   /** Forwards a plain statement's answer (without ReadyForQuery); false when it failed. */
@@ -208,62 +217,50 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   private deliver(outcome: LoopOutcome, up: ControlledUpstream): void {
-    if (outcome.ok) {
-      up.toClient(Buffer.concat(outcome.frames.map((f) => f.raw)));
-      return;
-    }
-    const error = outcome.error;
-    if (error instanceof EmulatorError) {
-      if (error.code === 'Internal') this.options.log.error({ err: error.cause }, 'ML statement failed inside the emulator');
-      up.toClient(serialize.emulatorError(error));
-    } else {
-      up.toClient(error.raw);
-    }
+    up.toClient(outcome.ok ? Buffer.concat(outcome.frames.map((f) => f.raw)) : this.errorBytes(outcome.error));
   }
 
-  async runExtended(steps: readonly ExtendedStep[], up: ControlledUpstream): Promise<void> {
-    const own = up.status === 'I';
-    if (own) await up.send([serialize.query('BEGIN')]);
-    let failed = false;
-    let pending: Buffer[] = [];
-    const last = steps[steps.length - 1];
-    const endsWithSync = last?.kind === 'relay' && last.code === 0x53;
-    const flushRelayed = async () => {
-      if (pending.length === 0) return;
-      const frames = await up.send([...pending, serialize.sync()]);
-      pending = [];
-      if (!this.forward(frames, up)) failed = true;
-    };
-    for (const step of steps) {
-      if (failed) break;
-      if (step.kind === 'relay') {
-        // The batch's own Sync/Flush is replaced by the emulator's.
-        if (step.code !== 0x53 && step.code !== 0x48) pending.push(step.raw);
-        continue;
-      }
-      await flushRelayed();
-      if (failed) break;
-      const extension = parseExtensionCommand(step.sql);
-      if (extension !== null) {
-        if (!(await this.runExtension(extension, up))) failed = true;
-        continue;
-      }
-      const outcome = await runMlStatement({
-        driver: extendedDriver(up, step.bind.statement, step.bind),
-        up,
-        evaluator: this.options.evaluator,
-        ownsTransaction: false,
-        state: this.state(up.session),
-      });
-      this.deliver(outcome, up);
-      if (!outcome.ok) failed = true;
-    }
-    if (!failed) await flushRelayed();
-    if (own) await up.send([serialize.query(failed ? 'ROLLBACK' : 'COMMIT')]);
-    if (endsWithSync) up.toClient(serialize.readyForQuery(up.status));
+  private errorBytes(error: EmulatorError | Frame): Buffer {
+    if (!(error instanceof EmulatorError)) return error.raw;
+    if (error.code === 'Internal') this.options.log.error({ err: error.cause }, 'ML statement failed inside the emulator');
+    return serialize.emulatorError(error);
+  }
+
+  async runExtended(steps: readonly ExtendedStep[], up: ControlledUpstream): Promise<boolean> {
+    const state = this.state(up.session);
+    return new ExtendedRunner(up, state.extended, (step) => this.runHandledExecute(step, up)).run(steps);
+  }
+
+  interruptHold(up: ControlledUpstream): Promise<'run' | 'discard'> {
+    const state = this.state(up.session);
+    return new ExtendedRunner(up, state.extended, () => Promise.reject(new Error('no statement to run'))).interrupt();
+  }
+
+  /** One handled Execute, inside a transaction block the runner made sure of. */
+  private async runHandledExecute(step: HandledExecute, up: ControlledUpstream): Promise<StatementResult> {
+    if (step.refusal !== undefined) return { ok: false, error: this.errorBytes(toEmulatorError(step.refusal)) };
+    const extension = parseExtensionCommand(step.sql);
+    if (extension !== null) return this.runExtension(extension, up, true);
+    const outcome = await runMlStatement({
+      driver: extendedDriver(up, step.bind.statement, step.bind),
+      up,
+      evaluator: this.options.evaluator,
+      ownsTransaction: false,
+      state: this.state(up.session),
+    });
+    if (outcome.ok) return { ok: true, frames: outcome.frames };
+    return { ok: false, error: this.errorBytes(outcome.error) };
   }
 }
 
 export function noticeMessage(message: string): Buffer {
   return serialize.noticeResponse({ severity: 'NOTICE', code: '00000', message });
+}
+
+function noticeFrame(message: string): Frame {
+  return new Frame(BackendCode.NoticeResponse, noticeMessage(message));
+}
+
+function commandFrame(tag: string): Frame {
+  return new Frame(BackendCode.CommandComplete, serialize.commandComplete(tag));
 }

@@ -58,6 +58,8 @@ export function extendedDriver(up: ControlledUpstream, statementName: string, bi
     statements.forEach((statement, i) => {
       const name = `${INTERNAL_STATEMENT}_${i}`;
       messages.push(
+        // A failed earlier statement may have left the portal open.
+        serialize.close('P', INTERNAL_PORTAL),
         serialize.close('S', name),
         serialize.parse(name, typeof statement === 'string' ? statement : statement.sql),
         serialize.bind(INTERNAL_PORTAL, name, [], [], []),
@@ -70,6 +72,7 @@ export function extendedDriver(up: ControlledUpstream, statementName: string, bi
     return messages;
   };
   const passMessages = [
+    serialize.close('P', INTERNAL_PORTAL),
     serialize.bind(INTERNAL_PORTAL, statementName, bind.paramFormats, bind.params, bind.resultFormats),
     serialize.execute(INTERNAL_PORTAL),
     serialize.close('P', INTERNAL_PORTAL),

@@ -10,18 +10,38 @@ import { serialize } from './serializer.ts';
 import type { ExtendedStep } from './statement-handler.ts';
 
 /** What the handler said about a Parse: null relays it untouched. */
-export type Prepared = { readonly sql: string; readonly handled: boolean } | null;
+export type Prepared = {
+  readonly sql: string;
+  readonly handled: boolean;
+  /** Why the handler refuses the statement: its Executes get this error. */
+  readonly refusal?: unknown;
+} | null;
 
 interface HandledStatement {
   readonly sql: string;
   readonly paramTypes: readonly number[];
+  readonly refusal?: unknown;
+}
+
+interface HandledPortal {
+  readonly statement: HandledStatement;
+  readonly bind: BindMessage;
+  /** Tells this binding apart from an earlier one of the same portal name. */
+  readonly bindId: number;
 }
 
 export class ExtendedBatch {
   private frames: Frame[] = [];
+  /**
+   * What each frame means, resolved when the frame arrives: an Execute runs
+   * the portal as bound at that point of the pipeline, whatever later Binds
+   * of the same portal name do.
+   */
+  private steps: ExtendedStep[] = [];
   private needsHandler = false;
   private readonly statements = new Map<string, HandledStatement>();
-  private readonly portals = new Map<string, { statement: HandledStatement; bind: BindMessage }>();
+  private readonly portals = new Map<string, HandledPortal>();
+  private nextBindId = 1;
 
   get empty(): boolean {
     return this.frames.length === 0;
@@ -37,20 +57,23 @@ export class ExtendedBatch {
     const parse = parseParse(frame.payload);
     const prepared = prepare(parse.query);
     if (this.statements.size > 0) this.statements.delete(parse.statement);
-    if (prepared === null) {
-      this.frames.push(frame);
-      return;
-    }
-    if (prepared.handled) {
-      this.statements.set(parse.statement, { sql: prepared.sql, paramTypes: parse.paramTypes });
+    if (prepared?.handled) {
+      this.statements.set(parse.statement, {
+        sql: prepared.sql,
+        paramTypes: parse.paramTypes,
+        ...(prepared.refusal === undefined ? {} : { refusal: prepared.refusal }),
+      });
       this.needsHandler = true;
     }
-    if (prepared.sql === parse.query) this.frames.push(frame);
-    else this.frames.push(new Frame(frame.code, serialize.parse(parse.statement, prepared.sql, parse.paramTypes)));
+    const sent =
+      prepared === null || prepared.sql === parse.query
+        ? frame
+        : new Frame(frame.code, serialize.parse(parse.statement, prepared.sql, parse.paramTypes));
+    this.push(sent, { kind: 'relay', raw: sent.raw, code: sent.code });
   }
 
   addBind(frame: Frame): void {
-    this.frames.push(frame);
+    this.push(frame, { kind: 'relay', raw: frame.raw, code: frame.code });
     if (this.ownsNothing) return;
     // Parameters are decoded only for statements the handler will execute.
     const names = parseBindNames(frame.payload);
@@ -59,56 +82,61 @@ export class ExtendedBatch {
       this.portals.delete(names.portal);
       return;
     }
-    this.portals.set(names.portal, { statement, bind: parseBind(frame.payload) });
+    this.portals.set(names.portal, { statement, bind: parseBind(frame.payload), bindId: this.nextBindId++ });
     this.needsHandler = true;
   }
 
   /** Describe, Execute, Close, Sync, Flush. */
   add(frame: Frame): void {
-    this.frames.push(frame);
-    if (this.ownsNothing) return;
-    if (frame.code === FrontendCode.Describe || frame.code === FrontendCode.Execute || frame.code === FrontendCode.Close) {
-      const name = frame.code === FrontendCode.Execute ? parseExecute(frame.payload).portal : parseTarget(frame.payload).name;
+    if (frame.code === FrontendCode.Execute && !this.ownsNothing) {
+      const execute = parseExecute(frame.payload);
+      const portal = this.portals.get(execute.portal);
+      if (portal !== undefined) {
+        this.needsHandler = true;
+        this.push(frame, {
+          kind: 'execute-handled',
+          raw: frame.raw,
+          portal: execute.portal,
+          bindId: portal.bindId,
+          sql: portal.statement.sql,
+          paramTypes: portal.statement.paramTypes,
+          ...(portal.statement.refusal === undefined ? {} : { refusal: portal.statement.refusal }),
+          bind: portal.bind,
+          maxRows: execute.maxRows,
+        });
+        return;
+      }
+    }
+    this.push(frame, { kind: 'relay', raw: frame.raw, code: frame.code });
+    if (frame.code === FrontendCode.Close && !this.ownsNothing) {
+      // Executes before it in the pipeline have their binding already.
+      const close = parseTarget(frame.payload);
+      if (close.target === 'S') this.statements.delete(close.name);
+      else this.portals.delete(close.name);
+    } else if (frame.code === FrontendCode.Describe && !this.ownsNothing) {
+      const name = parseTarget(frame.payload).name;
       if (this.statements.has(name) || this.portals.has(name)) this.needsHandler = true;
     }
   }
 
-  /** Empties the batch: the bytes to relay, or the steps for the handler. */
-  take(): { readonly relay: Buffer } | { readonly steps: readonly ExtendedStep[]; readonly frames: readonly Frame[] } {
+  private push(frame: Frame, step: ExtendedStep): void {
+    this.frames.push(frame);
+    this.steps.push(step);
+  }
+
+  /**
+   * Empties the batch: the bytes to relay, or the steps for the handler
+   * (always when `toHandler`: the handler holds the session until a Sync).
+   */
+  take(toHandler = false): { readonly relay: Buffer } | { readonly steps: readonly ExtendedStep[] } {
     const frames = this.frames;
-    const needsHandler = this.needsHandler;
+    const steps = this.steps;
+    const needsHandler = this.needsHandler || toHandler;
     this.frames = [];
+    this.steps = [];
     this.needsHandler = false;
     if (!needsHandler) return { relay: contiguous(frames) };
-    return { steps: frames.map((frame) => this.toStep(frame)), frames };
-  }
-
-  /** After the handler ran a batch: Close messages in it end what they name. */
-  forgetClosed(frames: readonly Frame[]): void {
-    for (const frame of frames) {
-      if (frame.code !== FrontendCode.Close) continue;
-      const close = parseTarget(frame.payload);
-      if (close.target === 'S') this.statements.delete(close.name);
-      else this.portals.delete(close.name);
-    }
-  }
-
-  private toStep(frame: Frame): ExtendedStep {
-    if (frame.code === FrontendCode.Execute) {
-      const execute = parseExecute(frame.payload);
-      const portal = this.portals.get(execute.portal);
-      if (portal !== undefined) {
-        return {
-          kind: 'execute-handled',
-          raw: frame.raw,
-          sql: portal.statement.sql,
-          paramTypes: portal.statement.paramTypes,
-          bind: portal.bind,
-          maxRows: execute.maxRows,
-        };
-      }
-    }
-    return { kind: 'relay', raw: frame.raw, code: frame.code };
+    return { steps };
   }
 }
 

@@ -82,6 +82,8 @@ export const serialize = {
       ]),
     ),
   execute: (portal: string, maxRows = 0) => message(0x45, Buffer.concat([cstring(portal), int32(maxRows)])),
+  describe: (target: 'S' | 'P', name: string) => message(0x44, Buffer.concat([Buffer.from(target), cstring(name)])),
+  portalSuspended: () => message(0x73, Buffer.alloc(0)),
   close: (target: 'S' | 'P', name: string) => message(0x43, Buffer.concat([Buffer.from(target), cstring(name)])),
   sync: () => message(0x53, Buffer.alloc(0)),
   flush: () => message(0x48, Buffer.alloc(0)),

@@ -46,6 +46,8 @@ export class PgSession {
   /** The extended-protocol messages since the last Sync or Flush. */
   private readonly batch = new ExtendedBatch();
   private abort: AbortController | null = null;
+  /** The handler must see every message up to the client's next Sync (see StatementHandler.runExtended). */
+  private handlerHolds = false;
   private closed = false;
   /** The upstream has sent its first ReadyForQuery (authentication is over). */
   private authenticated = false;
@@ -73,8 +75,11 @@ export class PgSession {
 
   private onClientData(chunk: Buffer): void {
     if (this.closed) return;
-    if (this.idleForFastPath() && this.relayWholeChunk(chunk)) return;
     try {
+      // Inside the try: deciding reads SQL, and a statement the classifier
+      // refuses must close at most this connection (it is refused again,
+      // properly, on the general path).
+      if (this.idleForFastPath() && this.relayWholeChunk(chunk)) return;
       let frames = this.reader.push(chunk);
       while (!this.reader.typed && frames.length > 0) {
         // One untyped message at a time: it decides how the bytes after it are read
@@ -99,6 +104,7 @@ export class PgSession {
       !this.busy &&
       this.queue.length === 0 &&
       this.batch.empty &&
+      !this.handlerHolds &&
       this.reader.typed &&
       this.reader.buffered === 0 &&
       this.batch.ownsNothing
@@ -304,7 +310,7 @@ export class PgSession {
         this.batch.add(frame);
         return this.flushBatch(false);
       case FrontendCode.FunctionCall:
-        return this.afterBatch(() => this.relay(frame.raw, 'query'));
+        return this.afterBatch(() => this.whenNotHeld(() => this.relay(frame.raw, 'query')));
       case FrontendCode.Terminate:
         return this.afterBatch(() => {
           this.relay(frame.raw, 'other');
@@ -327,7 +333,28 @@ export class PgSession {
     return pending.then(() => next() ?? undefined);
   }
 
+  /**
+   * A Query or FunctionCall while the handler holds the session: the handler
+   * ends what it holds first, or says the message is skipped (after an
+   * error, PostgreSQL skips everything until Sync).
+   */
+  private whenNotHeld(next: () => Promise<void> | undefined | void): Promise<void> | undefined {
+    if (!this.handlerHolds) return next() ?? undefined;
+    let verdict: 'run' | 'discard' = 'run';
+    return this.runHandled(async (signal) => {
+      verdict = await this.deps.handler.interruptHold(this.controlled(signal));
+    }).then(() => {
+      // Skipped messages leave the handler holding until the Sync.
+      this.handlerHolds = verdict === 'discard';
+      if (verdict === 'run') return next() ?? undefined;
+    });
+  }
+
   private onQuery(frame: Frame): Promise<void> | undefined {
+    return this.whenNotHeld(() => this.runQuery(frame));
+  }
+
+  private runQuery(frame: Frame): Promise<void> | undefined {
     const sql = parseQuery(frame.payload);
     if (!this.deps.handler.wantsQuery(sql, this.session)) {
       this.relay(frame.raw, 'query');
@@ -339,14 +366,14 @@ export class PgSession {
   /** Sends the pending extended-protocol batch, through the handler when it involves ML. */
   private flushBatch(endsWithSync: boolean): Promise<void> | undefined {
     if (this.batch.empty) return undefined;
-    const taken = this.batch.take();
+    const taken = this.batch.take(this.handlerHolds);
     if ('relay' in taken) {
       this.relay(taken.relay, endsWithSync ? 'sync' : 'other');
       return undefined;
     }
-    return this.runHandled((signal) => this.deps.handler.runExtended(taken.steps, this.controlled(signal))).then(() =>
-      this.batch.forgetClosed(taken.frames),
-    );
+    return this.runHandled(async (signal) => {
+      this.handlerHolds = await this.deps.handler.runExtended(taken.steps, this.controlled(signal));
+    });
   }
 
   private async runHandled(run: (signal: AbortSignal) => Promise<void>): Promise<void> {

@@ -6,8 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { TransactionStatus } from './codes.ts';
+import type { Prepared } from './extended-batch.ts';
 import type { Frame } from './framer.ts';
 import type { BindMessage } from './messages.ts';
+import type { GroupedAnswer } from './response-groups.ts';
 
 export interface SessionInfo {
   readonly user: string;
@@ -23,6 +25,11 @@ export interface ControlledUpstream {
   readonly signal: AbortSignal;
   /** Writes messages and resolves with the answer up to the readyCount-th ReadyForQuery. */
   send(messages: readonly Buffer[], readyCount?: number): Promise<Frame[]>;
+  /**
+   * Sends extended-protocol requests (each a list of messages) and a closing
+   * Sync (or Flush when `endsWithSync` is false); answers grouped per request.
+   */
+  exchange(requests: readonly (readonly Buffer[])[], endsWithSync?: boolean): Promise<GroupedAnswer>;
   /** Bytes for the client, in protocol order. */
   toClient(bytes: Buffer): void;
   /** Transaction status after the last ReadyForQuery. */
@@ -32,12 +39,19 @@ export interface ControlledUpstream {
 
 /** One message of an extended-protocol batch, as the handler must treat it. */
 export type ExtendedStep =
+  /** Any message the upstream answers itself (Parse and Bind possibly rewritten). */
   | { readonly kind: 'relay'; readonly raw: Buffer; readonly code: number }
+  /** An Execute of a portal whose statement needs the handler, with that portal's binding. */
   | {
       readonly kind: 'execute-handled';
       readonly raw: Buffer;
+      readonly portal: string;
+      /** Tells this binding of the portal name apart from earlier ones. */
+      readonly bindId: number;
       readonly sql: string;
       readonly paramTypes: readonly number[];
+      /** Why the handler refused the statement when it was parsed. */
+      readonly refusal?: unknown;
       readonly bind: BindMessage;
       readonly maxRows: number;
     };
@@ -49,13 +63,19 @@ export interface StatementHandler {
    * For Parse: null relays it untouched; otherwise the SQL to prepare upstream
    * (possibly rewritten) and whether executing it needs the handler.
    */
-  prepare(sql: string, session: SessionInfo): { readonly sql: string; readonly handled: boolean } | null;
+  prepare(sql: string, session: SessionInfo): Prepared;
   /** Runs once per session after authentication, before the first client message. */
   onSessionReady(upstream: ControlledUpstream): Promise<void>;
   /** The session is gone: forget what was kept for it. */
   onSessionEnd(session: SessionInfo): void;
   /** Answers a simple Query completely, ReadyForQuery included. */
   runQuery(sql: string, upstream: ControlledUpstream): Promise<void>;
-  /** Answers an extended-protocol batch (ending in Sync or Flush). */
-  runExtended(steps: readonly ExtendedStep[], upstream: ControlledUpstream): Promise<void>;
+  /**
+   * Answers an extended-protocol batch (ending in Sync or Flush). Resolves true
+   * when the handler must also see every message up to the client's next
+   * Sync (a transaction it opened, or an error whose rest it must skip).
+   */
+  runExtended(steps: readonly ExtendedStep[], upstream: ControlledUpstream): Promise<boolean>;
+  /** A simple Query or FunctionCall arrived while the handler holds the session (see runExtended). */
+  interruptHold(upstream: ControlledUpstream): Promise<'run' | 'discard'>;
 }

@@ -20,12 +20,14 @@ import type { Logger } from 'pino';
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
 import { parseReadyForQuery } from './messages.ts';
+import { type GroupedAnswer, ResponseGrouper } from './response-groups.ts';
+import { serialize } from './serializer.ts';
 import type { ControlledUpstream, SessionInfo } from './statement-handler.ts';
 
 interface Exchange {
-  readonly frames: Frame[];
-  remainingReady: number;
-  resolve(frames: Frame[]): void;
+  /** Takes one answer frame; true once the exchange is complete. */
+  take(frame: Frame): boolean;
+  finish(): void;
   reject(err: Error): void;
 }
 
@@ -47,7 +49,7 @@ export class UpstreamLink {
   private mode: 'relay' | 'controlled' = 'controlled';
   private readonly tracker = new ReadyForQueryTracker();
   private readonly reader = new FrameReader();
-  private exchange: Exchange | null = null;
+  private current: Exchange | null = null;
   private readonly outstanding = new Queue<Outstanding>();
   /** Entries of `outstanding` that owe a ReadyForQuery. */
   private requests = 0;
@@ -171,19 +173,16 @@ export class UpstreamLink {
       this.toClient(frame.raw);
       return;
     }
-    const ex = this.exchange;
+    const ex = this.current;
     if (ex === null) {
       // Unasked-for message between exchanges (e.g. a FATAL before shutdown): pass it on.
       this.toClient(frame.raw);
       return;
     }
-    ex.frames.push(frame);
-    if (frame.code === BackendCode.ReadyForQuery) {
-      this.status = parseReadyForQuery(frame.payload);
-      if (--ex.remainingReady === 0) {
-        this.exchange = null;
-        ex.resolve(ex.frames);
-      }
+    if (frame.code === BackendCode.ReadyForQuery) this.status = parseReadyForQuery(frame.payload);
+    if (ex.take(frame)) {
+      this.current = null;
+      ex.finish();
     }
   }
 
@@ -221,6 +220,7 @@ export class UpstreamLink {
       session,
       signal,
       send: (messages, readyCount) => link.send(messages, readyCount),
+      exchange: (requests, endsWithSync) => link.exchange(requests, endsWithSync),
       toClient: (bytes) => {
         client.write(bytes);
       },
@@ -233,7 +233,7 @@ export class UpstreamLink {
 
   /** Something sent to the upstream is not answered yet. */
   get busy(): boolean {
-    return this.exchange !== null || this.requests > 0;
+    return this.current !== null || this.requests > 0;
   }
 
   /** Resolves once every relayed request has been answered. */
@@ -245,7 +245,7 @@ export class UpstreamLink {
 
   /** True when nothing relayed or sent awaits an answer. */
   get idle(): boolean {
-    return this.requests === 0 && this.exchange === null && !this.copyInOpen;
+    return this.requests === 0 && this.current === null && !this.copyInOpen;
   }
 
   /**
@@ -253,10 +253,33 @@ export class UpstreamLink {
    * and including the `readyCount`-th ReadyForQuery. Only call when idle.
    */
   async send(messages: readonly Buffer[], readyCount = 1): Promise<Frame[]> {
-    if (this.closedError) throw this.closedError;
+    const frames: Frame[] = [];
+    let remaining = readyCount;
+    await this.start(messages, (frame) => {
+      frames.push(frame);
+      return frame.code === BackendCode.ReadyForQuery && --remaining === 0;
+    });
+    return frames;
+  }
+
+  /**
+   * Sends extended-protocol requests (each a list of messages) of the proxy's
+   * own, followed by a Sync when `endsWithSync` (the default), and answers with
+   * the frames of each request (see response-groups.ts). Only call when idle.
+   */
+  async exchange(requests: readonly (readonly Buffer[])[], endsWithSync = true): Promise<GroupedAnswer> {
+    const grouper = new ResponseGrouper(requests, endsWithSync);
+    const messages = requests.flat();
+    messages.push(endsWithSync ? serialize.sync() : serialize.flush());
+    await this.start(messages, (frame) => grouper.push(frame));
+    return grouper.result();
+  }
+
+  private start(messages: readonly Buffer[], take: (frame: Frame) => boolean): Promise<void> {
+    if (this.closedError) return Promise.reject(this.closedError);
     this.mode = 'controlled';
-    const result = new Promise<Frame[]>((resolve, reject) => {
-      this.exchange = { frames: [], remainingReady: readyCount, resolve, reject };
+    const result = new Promise<void>((finish, reject) => {
+      this.current = { take, finish, reject };
     });
     this.socket.write(messages.length === 1 ? (messages[0] as Buffer) : Buffer.concat(messages));
     return result;
@@ -276,8 +299,8 @@ export class UpstreamLink {
   private fail(err: Error): void {
     if (this.closedError) return;
     this.closedError = err;
-    this.exchange?.reject(err);
-    this.exchange = null;
+    this.current?.reject(err);
+    this.current = null;
     for (const w of this.idleWaiters) w();
     this.idleWaiters = [];
   }

@@ -1,0 +1,279 @@
+/**
+ * Runs an extended-protocol pipeline that contains Executes the emulator must
+ * answer, with PostgreSQL's own semantics for everything around them:
+ *
+ * - The client's other messages go upstream in order, unchanged, and their
+ *   answers reach the client in order.
+ * - Each handled Execute runs with the parameters of the Bind in front of it.
+ * - The evaluation loop needs a transaction block (it uses savepoints). When
+ *   the client has none, the pipeline is PostgreSQL's implicit transaction:
+ *   the emulator opens a block with BEGIN (which also takes in what the
+ *   pipeline did before) and ends it at the client's Sync, with COMMIT, or
+ *   ROLLBACK after an error, exactly as the implicit transaction would end.
+ *   Whether a block already exists is read from BEGIN's own answer (a block
+ *   in progress answers with warning 25001), so no guess is involved.
+ * - Only the emulator's own statements are sent in between, as named
+ *   statements and portals: the client's unnamed statement and portal stay.
+ * - After an error, the client's messages are skipped until its Sync.
+ * - An Execute with a row limit gets that many rows and PortalSuspended; the
+ *   rest waits in the emulator for the next Execute of the portal.
+ */
+import { BackendCode, FrontendCode } from '../../wire/pg/codes.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
+import { serialize } from '../../wire/pg/serializer.ts';
+import type { ControlledUpstream, ExtendedStep } from '../../wire/pg/statement-handler.ts';
+import { commandTag, errorIn, noticeCodes, ownStatement } from './own-statements.ts';
+
+export type HandledExecute = Extract<ExtendedStep, { kind: 'execute-handled' }>;
+
+/** What running one handled statement gave: its answer frames, or the bytes of its error. */
+export type StatementResult =
+  | { readonly ok: true; readonly frames: readonly Frame[] }
+  | { readonly ok: false; readonly error: Buffer };
+
+/** A handled portal's result after an Execute with a row limit (or after it completed). */
+interface PortalResult {
+  readonly bindId: number;
+  /** Emptied once served, so a finished portal keeps only its tag. */
+  rows: readonly Frame[];
+  offset: number;
+  readonly tag: string;
+  /** An Execute has answered from it already: later answers count only their own rows. */
+  answered: boolean;
+}
+
+/** What the runner keeps per client session between pipelines. */
+export class ExtendedState {
+  /** The emulator's BEGIN stands in for the client's implicit transaction until its Sync. */
+  ownsBlock = false;
+  /** An error happened: the client's messages are skipped until its Sync. */
+  skipping = false;
+  /** The upstream itself is skipping until a Sync (an error in a pipeline sent without one). */
+  upstreamNeedsSync = false;
+  readonly portals = new Map<string, PortalResult>();
+
+  /** The handler must see the client's messages until its next Sync. */
+  get holding(): boolean {
+    return this.ownsBlock || this.skipping;
+  }
+}
+
+const NO_TRANSACTION = 'there is no transaction in progress';
+
+export class ExtendedRunner {
+  /** Client messages not sent upstream yet. */
+  private pending: Buffer[] = [];
+
+  constructor(
+    private readonly up: ControlledUpstream,
+    private readonly state: ExtendedState,
+    /** Runs one handled statement inside a transaction block. */
+    private readonly runStatement: (step: HandledExecute) => Promise<StatementResult>,
+  ) {}
+
+  /** Resolves true when the runner must see the messages up to the next Sync. */
+  async run(steps: readonly ExtendedStep[]): Promise<boolean> {
+    for (const step of steps) {
+      if (step.kind === 'relay' && step.code === FrontendCode.Sync) {
+        await this.onSync();
+        continue;
+      }
+      if (this.state.skipping) continue;
+      if (step.kind === 'execute-handled') await this.onHandledExecute(step);
+      else if (step.code === FrontendCode.Flush) await this.sendPending();
+      else this.pending.push(step.raw);
+    }
+    // A batch ending with Flush: what the client asked for must reach it now.
+    await this.sendPending();
+    return this.state.holding;
+  }
+
+  /** A simple Query or FunctionCall arrived before the Sync that ends what the runner holds. */
+  async interrupt(): Promise<'run' | 'discard'> {
+    if (this.state.skipping) return 'discard';
+    if (this.state.ownsBlock) {
+      // PostgreSQL would run the Query inside the implicit transaction and
+      // commit both; committing first differs only if that Query then fails.
+      this.state.ownsBlock = false;
+      const answer = await this.up.exchange([ownStatement('COMMIT')]);
+      const error = errorIn(answer.groups[0] ?? []);
+      if (error) this.up.toClient(error.raw);
+    }
+    return 'run';
+  }
+
+  private async onSync(): Promise<void> {
+    const state = this.state;
+    if (state.skipping) {
+      this.pending = [];
+      if (state.upstreamNeedsSync) await this.up.exchange([]);
+      if (state.ownsBlock && this.up.status !== 'I') await this.up.exchange([ownStatement('ROLLBACK')]);
+    } else {
+      const clientRequests = this.takePending();
+      const commit = state.ownsBlock ? [ownStatement('COMMIT')] : [];
+      const answer = await this.up.exchange([...clientRequests, ...commit]);
+      this.forwardClient(answer.groups.slice(0, clientRequests.length));
+      const commitFrames = answer.groups[clientRequests.length];
+      if (state.ownsBlock) {
+        // A COMMIT that fails (a deferred constraint) is the implicit transaction's failure at Sync.
+        const commitError = commitFrames === undefined ? undefined : errorIn(commitFrames);
+        if (commitError) this.up.toClient(commitError.raw);
+        if (this.up.status !== 'I') await this.up.exchange([ownStatement('ROLLBACK')]);
+      }
+    }
+    state.ownsBlock = false;
+    state.skipping = false;
+    state.upstreamNeedsSync = false;
+    this.up.toClient(serialize.readyForQuery(this.up.status));
+  }
+
+  /** Sends the client's pending messages with a Flush (no Sync: the transaction stays as it is). */
+  private async sendPending(): Promise<void> {
+    if (this.pending.length === 0 || this.state.skipping) return;
+    const requests = this.takePending();
+    const answer = await this.up.exchange(requests, false);
+    this.forwardClient(answer.groups);
+    if (answer.failedAt >= 0) this.startSkipping(true);
+  }
+
+  private takePending(): Buffer[][] {
+    const requests = this.pending.map((m) => [m]);
+    this.pending = [];
+    return requests;
+  }
+
+  private startSkipping(upstreamNeedsSync: boolean): void {
+    this.state.skipping = true;
+    this.state.upstreamNeedsSync ||= upstreamNeedsSync;
+  }
+
+  private async onHandledExecute(step: HandledExecute): Promise<void> {
+    const requests = this.takePending();
+    const clientCount = requests.length;
+    // The client's portal must still exist (portals end with their transaction):
+    // if it does not, the client gets PostgreSQL's own answer to its Execute.
+    requests.push([serialize.describe('P', step.portal)]);
+    const kept = this.keptResult(step);
+    if (kept === undefined) requests.push(ownStatement('BEGIN'));
+    const answer = await this.up.exchange(requests, false);
+    this.forwardClient(answer.groups.slice(0, clientCount));
+    if (answer.failedAt >= 0) {
+      if (answer.failedAt >= clientCount) {
+        const error = errorIn(answer.groups[answer.failedAt] ?? []);
+        if (error) this.up.toClient(error.raw);
+      }
+      this.startSkipping(true);
+      return;
+    }
+    if (kept !== undefined) {
+      this.serveRows(kept, step.maxRows);
+      return;
+    }
+    const begin = answer.groups[clientCount + 1] ?? [];
+    if (!noticeCodes(begin).includes('25001')) this.state.ownsBlock = true;
+    const result = await this.runStatement(step);
+    if (!result.ok) {
+      this.up.toClient(result.error);
+      this.startSkipping(false);
+      return;
+    }
+    this.deliver(step, result.frames);
+  }
+
+  /** The kept result of this very binding of the portal, if an earlier Execute left one. */
+  private keptResult(step: HandledExecute): PortalResult | undefined {
+    const kept = this.state.portals.get(step.portal);
+    if (kept !== undefined && kept.bindId !== step.bindId) {
+      this.state.portals.delete(step.portal);
+      return undefined;
+    }
+    return kept;
+  }
+
+  private deliver(step: HandledExecute, frames: readonly Frame[]): void {
+    const rows: Frame[] = [];
+    const other: Buffer[] = [];
+    let tag = '';
+    for (const frame of frames) {
+      if (frame.code === BackendCode.DataRow) rows.push(frame);
+      else if (frame.code === BackendCode.CommandComplete) tag = commandTag([frame]) ?? '';
+      else other.push(frame.raw);
+    }
+    if (other.length > 0) this.up.toClient(Buffer.concat(other));
+    const result: PortalResult = { bindId: step.bindId, rows, offset: 0, tag, answered: false };
+    // Kept even when complete: executing a finished portal again returns no rows, it does not rerun.
+    this.state.portals.set(step.portal, result);
+    this.serveRows(result, step.maxRows);
+  }
+
+  /** Sends the next rows of a portal, as PostgreSQL answers an Execute with a row limit. */
+  private serveRows(result: PortalResult, maxRows: number): void {
+    const available = result.rows.length - result.offset;
+    const count = maxRows > 0 ? Math.min(maxRows, available) : available;
+    const out = result.rows.slice(result.offset, result.offset + count).map((f) => f.raw);
+    result.offset += count;
+    // Exactly maxRows rows: PostgreSQL cannot know the portal is at its end yet.
+    if (maxRows > 0 && count === maxRows) out.push(serialize.portalSuspended());
+    else out.push(serialize.commandComplete(result.answered ? withCount(result.tag, count) : result.tag));
+    result.answered = true;
+    this.up.toClient(Buffer.concat(out));
+    if (result.offset >= result.rows.length) result.rows = [];
+  }
+
+  /**
+   * Forwards the answers to the client's own messages. While the emulator's
+   * BEGIN stands in for the implicit transaction, the client's transaction
+   * commands get the answers PostgreSQL gives them in an implicit one.
+   */
+  private forwardClient(groups: readonly Frame[][]): void {
+    const out: Buffer[] = [];
+    for (const frames of groups) {
+      if (!this.state.ownsBlock) {
+        for (const f of frames) out.push(f.raw);
+        continue;
+      }
+      const tag = commandTag(frames);
+      if (tag === 'BEGIN' || tag === 'START TRANSACTION') {
+        // The client opens its own block: it takes over what the pipeline did, silently.
+        this.state.ownsBlock = false;
+        for (const f of frames) if (!isNotice(f, '25001')) out.push(f.raw);
+        continue;
+      }
+      if (tag === 'COMMIT' || tag === 'ROLLBACK') {
+        this.state.ownsBlock = false;
+        for (const f of frames) {
+          if (f.code === BackendCode.CommandComplete) out.push(warning('25P01', NO_TRANSACTION));
+          out.push(f.raw);
+        }
+        continue;
+      }
+      if (tag === 'SAVEPOINT' || tag === 'RELEASE') {
+        // PostgreSQL refuses these in an implicit transaction; the rest is skipped until Sync.
+        out.push(
+          serialize.errorResponse({
+            severity: 'ERROR',
+            code: '25P01',
+            message: `${tag === 'SAVEPOINT' ? 'SAVEPOINT' : 'RELEASE SAVEPOINT'} can only be used in transaction blocks`,
+          }),
+        );
+        this.startSkipping(false);
+        break;
+      }
+      for (const f of frames) out.push(f.raw);
+    }
+    if (out.length > 0) this.up.toClient(Buffer.concat(out));
+  }
+}
+
+function isNotice(frame: Frame, code: string): boolean {
+  return frame.code === BackendCode.NoticeResponse && noticeCodes([frame])[0] === code;
+}
+
+function warning(code: string, message: string): Buffer {
+  return serialize.noticeResponse({ severity: 'WARNING', code, message });
+}
+
+/** A command tag with its row count replaced ("SELECT 5" -> "SELECT 2"; "INSERT 0 5" -> "INSERT 0 2"). */
+export function withCount(tag: string, count: number): string {
+  return /\d+$/.test(tag) ? tag.replace(/\d+$/, String(count)) : tag;
+}

@@ -1,0 +1,201 @@
+/**
+ * Regression tests for the extended-protocol flows real drivers use (issue 9):
+ * each sends the exact message sequence of the reported repro, through the
+ * emulator, and checks every row against the same call made on its own.
+ */
+import type pg from 'pg';
+import Cursor from 'pg-cursor';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { dataRow, errorFields, RawPgConnection, wire } from './helpers/pg-raw.ts';
+
+let env: TestEmulator;
+let admin: pg.Client;
+const TEXTS = ['I love it', 'This is terrible', 'The box is blue', 'Great value, would buy again', 'Awful, it broke at once'];
+/** Each text's sentiment, each asked on its own. */
+const expected = new Map<string, string>();
+
+beforeAll(async () => {
+  env = await startTestEmulator();
+  admin = await env.client();
+  await admin.query('CREATE EXTENSION aws_ml CASCADE');
+  for (const text of TEXTS) {
+    const r = await admin.query(`SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment AS s`, [text]);
+    expected.set(text, r.rows[0].s);
+  }
+  // The texts must not all share one answer, or a mix-up could not show.
+  expect(new Set(expected.values()).size).toBeGreaterThan(1);
+});
+
+afterAll(async () => {
+  await env?.[Symbol.asyncDispose]();
+});
+
+async function raw(): Promise<{ conn: RawPgConnection; mark: () => number }> {
+  const conn = await RawPgConnection.open(Number(new URL(env.url).port));
+  conn.send(wire.startup({ user: 'postgres', database: env.database }));
+  await conn.waitForReady(1);
+  return { conn, mark: () => conn.bytes.length };
+}
+
+/** Sends messages and waits for `readyCount` ReadyForQuery; returns codes and rows received. */
+async function roundTrip(conn: RawPgConnection, messages: Buffer[], readyCount = 1) {
+  const skip = conn.bytes.length;
+  conn.send(Buffer.concat(messages));
+  const received = await conn.waitForReady(readyCount, skip, 15_000);
+  return {
+    codes: received.map((m) => m.code).join(''),
+    rows: received.filter((m) => m.code === 'D').map((m) => dataRow(m.payload)),
+    errors: received.filter((m) => m.code === 'E').map((m) => errorFields(m.payload).get('C')),
+    status: String.fromCharCode(received.at(-1)?.payload[0] ?? 0),
+  };
+}
+
+const SENTIMENT_OF_PARAM = `SELECT $1::text AS t, (aws_comprehend.detect_sentiment($1, 'en')).sentiment AS s`;
+
+describe('pipelines: several Bind/Execute of one ML statement before one Sync', () => {
+  it('each Execute runs with its own Bind parameters (pgjdbc executeBatch, psycopg executemany, pgx SendBatch)', async () => {
+    await admin.query('CREATE TABLE batch_rows (t text, s text)');
+    const { conn } = await raw();
+    const insert = `INSERT INTO batch_rows VALUES ($1::text, (aws_comprehend.detect_sentiment($1::text, 'en')).sentiment)`;
+    const messages = [wire.parse('', insert)];
+    for (const text of TEXTS) messages.push(wire.bind('', '', [text]), wire.execute(''));
+    messages.push(wire.sync());
+    const r = await roundTrip(conn, messages);
+    expect(r.errors).toEqual([]);
+    expect(r.status).toBe('I');
+    const stored = await admin.query('SELECT t, s FROM batch_rows ORDER BY t');
+    expect(stored.rows).toEqual([...TEXTS].sort().map((t) => ({ t, s: expected.get(t) })));
+    conn.close();
+  });
+
+  it('SELECTs in one pipeline each return their own row, and named portals keep theirs', async () => {
+    const { conn } = await raw();
+    const messages = [wire.parse('s1', SENTIMENT_OF_PARAM)];
+    for (const [i, text] of TEXTS.entries()) messages.push(wire.bind(`p${i}`, 's1', [text]));
+    for (const i of TEXTS.keys()) messages.push(wire.execute(`p${i}`));
+    messages.push(wire.sync());
+    const r = await roundTrip(conn, messages);
+    expect(r.rows).toEqual(TEXTS.map((t) => [t, expected.get(t)]));
+    conn.close();
+  });
+
+  it('an error in the middle skips the rest until Sync and rolls back the implicit transaction', async () => {
+    await admin.query('CREATE TABLE batch_fail (t text, s text)');
+    const { conn } = await raw();
+    const insert = `INSERT INTO batch_fail VALUES ($1::text, (aws_comprehend.detect_sentiment($1::text, 'en')).sentiment)`;
+    const r = await roundTrip(conn, [
+      wire.parse('', insert),
+      wire.bind('', '', ['I love it']),
+      wire.execute(''),
+      wire.parse('bad', 'SELECT 1/0'),
+      wire.bind('', 'bad', []),
+      wire.execute(''),
+      wire.bind('', '', ['never runs']),
+      wire.sync(),
+    ]);
+    expect(r.errors).toEqual(['22012']);
+    expect(r.status).toBe('I');
+    expect((await admin.query('SELECT count(*)::int AS n FROM batch_fail')).rows[0].n).toBe(0);
+    // The connection goes on.
+    expect((await roundTrip(conn, [wire.query('SELECT 1')])).rows).toEqual([['1']]);
+    conn.close();
+  });
+});
+
+describe('statements and portals that outlive a round trip', () => {
+  it('an unnamed statement parsed in one round trip is bound in the next (postgres.js prepare:false, lib/pq)', async () => {
+    const { conn } = await raw();
+    const first = await roundTrip(conn, [wire.parse('', SENTIMENT_OF_PARAM), wire.sync()]);
+    expect(first.errors).toEqual([]);
+    for (const text of TEXTS.slice(0, 3)) {
+      const r = await roundTrip(conn, [wire.bind('', '', [text]), wire.execute(''), wire.sync()]);
+      expect(r.errors).toEqual([]);
+      expect(r.rows).toEqual([[text, expected.get(text)]]);
+    }
+    conn.close();
+  });
+
+  it('postgres.js with prepare: false', async () => {
+    const sql = postgres(env.url, { prepare: false, max: 1 });
+    try {
+      for (const text of TEXTS) {
+        const rows = await sql`SELECT (aws_comprehend.detect_sentiment(${text}, 'en')).sentiment AS s`;
+        expect(rows[0]?.s).toBe(expected.get(text));
+      }
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('a portal ends with its implicit transaction: executing it after Sync is 34000, as on PostgreSQL', async () => {
+    const { conn } = await raw();
+    await roundTrip(conn, [wire.parse('', SENTIMENT_OF_PARAM), wire.bind('p', '', ['I love it']), wire.sync()]);
+    const r = await roundTrip(conn, [wire.execute('p'), wire.sync()]);
+    expect(r.errors).toEqual(['34000']);
+    conn.close();
+  });
+});
+
+describe('autocommit off: BEGIN in the same pipeline as the first statement (pgjdbc)', () => {
+  it('runs the ML statement inside the client transaction and leaves it open', async () => {
+    await admin.query('CREATE TABLE txn_rows (t text, s text)');
+    const { conn } = await raw();
+    const insert = `INSERT INTO txn_rows VALUES ($1::text, (aws_comprehend.detect_sentiment($1::text, 'en')).sentiment)`;
+    const r = await roundTrip(conn, [
+      wire.parse('', 'BEGIN'),
+      wire.bind('', '', []),
+      wire.execute(''),
+      wire.parse('', insert),
+      wire.bind('', '', ['I love it']),
+      wire.describePortal(''),
+      wire.execute(''),
+      wire.sync(),
+    ]);
+    expect(r.errors).toEqual([]);
+    expect(r.status).toBe('T');
+    // Not committed: another session sees nothing yet; ROLLBACK undoes it.
+    expect((await admin.query('SELECT count(*)::int AS n FROM txn_rows')).rows[0].n).toBe(0);
+    const rollback = await roundTrip(conn, [wire.query('ROLLBACK')]);
+    expect(rollback.status).toBe('I');
+    expect((await admin.query('SELECT count(*)::int AS n FROM txn_rows')).rows[0].n).toBe(0);
+    conn.close();
+  });
+});
+
+describe('row limits: Execute with maxRows answers with PortalSuspended', () => {
+  const values = `SELECT t, (aws_comprehend.detect_sentiment(t, 'en')).sentiment AS s FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n`;
+  const arrayParam = `{${TEXTS.map((t) => `"${t}"`).join(',')}}`;
+
+  it('serves the rows in chunks across Executes, like PostgreSQL', async () => {
+    const { conn } = await raw();
+    const r = await roundTrip(conn, [
+      wire.parse('', values),
+      wire.bind('c', '', [arrayParam]),
+      wire.execute('c', 2),
+      wire.execute('c', 2),
+      wire.execute('c', 2),
+      wire.execute('c', 2),
+      wire.sync(),
+    ]);
+    expect(r.errors).toEqual([]);
+    // 5 rows by 2: suspended, suspended, then the last row and CommandComplete, then an empty completion.
+    expect(r.codes.replace(/[123N]/g, '')).toBe('DDsDDsDCCZ');
+    expect(r.rows).toEqual(TEXTS.map((t) => [t, expected.get(t)]));
+    conn.close();
+  });
+
+  it('pg-cursor reads in chunks in autocommit', async () => {
+    const client = await env.client();
+    const cursor = client.query(new Cursor(values, [TEXTS]));
+    const seen: { t: string; s: string }[] = [];
+    for (;;) {
+      const rows = await cursor.read(2);
+      if (rows.length === 0) break;
+      seen.push(...rows);
+    }
+    await cursor.close();
+    expect(seen).toEqual(TEXTS.map((t) => ({ t, s: expected.get(t) })));
+  });
+});
