@@ -199,3 +199,71 @@ describe('row limits: Execute with maxRows answers with PortalSuspended', () => 
     expect(seen).toEqual(TEXTS.map((t) => ({ t, s: expected.get(t) })));
   });
 });
+
+describe('SQL cursors over ML calls', () => {
+  const query = `SELECT t, (aws_comprehend.detect_sentiment(t, 'en')).sentiment AS s FROM unnest(ARRAY[${TEXTS.map((t) => `'${t}'`).join(', ')}]) WITH ORDINALITY AS u(t, n) ORDER BY n`;
+  const all = () => TEXTS.map((t) => ({ t, s: expected.get(t) }));
+
+  it('DECLARE ... FOR, FETCH forward and backward, MOVE, CLOSE inside a transaction', async () => {
+    const client = await env.client();
+    await client.query('BEGIN');
+    await client.query(`DECLARE c SCROLL CURSOR FOR ${query}`);
+    expect((await client.query('FETCH 2 FROM c')).rows).toEqual(all().slice(0, 2));
+    expect((await client.query('FETCH ALL FROM c')).rows).toEqual(all().slice(2));
+    expect((await client.query('FETCH BACKWARD 2 FROM c')).rows).toEqual(all().slice(3, 5).reverse());
+    expect((await client.query('FETCH ABSOLUTE 1 FROM c')).rows).toEqual(all().slice(0, 1));
+    await client.query('MOVE LAST IN c');
+    expect((await client.query('FETCH PRIOR FROM c')).rows).toEqual(all().slice(3, 4));
+    await client.query('CLOSE c');
+    await client.query('COMMIT');
+  });
+
+  it('DECLARE ... WITH HOLD in autocommit returns every row right after the transaction ends', async () => {
+    const client = await env.client();
+    await client.query(`DECLARE h CURSOR WITH HOLD FOR ${query}`);
+    const rows: unknown[] = [];
+    for (;;) {
+      const chunk = (await client.query('FETCH 2 FROM h')).rows;
+      if (chunk.length === 0) break;
+      rows.push(...chunk);
+    }
+    expect(rows).toEqual(all());
+    await client.query('CLOSE h');
+  });
+
+  it('a cursor without HOLD outside a transaction is refused as PostgreSQL refuses it', async () => {
+    const client = await env.client();
+    await expect(client.query(`DECLARE x CURSOR FOR ${query}`)).rejects.toMatchObject({ code: '25P01' });
+  });
+
+  it('DECLARE with a bound parameter through the extended protocol (psycopg 3 named cursors)', async () => {
+    const { conn } = await raw();
+    const r = await roundTrip(
+      conn,
+      [
+        wire.query('BEGIN'),
+        wire.parse('', `DECLARE p CURSOR FOR SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment`),
+        wire.bind('', '', ['I love it']),
+        wire.execute(''),
+        wire.sync(),
+        wire.query('FETCH ALL FROM p'),
+        wire.query('COMMIT'),
+      ],
+      4,
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.rows).toEqual([[expected.get('I love it')]]);
+    conn.close();
+  });
+});
+
+describe('SQL-level PREPARE / EXECUTE', () => {
+  it('EXECUTE of a prepared ML statement runs through the loop, with each argument', async () => {
+    const client = await env.client();
+    await client.query(`PREPARE s(text) AS SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment AS s`);
+    for (const text of TEXTS) expect((await client.query(`EXECUTE s('${text}')`)).rows).toEqual([{ s: expected.get(text) }]);
+    const explained = await client.query(`EXPLAIN ANALYZE EXECUTE s('I love it')`);
+    expect(explained.rows.length).toBeGreaterThan(0);
+    await client.query('DEALLOCATE s');
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import { limits } from '../../ml/limits.ts';
+import { type DeclareCommand, parseDeclare } from '../../sql/pg/cursor-commands.ts';
 import { type ExtensionCommand, parseExtensionCommand } from '../../sql/pg/extension-commands.ts';
 import { findMlCalls, referencesAny } from '../../sql/pg/ml-calls.ts';
 import { rewriteInvokeEndpoint } from '../../sql/pg/rewrite.ts';
@@ -27,12 +28,16 @@ export type Classified =
   /** Run through the evaluation loop, after the NOTICEs for seed extensions. */
   | { readonly kind: 'ml'; readonly sql: string; readonly seedNotices: readonly string[] }
   | { readonly kind: 'extension'; readonly command: ExtensionCommand }
+  /** DECLARE ... CURSOR over ML calls: the query is materialised, the cursor reads the result. */
+  | { readonly kind: 'cursor'; readonly sql: string; readonly declare: DeclareCommand; readonly seedNotices: readonly string[] }
   /** SET/RESET aurora_ml.strict: the session's strict mode (also relayed, so SHOW works). */
   | { readonly kind: 'strict'; readonly sql: string; readonly strict: boolean | null };
 
 export interface ClassifyContext {
   /** Views and functions that call ML functions, in the session's database. */
   readonly dependents: ReadonlySet<string> | undefined;
+  /** SQL-level prepared statements (PREPARE name AS ...) whose statement calls ML functions. */
+  readonly preparedMl?: ReadonlySet<string>;
   /** An emulated extension exists in the database (so the pg_extension view does). */
   readonly catalogInstalled: boolean;
   readonly strict: boolean;
@@ -40,13 +45,21 @@ export interface ClassifyContext {
   readonly lastDenial?: () => string | null;
 }
 
-function dependsOnMl(sql: string, dependents: ReadonlySet<string> | undefined): boolean {
-  return dependents !== undefined && dependents.size > 0 && referencesAny(sql, dependents);
+function dependsOnMl(sql: string, dependents: ReadonlySet<string> | undefined, preparedMl?: ReadonlySet<string>): boolean {
+  return (
+    (dependents !== undefined && dependents.size > 0 && referencesAny(sql, dependents)) ||
+    // EXECUTE of an ML prepared statement (also inside EXPLAIN ANALYZE or CREATE TABLE AS).
+    (preparedMl !== undefined && preparedMl.size > 0 && referencesAny(sql, preparedMl))
+  );
 }
 
 /** Whether a statement can need the emulator at all (the pass-through fast path). */
-export function mightNeedEmulator(sql: string, dependents: ReadonlySet<string> | undefined): boolean {
-  return QUICK.test(sql) || dependsOnMl(sql, dependents);
+export function mightNeedEmulator(
+  sql: string,
+  dependents: ReadonlySet<string> | undefined,
+  preparedMl?: ReadonlySet<string>,
+): boolean {
+  return QUICK.test(sql) || dependsOnMl(sql, dependents, preparedMl);
 }
 
 /** Throws EmulatorError for statements that must fail before running. */
@@ -62,12 +75,18 @@ export function classify(sql: string, ctx: ClassifyContext): Classified {
     return { kind: 'plain', sql: rewritten.sql, ddl: kind === 'ddl' };
   }
   // Calls inside DO bodies and dollar-quoted strings count too: running them is harmless.
-  if (calls.length === 0 && !dependsOnMl(sql, ctx.dependents)) return { kind: 'plain', sql: rewritten.sql, ddl: false };
+  if (calls.length === 0 && !dependsOnMl(sql, ctx.dependents, ctx.preparedMl)) {
+    return { kind: 'plain', sql: rewritten.sql, ddl: false };
+  }
   const direct = calls.filter((c) => c.quoting === 'none');
   const seedNotices: string[] = [];
   for (const call of direct) if (SEED_FUNCTIONS.has(call.fn)) seedNotices.push(seedUse(`${call.fn}() is`, ctx.strict));
   for (let i = 0; i < rewritten.seedTwoArgCalls; i++) {
     seedNotices.push(seedUse('the two-argument form aws_sagemaker.invoke_endpoint(endpoint, payload) is', ctx.strict));
+  }
+  if (kind === 'declare') {
+    const declare = parseDeclare(rewritten.sql);
+    if (declare !== null) return { kind: 'cursor', sql: rewritten.sql, declare, seedNotices };
   }
   return { kind: 'ml', sql: rewritten.sql, seedNotices };
 }

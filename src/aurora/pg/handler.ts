@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
+import { parseDeclare, preparedStatementName } from '../../sql/pg/cursor-commands.ts';
 import { parseExtensionCommand } from '../../sql/pg/extension-commands.ts';
 import { classifyStatement } from '../../sql/pg/statement-kind.ts';
 import { splitStatements } from '../../sql/pg/statement-split.ts';
@@ -15,6 +16,7 @@ import { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
+import { runDeclare } from './cursor.ts';
 import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
 import { ExtendedRunner, ExtendedState, type HandledExecute, type StatementResult } from './extended-runner.ts';
 import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
@@ -37,6 +39,10 @@ interface SessionState extends LoopSessionState {
   strict: boolean | null;
   /** The extended protocol's state between pipelines (see extended-runner.ts). */
   readonly extended: ExtendedState;
+  /** Names of SQL-level prepared statements that call ML functions (EXECUTE needs the loop). */
+  readonly preparedMl: Set<string>;
+  /** Temporary tables made for cursors so far (their names count up). */
+  cursorTables: number;
 }
 
 export class PgAuroraHandler implements StatementHandler {
@@ -51,11 +57,11 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   wantsQuery(sql: string, session: SessionInfo): boolean {
-    return mightNeedEmulator(sql, this.dependents.get(session.database));
+    return mightNeedEmulator(sql, this.dependents.get(session.database), this.sessions.get(session.processId)?.preparedMl);
   }
 
   prepare(sql: string, session: SessionInfo): Prepared {
-    if (!mightNeedEmulator(sql, this.dependents.get(session.database))) return null;
+    if (!this.wantsQuery(sql, session)) return null;
     let classified: Classified;
     try {
       classified = this.classify(sql, session);
@@ -72,6 +78,7 @@ export class PgAuroraHandler implements StatementHandler {
       case 'extension':
         return { sql, handled: true };
       case 'ml':
+      case 'cursor':
         return { sql: classified.sql, handled: true };
     }
   }
@@ -79,6 +86,7 @@ export class PgAuroraHandler implements StatementHandler {
   private classify(sql: string, session: SessionInfo): Classified {
     return classify(sql, {
       dependents: this.dependents.get(session.database),
+      preparedMl: this.state(session).preparedMl,
       catalogInstalled: (this.installed.get(session.database)?.size ?? 0) > 0,
       strict: this.state(session).strict ?? this.options.strict,
       lastDenial: () => this.options.lastDenial?.(session.processId) ?? null,
@@ -88,13 +96,26 @@ export class PgAuroraHandler implements StatementHandler {
   private state(session: SessionInfo): SessionState {
     const known = this.sessions.get(session.processId);
     if (known !== undefined) return known;
-    const state: SessionState = { strict: null, cachedRows: 0, extended: new ExtendedState() };
+    const state: SessionState = {
+      strict: null,
+      cachedRows: 0,
+      extended: new ExtendedState(),
+      preparedMl: new Set(),
+      cursorTables: 0,
+    };
     this.sessions.set(session.processId, state);
     return state;
   }
 
   private noteStrict(session: SessionInfo, strict: boolean | null): void {
     this.state(session).strict = strict;
+  }
+
+  /** A PREPARE that calls ML functions: later EXECUTEs of its name go through the loop too. */
+  private notePrepared(sql: string, session: SessionInfo): void {
+    if (classifyStatement(sql) !== 'prepare') return;
+    const name = preparedStatementName(sql, 'prepare');
+    if (name !== undefined) this.state(session).preparedMl.add(name);
   }
 
   onSessionEnd(session: SessionInfo): void {
@@ -169,7 +190,20 @@ export class PgAuroraHandler implements StatementHandler {
           state: this.state(up.session),
         });
         this.deliver(outcome, up);
+        if (outcome.ok) this.notePrepared(sql, up.session);
         return { ok: outcome.ok, refresh: createsObjects(sql) };
+      }
+      case 'cursor': {
+        for (const notice of classified.seedNotices) up.toClient(noticeMessage(notice));
+        const result = await runDeclare({
+          declare: classified.declare,
+          up,
+          evaluator: this.options.evaluator,
+          state: this.state(up.session),
+          inClientBlock: up.status !== 'I',
+        });
+        up.toClient(result.ok ? Buffer.concat(result.frames.map((f) => f.raw)) : result.error);
+        return { ok: result.ok, refresh: false };
       }
     }
   }
@@ -241,6 +275,17 @@ export class PgAuroraHandler implements StatementHandler {
     if (step.refusal !== undefined) return { ok: false, error: this.errorBytes(toEmulatorError(step.refusal)) };
     const extension = parseExtensionCommand(step.sql);
     if (extension !== null) return this.runExtension(extension, up, true);
+    const declare = classifyStatement(step.sql) === 'declare' ? parseDeclare(step.sql) : null;
+    if (declare !== null) {
+      return runDeclare({
+        declare,
+        up,
+        evaluator: this.options.evaluator,
+        state: this.state(up.session),
+        extended: { paramTypes: step.paramTypes, bind: step.bind },
+        inClientBlock: !this.state(up.session).extended.ownsBlock,
+      });
+    }
     const outcome = await runMlStatement({
       driver: extendedDriver(up, step.bind.statement, step.bind),
       up,
@@ -248,8 +293,9 @@ export class PgAuroraHandler implements StatementHandler {
       ownsTransaction: false,
       state: this.state(up.session),
     });
-    if (outcome.ok) return { ok: true, frames: outcome.frames };
-    return { ok: false, error: this.errorBytes(outcome.error) };
+    if (!outcome.ok) return { ok: false, error: this.errorBytes(outcome.error) };
+    this.notePrepared(step.sql, up.session);
+    return { ok: true, frames: outcome.frames };
   }
 }
 

@@ -210,3 +210,14 @@ export function parseDataRow(payload: Buffer): (string | null)[] {
   }
   return out;
 }
+
+/** The column names of a RowDescription, in order. */
+export function parseRowDescriptionNames(payload: Buffer): string[] {
+  const r = new BodyReader(payload);
+  const names: string[] = [];
+  for (let i = r.int16(); i > 0; i--) {
+    names.push(r.cstring());
+    r.bytes(18); // table oid, column number, type oid, type size, type modifier, format
+  }
+  return names;
+}
