@@ -49,6 +49,7 @@ async function roundTrip(conn: RawPgConnection, messages: Buffer[], readyCount =
     rows: received.filter((m) => m.code === 'D').map((m) => dataRow(m.payload)),
     errors: received.filter((m) => m.code === 'E').map((m) => errorFields(m.payload).get('C')),
     status: String.fromCharCode(received.at(-1)?.payload[0] ?? 0),
+    tags: received.filter((m) => m.code === 'C').map((m) => m.payload.toString('utf8', 0, m.payload.length - 1)),
   };
 }
 
@@ -182,6 +183,8 @@ describe('row limits: Execute with maxRows answers with PortalSuspended', () => 
     expect(r.errors).toEqual([]);
     // 5 rows by 2: suspended, suspended, then the last row and CommandComplete, then an empty completion.
     expect(r.codes.replace(/[123N]/g, '')).toBe('DDsDDsDCCZ');
+    // The last Execute counts only its own rows; one more finds the portal at its end.
+    expect(r.tags).toEqual(['SELECT 1', 'SELECT 0']);
     expect(r.rows).toEqual(TEXTS.map((t) => [t, expected.get(t)]));
     conn.close();
   });
@@ -265,5 +268,20 @@ describe('SQL-level PREPARE / EXECUTE', () => {
     const explained = await client.query(`EXPLAIN ANALYZE EXECUTE s('I love it')`);
     expect(explained.rows.length).toBeGreaterThan(0);
     await client.query('DEALLOCATE s');
+  });
+});
+
+describe('an aborted transaction', () => {
+  it('answers an ML statement with the server error PostgreSQL gives (a syntax error stays a syntax error)', async () => {
+    const client = await env.client();
+    await client.query('BEGIN');
+    await expect(client.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    await expect(client.query(`SELECT (aws_comprehend.detect_sentiment('x', 'en')).sentiment FROM`)).rejects.toMatchObject({
+      code: '42601',
+    });
+    await expect(client.query(`SELECT (aws_comprehend.detect_sentiment('x', 'en')).sentiment`)).rejects.toMatchObject({
+      code: '25P02',
+    });
+    await client.query('ROLLBACK');
   });
 });

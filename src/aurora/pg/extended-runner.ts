@@ -217,7 +217,10 @@ export class ExtendedRunner {
     else out.push(serialize.commandComplete(result.answered ? withCount(result.tag, count) : result.tag));
     result.answered = true;
     this.up.toClient(Buffer.concat(out));
-    if (result.offset >= result.rows.length) result.rows = [];
+    if (result.offset >= result.rows.length) {
+      result.rows = [];
+      result.offset = 0;
+    }
   }
 
   /**

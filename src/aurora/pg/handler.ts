@@ -167,6 +167,11 @@ export class PgAuroraHandler implements StatementHandler {
       up.toClient(serialize.emulatorError(toEmulatorError(err)));
       return { ok: false, refresh: false };
     }
+    if (up.status === 'E' && (classified.kind === 'ml' || classified.kind === 'cursor')) {
+      // An aborted transaction refuses the statement anyway: the server's own answer
+      // (a syntax error, or 25P02) is the right one, and nothing may run.
+      return { ok: this.forward(await up.send([serialize.query(classified.sql)]), up), refresh: false };
+    }
     switch (classified.kind) {
       case 'plain':
       case 'strict': {
