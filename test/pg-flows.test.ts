@@ -105,6 +105,35 @@ describe('pipelines: several Bind/Execute of one ML statement before one Sync', 
   });
 });
 
+describe('a relayed pipeline without Sync, then an ML statement', () => {
+  it('waits for the relayed answers and, after their error, skips to Sync as PostgreSQL does', async () => {
+    const { conn } = await raw();
+    const skip = conn.bytes.length;
+    // Plain messages ending with Flush are relayed; their error leaves the server skipping to Sync.
+    conn.send(Buffer.concat([wire.parse('plain', 'SELECT 1/0'), wire.bind('', 'plain', []), wire.execute(''), wire.flush()]));
+    await conn.waitUntil(() => conn.messages(skip).some((m) => m.code === 'E'));
+    const r = await roundTrip(conn, [
+      wire.parse('', SENTIMENT_OF_PARAM),
+      wire.bind('', '', ['I love it']),
+      wire.execute(''),
+      wire.sync(),
+    ]);
+    expect(r.errors).toEqual([]);
+    expect(r.rows).toEqual([]);
+    expect(r.status).toBe('I');
+    expect(
+      conn
+        .messages(skip)
+        .filter((m) => m.code === 'E')
+        .map((m) => errorFields(m.payload).get('C')),
+    ).toEqual(['22012']);
+    // And the connection goes on.
+    const next = await roundTrip(conn, [wire.bind('', '', ['I love it']), wire.execute(''), wire.sync()]);
+    expect(next.errors).toEqual(['26000']);
+    conn.close();
+  });
+});
+
 describe('statements and portals that outlive a round trip', () => {
   it('an unnamed statement parsed in one round trip is bound in the next (postgres.js prepare:false, lib/pq)', async () => {
     const { conn } = await raw();

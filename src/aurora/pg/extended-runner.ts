@@ -73,6 +73,11 @@ export class ExtendedRunner {
 
   /** Resolves true when the runner must see the messages up to the next Sync. */
   async run(steps: readonly ExtendedStep[]): Promise<boolean> {
+    if (this.up.skippingUntilSync && !this.state.skipping) {
+      // A relayed message before these failed (its error reached the client): skip to Sync.
+      this.state.skipping = true;
+      this.state.upstreamNeedsSync = true;
+    }
     for (const step of steps) {
       if (step.kind === 'relay' && step.code === FrontendCode.Sync) {
         await this.onSync();

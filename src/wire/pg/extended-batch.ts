@@ -128,15 +128,29 @@ export class ExtendedBatch {
    * Empties the batch: the bytes to relay, or the steps for the handler
    * (always when `toHandler`: the handler holds the session until a Sync).
    */
-  take(toHandler = false): { readonly relay: Buffer } | { readonly steps: readonly ExtendedStep[] } {
+  take(toHandler = false): { readonly relay: Buffer; readonly finals: number } | { readonly steps: readonly ExtendedStep[] } {
     const frames = this.frames;
     const steps = this.steps;
     const needsHandler = this.needsHandler || toHandler;
     this.frames = [];
     this.steps = [];
     this.needsHandler = false;
-    if (!needsHandler) return { relay: contiguous(frames) };
+    if (!needsHandler) return { relay: contiguous(frames), finals: frames.filter(owesFinal).length };
     return { steps };
+  }
+}
+
+/** Messages the server answers with exactly one final response (see response-groups.ts). */
+function owesFinal(frame: Frame): boolean {
+  switch (frame.code) {
+    case FrontendCode.Parse:
+    case FrontendCode.Bind:
+    case FrontendCode.Describe:
+    case FrontendCode.Execute:
+    case FrontendCode.Close:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -14,8 +14,8 @@ export interface FastPathDecider {
 
 /**
  * Fills `kinds` with what each relayed message owes and returns true when the
- * chunk holds only whole messages nobody needs to see, ending with Sync,
- * Flush or Query. Returns false (kinds undefined) when the general path must
+ * chunk holds only whole messages nobody needs to see, ending with Sync
+ * or Query. Returns false (kinds undefined) when the general path must
  * take the chunk.
  */
 export function relayableChunk(chunk: Buffer, decider: FastPathDecider, kinds: RelayKind[]): boolean {
@@ -54,5 +54,6 @@ export function relayableChunk(chunk: Buffer, decider: FastPathDecider, kinds: R
     last = code;
     i = end;
   }
-  return last === FrontendCode.Sync || last === FrontendCode.Flush || last === FrontendCode.Query;
+  // A chunk ending with Flush takes the general path, which counts what it owes (see UpstreamLink.expectFinals).
+  return last === FrontendCode.Sync || last === FrontendCode.Query;
 }

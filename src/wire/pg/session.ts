@@ -368,6 +368,8 @@ export class PgSession {
     if (this.batch.empty) return undefined;
     const taken = this.batch.take(this.handlerHolds);
     if ('relay' in taken) {
+      // Without a Sync nothing marks the end of the answer: the link counts it.
+      if (!endsWithSync) this.link.expectFinals(taken.finals);
       this.relay(taken.relay, endsWithSync ? 'sync' : 'other');
       return undefined;
     }

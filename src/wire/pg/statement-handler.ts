@@ -34,6 +34,8 @@ export interface ControlledUpstream {
   toClient(bytes: Buffer): void;
   /** Transaction status after the last ReadyForQuery. */
   readonly status: TransactionStatus;
+  /** Relayed messages sent without a Sync failed: the server skips everything until a Sync. */
+  readonly skippingUntilSync: boolean;
   readonly log: Logger;
 }
 

@@ -42,8 +42,11 @@ export type RelayKind =
   /** Anything else (Parse ... Flush, CopyData, Terminate). */
   | 'other';
 
-/** Q = query, S = sync, C = copy end; in the order the client sent them. */
-type Outstanding = 'Q' | 'S' | 'C';
+/**
+ * Q = query, S = sync, C = copy end, F = extended messages relayed without a
+ * Sync (their final responses are counted in `finalsOwed`); in sending order.
+ */
+type Outstanding = 'Q' | 'S' | 'C' | 'F';
 
 export class UpstreamLink {
   private mode: 'relay' | 'controlled' = 'controlled';
@@ -53,6 +56,10 @@ export class UpstreamLink {
   private readonly outstanding = new Queue<Outstanding>();
   /** Entries of `outstanding` that owe a ReadyForQuery. */
   private requests = 0;
+  /** Final responses still owed to each F entry of `outstanding`, in order. */
+  private readonly finalsOwed: number[] = [];
+  /** An error answered relayed messages sent without a Sync: the server skips everything until one. */
+  skippingUntilSync = false;
   /** The upstream is in copy-in mode and the client has not yet ended it. */
   private copyInOpen = false;
   private idleWaiters: (() => void)[] = [];
@@ -128,6 +135,42 @@ export class UpstreamLink {
 
   private onRelayedMessage(code: number): void {
     if (code === BackendCode.CopyInResponse) this.onCopyIn();
+    if (this.finalsOwed.length === 0 || this.outstanding.peek() !== 'F') return;
+    if (code === BackendCode.ErrorResponse) {
+      // The server now skips to the next Sync: nothing more comes for the F entries before it.
+      while (this.outstanding.peek() === 'F') {
+        this.outstanding.shift();
+        this.finalsOwed.shift();
+      }
+      this.skippingUntilSync = true;
+      this.wakeIfIdle();
+    } else if (isFinalResponse(code)) {
+      const left = (this.finalsOwed[0] ?? 1) - 1;
+      if (left > 0) this.finalsOwed[0] = left;
+      else {
+        this.outstanding.shift();
+        this.finalsOwed.shift();
+        this.wakeIfIdle();
+      }
+    }
+  }
+
+  /**
+   * Notes relayed extended messages sent without a Sync that owe `finals`
+   * final responses: the session may take control only once they are in.
+   */
+  expectFinals(finals: number): void {
+    // While the server skips to a Sync not yet sent, it will not answer these at all.
+    if (finals === 0 || (this.skippingUntilSync && this.requests === 0)) return;
+    this.outstanding.push('F');
+    this.finalsOwed.push(finals);
+  }
+
+  private wakeIfIdle(): void {
+    if (this.requests > 0 || this.finalsOwed.length > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /**
@@ -157,14 +200,13 @@ export class UpstreamLink {
 
   private onRelayedReady(status: number): void {
     this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
+    this.skippingUntilSync = false;
     // Copy ends before the answered request belong to copies already over.
     while (this.outstanding.peek() === 'C') this.outstanding.shift();
     if (this.outstanding.shift() !== undefined) this.requests--;
     if (this.requests <= 0) {
       this.requests = 0;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+      this.wakeIfIdle();
     }
   }
 
@@ -179,7 +221,10 @@ export class UpstreamLink {
       this.toClient(frame.raw);
       return;
     }
-    if (frame.code === BackendCode.ReadyForQuery) this.status = parseReadyForQuery(frame.payload);
+    if (frame.code === BackendCode.ReadyForQuery) {
+      this.status = parseReadyForQuery(frame.payload);
+      this.skippingUntilSync = false;
+    }
     if (ex.take(frame)) {
       this.current = null;
       ex.finish();
@@ -227,25 +272,28 @@ export class UpstreamLink {
       get status() {
         return link.status;
       },
+      get skippingUntilSync() {
+        return link.skippingUntilSync;
+      },
       log,
     };
   }
 
   /** Something sent to the upstream is not answered yet. */
   get busy(): boolean {
-    return this.current !== null || this.requests > 0;
+    return this.current !== null || this.requests > 0 || this.finalsOwed.length > 0;
   }
 
   /** Resolves once every relayed request has been answered. */
   whenIdle(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (this.requests === 0) return Promise.resolve();
+    if (this.requests === 0 && this.finalsOwed.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** True when nothing relayed or sent awaits an answer. */
   get idle(): boolean {
-    return this.requests === 0 && this.current === null && !this.copyInOpen;
+    return this.requests === 0 && this.finalsOwed.length === 0 && this.current === null && !this.copyInOpen;
   }
 
   /**
@@ -339,5 +387,22 @@ class Queue<T> {
 
   removeAt(i: number): void {
     this.items.splice(this.head + i, 1);
+  }
+}
+
+/** Backend messages that end the answer to one extended-protocol message. */
+function isFinalResponse(code: number): boolean {
+  switch (code) {
+    case BackendCode.ParseComplete:
+    case BackendCode.BindComplete:
+    case BackendCode.CloseComplete:
+    case BackendCode.RowDescription:
+    case BackendCode.NoData:
+    case BackendCode.CommandComplete:
+    case BackendCode.EmptyQueryResponse:
+    case BackendCode.PortalSuspended:
+      return true;
+    default:
+      return false;
   }
 }
