@@ -71,6 +71,23 @@ describe('pipelines: several Bind/Execute of one ML statement before one Sync', 
     conn.close();
   });
 
+  it('executing a finished UPDATE portal again is 55000 and rolls the pipeline back, as on PostgreSQL', async () => {
+    await admin.query(`CREATE TABLE twice (t text, s text); INSERT INTO twice VALUES ('I love it', 'SEED')`);
+    const { conn } = await raw();
+    const update = `UPDATE twice SET s = (aws_comprehend.detect_sentiment(t, 'en')).sentiment WHERE t = $1`;
+    const r = await roundTrip(conn, [
+      wire.parse('u', update),
+      wire.bind('p', 'u', ['I love it']),
+      wire.execute('p'),
+      wire.execute('p'),
+      wire.sync(),
+    ]);
+    expect(r.tags).toEqual(['UPDATE 1']);
+    expect(r.errors).toEqual(['55000']);
+    expect((await admin.query('SELECT s FROM twice')).rows).toEqual([{ s: 'SEED' }]);
+    conn.close();
+  });
+
   it('SELECTs in one pipeline each return their own row, and named portals keep theirs', async () => {
     const { conn } = await raw();
     const messages = [wire.parse('s1', SENTIMENT_OF_PARAM)];

@@ -171,6 +171,16 @@ export class ExtendedRunner {
       return;
     }
     if (kept !== undefined) {
+      // A finished portal of a statement that returns no rows (the probe's NoData)
+      // cannot run again; one that returns rows answers with what is left.
+      const returnsRows = (answer.groups[clientCount] ?? []).some((f) => f.code === BackendCode.RowDescription);
+      if (!returnsRows) {
+        this.up.toClient(
+          serialize.errorResponse({ severity: 'ERROR', code: '55000', message: `portal "${step.portal}" cannot be run` }),
+        );
+        this.startSkipping(false);
+        return;
+      }
       this.serveRows(kept, step.maxRows);
       return;
     }
