@@ -164,6 +164,27 @@ describe('statements and portals that outlive a round trip', () => {
     conn.close();
   });
 
+  it('a portal runs the statement it was bound to, even after another Parse of that name or a Close', async () => {
+    const { conn } = await raw();
+    const r = await roundTrip(conn, [
+      wire.parse('', SENTIMENT_OF_PARAM),
+      wire.bind('p1', '', ['I love it']),
+      wire.parse('', `SELECT 'other statement' AS t, $1::text AS s`),
+      wire.parse('s2', SENTIMENT_OF_PARAM),
+      wire.bind('p2', 's2', ['This is terrible']),
+      wire.close('S', 's2'),
+      wire.execute('p1'),
+      wire.execute('p2'),
+      wire.sync(),
+    ]);
+    expect(r.errors).toEqual([]);
+    expect(r.rows).toEqual([
+      ['I love it', expected.get('I love it')],
+      ['This is terrible', expected.get('This is terrible')],
+    ]);
+    conn.close();
+  });
+
   it('postgres.js with prepare: false', async () => {
     const sql = postgres(env.url, { prepare: false, max: 1 });
     try {

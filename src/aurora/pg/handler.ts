@@ -291,8 +291,15 @@ export class PgAuroraHandler implements StatementHandler {
         inClientBlock: !this.state(up.session).extended.ownsBlock,
       });
     }
+    // The loop runs its own copy of the statement the portal was bound to: the
+    // client may have parsed another under that name, or closed it, since its Bind.
+    const copy = await up.exchange([
+      [serialize.close('S', PORTAL_STATEMENT), serialize.parse(PORTAL_STATEMENT, step.sql, step.paramTypes)],
+    ]);
+    const copyError = errorIn(copy.groups[0] ?? []);
+    if (copyError) return { ok: false, error: copyError.raw };
     const outcome = await runMlStatement({
-      driver: extendedDriver(up, step.bind.statement, step.bind),
+      driver: extendedDriver(up, PORTAL_STATEMENT, step.bind),
       up,
       evaluator: this.options.evaluator,
       ownsTransaction: false,
@@ -303,6 +310,9 @@ export class PgAuroraHandler implements StatementHandler {
     return { ok: true, frames: outcome.frames };
   }
 }
+
+/** The emulator's copy of the statement a handled portal was bound to. */
+const PORTAL_STATEMENT = 'aurora_ml_portal_statement';
 
 export function noticeMessage(message: string): Buffer {
   return serialize.noticeResponse({ severity: 'NOTICE', code: '00000', message });
