@@ -151,6 +151,97 @@ describe('a relayed pipeline without Sync, then an ML statement', () => {
   });
 });
 
+describe('messages relayed without a Sync, then a simple Query', () => {
+  it('a Query after a failed Execute is skipped to the Sync, as PostgreSQL skips it', async () => {
+    const { conn } = await raw();
+    const skip = conn.bytes.length;
+    // No Sync between them: the server answers the Execute with an error and ignores the Query.
+    conn.send(Buffer.concat([wire.execute('no_such_portal'), wire.query('SELECT 1')]));
+    await conn.waitUntil(() => conn.messages(skip).some((m) => m.code === 'E'));
+    const r = await roundTrip(conn, [wire.sync()]);
+    expect(r.status).toBe('I');
+    expect(
+      conn
+        .messages(skip)
+        .map((m) => m.code)
+        .join(''),
+    ).toBe('EZ');
+    // The session follows the server: an ML statement next runs at once.
+    const next = await roundTrip(conn, [wire.query(`SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment`)]);
+    expect(next.rows).toEqual([[expected.get('I love it')]]);
+    conn.close();
+  });
+
+  it('a lone Close without Sync or Flush, then an ML Query, gets both answers (pg-cursor after an error)', async () => {
+    const { conn } = await raw();
+    await roundTrip(conn, [wire.parse('', 'SELECT 1'), wire.bind('', '', []), wire.execute('', 1), wire.sync()]);
+    // The server keeps CloseComplete in its buffer until something flushes it.
+    const r = await roundTrip(conn, [
+      wire.close('P', ''),
+      wire.query(`SELECT (aws_comprehend.detect_sentiment('This is terrible', 'en')).sentiment`),
+    ]);
+    expect(r.codes).toBe('3TDCZ');
+    expect(r.rows).toEqual([[expected.get('This is terrible')]]);
+    conn.close();
+  });
+});
+
+describe('a simple Query of several statements with a syntax error in a later one', () => {
+  const text = (table: string) =>
+    `INSERT INTO ${table} VALUES ((aws_comprehend.detect_sentiment('I love it', 'en')).sentiment); SELECT FROM WHERE;`;
+
+  it('runs none of them and gets the error PostgreSQL gives for the whole text, in autocommit and in a block', async () => {
+    await admin.query('CREATE TABLE syntax_rows (s text)');
+    const { conn } = await raw();
+    const direct = await roundTrip(conn, [wire.query('SELECT 1; SELECT FROM WHERE;')]);
+    const r = await roundTrip(conn, [wire.query(text('syntax_rows'))]);
+    expect(r.codes).toBe('EZ');
+    expect(r.status).toBe('I');
+    const message = (m: { errors: unknown[] }) => m.errors;
+    expect(message(r)).toEqual(message(direct));
+    const inBlock = await roundTrip(conn, [wire.query('BEGIN'), wire.query(text('syntax_rows')), wire.query('COMMIT')], 3);
+    expect(inBlock.errors).toEqual(['42601']);
+    expect(inBlock.tags).toEqual(['BEGIN', 'ROLLBACK']);
+    expect((await admin.query('SELECT count(*)::int AS n FROM syntax_rows')).rows).toEqual([{ n: 0 }]);
+    conn.close();
+  });
+});
+
+describe('the emulator leaves nothing of its own in the session', () => {
+  it('no statement of its own shows in pg_prepared_statements after ML statements of every kind', async () => {
+    const { conn } = await raw();
+    await roundTrip(conn, [wire.parse('', SENTIMENT_OF_PARAM), wire.bind('', '', ['I love it']), wire.execute(''), wire.sync()]);
+    await roundTrip(conn, [wire.query('BEGIN')]);
+    await roundTrip(conn, [
+      wire.parse('', `DECLARE own_c CURSOR FOR SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment`),
+      wire.bind('', '', ['I love it']),
+      wire.execute(''),
+      wire.sync(),
+    ]);
+    await roundTrip(conn, [wire.query('COMMIT')]);
+    const r = await roundTrip(conn, [wire.query('SELECT name FROM pg_prepared_statements ORDER BY name')]);
+    expect(r.rows).toEqual([]);
+    conn.close();
+  });
+
+  it('a cursor refused outside a transaction (extended protocol) leaves no transaction open', async () => {
+    const { conn } = await raw();
+    const r = await roundTrip(conn, [
+      wire.parse('', `DECLARE refused CURSOR FOR SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment`),
+      wire.bind('', '', ['I love it']),
+      wire.execute(''),
+      wire.sync(),
+    ]);
+    expect(r.errors).toEqual(['25P01']);
+    expect(r.status).toBe('I');
+    // The next failing message outside any transaction still ends with status I.
+    const next = await roundTrip(conn, [wire.bind('', '', []), wire.sync()]);
+    expect(next.errors).toEqual(['08P01']);
+    expect(next.status).toBe('I');
+    conn.close();
+  });
+});
+
 describe('statements and portals that outlive a round trip', () => {
   it('an unnamed statement parsed in one round trip is bound in the next (postgres.js prepare:false, lib/pq)', async () => {
     const { conn } = await raw();
@@ -324,6 +415,32 @@ describe('SQL cursors over ML calls', () => {
     expect(r.errors).toEqual([]);
     expect(r.rows).toEqual([[expected.get('I love it')]]);
     conn.close();
+  });
+});
+
+describe('a cursor over ML calls whose query fails on a later row (documented difference)', () => {
+  // PostgreSQL reads a cursor lazily: the error comes with the FETCH that reaches the row.
+  // The emulator computes a cursor over ML calls at DECLARE, so the same error comes there.
+  const failing = (ml: boolean) =>
+    `SELECT n, ${ml ? `(aws_comprehend.detect_sentiment('I love it', 'en')).sentiment, ` : ''}100 / (n - 3) AS q FROM generate_series(1, 5) AS n`;
+
+  it('fails at DECLARE with the error PostgreSQL gives at the FETCH, and the transaction is aborted', async () => {
+    const direct = await env.client();
+    await direct.query('BEGIN');
+    await direct.query(`DECLARE d CURSOR FOR ${failing(false)}`);
+    expect((await direct.query('FETCH 2 FROM d')).rows.map((r) => r.n)).toEqual([1, 2]);
+    const late = await direct.query('FETCH 1 FROM d').catch((err: { code: string; message: string }) => err);
+    await direct.query('ROLLBACK');
+
+    const client = await env.client();
+    await client.query('BEGIN');
+    const early = await client
+      .query(`DECLARE e CURSOR FOR ${failing(true)}`)
+      .catch((err: { code: string; message: string }) => err);
+    expect(early).toMatchObject({ code: '22012', message: 'division by zero' });
+    expect(early).toMatchObject({ code: (late as { code: string }).code, message: (late as { message: string }).message });
+    await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+    await client.query('ROLLBACK');
   });
 });
 

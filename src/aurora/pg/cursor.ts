@@ -58,6 +58,7 @@ export async function runDeclare(options: DeclareOptions): Promise<StatementResu
       serialize.close('S', QUERY_STATEMENT),
       serialize.parse(QUERY_STATEMENT, declare.query, extended?.paramTypes ?? []),
       serialize.describe('S', QUERY_STATEMENT),
+      serialize.close('S', QUERY_STATEMENT),
     ],
   ]);
   const describeError = errorIn(described.groups[0] ?? []);
@@ -75,14 +76,7 @@ export async function runDeclare(options: DeclareOptions): Promise<StatementResu
   const ownsTransaction = extended === undefined && up.status === 'I';
   let driver: ReturnType<typeof simpleDriver>;
   if (extended === undefined) driver = simpleDriver(up, materialise);
-  else {
-    const prepared = await up.exchange([
-      [serialize.close('S', QUERY_STATEMENT), serialize.parse(QUERY_STATEMENT, materialise, extended.paramTypes)],
-    ]);
-    const prepareError = errorIn(prepared.groups[0] ?? []);
-    if (prepareError) return { ok: false, error: prepareError.raw };
-    driver = extendedDriver(up, QUERY_STATEMENT, extended.bind);
-  }
+  else driver = extendedDriver(up, { sql: materialise, paramTypes: extended.paramTypes, bind: extended.bind });
   const outcome = await runMlStatement({ driver, up, evaluator, ownsTransaction, state });
   if (!outcome.ok) {
     return {

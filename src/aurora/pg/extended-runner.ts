@@ -112,7 +112,9 @@ export class ExtendedRunner {
     if (state.skipping) {
       this.pending = [];
       if (state.upstreamNeedsSync) await this.up.exchange([]);
-      if (state.ownsBlock && this.up.status !== 'I') await this.up.exchange([ownStatement('ROLLBACK')]);
+      // The status is only fresh after a Sync: with none since the BEGIN, the block is open.
+      const blockOpen = state.upstreamNeedsSync ? this.up.status !== 'I' : true;
+      if (state.ownsBlock && blockOpen) await this.up.exchange([ownStatement('ROLLBACK')]);
     } else {
       const clientRequests = this.takePending();
       const commit = state.ownsBlock ? [ownStatement('COMMIT')] : [];

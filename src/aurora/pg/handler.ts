@@ -24,6 +24,7 @@ import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-lo
 import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
 import { awsMlVersionFor } from './stubs.ts';
+import { wholeTextSyntaxError } from './syntax-check.ts';
 
 export interface PgAuroraOptions {
   readonly evaluator: MlEvaluator;
@@ -139,6 +140,13 @@ export class PgAuroraHandler implements StatementHandler {
 
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
     const statements = splitStatements(sql, {});
+    if (statements.length > 1) {
+      const syntaxError = await wholeTextSyntaxError(sql, up);
+      if (syntaxError !== null) {
+        up.toClient(Buffer.concat([syntaxError.raw, serialize.readyForQuery(up.status)]));
+        return;
+      }
+    }
     // Several statements in one Query run as one implicit transaction, as PostgreSQL runs them.
     const wrap =
       up.status === 'I' && statements.length > 1 && !statements.some((s) => classifyStatement(s.text) === 'transaction');
@@ -291,15 +299,10 @@ export class PgAuroraHandler implements StatementHandler {
         inClientBlock: !this.state(up.session).extended.ownsBlock,
       });
     }
-    // The loop runs its own copy of the statement the portal was bound to: the
-    // client may have parsed another under that name, or closed it, since its Bind.
-    const copy = await up.exchange([
-      [serialize.close('S', PORTAL_STATEMENT), serialize.parse(PORTAL_STATEMENT, step.sql, step.paramTypes)],
-    ]);
-    const copyError = errorIn(copy.groups[0] ?? []);
-    if (copyError) return { ok: false, error: copyError.raw };
+    // The loop runs the text the portal was bound to: the client may have
+    // parsed another statement under that name, or closed it, since its Bind.
     const outcome = await runMlStatement({
-      driver: extendedDriver(up, PORTAL_STATEMENT, step.bind),
+      driver: extendedDriver(up, step),
       up,
       evaluator: this.options.evaluator,
       ownsTransaction: false,
@@ -310,9 +313,6 @@ export class PgAuroraHandler implements StatementHandler {
     return { ok: true, frames: outcome.frames };
   }
 }
-
-/** The emulator's copy of the statement a handled portal was bound to. */
-const PORTAL_STATEMENT = 'aurora_ml_portal_statement';
 
 export function noticeMessage(message: string): Buffer {
   return serialize.noticeResponse({ severity: 'NOTICE', code: '00000', message });

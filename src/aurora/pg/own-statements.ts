@@ -22,6 +22,7 @@ export function ownStatement(sql: string): Buffer[] {
     serialize.bind(OWN_PORTAL, OWN_STATEMENT, [], [], []),
     serialize.execute(OWN_PORTAL),
     serialize.close('P', OWN_PORTAL),
+    serialize.close('S', OWN_STATEMENT),
   ];
 }
 

@@ -47,35 +47,51 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
 
 const INTERNAL_STATEMENT = 'aurora_ml_internal';
 const INTERNAL_PORTAL = 'aurora_ml_portal';
+const PASS_STATEMENT = 'aurora_ml_pass';
+
+/** The client's statement as the loop runs it: its text, parameter types and Bind. */
+export interface ExtendedStatement {
+  readonly sql: string;
+  readonly paramTypes: readonly number[];
+  readonly bind: BindMessage;
+}
 
 /**
  * Extended protocol: the client's unnamed statement and portal must survive,
  * so the emulator uses only named ones of its own and never a simple Query.
+ * Each is closed once used, so none shows in pg_prepared_statements (a
+ * failed one is skipped to the Sync, and closed first by its next use).
  */
-export function extendedDriver(up: ControlledUpstream, statementName: string, bind: BindMessage): PassDriver {
+export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatement): PassDriver {
   const controlMessages = (statements: readonly ControlStatement[]) => {
     const messages: Buffer[] = [];
-    statements.forEach((statement, i) => {
+    statements.forEach((control, i) => {
       const name = `${INTERNAL_STATEMENT}_${i}`;
       messages.push(
         // A failed earlier statement may have left the portal open.
         serialize.close('P', INTERNAL_PORTAL),
         serialize.close('S', name),
-        serialize.parse(name, typeof statement === 'string' ? statement : statement.sql),
+        serialize.parse(name, typeof control === 'string' ? control : control.sql),
         serialize.bind(INTERNAL_PORTAL, name, [], [], []),
         serialize.execute(INTERNAL_PORTAL),
       );
-      if (typeof statement !== 'string') messages.push(serialize.copyData(statement.data), serialize.copyDone());
-      messages.push(serialize.close('P', INTERNAL_PORTAL));
+      if (typeof control !== 'string') messages.push(serialize.copyData(control.data), serialize.copyDone());
+      messages.push(serialize.close('P', INTERNAL_PORTAL), serialize.close('S', name));
     });
     messages.push(serialize.sync());
     return messages;
   };
+  // Parsed afresh by each pass (a loop makes one to three): it runs the text
+  // as bound, whatever the client has parsed or closed under its name since.
+  const { bind } = statement;
   const passMessages = [
     serialize.close('P', INTERNAL_PORTAL),
-    serialize.bind(INTERNAL_PORTAL, statementName, bind.paramFormats, bind.params, bind.resultFormats),
+    serialize.close('S', PASS_STATEMENT),
+    serialize.parse(PASS_STATEMENT, statement.sql, statement.paramTypes),
+    serialize.bind(INTERNAL_PORTAL, PASS_STATEMENT, bind.paramFormats, bind.params, bind.resultFormats),
     serialize.execute(INTERNAL_PORTAL),
     serialize.close('P', INTERNAL_PORTAL),
+    serialize.close('S', PASS_STATEMENT),
     serialize.sync(),
   ];
   return {

@@ -22,6 +22,9 @@ export function relayableChunk(chunk: Buffer, decider: FastPathDecider, kinds: R
   kinds.length = 0;
   let i = 0;
   let last = 0;
+  // Extended messages since the last Sync: if one fails, the server skips a
+  // Query after them without answering, which only the general path follows.
+  let extendedOpen = false;
   while (i < chunk.length) {
     if (chunk.length - i < 5) return false;
     const code = chunk[i] as number;
@@ -29,7 +32,7 @@ export function relayableChunk(chunk: Buffer, decider: FastPathDecider, kinds: R
     if (end < i + 5 || end > chunk.length) return false;
     switch (code) {
       case FrontendCode.Query:
-        if (decider.wantsQuery(chunk.toString('utf8', i + 5, end - 1))) return false;
+        if (extendedOpen || decider.wantsQuery(chunk.toString('utf8', i + 5, end - 1))) return false;
         kinds.push('query');
         break;
       case FrontendCode.Parse: {
@@ -37,16 +40,19 @@ export function relayableChunk(chunk: Buffer, decider: FastPathDecider, kinds: R
         const queryEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1);
         if (queryEnd < 0 || queryEnd >= end) return false;
         if (decider.wantsParse(chunk.toString('utf8', nameEnd + 1, queryEnd))) return false;
+        extendedOpen = true;
         break;
       }
       case FrontendCode.Sync:
         kinds.push('sync');
+        extendedOpen = false;
         break;
       case FrontendCode.Bind:
       case FrontendCode.Describe:
       case FrontendCode.Execute:
       case FrontendCode.Close:
       case FrontendCode.Flush:
+        extendedOpen = true;
         break;
       default:
         return false;

@@ -107,7 +107,9 @@ export class PgSession {
       !this.handlerHolds &&
       this.reader.typed &&
       this.reader.buffered === 0 &&
-      this.batch.ownsNothing
+      this.batch.ownsNothing &&
+      // After extended messages relayed without a Sync, a Query may be skipped (see unlessSkipped).
+      !(this.upstream?.extendedUnsettled ?? false)
     );
   }
 
@@ -310,7 +312,7 @@ export class PgSession {
         this.batch.add(frame);
         return this.flushBatch(false);
       case FrontendCode.FunctionCall:
-        return this.afterBatch(() => this.whenNotHeld(() => this.relay(frame.raw, 'query')));
+        return this.afterBatch(() => this.whenNotHeld(() => this.unlessSkipped(() => this.relay(frame.raw, 'query'))));
       case FrontendCode.Terminate:
         return this.afterBatch(() => {
           this.relay(frame.raw, 'other');
@@ -351,7 +353,18 @@ export class PgSession {
   }
 
   private onQuery(frame: Frame): Promise<void> | undefined {
-    return this.whenNotHeld(() => this.runQuery(frame));
+    return this.whenNotHeld(() => this.unlessSkipped(() => this.runQuery(frame)));
+  }
+
+  /**
+   * A Query or FunctionCall after extended messages relayed without a Sync:
+   * if one of them failed, the server skips this message too (it answers
+   * nothing until the Sync), so it must be neither relayed nor run here.
+   */
+  private unlessSkipped(next: () => Promise<void> | undefined | void): Promise<void> | undefined {
+    const link = this.link;
+    if (!link.extendedUnsettled) return next() ?? undefined;
+    return link.whenIdle().then(() => (link.skippingUntilSync ? undefined : (next() ?? undefined)));
   }
 
   private runQuery(frame: Frame): Promise<void> | undefined {

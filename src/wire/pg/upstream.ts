@@ -48,6 +48,8 @@ export type RelayKind =
  */
 type Outstanding = 'Q' | 'S' | 'C' | 'F';
 
+const FLUSH = serialize.flush();
+
 export class UpstreamLink {
   private mode: 'relay' | 'controlled' = 'controlled';
   private readonly tracker = new ReadyForQueryTracker();
@@ -284,10 +286,21 @@ export class UpstreamLink {
     return this.current !== null || this.requests > 0 || this.finalsOwed.length > 0;
   }
 
+  /**
+   * Extended messages relayed without a Sync are unanswered or failed: until
+   * that settles, the server may be skipping everything up to the next Sync.
+   */
+  get extendedUnsettled(): boolean {
+    return this.finalsOwed.length > 0 || this.skippingUntilSync;
+  }
+
   /** Resolves once every relayed request has been answered. */
   whenIdle(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.requests === 0 && this.finalsOwed.length === 0) return Promise.resolve();
+    // The server holds answers to messages relayed without a Sync or Flush in its
+    // output buffer (a lone Close, say) until one comes: ask for them, or wait forever.
+    if (this.finalsOwed.length > 0) this.socket.write(FLUSH);
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
