@@ -444,6 +444,24 @@ describe('a cursor over ML calls whose query fails on a later row (documented di
   });
 });
 
+describe('an ML statement failing inside a client transaction', () => {
+  it('aborts the transaction itself: COMMIT AND CHAIN then starts one with the defaults, as on PostgreSQL', async () => {
+    const failing = (ml: boolean) =>
+      `SELECT n, ${ml ? `(aws_comprehend.detect_sentiment('I love it', 'en')).sentiment, ` : ''}1 / (n - 2) AS q FROM generate_series(1, 3) AS n`;
+    const isolationAfterChain = async (ml: boolean) => {
+      const client = await env.client();
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await expect(client.query(failing(ml))).rejects.toMatchObject({ code: '22012' });
+      await client.query('COMMIT AND CHAIN');
+      const level = (await client.query('SHOW transaction_isolation')).rows[0].transaction_isolation;
+      await client.query('ROLLBACK');
+      return level;
+    };
+    const direct = await isolationAfterChain(false);
+    expect(await isolationAfterChain(true)).toBe(direct);
+  });
+});
+
 describe('SQL-level PREPARE / EXECUTE', () => {
   it('EXECUTE of a prepared ML statement runs through the loop, with each argument', async () => {
     const client = await env.client();

@@ -141,8 +141,11 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
   const fail = async (error: EmulatorError | Frame): Promise<LoopOutcome> => {
     if (ownsTransaction) {
       await driver.control(['ROLLBACK']);
-    } else if (error instanceof EmulatorError) {
-      // Leave the client's transaction aborted, exactly as a failing statement would.
+    } else {
+      // Leave the client's transaction aborted, exactly as a failing statement would:
+      // the transaction itself, not only the loop's savepoint (COMMIT AND CHAIN
+      // after an aborted subtransaction would keep the transaction's characteristics,
+      // after an aborted transaction PostgreSQL starts the next one with the defaults).
       await driver.control([
         `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
         `RELEASE SAVEPOINT ${SAVEPOINT}`,
@@ -150,7 +153,6 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
         `DO $f$ BEGIN RAISE EXCEPTION 'aurora_ml: statement failed'; END $f$`,
       ]);
     }
-    // An upstream error already left the client's transaction aborted, as on Aurora.
     return { ok: false, error };
   };
 

@@ -76,7 +76,9 @@ export function walk(
         done = true;
         break;
       }
-      if (b.code === 'E' && m.kind !== 'query') {
+      // A Sync's own error (the implicit transaction's COMMIT failed, e.g. a WITH HOLD
+      // cursor's query failing as it is kept) still ends with its ReadyForQuery.
+      if (b.code === 'E' && m.kind !== 'query' && m.kind !== 'sync') {
         skipping = true;
         done = true;
         break;
