@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorError } from '../src/errors.ts';
 import { MAX_PACKET_PAYLOAD } from '../src/wire/mysql/codes.ts';
 import { type Packet, PacketReader, ProtocolViolation } from '../src/wire/mysql/framer.ts';
-import { parseErr } from '../src/wire/mysql/messages.ts';
+import { parseErr, parseHandshakeV10, withoutCapabilities } from '../src/wire/mysql/messages.ts';
 import { packet, serialize } from '../src/wire/mysql/serializer.ts';
 import { type MySqlFront, startMySqlFront } from '../src/wire/mysql/server.ts';
 import { relayEverything, type StatementHandler } from '../src/wire/mysql/statement-handler.ts';
@@ -298,6 +298,25 @@ describe('MySQL front robustness', () => {
     const lower = payload.readUInt16LE(capOffset);
     expect(lower & 0x800).toBe(0);
     expect(lower & 0x20).toBe(0);
+  });
+
+  it("clears the lower and upper halves' bits of a MySQL 8 greeting (query attributes, optional metadata)", () => {
+    // protocol 10, version, thread id, scramble (8) + filler, lower caps, charset, status, upper caps, auth data length, reserved (10)
+    const lower = 0xffff;
+    const upper = 0x0fff; // bits 16..27: CLIENT_OPTIONAL_RESULTSET_METADATA (25), CLIENT_QUERY_ATTRIBUTES (27) among them
+    const greeting = Buffer.concat([
+      Buffer.from([10, ...Buffer.from('8.0.36'), 0, 7, 0, 0, 0, ...Buffer.alloc(8, 1), 0]),
+      Buffer.from([lower & 0xff, lower >> 8, 255, 2, 0, upper & 0xff, upper >> 8, 21, ...Buffer.alloc(10)]),
+      Buffer.alloc(13, 2),
+      Buffer.from('caching_sha2_password\0'),
+    ]);
+    const handshake = parseHandshakeV10(greeting);
+    expect(handshake.capabilities).toBe(((upper << 16) | lower) >>> 0);
+    const removed = 0x800 | 0x20 | 0x2000000 | 0x8000000;
+    const relayed = parseHandshakeV10(withoutCapabilities(greeting, handshake, removed));
+    expect(relayed.capabilities).toBe((((upper << 16) | lower) & ~removed) >>> 0);
+    expect(relayed.serverVersion).toBe('8.0.36');
+    expect(relayed.mariadbCapabilities).toBe(0);
   });
 
   it('closes a connection sending garbage and keeps serving others', async () => {

@@ -57,3 +57,23 @@ export async function startTestEmulator(options: EmulatorOptions = {}, upstreamU
     [Symbol.asyncDispose]: dispose,
   };
 }
+
+/** The machine's MariaDB, as the MySQL tests reach it. */
+export const MYSQL_PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
+
+/**
+ * Starts the emulator in-process with its MySQL front on port 0, in front of
+ * `database` on the machine's MariaDB (the PostgreSQL front stays on the
+ * shared upstream: these tests do not use it).
+ */
+export function startMysqlEmulator(database: string, options: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({
+    pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
+    pgUpstream: UPSTREAM,
+    mysqlListen: '127.0.0.1:0',
+    mysqlUpstream: `mysql://root@127.0.0.1:${MYSQL_PORT}/${database}`,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...options,
+  });
+}

@@ -10,8 +10,12 @@ import { upstreamDefinition, withAliasClause } from './alias-functions.ts';
 import { syntaxErrorNear } from './syntax-error.ts';
 import { answerRows, send } from './synthetic-result.ts';
 
-/** CREATE FUNCTION ... ALIAS ...: a stored function whose body calls the service's stub. */
-export async function createAliasFunction(sql: string, up: ControlledUpstream): Promise<void> {
+/**
+ * The CREATE FUNCTION the upstream runs for a CREATE FUNCTION ... ALIAS ...: a
+ * stored function whose body calls the service's stub; or the error Aurora
+ * gives (a malformed clause, a definition it refuses).
+ */
+export function aliasDefinition(sql: string): string {
   const fn = parseCreateFunctionAlias(sql);
   if (fn === null) {
     const at = /\bALIAS\b/i.exec(sql)?.index ?? 0;
@@ -21,7 +25,7 @@ export async function createAliasFunction(sql: string, up: ControlledUpstream): 
       "ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME 'name' [MAX_BATCH_SIZE n] | ALIAS AWS_BEDROCK_INVOKE_MODEL MODEL ID 'id' [CONTENT_TYPE 'type'] [ACCEPT 'type'] [TIMEOUT_MS n]",
     );
   }
-  send(up, await up.query(upstreamDefinition(fn)));
+  return upstreamDefinition(fn);
 }
 
 /** The columns of SHOW CREATE FUNCTION on MySQL 8 and MariaDB alike. */

@@ -8,34 +8,39 @@ import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
-import { mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
+import { findMlCalls, mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
 import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sql/mysql/prepare-statements.ts';
 import { RESERVED_WORD_HINT, reservedWordUse } from '../../sql/mysql/reserved-words.ts';
 import { classifyStatement, createTableQuery, type StatementKind } from '../../sql/mysql/statement-kind.ts';
+import { withViewColumnNames } from '../../sql/mysql/view-columns.ts';
+import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
-import { serialize } from '../../wire/mysql/serializer.ts';
+import { packet, serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { withClientColumnNames } from './column-names.ts';
-import { createAliasFunction, showCreateFunction } from './definitions.ts';
+import { aliasDefinition, showCreateFunction } from './definitions.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
 import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivileges } from './invoke-privileges.ts';
-import { type LoopSession, newLoopSession, runToConvergence, type SessionFacts, setUpSession } from './ml-loop.ts';
-import {
-  executeRefusal,
-  frameExecute,
-  framePrepare,
-  type PreparedMl,
-  preparedId,
-  withClientColumnNamesPrepared,
-} from './prepared.ts';
+import { runToConvergence } from './ml-loop.ts';
+import { executeRefusal, executionRuns, frameCommand, framePrepare, type PreparedMl, preparedStatement } from './prepared.ts';
 import { rewriteToStubs, seedWarning } from './rewrite.ts';
+import { type LoopSession, newLoopSession, prepareSessionTables, type SessionFacts, setUpSession } from './session-setup.ts';
 import { refuseNonTransactionalTargets, refuseReservedWords } from './statement-guards.ts';
+import {
+  preparedCreateTableSelectRefusal,
+  type Route,
+  routeOf,
+  triggerRefusal,
+  VIEW_KINDS,
+  WRITE_KINDS,
+} from './statement-routes.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
 import { StubInstaller } from './stub-installer.ts';
 import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './stubs.ts';
 import { answerRows, connectionIsUnicode, send, utf8Literal } from './synthetic-result.ts';
+import { ServerRefusal } from './upstream-errors.ts';
 
 export interface MySqlAuroraOptions {
   readonly evaluator: MlEvaluator;
@@ -65,9 +70,8 @@ interface SessionState extends LoopSession {
 const KILL = /^\s*KILL\s+(?:QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
 /** Cheap pre-check for the definitions the emulator always answers (ALIAS functions, SHOW CREATE FUNCTION). */
 const DEFINITION_HINT = /\b(alias|show)\b/i;
-/** Kinds that define objects: run once, never inside the loop's transaction (they commit implicitly). */
-const DEFINITION_KINDS: ReadonlySet<StatementKind> = new Set(['create_view', 'create_function', 'ddl']);
-const WRITE_KINDS: ReadonlySet<StatementKind> = new Set(['insert', 'replace', 'update', 'delete']);
+/** Cheap pre-check for statements that start (or make the default) a READ ONLY transaction. */
+const READ_ONLY_HINT = /read[\s_]*only/i;
 
 export class MySqlAuroraHandler implements StatementHandler {
   private readonly sessions = new Map<number, SessionState>();
@@ -105,11 +109,28 @@ export class MySqlAuroraHandler implements StatementHandler {
       const kind = classifyStatement(sql);
       if (kind === 'create_function_alias' || kind === 'show_create_function') return true;
     }
+    if (READ_ONLY_HINT.test(sql) && this.needsTablesBeforeReadOnly(sql, session)) return true;
     return this.callsMl(sql);
   }
 
   wantsPrepare(sql: string, _session: SessionInfo): boolean {
-    return !this.stubs.installed || this.callsMl(sql) || (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null);
+    return (
+      !this.stubs.installed ||
+      this.callsMl(sql) ||
+      (RESERVED_WORD_HINT.test(sql) && reservedWordUse(sql) !== null) ||
+      (DEFINITION_HINT.test(sql) && classifyStatement(sql) === 'create_function_alias')
+    );
+  }
+
+  /**
+   * START TRANSACTION READ ONLY, SET [SESSION] TRANSACTION READ ONLY: inside
+   * a read-only transaction the server refuses CREATE TEMPORARY TABLE, so a
+   * session without its cache and miss tables gets them first.
+   */
+  private needsTablesBeforeReadOnly(sql: string, session: SessionInfo): boolean {
+    if (this.sessions.get(session.connectionId)?.tablesReady) return false;
+    const kind = classifyStatement(sql);
+    return kind === 'transaction' || kind === 'set';
   }
 
   wantsExecute(statementId: number, session: SessionInfo): boolean {
@@ -142,9 +163,16 @@ export class MySqlAuroraHandler implements StatementHandler {
     this.sessions.get(session.connectionId)?.prepared.delete(statementId);
   }
 
-  onLongData(statementId: number, session: SessionInfo): void {
+  keepsLongData(statementId: number, payload: Buffer, session: SessionInfo): boolean {
     const prepared = this.sessions.get(session.connectionId)?.prepared.get(statementId);
-    if (prepared) prepared.longData = true;
+    if (prepared === undefined) return false;
+    prepared.longData.push(frameCommand(payload));
+    return true;
+  }
+
+  onStatementReset(statementId: number, session: SessionInfo): void {
+    const prepared = this.sessions.get(session.connectionId)?.prepared.get(statementId);
+    if (prepared) prepared.longData = [];
   }
 
   onSessionReset(session: SessionInfo): void {
@@ -192,6 +220,13 @@ export class MySqlAuroraHandler implements StatementHandler {
         if (this.wantsQuery(sql, up.session)) throw err;
         return send(up, await up.query(sql));
       }
+      if (READ_ONLY_HINT.test(sql) && this.needsTablesBeforeReadOnly(sql, up.session)) {
+        // Best effort: the client's statement runs whatever happens (an ML statement later reports the problem).
+        await prepareSessionTables(up, state).catch((err: unknown) =>
+          up.log.debug({ err }, 'no session tables before READ ONLY'),
+        );
+        if (!this.callsMl(sql)) return send(up, await up.query(sql));
+      }
       // The first statements, wanted before the install: relayed if they turn out not to be ML.
       if (!this.wantsQuery(sql, up.session)) return send(up, await up.query(sql));
       refuseReservedWords(sql);
@@ -202,40 +237,50 @@ export class MySqlAuroraHandler implements StatementHandler {
         return send(up, await up.query(sql));
       }
       const kind = classifyStatement(sql);
-      if (kind === 'create_function_alias') return this.defining(up, () => createAliasFunction(sql, up));
+      if (kind === 'create_function_alias') return this.defining(up, () => up.query(aliasDefinition(sql)));
       if (kind === 'show_create_function') return showCreateFunction(sql, up);
-      if (kind === 'create_trigger') {
-        throw new EmulatorError('UnsafeMlStatement', 'Aurora machine learning functions are not supported in triggers', {
-          hint: 'Call the function from the statement that changes the table, or from a stored procedure',
-        });
-      }
-      if (DEFINITION_KINDS.has(kind)) return this.defining(up, () => this.runDefinition(sql, state, up));
+      if (kind === 'create_trigger') throw triggerRefusal();
+      const route = routeOf(kind);
+      if (route === 'definition') return this.defining(up, () => this.runDefinition(sql, kind, state, up));
+      if (route === 'once') return send(up, await up.query(sql));
       const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
       const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode: facts.unicode }) ?? sql;
       if (kind === 'create_table_select') return this.createTableSelect(rewritten, state, facts, up);
       if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
       const warning = command?.kind === 'execute' ? (state.preparedNames.get(command.name) ?? null) : seedWarning(sql);
-      const answer = await this.converge(up, state, facts, () => up.query(rewritten), warning);
+      const answer = await this.converge(up, state, facts, 'result', () => up.query(rewritten), warning);
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);
-      send(up, withClientColumnNames(answer));
+      send(up, withClientColumnNames(answer, sql, 'result', up));
     });
   }
 
   /**
-   * CREATE VIEW / FUNCTION / PROCEDURE with ML calls. The server refuses a
-   * view over a function that uses a temporary table while one exists in the
-   * session (1352), so the session's cache and miss tables go first.
+   * CREATE VIEW / FUNCTION / PROCEDURE with ML calls, DROP of one, and other
+   * DDL naming one: run once, with its calls pointed at the stubs.
    */
-  private async runDefinition(sql: string, state: SessionState, up: ControlledUpstream): Promise<void> {
+  private async runDefinition(sql: string, kind: StatementKind, state: SessionState, up: ControlledUpstream): Promise<Packet[]> {
+    const unicode = await this.beforeDefinition(kind, state, up);
+    // A view's columns are named after its items' text: the client's, not the rewritten one.
+    const named = kind === 'create_view' ? withViewColumnNames(sql, (item) => findMlCalls(item).length > 0) : sql;
+    const rewritten = rewriteToStubs(named, { strict: this.strict(state), unicode }) ?? named;
+    return up.query(rewritten);
+  }
+
+  /**
+   * The server refuses a view over a function that uses a temporary table
+   * while one exists in the session (1352), so the session's cache and miss
+   * tables go before a definition; answers whether the connection is Unicode.
+   */
+  private async beforeDefinition(kind: StatementKind, state: SessionState, up: ControlledUpstream): Promise<boolean> {
+    if (!VIEW_KINDS.has(kind) || !state.tablesReady) return connectionIsUnicode(up);
     const [, , unicode] = await Promise.all([
       up.query(`DROP TEMPORARY TABLE IF EXISTS ${CACHE_TABLE}`),
       up.query(`DROP TEMPORARY TABLE IF EXISTS ${MISS_TABLE}`),
       connectionIsUnicode(up),
     ]);
-    Object.assign(state, { tablesReady: false, missesLeft: false });
-    const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
-    send(up, await up.query(rewritten));
+    state.tablesReady = false;
+    return unicode;
   }
 
   /**
@@ -256,9 +301,11 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   /** Runs a definition, then rereads which objects depend on ML. */
-  private async defining(up: ControlledUpstream, define: () => Promise<void>): Promise<void> {
-    await define();
+  private async defining(up: ControlledUpstream, define: () => Promise<Packet[]>): Promise<void> {
+    const answer = await define();
+    // Before the client hears of it: its next statement, on any connection, may name what was defined.
     await this.stubs.refreshDependents(up);
+    send(up, answer);
   }
 
   /**
@@ -274,7 +321,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   ): Promise<void> {
     const query = createTableQuery(rewritten);
     if (query === null) throw new EmulatorError('Internal', 'CREATE TABLE ... SELECT without a query');
-    const discovered = await this.converge(up, state, facts, () => up.query(query));
+    const discovered = await this.converge(up, state, facts, 'result', () => up.query(query));
     if (discovered[0]?.payload[0] === 0xff) {
       send(up, discovered);
       return;
@@ -283,7 +330,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       up.query(`SET ${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0`),
       up.query(rewritten),
       up.query(`SELECT ${MISS_COUNTER}`),
-      up.query(`SET ${MODE_VARIABLE} = NULL`),
+      up.query(`SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL`),
     ]);
     const missed = Number(textRows(counter ?? [], 1)[0]?.[0] ?? 0);
     if (missed > 0 && answer?.[0]?.payload[0] !== 0xff) {
@@ -301,15 +348,31 @@ export class MySqlAuroraHandler implements StatementHandler {
     await this.answering(up, async () => {
       await this.stubs.ensure(up);
       refuseReservedWords(sql);
-      if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(sql), 'prepare'));
       const state = this.session(up.session.connectionId);
-      const unicode = await connectionIsUnicode(up);
+      const kind = classifyStatement(sql);
+      if (kind === 'create_function_alias') {
+        // Prepared as the stored function that stands for it: each execution creates it.
+        const answer = await up.command(framePrepare(aliasDefinition(sql)), 'prepare');
+        this.remember(state, answer, 'definition', sql, null);
+        return send(up, answer);
+      }
+      if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(sql), 'prepare'));
+      if (kind === 'create_trigger') throw triggerRefusal();
+      if (kind === 'create_table_select') throw preparedCreateTableSelectRefusal();
+      const route = routeOf(kind);
+      const unicode = await this.beforeDefinition(route === 'definition' ? kind : 'select', state, up);
       const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
       const answer = await up.command(framePrepare(rewritten), 'prepare');
-      const id = preparedId(answer);
-      if (id !== null) state.prepared.set(id, { longData: false, warning: seedWarning(sql) });
-      send(up, withClientColumnNamesPrepared(answer));
+      this.remember(state, answer, route, sql, seedWarning(sql));
+      send(up, withClientColumnNames(answer, sql, 'prepare', up));
     });
+  }
+
+  private remember(state: SessionState, answer: readonly Packet[], run: Route, sql: string, warning: string | null): void {
+    const statement = preparedStatement(answer);
+    if (statement === null) return;
+    const prepared: PreparedMl = { run, sql, warning, paramCount: statement.params, types: null, longData: [] };
+    state.prepared.set(statement.id, prepared);
   }
 
   async runExecute(payload: Buffer, up: ControlledUpstream): Promise<void> {
@@ -317,11 +380,25 @@ export class MySqlAuroraHandler implements StatementHandler {
       const state = this.session(up.session.connectionId);
       const prepared = state.prepared.get(payload.readUInt32LE(1));
       if (prepared === undefined) throw new EmulatorError('Internal', 'unknown prepared statement');
-      const refusal = executeRefusal(payload, prepared);
+      const refusal = executeRefusal(payload);
       if (refusal !== null) throw refusal;
+      const { run, discover } = executionRuns(payload, prepared, up);
+      if (prepared.run === 'definition') return this.defining(up, run);
+      if (prepared.run === 'once') return send(up, await run());
+      const kind = classifyStatement(prepared.sql);
+      if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(prepared.sql, up);
       const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
-      const answer = await this.converge(up, state, facts, () => up.command(frameExecute(payload), 'result'), prepared.warning);
-      send(up, withClientColumnNames(answer));
+      const answer = await runToConvergence({
+        up,
+        session: state,
+        facts,
+        evaluator: this.options.evaluator,
+        run,
+        answer: 'binary-result',
+        warning: prepared.warning,
+        ...(discover === undefined ? {} : { discover }),
+      });
+      send(up, withClientColumnNames(answer, prepared.sql, 'binary-result', up));
     });
   }
 
@@ -338,10 +415,11 @@ export class MySqlAuroraHandler implements StatementHandler {
     up: ControlledUpstream,
     session: SessionState,
     facts: SessionFacts,
+    answer: AnswerKind,
     run: () => Promise<Packet[]>,
     warning: string | null = null,
   ) {
-    return runToConvergence({ up, session, facts, evaluator: this.options.evaluator, run, warning });
+    return runToConvergence({ up, session, facts, evaluator: this.options.evaluator, run, answer, warning });
   }
 
   /** Runs one answer; an error before anything reached the client becomes its ERR packet. */
@@ -349,6 +427,8 @@ export class MySqlAuroraHandler implements StatementHandler {
     try {
       await answer();
     } catch (err) {
+      // The server's own refusal of the client's session state, as the server gave it.
+      if (err instanceof ServerRefusal) return up.toClient(packet(err.payload, 1));
       const error = toEmulatorError(err);
       if (error.code === 'Internal') this.options.log.error({ err }, 'ML statement failed inside the emulator');
       up.toClient(serialize.emulatorError(error, 1));

@@ -129,7 +129,7 @@ async function seedGrant(grantees: string, ctx: InvokePrivilegeContext, up: Cont
     await changeInvokePrivileges(ctx, accounts, Object.values(INVOKE_PRIVILEGE), true);
   }
   await raiseWarning(up, what);
-  send(up, withWarningCount(await up.query('DO 0'), 1));
+  send(up, withWarningCount(await up.query('DO 0'), 1, up.deprecateEof));
 }
 
 /** The server's own error for a grantee that does not exist (ER_PASSWORD_NO_MATCH). */

@@ -4,11 +4,21 @@
  * src/aurora/pg/ml-loop.ts:
  *
  *   SAVEPOINT; run it (a stub that misses counts the miss in a user variable,
- *   records its arguments in a MyISAM temporary table, whose rows survive the
- *   rollback, and returns a placeholder) -> ROLLBACK TO SAVEPOINT; evaluate
- *   the distinct misses in batches; fill the session's cache table -> run it
+ *   records its arguments in the session's miss table and returns a
+ *   placeholder) -> read the misses, ROLLBACK TO SAVEPOINT; evaluate the
+ *   distinct misses in batches; fill the session's cache table -> run it
  *   again ... until a run misses nothing. That run is the real execution: its
- *   rows, OK packet and warnings go to the client and its effects stay.
+ *   rows, OK packet and warnings go to the client and its effects stay. A run
+ *   that fails takes its miss rows with it: the next one spills its misses
+ *   into a user variable (./stubs.ts).
+ *
+ * The savepoint needs a transaction. Inside the client's own it is simply
+ * set; in autocommit mode the emulator turns autocommit off for the
+ * statement and back on after it (which commits), since START TRANSACTION
+ * would release the client's LOCK TABLES. Nothing is assumed to survive: the
+ * status flags of each answer show whether the statement ended the
+ * transaction (an implicit commit), and the end of the loop leaves no
+ * savepoint, setting or variable of its own behind, whatever happened.
  *
  * The emulator's statements are pipelined, so a statement whose calls are
  * answered in one round costs five round trips plus the backend's time. After
@@ -16,134 +26,31 @@
  * COMMIT, RELEASE SAVEPOINT), as those leave the client's SHOW WARNINGS alone.
  */
 
-import { accountName } from '../../control/mysql-privileges.ts';
 import { EmulatorError } from '../../errors.ts';
 import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
+import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
+import { ServerStatus } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
-import { parseErr, textRows } from '../../wire/mysql/messages.ts';
+import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { mysqlCacheValue } from './cache-values.ts';
-import { withoutInTransaction, withWarningCount } from './server-status.ts';
-import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SESSION_TABLES } from './stubs.ts';
-import { isUnicodeCharset, utf8Literal } from './synthetic-result.ts';
+import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
+import { ER_TABLE_NOT_LOCKED_FOR_WRITE, type LoopSession, refreshTables, type SessionFacts } from './session-setup.ts';
+import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SPILL_VARIABLE } from './stubs.ts';
+import { utf8Literal } from './synthetic-result.ts';
+import { check, errnoOf, implicitCommit, isErr, SAVEPOINT_DOES_NOT_EXIST } from './upstream-errors.ts';
 
 /** Nesting and ORDER BY ... LIMIT need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
 const SAVEPOINT = 'aurora_ml_statement';
 
-/** What the loop keeps per client session between statements. */
-export interface LoopSession {
-  inferenceTimeoutMs: number;
-  /** The ML work in flight, for KILL QUERY. */
-  work: AbortController | null;
-  /** The cache and miss tables exist in the upstream session (COM_RESET_CONNECTION drops them). */
-  tablesReady: boolean;
-  /** The previous statement stopped with misses recorded. */
-  missesLeft: boolean;
-}
-
-export function newLoopSession(inferenceTimeoutMs: number): LoopSession {
-  return { inferenceTimeoutMs, work: null, tablesReady: false, missesLeft: false };
-}
-
-/** What the setup round learnt about the upstream session. */
-export interface SessionFacts {
-  readonly inTransaction: boolean;
-  /** The connection's character set is a Unicode one (decides the stubs' result charset). */
-  readonly unicode: boolean;
-  /** max_execution_time (MySQL) / max_statement_time (MariaDB) in ms; 0 = none. */
-  readonly timeLimitMs: number;
-  readonly mariadb: boolean;
-  /** CURRENT_USER() as 'user'@'host'. */
-  readonly account: string;
-  /** The roles enabled in the session (SET ROLE, default roles). */
-  readonly activeRoles: readonly string[];
-  /** The roles granted to the account, enabled or not. */
-  readonly grantedRoles: readonly string[];
-}
-
-const FACT_COLUMNS = 8;
-
-const isErr = (p: Packet | undefined) => p?.payload[0] === 0xff;
 /** A pipelined answer that may never be awaited if an earlier step fails. */
 const pending = <T>(p: Promise<T>): Promise<T> => {
   p.catch(() => {});
   return p;
 };
 const hex = (s: string) => `0x${Buffer.from(s, 'utf8').toString('hex') || '00'}`;
-
-/** Throws when an emulator statement failed: the upstream session is not in the state the loop needs. */
-function check(answers: readonly Packet[][]): void {
-  for (const answer of answers) {
-    if (isErr(answer[0])) {
-      const err = parseErr((answer[0] as Packet).payload);
-      throw new EmulatorError('Internal', `emulator statement failed: ${err.message}`);
-    }
-  }
-}
-
-/** One round trip: the session's tables made ready and emptied, and the facts the loop needs. */
-/**
- * @param privileges whether the gate will check this session's database
- * privileges (not for the master user): only then are its account and roles
- * read, which costs the server about 40 µs per statement.
- */
-export async function setUpSession(up: ControlledUpstream, session: LoopSession, privileges = true): Promise<SessionFacts> {
-  const mariadb = /mariadb/i.test(up.session.serverVersion);
-  const limit = mariadb ? 'CAST(@@max_statement_time * 1000 AS UNSIGNED)' : '@@max_execution_time';
-  // CURRENT_USER() and the enabled and granted roles: who the control plane's gate checks privileges for.
-  const caller = privileges
-    ? `CURRENT_USER(), (SELECT GROUP_CONCAT(ROLE_NAME) FROM information_schema.ENABLED_ROLES),
-    (SELECT GROUP_CONCAT(ROLE_NAME) FROM information_schema.APPLICABLE_ROLES)`
-    : 'CURRENT_USER(), NULL, NULL';
-  const factsQuery = `SELECT @@in_transaction, @@character_set_connection, ${limit}, @@log_bin, @@session.binlog_format, ${caller}`;
-  const statements: string[] = [];
-  let facts: (string | null)[] | undefined;
-  if (!session.tablesReady) {
-    // A session's first ML statement: the binlog format must change before
-    // the temporary tables exist (or they are logged, and MySQL refuses it).
-    [facts] = textRows(await up.query(factsQuery), FACT_COLUMNS);
-    if (facts?.[0] !== '1') await preferRowBinlog(up, facts?.[3] === '1', facts?.[4]);
-    statements.push(...SESSION_TABLES);
-  }
-  if (session.missesLeft) statements.push(`DELETE FROM ${MISS_TABLE}`);
-  // Emptied before every statement (it travels in the same round trip): a rollback of the
-  // client's transaction can bring back rows an earlier DELETE removed, and answers
-  // from them would skip the control plane's gate.
-  statements.push(`DELETE FROM ${CACHE_TABLE}`);
-  if (facts === undefined) statements.push(factsQuery);
-  const answers = await Promise.all(statements.map((s) => up.query(s)));
-  try {
-    check(answers);
-  } catch (err) {
-    session.tablesReady = false;
-    throw err;
-  }
-  session.tablesReady = true;
-  session.missesLeft = false;
-  facts ??= textRows(answers.at(-1) ?? [], FACT_COLUMNS)[0];
-  return {
-    inTransaction: facts?.[0] === '1',
-    unicode: isUnicodeCharset(facts?.[1]),
-    timeLimitMs: Number(facts?.[2] ?? 0) || 0,
-    mariadb,
-    account: accountName(facts?.[5] ?? ''),
-    activeRoles: facts?.[6] ? facts[6].split(',') : [],
-    grantedRoles: facts?.[7] ? facts[7].split(',') : [],
-  };
-}
-
-/**
- * With binary logging on in MIXED or STATEMENT format, every stub call of a
- * discover run is logged (MIXED) or refused (STATEMENT, 1418) even when rolled
- * back, so the session switches to ROW format where its user may (SUPER /
- * BINLOG ADMIN); otherwise it stays as it is, with those costs (README).
- */
-async function preferRowBinlog(up: ControlledUpstream, logBin: boolean, format: string | null | undefined): Promise<void> {
-  if (!logBin || format?.toUpperCase() === 'ROW') return;
-  await up.query(`SET SESSION binlog_format = 'ROW'`);
-}
 
 export interface LoopRequest {
   readonly up: ControlledUpstream;
@@ -152,9 +59,20 @@ export interface LoopRequest {
   readonly evaluator: MlEvaluator;
   /** Sends the client's statement (with its calls pointed at the stubs) once. */
   run(): Promise<Packet[]>;
+  /**
+   * Makes the statement's calls without running the statement itself (a bulk
+   * execution's rows one by one): when given, the loop discovers with it and
+   * runs the statement only once the calls found so far are answered.
+   */
+  readonly discover?: () => Promise<Packet[]>;
+  /** The shape of run()'s answer: `result` for COM_QUERY, `binary-result` for an execution. */
+  readonly answer: AnswerKind;
   /** A warning for the client's SHOW WARNINGS after success (seed extensions), replacing the statement's own. */
   readonly warning?: string | null;
 }
+
+/** How the statement's transaction ended, for the loop's clean-up. */
+type Outcome = 'succeeded' | 'failed' | 'committed';
 
 /**
  * The final run's answer (an OK, a result set, or the statement's own ERR),
@@ -163,47 +81,87 @@ export interface LoopRequest {
 export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
   const { up, session, facts, evaluator } = req;
   const startedAt = Date.now();
-  const own = !facts.inTransaction;
+  // In autocommit mode the statement would be a transaction of its own: the emulator makes one.
+  const own = !facts.inTransaction && facts.autocommit;
   const work = new AbortController();
   session.work = work;
   const signal = AbortSignal.any([up.signal, work.signal]);
   const known = new Set<string>();
   let firstRunCalls = 0;
+  let outcome: Outcome = 'failed';
+  /** This round's misses go to SPILL_VARIABLE (the previous run failed, taking its miss rows with it). */
+  let spilling = false;
   try {
     const opening = [
-      ...(own ? [up.query('START TRANSACTION')] : []),
-      up.query(`SET ${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0`),
+      up.query(`SET ${own ? 'autocommit = 0, ' : ''}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = NULL`),
+      // Emptied before every statement, inside the transaction (which the first one opens): a
+      // rollback of the client's transaction can bring back rows an earlier DELETE removed, and
+      // answers from them would skip the control plane's gate.
+      up.query(`DELETE FROM ${CACHE_TABLE}`),
+      up.query(`DELETE FROM ${MISS_TABLE}`),
       up.query(`SAVEPOINT ${SAVEPOINT}`),
     ];
-    let run = pending(req.run());
+    // Discovering: this round's run only made the calls (req.discover); its answer is not the statement's.
+    let discovering = req.discover !== undefined;
+    const next = () => pending(discovering && req.discover ? req.discover() : req.run());
+    let run = next();
     let counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
-    check(await Promise.all(opening));
+    const opened = await Promise.all(opening);
+    if (opened.some((a) => errnoOf(a) === ER_TABLE_NOT_LOCKED_FOR_WRITE)) {
+      // LOCK TABLES after a stub read the tables (./session-setup.ts): the run read a cache nobody
+      // emptied. It is undone, the tables are made anew, and the loop starts over.
+      await Promise.allSettled([run, counter]);
+      check([await up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)]);
+      await refreshTables(up);
+      const again = [up.query(`SAVEPOINT ${SAVEPOINT}`)];
+      run = next();
+      counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
+      check(await Promise.all(again));
+    } else check(opened);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const answer = await run;
       const [missed] = textRows(await counter, 1);
       if (signal.aborted) throw new EmulatorError('QueryCanceled', 'Query execution was interrupted');
       const misses = Number(missed?.[0] ?? 0);
       if (round === 0) firstRunCalls = misses;
+      if (discovering && misses === 0) {
+        // Every call is answered: undo the discovery and run the statement itself.
+        discovering = false;
+        const again = [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`), up.query(`SAVEPOINT ${SAVEPOINT}`)];
+        run = next();
+        counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
+        check(await Promise.all(again));
+        continue;
+      }
+      // DDL, LOCK TABLES, START TRANSACTION...: the transaction and its savepoint are gone.
+      const status = finalStatus(answer, up.deprecateEof);
+      const committed = status !== null && (status & ServerStatus.SERVER_STATUS_IN_TRANS) === 0;
+      if (committed && misses > 0) {
+        outcome = 'committed';
+        throw implicitCommit();
+      }
       if (misses === 0) {
-        const ok = !isErr(answer[0]);
-        await finish(up, own, ok);
-        if (!ok) return answer;
+        outcome = committed ? 'committed' : isErr(answer[0]) ? 'failed' : 'succeeded';
+        await finish(up, own, outcome);
+        if (outcome === 'failed') return answer;
         // Counters with Aurora's meanings: logical = row-level calls, cache hits = repeats of an input.
         evaluator.stats.logicalRequests += firstRunCalls;
         evaluator.stats.logicalResponses += firstRunCalls;
         evaluator.stats.cacheHits += Math.max(0, firstRunCalls - known.size);
-        const settled = own ? withoutInTransaction(answer) : answer;
+        // Run with autocommit off, the answer says "in transaction": the client's statement alone would not.
+        const settled = own ? withTransactionFlags(answer, req.answer, up, ServerStatus.SERVER_STATUS_AUTOCOMMIT) : answer;
         if (!req.warning) return settled;
         await raiseWarning(up, req.warning);
-        return withWarningCount(settled, 1);
+        return withWarningCount(settled, 1, up.deprecateEof);
       }
+      // The rollback takes the run's miss rows (and its changes) away.
       const [recorded, ...rest] = await Promise.all([
-        up.query(`SELECT k, f, a FROM ${MISS_TABLE}`),
+        up.query(spilling ? `SELECT ${SPILL_VARIABLE}` : `SELECT k, f, a FROM ${MISS_TABLE}`),
         up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`),
-        up.query(`DELETE FROM ${MISS_TABLE}`),
       ]);
       check([recorded ?? [], ...rest]);
-      const calls = distinctMisses(recorded ?? [], known);
+      const calls = spilling ? spilledMisses(recorded ?? [], known) : distinctMisses(recorded ?? [], known);
+      spilling ||= isErr(answer[0]);
       const results = await evaluator.evaluate(calls, {
         user: up.session.user,
         database: up.session.database,
@@ -227,17 +185,18 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
       const refill = [
         ...(rows.length > 0 ? [up.query(`INSERT INTO ${CACHE_TABLE} (k, v) VALUES ${rows.join(', ')}`)] : []),
-        up.query(`SET ${MISS_COUNTER} = 0`),
+        up.query(`SET ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = ${spilling ? "''" : 'NULL'}`),
         up.query(`SAVEPOINT ${SAVEPOINT}`),
       ];
-      run = pending(req.run());
+      // After a discovery the statement itself runs; if it still misses, discovery again.
+      discovering = req.discover !== undefined && !discovering;
+      run = next();
       counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
       check(await Promise.all(refill));
     }
     throw new EmulatorError('DidNotConverge', `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions`);
   } catch (err) {
-    session.missesLeft = true;
-    await finish(up, own, false).catch(() => {});
+    await finish(up, own, outcome === 'committed' ? 'committed' : 'failed').catch(() => {});
     throw withMySqlTimeout(err, facts);
   } finally {
     session.work = null;
@@ -245,18 +204,55 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
 }
 
 function distinctMisses(answer: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
+  return distinct(textRows(answer, 3), known);
+}
+
+/** The misses a run spilled: `[k, f, a],` after one another. */
+function spilledMisses(answer: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
+  const text = textRows(answer, 1)[0]?.[0] ?? '';
+  if (text === '') return [];
+  return distinct(JSON.parse(`[${text.slice(0, -1)}]`) as (string | null)[][], known);
+}
+
+function distinct(misses: Iterable<readonly (string | null | undefined)[]>, known: ReadonlySet<string>): MlCall[] {
   const calls = new Map<string, MlCall>();
-  for (const [k, f, a] of textRows(answer, 3)) {
+  for (const [k, f, a] of misses) {
     if (k == null || f == null || a == null || known.has(k) || calls.has(k)) continue;
     calls.set(k, { fn: f as MlFunction, key: k, args: JSON.parse(a) as JsonValue[] });
   }
   return [...calls.values()];
 }
 
-/** Leaves the upstream session as the client's statement alone would have. */
-async function finish(up: ControlledUpstream, own: boolean, ok: boolean): Promise<void> {
-  const end = own ? (ok ? 'COMMIT' : 'ROLLBACK') : ok ? `RELEASE SAVEPOINT ${SAVEPOINT}` : `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`;
-  check(await Promise.all([up.query(`SET ${MODE_VARIABLE} = NULL`), up.query(end)]));
+/**
+ * Leaves the upstream session as the client's statement alone would have:
+ * the emulator's transaction committed or rolled back and autocommit back on,
+ * or, inside the client's transaction, the statement's work kept or undone
+ * and the savepoint released; the loop's variables unset either way.
+ */
+async function finish(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
+  const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
+  if (own) {
+    // A statement that ran ends with COMMIT; one that failed is undone to the savepoint and the
+    // rest (the session tables' rows) committed by SET autocommit = 1. As on MariaDB for the
+    // statement alone: a READ ONLY left over from an earlier transaction (START TRANSACTION READ
+    // ONLY ended by SET autocommit = 1) is forgotten on COMMIT, kept after a failed statement.
+    const end = outcome === 'failed' ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
+    const answers = await Promise.all([up.query(end), up.query(reset)]);
+    check(answers.filter((a) => errnoOf(a) !== SAVEPOINT_DOES_NOT_EXIST));
+    return;
+  }
+  if (outcome === 'committed') {
+    check([await up.query(reset)]);
+    return;
+  }
+  const answers = await Promise.all([
+    ...(outcome === 'failed' ? [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)] : []),
+    up.query(`RELEASE SAVEPOINT ${SAVEPOINT}`),
+    up.query(reset),
+  ]);
+  // A failed statement may have taken the whole transaction with it (a deadlock, a DDL that
+  // committed before it failed): then there is no savepoint left to undo or release.
+  check(answers.filter((a) => !(outcome === 'failed' && errnoOf(a) === SAVEPOINT_DOES_NOT_EXIST)));
 }
 
 /** A top-level SIGNAL of class 01 leaves exactly this warning in the session's diagnostics area. */

@@ -1,58 +1,97 @@
 /**
- * Prepared statements (COM_STMT_PREPARE / COM_STMT_EXECUTE) that call ML
- * functions. The statement is prepared upstream with its calls pointed at the
- * stubs, under the upstream's statement id, so COM_STMT_CLOSE, COM_STMT_RESET
- * and binary rows need nothing from the emulator; each execution runs through
- * the same loop as a COM_QUERY, re-sending the client's COM_STMT_EXECUTE.
+ * Prepared statements (COM_STMT_PREPARE, then COM_STMT_EXECUTE or MariaDB's
+ * COM_STMT_BULK_EXECUTE) that call ML functions or define something that
+ * does. The statement is prepared upstream with its calls pointed at the
+ * stubs (an ALIAS function: as the stored function that stands for it), under
+ * the upstream's statement id, so COM_STMT_CLOSE, COM_STMT_RESET and binary
+ * rows need nothing from the emulator. Each execution re-sends the client's
+ * own packet, so parameters bound once (no types after the first execution)
+ * and every row of a bulk execution reach the server as the client sent them.
  */
 import { EmulatorError } from '../../errors.ts';
-import { Packet } from '../../wire/mysql/framer.ts';
+import { boundTypes, bulkRows, executePayload } from '../../wire/mysql/binary-params.ts';
+import { Command } from '../../wire/mysql/codes.ts';
+import type { Packet } from '../../wire/mysql/framer.ts';
 import { packet } from '../../wire/mysql/serializer.ts';
-import { restoreColumnName } from './column-names.ts';
+import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
+import type { Route } from './statement-routes.ts';
 
 /** What the handler keeps for one prepared statement. */
 export interface PreparedMl {
-  /** COM_STMT_SEND_LONG_DATA was used: the server keeps that data for one execution only. */
-  longData: boolean;
+  /** How each execution runs (./statement-routes.ts). */
+  readonly run: Route;
+  /** The client's text, for the column names. */
+  readonly sql: string;
   /** The seed-extension warning each execution raises, or null. */
   readonly warning: string | null;
+  readonly paramCount: number;
+  /** The parameter types of the last execution that sent them (the server keeps them for the next ones). */
+  types: Buffer | null;
+  /**
+   * COM_STMT_SEND_LONG_DATA packets for the next execution, framed. The
+   * server forgets long data after each execution, and the loop executes
+   * several times, so they are sent again before each run.
+   */
+  longData: Buffer[];
 }
 
 /** COM_STMT_EXECUTE flags asking for a cursor (CURSOR_TYPE_READ_ONLY and the rest). */
 const CURSOR_FLAGS = 0x07;
 
-export const framePrepare = (sql: string) => packet(Buffer.concat([Buffer.from([0x16]), Buffer.from(sql, 'utf8')]), 0);
-export const frameExecute = (payload: Buffer) => packet(payload, 0);
-
-/** The statement id a COM_STMT_PREPARE_OK gives, or null for an ERR. */
-export function preparedId(answer: readonly Packet[]): number | null {
-  const ok = answer[0]?.payload;
-  return ok !== undefined && ok[0] === 0x00 && ok.length >= 5 ? ok.readUInt32LE(1) : null;
-}
+export const framePrepare = (sql: string) =>
+  packet(Buffer.concat([Buffer.from([Command.COM_STMT_PREPARE]), Buffer.from(sql, 'utf8')]), 0);
+/** The client's COM_STMT_EXECUTE, COM_STMT_BULK_EXECUTE or COM_STMT_SEND_LONG_DATA, framed anew. */
+export const frameCommand = (payload: Buffer) => packet(payload, 0);
 
 /** Why the emulator cannot run this execution through its loop, or null. */
-export function executeRefusal(payload: Buffer, prepared: PreparedMl): EmulatorError | null {
-  if (((payload[5] ?? 0) & CURSOR_FLAGS) !== 0) {
+export function executeRefusal(payload: Buffer): EmulatorError | null {
+  if (payload[0] === Command.COM_STMT_EXECUTE && ((payload[5] ?? 0) & CURSOR_FLAGS) !== 0) {
     return new EmulatorError(
       'NotSupportedByAurora',
       'aurora-ml-emulator cannot open a cursor (COM_STMT_EXECUTE with a cursor type) on a statement that calls ML functions',
       { hint: 'Execute it without a cursor (no fetch size / useCursorFetch)' },
     );
   }
-  if (prepared.longData) {
-    return new EmulatorError(
-      'NotSupportedByAurora',
-      'aurora-ml-emulator cannot send parameters as long data (COM_STMT_SEND_LONG_DATA) to a statement that calls ML functions',
-      { hint: 'Bind the value directly' },
-    );
-  }
   return null;
 }
 
-/** The prepare answer with the stub qualifier taken out of every column name. */
-export function withClientColumnNamesPrepared(answer: readonly Packet[]): Packet[] {
-  return answer.map((p, i) => {
-    const patched = i === 0 ? null : restoreColumnName(p);
-    return patched === null ? p : new Packet(p.sequenceId, patched, p.payload);
-  });
+/** The statement id and parameter count a COM_STMT_PREPARE_OK gives, or null for an ERR. */
+export function preparedStatement(answer: readonly { readonly payload: Buffer }[]): { id: number; params: number } | null {
+  const ok = answer[0]?.payload;
+  return ok !== undefined && ok[0] === 0x00 && ok.length >= 9 ? { id: ok.readUInt32LE(1), params: ok.readUInt16LE(7) } : null;
+}
+
+/** What the loop sends for one execution. */
+export interface ExecutionRuns {
+  /** The client's packet, after the long data it needs. */
+  run(): Promise<Packet[]>;
+  /**
+   * For a bulk execution: each of its rows as a COM_STMT_EXECUTE, pipelined;
+   * the first failed row's answer, else the last one (a failed row takes its
+   * miss rows with it, which the loop must know).
+   */
+  readonly discover?: () => Promise<Packet[]>;
+}
+
+export function executionRuns(payload: Buffer, prepared: PreparedMl, up: ControlledUpstream): ExecutionRuns {
+  // The server forgets long data after an execution: every run sends it again.
+  const longData = prepared.longData;
+  prepared.longData = [];
+  const run = () => {
+    for (const part of longData) void up.command(part, 'none');
+    return up.command(frameCommand(payload), 'binary-result');
+  };
+  const known = prepared.types;
+  const own = boundTypes(payload, prepared.paramCount);
+  if (own !== null) prepared.types = Buffer.from(own);
+  if (payload[0] !== Command.COM_STMT_BULK_EXECUTE || prepared.paramCount === 0) return { run };
+  const types = own ?? known;
+  const rows = bulkRows(payload, prepared.paramCount, types);
+  const id = payload.readUInt32LE(1);
+  const executions = rows.map((row) => frameCommand(executePayload(id, types as Buffer, row)));
+  const discover = async () => {
+    const answers = await Promise.all(executions.map((e) => up.command(e, 'binary-result')));
+    return answers.find((a) => a[0]?.payload[0] === 0xff) ?? answers.at(-1) ?? [];
+  };
+  return { run, discover };
 }

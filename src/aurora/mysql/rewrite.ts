@@ -2,6 +2,13 @@
  * Points a statement's built-in ML calls at the stubs in the `aurora_ml`
  * database: unqualified calls resolve only in the current database, and
  * stored functions are neither variadic nor overloaded (design notes).
+ *
+ * The rewrite only inserts text: the qualifier `aurora_ml.` and a stub
+ * suffix after the name as the client spelt it, and, for the seed's direct
+ * aws_sagemaker_invoke_endpoint, `JSON_ARRAY(` and `)` around its inputs. A
+ * server names an unaliased column after its expression's text, so
+ * ./column-names.ts can take exactly those insertions out again and give the
+ * client the name it wrote.
  */
 import { EmulatorError } from '../../errors.ts';
 import { findMlCalls } from '../../sql/mysql/ml-calls.ts';
@@ -38,23 +45,37 @@ export function rewriteToStubs(sql: string, options: RewriteOptions): string | n
       },
     );
   }
-  let out = '';
-  let at = 0;
+  // Replacements of a call's name and insertions around the direct SageMaker call's inputs, by offset.
+  const edits: Edit[] = [];
   for (const call of calls) {
-    if (call.start < at) continue; // nested inside a call already rewritten as a whole
-    const stub = `${STUB_SCHEMA}.${stubFor(call.fn, call.args.length, options.unicode)}`;
-    out += sql.slice(at, call.start);
-    if (call.fn === SEED_DIRECT_SAGEMAKER) {
+    const stub = stubFor(call.fn, call.args.length, options.unicode) as string;
+    const name = sql.slice(call.start, call.nameEnd);
+    edits.push({ at: call.start, end: call.nameEnd, text: `${STUB_SCHEMA}.${name}${stub.slice(call.fn.length)}`, order: 1 });
+    const inputs = call.args.slice(1);
+    const first = inputs[0];
+    const last = inputs.at(-1);
+    if (call.fn === SEED_DIRECT_SAGEMAKER && first !== undefined && last !== undefined && call.close >= 0) {
       // A stored function cannot be variadic: the inputs travel as one JSON array.
-      const [endpoint, ...inputs] = call.args;
-      out += `${stub}(${endpoint?.text ?? 'NULL'}, JSON_ARRAY(${inputs.map((a) => a.text).join(', ')}))`;
-      at = call.close + 1;
-    } else {
-      out += stub;
-      at = call.nameEnd;
+      edits.push({ at: first.start, end: first.start, text: 'JSON_ARRAY(', order: 0 });
+      edits.push({ at: last.end, end: last.end, text: ')', order: 2 });
     }
   }
+  edits.sort((a, b) => a.at - b.at || a.order - b.order);
+  let out = '';
+  let at = 0;
+  for (const edit of edits) {
+    out += sql.slice(at, edit.at) + edit.text;
+    at = edit.end;
+  }
   return out + sql.slice(at);
+}
+
+/** Text put in place of [at, end) (an insertion when they are equal); `order` sorts edits at one offset. */
+interface Edit {
+  readonly at: number;
+  readonly end: number;
+  readonly text: string;
+  readonly order: number;
 }
 
 /**

@@ -1,19 +1,29 @@
 /**
- * Edits of the final OK/EOF packet of an answer. The final run of a statement
- * happens inside the transaction the emulator opened for it, so its packet
- * says "in transaction" where the client's statement ran in autocommit; and a
- * seed extension's warning adds to the warning count.
+ * Reading and editing the status flags and warning count of an answer's OK
+ * and EOF packets. The loop reads them to follow the upstream session's
+ * transaction (an implicit commit ends it), and edits the client's answer so
+ * it reports the transaction state the client's statement alone would leave
+ * (the emulator ran it with autocommit off) and a seed extension's warning.
  */
+import { type AnswerKind, AnswerShape, type PacketRole, type ShapeOptions } from '../../wire/mysql/answer-shape.ts';
+import { ServerStatus } from '../../wire/mysql/codes.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
 import { PayloadReader } from '../../wire/mysql/messages.ts';
 import { packet } from '../../wire/mysql/serializer.ts';
 
-const SERVER_STATUS_IN_TRANS = 0x0001;
+/** The flags that say where the session's transaction stands. */
+export const TRANSACTION_FLAGS =
+  ServerStatus.SERVER_STATUS_IN_TRANS | ServerStatus.SERVER_STATUS_AUTOCOMMIT | ServerStatus.SERVER_STATUS_IN_TRANS_READONLY;
+
+const STATUS_ROLES: ReadonlySet<PacketRole> = new Set(['ok', 'end', 'eof']);
+
+/** An EOF packet (not the OK that replaces it under CLIENT_DEPRECATE_EOF). */
+const isEof = (payload: Buffer, deprecateEof: boolean) => payload[0] === 0xfe && payload.length < 9 && !deprecateEof;
 
 /** Offset of the status flags in an OK or EOF payload, or -1. */
-function statusOffset(payload: Buffer): number {
+function statusOffset(payload: Buffer, deprecateEof: boolean): number {
   const header = payload[0];
-  if (header === 0xfe && payload.length < 9) return 3; // EOF: header, warnings(2), status(2)
+  if (isEof(payload, deprecateEof)) return payload.length >= 5 ? 3 : -1; // EOF: header, warnings(2), status(2)
   if (header !== 0x00 && header !== 0xfe) return -1;
   const r = new PayloadReader(payload);
   r.int1();
@@ -22,25 +32,48 @@ function statusOffset(payload: Buffer): number {
   return r.remaining >= 2 ? r.offset : -1;
 }
 
-export function withoutInTransaction(answer: readonly Packet[]): Packet[] {
-  const last = answer[answer.length - 1];
-  if (last === undefined) return [...answer];
-  const at = statusOffset(last.payload);
-  if (at < 0) return [...answer];
-  const status = last.payload.readUInt16LE(at);
-  if ((status & SERVER_STATUS_IN_TRANS) === 0) return [...answer];
-  const payload = Buffer.from(last.payload);
-  payload.writeUInt16LE(status & ~SERVER_STATUS_IN_TRANS, at);
-  return [...answer.slice(0, -1), new Packet(last.sequenceId, packet(payload, last.sequenceId), payload)];
+/** The status flags of an answer's last OK or EOF; null when it ended with ERR. */
+export function finalStatus(answer: readonly Packet[], deprecateEof: boolean): number | null {
+  const last = answer.at(-1)?.payload;
+  if (last === undefined || last[0] === 0xff) return null;
+  const at = statusOffset(last, deprecateEof);
+  return at < 0 ? null : last.readUInt16LE(at);
+}
+
+function withStatus(p: Packet, at: number, status: number): Packet {
+  const payload = Buffer.from(p.payload);
+  payload.writeUInt16LE(status, at);
+  return new Packet(p.sequenceId, packet(payload, p.sequenceId), payload);
+}
+
+/**
+ * The answer with the transaction flags of every OK and EOF set to `flags`
+ * (the other flags, such as SERVER_MORE_RESULTS_EXISTS, kept).
+ */
+export function withTransactionFlags(
+  answer: readonly Packet[],
+  kind: AnswerKind,
+  options: ShapeOptions,
+  flags: number,
+): Packet[] {
+  const shape = new AnswerShape(kind, options);
+  return answer.map((p) => {
+    if (!STATUS_ROLES.has(shape.next(p.payload, 0, p.payload.length))) return p;
+    const at = statusOffset(p.payload, options.deprecateEof);
+    if (at < 0) return p;
+    const status = p.payload.readUInt16LE(at);
+    const wanted = (status & ~TRANSACTION_FLAGS) | (flags & TRANSACTION_FLAGS);
+    return wanted === status ? p : withStatus(p, at, wanted);
+  });
 }
 
 /** The answer with its final OK/EOF packet reporting `count` warnings. */
-export function withWarningCount(answer: readonly Packet[], count: number): Packet[] {
+export function withWarningCount(answer: readonly Packet[], count: number, deprecateEof: boolean): Packet[] {
   const last = answer[answer.length - 1];
   if (last === undefined) return [...answer];
-  const at = statusOffset(last.payload);
+  const at = statusOffset(last.payload, deprecateEof);
   // EOF: the warning count comes before the status flags; OK: after them.
-  const warningsAt = last.payload[0] === 0xfe && last.payload.length < 9 ? 1 : at + 2;
+  const warningsAt = isEof(last.payload, deprecateEof) ? 1 : at + 2;
   if (at < 0 || last.payload.length < warningsAt + 2) return [...answer];
   const payload = Buffer.from(last.payload);
   payload.writeUInt16LE(count, warningsAt);

@@ -6,11 +6,11 @@
  */
 import type { Logger } from 'pino';
 import { ACCESS_ROLE, type PrivilegeModel } from '../../control/mysql-privileges.ts';
-import { parseErr } from '../../wire/mysql/messages.ts';
+import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { loadMlDependents } from './dependencies.ts';
 import { installError } from './install-error.ts';
-import { installStatements } from './stubs.ts';
+import { INSTALLED_STUBS_QUERY, installStatements } from './stubs.ts';
 
 export class StubInstaller {
   private installing: Promise<void> | null = null;
@@ -47,7 +47,13 @@ export class StubInstaller {
   }
 
   private async install(up: ControlledUpstream): Promise<void> {
-    for (const statement of installStatements()) {
+    // Stubs of this version already there (another emulator, an earlier run) stay as they are.
+    const found = await up.query(INSTALLED_STUBS_QUERY);
+    const installed = new Map<string, string>();
+    for (const [name, comment] of textRows(found, 2)) {
+      if (typeof name === 'string' && typeof comment === 'string') installed.set(name, comment);
+    }
+    for (const statement of installStatements(installed)) {
       const [first] = await up.query(statement);
       if (first?.payload[0] === 0xff) throw installError(parseErr(first.payload));
     }

@@ -1,11 +1,17 @@
 /**
  * The stored functions the emulator keeps in the upstream MySQL/MariaDB, in a
  * database of its own (`aurora_ml`). Like the PostgreSQL stubs they compute
- * nothing: they answer from the session's cache table, and on a miss record
- * their arguments in a MyISAM temporary table (whose rows survive ROLLBACK TO
- * SAVEPOINT) and return a placeholder. Stored functions have no default
- * arguments, so the form with max_batch_size has its own stub (suffix _b).
+ * nothing: they answer from the session's cache table, and on a miss count
+ * it, record their arguments in the session's miss table (read before the
+ * loop rolls the run back) and return a placeholder. Both tables are InnoDB:
+ * a change to a non-transactional table inside the client's transaction
+ * would make its later ROLLBACK warn (1196). A statement that fails takes its
+ * miss rows with it, so the loop runs it again with the misses spilled into a
+ * user variable instead, which no rollback touches. Stored functions have no
+ * default arguments, so the form with max_batch_size has its own stub
+ * (suffix _b).
  */
+import { createHash } from 'node:crypto';
 export const STUB_SCHEMA = 'aurora_ml';
 /** Temporary tables live in the stub database, where the stubs look them up. */
 export const CACHE_TABLE = 'aurora_ml.aurora_ml_cache';
@@ -17,6 +23,12 @@ export const MODE_VARIABLE = '@aurora_ml_mode';
  * table, so it leaves the client's SHOW WARNINGS as the statement left it.
  */
 export const MISS_COUNTER = '@aurora_ml_missed';
+/**
+ * When not NULL, misses are appended here (`[k, f, a],` each) instead of
+ * inserted into the miss table. Only for a statement that failed with misses:
+ * appending to a variable costs time in the square of its length.
+ */
+export const SPILL_VARIABLE = '@aurora_ml_spill';
 
 /** The built-ins the stubs stand for, with the argument counts accepted. */
 const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
@@ -109,27 +121,51 @@ interface StubBody {
   readonly placeholder: string;
 }
 
+/**
+ * Replaced by the stubs' version in their COMMENT, so an emulator finds the
+ * stubs it would install already there and leaves them alone: re-creating
+ * them (DROP, then CREATE) would fail the statements of another emulator on
+ * the same server in between (1305 FUNCTION does not exist).
+ */
+const VERSION_MARK = '@@aurora_ml_stub_version@@';
+
+/**
+ * NOT DETERMINISTIC, as an external service's answer is (and as declaring it
+ * DETERMINISTIC would let MariaDB evaluate a call in ORDER BY twice per row,
+ * doubling Aurora_ml_logical_request_cnt). One visible effect: MariaDB sorts
+ * `ORDER BY stub(...)` through a temporary table, so the result's columns
+ * carry no key flags (docs/how-it-works.md).
+ *
+ * The cache is read with a scalar subquery, not SELECT ... INTO: MariaDB's
+ * COM_STMT_BULK_EXECUTE counts a function's SELECT ... INTO rows as affected
+ * rows of the statement. `v` is NULL for a miss, '' for a cached NULL, and
+ * the cached text after '=' otherwise.
+ */
 function stubSql(b: StubBody): string {
   return `CREATE FUNCTION ${STUB_SCHEMA}.${b.name}(${b.params}) RETURNS ${b.returns}
-NOT DETERMINISTIC MODIFIES SQL DATA SQL SECURITY INVOKER
+NOT DETERMINISTIC MODIFIES SQL DATA SQL SECURITY INVOKER COMMENT '${VERSION_MARK}'
 BEGIN
   DECLARE a LONGTEXT DEFAULT ${b.argsJson};
   DECLARE k CHAR(32) CHARACTER SET ascii DEFAULT MD5(CONCAT('${b.fn}', a));
   DECLARE v LONGTEXT;
-  DECLARE n INT;
   IF ${MODE_VARIABLE} IS NULL THEN
     SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1815,
       MESSAGE_TEXT = 'Internal error: ${b.name} can only run through aurora-ml-emulator';
   END IF;
-  SELECT MAX(c.v), COUNT(*) INTO v, n FROM ${CACHE_TABLE} c WHERE c.k = k;
-  IF n = 0 THEN
+  SET v = (SELECT IF(c.v IS NULL, '', CONCAT('=', c.v)) FROM ${CACHE_TABLE} c WHERE c.k = k);
+  IF v IS NULL THEN
     SET ${MISS_COUNTER} = ${MISS_COUNTER} + 1;
-    INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, '${b.fn}', a);
+    IF ${SPILL_VARIABLE} IS NULL THEN
+      INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, '${b.fn}', a);
+    ELSE
+      SET ${SPILL_VARIABLE} = CONCAT(${SPILL_VARIABLE}, JSON_ARRAY(k, '${b.fn}', a), ',');
+    END IF;
     RETURN ${b.placeholder};
   END IF;
-  IF v IS NULL THEN
+  IF v = '' THEN
     RETURN NULL;
   END IF;
+  SET v = SUBSTRING(v, 2);
   RETURN ${b.result};
 END`;
 }
@@ -229,28 +265,40 @@ function dominantLanguageStub(name: string, returns: string): string {
 }
 
 /** Statements that (re)create the stub database; each one a separate COM_QUERY. */
-export function installStatements(): string[] {
+/** The stubs' version: a digest of their definitions, in each one's COMMENT. */
+export const STUB_VERSION = `aurora-ml-emulator stub ${createHash('sha256')
+  .update(definitions().join('\n'))
+  .digest('hex')
+  .slice(0, 16)}`;
+
+/** Lists the stubs installed in the stub database and the COMMENT each carries. */
+export const INSTALLED_STUBS_QUERY = `SELECT ROUTINE_NAME, ROUTINE_COMMENT FROM information_schema.ROUTINES
+  WHERE ROUTINE_SCHEMA = '${STUB_SCHEMA}' AND ROUTINE_TYPE = 'FUNCTION'`;
+
+/**
+ * Statements that bring the stub database to this version, each one a
+ * separate COM_QUERY: only the stubs missing or of another version are
+ * (re)created, given what INSTALLED_STUBS_QUERY found (name -> COMMENT).
+ */
+export function installStatements(installed: ReadonlyMap<string, string> = new Map()): string[] {
+  const statements = [`CREATE DATABASE IF NOT EXISTS ${STUB_SCHEMA}`];
+  for (const definition of definitions()) {
+    const name = definition.slice(`CREATE FUNCTION ${STUB_SCHEMA}.`.length, definition.indexOf('('));
+    if (installed.get(name) === STUB_VERSION) continue;
+    statements.push(`DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${name}`, definition.replace(VERSION_MARK, STUB_VERSION));
+  }
+  return statements;
+}
+
+/** Every stub's CREATE FUNCTION, with VERSION_MARK where its version goes. */
+function definitions(): string[] {
   return [
-    `CREATE DATABASE IF NOT EXISTS ${STUB_SCHEMA}`,
-    ...SPECS.flatMap((s) => [
-      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}`,
-      stub(s, false),
-      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${stubName(s.name, true)}`,
-      stub(s, true),
-    ]),
-    ...SEED_COMPREHEND_SPECS.flatMap((s) => [`DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${s.name}`, stub(s, false)]),
-    ...[
-      ['aws_comprehend_detect_dominant_language', 'VARCHAR(16) CHARACTER SET ascii'],
-      ['aws_comprehend_detect_dominant_language_u', 'VARCHAR(16) CHARACTER SET utf8mb4'],
-    ].flatMap(([name, returns]) => [
-      `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${name}`,
-      dominantLanguageStub(name as string, returns as string),
-    ]),
-    `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.aws_sagemaker_invoke_endpoint`,
+    ...SPECS.flatMap((s) => [stub(s, false), stub(s, true)]),
+    ...SEED_COMPREHEND_SPECS.map((s) => stub(s, false)),
+    dominantLanguageStub('aws_comprehend_detect_dominant_language', 'VARCHAR(16) CHARACTER SET ascii'),
+    dominantLanguageStub('aws_comprehend_detect_dominant_language_u', 'VARCHAR(16) CHARACTER SET utf8mb4'),
     SAGEMAKER_DIRECT,
-    `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${SAGEMAKER_ALIAS_STUB}`,
     SAGEMAKER_ALIAS,
-    `DROP FUNCTION IF EXISTS ${STUB_SCHEMA}.${BEDROCK_ALIAS_STUB}`,
     BEDROCK_ALIAS,
   ];
 }
@@ -258,5 +306,5 @@ export function installStatements(): string[] {
 /** Per-session tables, created before a statement's first run. */
 export const SESSION_TABLES = [
   `CREATE TEMPORARY TABLE IF NOT EXISTS ${CACHE_TABLE} (k CHAR(32) CHARACTER SET ascii PRIMARY KEY, v LONGTEXT) ENGINE=InnoDB`,
-  `CREATE TEMPORARY TABLE IF NOT EXISTS ${MISS_TABLE} (k CHAR(32) CHARACTER SET ascii, f VARCHAR(64), a LONGTEXT) ENGINE=MyISAM`,
+  `CREATE TEMPORARY TABLE IF NOT EXISTS ${MISS_TABLE} (k CHAR(32) CHARACTER SET ascii, f VARCHAR(64), a LONGTEXT) ENGINE=InnoDB`,
 ];

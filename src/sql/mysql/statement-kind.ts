@@ -34,6 +34,8 @@ export type StatementKind =
   | 'revoke'
   | 'kill'
   | 'transaction' // BEGIN, START TRANSACTION, COMMIT, ROLLBACK, SAVEPOINT, RELEASE SAVEPOINT, XA
+  | 'lock' // LOCK TABLE(S), UNLOCK TABLE(S): commit implicitly
+  | 'admin' // ANALYZE TABLE, CHECK, CHECKSUM, OPTIMIZE, REPAIR, CACHE INDEX, LOAD INDEX, RESET
   | 'ddl' // other CREATE / ALTER / DROP / RENAME / TRUNCATE
   | 'other';
 
@@ -63,6 +65,14 @@ const SIMPLE_KINDS: Readonly<Record<string, StatementKind>> = {
   alter: 'ddl',
   rename: 'ddl',
   truncate: 'ddl',
+  lock: 'lock',
+  unlock: 'lock',
+  check: 'admin',
+  checksum: 'admin',
+  optimize: 'admin',
+  repair: 'admin',
+  cache: 'admin',
+  reset: 'admin',
 };
 
 /** Classifies a single statement (e.g. from splitStatements) by its leading keywords. */
@@ -86,6 +96,14 @@ export function classifyStatement(text: string, opts: LexOptions = {}): Statemen
       const k = w(1) === 'local' || w(1) === 'no_write_to_binlog' ? 2 : 1;
       return w(k) === 'status' && tokens.length === k + 1 ? 'flush_status' : 'other';
     }
+    case 'analyze': {
+      // ANALYZE TABLE is maintenance; MariaDB's ANALYZE SELECT ... runs its statement.
+      const k = w(1) === 'local' || w(1) === 'no_write_to_binlog' ? 2 : 1;
+      return w(k) === 'table' || w(k) === 'tables' ? 'admin' : 'other';
+    }
+    case 'load':
+      // LOAD INDEX INTO CACHE is maintenance; LOAD DATA / LOAD XML fill a table (their SET clause may call ML).
+      return w(1) === 'index' ? 'admin' : 'other';
     default:
       return SIMPLE_KINDS[first.value] ?? 'other';
   }

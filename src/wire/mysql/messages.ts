@@ -68,6 +68,11 @@ export class PayloadReader {
     return this.bytes(this.remaining);
   }
 
+  /** The bytes read since `start`. */
+  bytesFrom(start: number): Buffer {
+    return this.buf.subarray(start, this.offset);
+  }
+
   get remaining(): number {
     return this.buf.length - this.offset;
   }
@@ -90,6 +95,8 @@ export interface HandshakeV10 {
   readonly capabilityOffset: number;
   readonly characterSet: number;
   readonly statusFlags: number;
+  /** MariaDB's extended capabilities (0 from MySQL, which sets CLIENT_LONG_PASSWORD). */
+  readonly mariadbCapabilities: number;
 }
 
 export function parseHandshakeV10(payload: Buffer): HandshakeV10 {
@@ -112,11 +119,15 @@ export function parseHandshakeV10(payload: Buffer): HandshakeV10 {
       capabilityOffset,
       characterSet: 0,
       statusFlags: 0,
+      mariadbCapabilities: 0,
     };
   }
   const characterSet = r.int1();
   const statusFlags = r.int2();
   const upper = r.int2();
+  // auth-plugin-data length (1), reserved (6), then MariaDB's extended capabilities (4).
+  const mariadb = (lower & Capability.CLIENT_LONG_PASSWORD) === 0 && r.remaining >= 11;
+  if (mariadb) r.bytes(7);
   return {
     protocolVersion,
     serverVersion,
@@ -125,14 +136,18 @@ export function parseHandshakeV10(payload: Buffer): HandshakeV10 {
     capabilityOffset,
     characterSet,
     statusFlags,
+    mariadbCapabilities: mariadb ? r.int4() : 0,
   };
 }
 
-/** A copy of the handshake with the given capability bits cleared in its lower half. */
+/** A copy of the handshake with the given capability bits cleared (in both halves, where it has two). */
 export function withoutCapabilities(payload: Buffer, handshake: HandshakeV10, bits: number): Buffer {
   const out = Buffer.from(payload);
-  const lower = out.readUInt16LE(handshake.capabilityOffset);
-  out.writeUInt16LE(lower & ~bits & 0xffff, handshake.capabilityOffset);
+  const lowerAt = handshake.capabilityOffset;
+  out.writeUInt16LE(out.readUInt16LE(lowerAt) & ~bits & 0xffff, lowerAt);
+  // The upper half follows the character set (1) and the status flags (2).
+  const upperAt = lowerAt + 5;
+  if (out.length >= upperAt + 2) out.writeUInt16LE(out.readUInt16LE(upperAt) & ~(bits >>> 16) & 0xffff, upperAt);
   return out;
 }
 
@@ -173,22 +188,14 @@ export function parseOk(payload: Buffer): OkPacket {
   return { affectedRows, lastInsertId, statusFlags, warnings };
 }
 
-/** An EOF packet: 0xFE and fewer than 9 payload bytes. */
-export function isEof(payload: Buffer): boolean {
-  return payload[0] === ResponseHeader.EOF && payload.length < 9;
-}
-
-/** The status flags of an EOF packet (0 when the 4.1 fields are absent). */
-export function eofStatus(payload: Buffer): number {
-  return payload.length >= 5 ? payload.readUInt16LE(3) : 0;
-}
-
 // ---- client packets ----
 
 export interface HandshakeResponse41 {
   readonly capabilities: number;
   readonly maxPacketSize: number;
   readonly characterSet: number;
+  /** MariaDB's extended capabilities, in the last 4 bytes of the filler (0 when CLIENT_LONG_PASSWORD is set). */
+  readonly mariadbCapabilities: number;
   /** Empty in an SSLRequest (which stops after the fixed part). */
   readonly user: string;
   readonly database: string;
@@ -204,16 +211,17 @@ export function parseHandshakeResponse(payload: Buffer): HandshakeResponse41 {
   }
   const maxPacketSize = r.int4();
   const characterSet = r.int1();
-  r.bytes(23);
+  const filler = r.bytes(23);
+  const mariadbCapabilities = (capabilities & Capability.CLIENT_LONG_PASSWORD) === 0 ? filler.readUInt32LE(19) : 0;
   if (r.remaining === 0) {
-    return { capabilities, maxPacketSize, characterSet, user: '', database: '', sslRequest: true };
+    return { capabilities, maxPacketSize, characterSet, mariadbCapabilities, user: '', database: '', sslRequest: true };
   }
   const user = r.nulString();
   if ((capabilities & Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) !== 0) r.bytes(r.lenenc());
   else if ((capabilities & Capability.CLIENT_SECURE_CONNECTION) !== 0) r.bytes(r.int1());
   else r.nulString();
   const database = (capabilities & Capability.CLIENT_CONNECT_WITH_DB) !== 0 && r.remaining > 0 ? r.nulString() : '';
-  return { capabilities, maxPacketSize, characterSet, user, database, sslRequest: false };
+  return { capabilities, maxPacketSize, characterSet, mariadbCapabilities, user, database, sslRequest: false };
 }
 
 /** The statement text of a COM_QUERY (MariaDB and MySQL without query attributes). */

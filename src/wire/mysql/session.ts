@@ -12,17 +12,30 @@
  * upstream thread.
  *
  * After that, client commands are framed and either relayed unchanged or, for
- * a COM_QUERY, COM_STMT_PREPARE or COM_STMT_EXECUTE the StatementHandler
- * wants, handed to it. Packets with a
- * sequence id other than 0 continue an exchange (LOCAL INFILE data, the auth
- * switch of COM_CHANGE_USER) and are relayed as they are.
+ * a COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE or COM_STMT_BULK_EXECUTE
+ * the StatementHandler wants, handed to it. Packets with a sequence id other
+ * than 0 continue an exchange (LOCAL INFILE data, the auth switch of
+ * COM_CHANGE_USER) and are relayed as they are. MariaDB's extensions pass
+ * through the relayed handshake: pipelined commands (the handler gets the
+ * upstream once every answer relayed before is out), statement id -1 (read as
+ * the statement prepared last), bulk execution and the metadata cache.
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import { Capability, Command, MAX_HANDSHAKE_RESPONSE_LENGTH, MAX_MESSAGE_LENGTH, ResponseHeader } from './codes.ts';
+import { type AnswerKind, answerKindOf } from './answer-shape.ts';
+import { AnswerTracker } from './answer-tracker.ts';
+import {
+  Capability,
+  Command,
+  LAST_PREPARED_STATEMENT,
+  MAX_HANDSHAKE_RESPONSE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MariaDbCapability,
+  ResponseHeader,
+} from './codes.ts';
 import { type Packet, PacketReader, ProtocolViolation } from './framer.ts';
-import { parseComQuery, parseHandshakeResponse, parseHandshakeV10, withoutCapabilities } from './messages.ts';
+import { parseComQuery, parseHandshakeResponse, parseHandshakeV10, parseOk, withoutCapabilities } from './messages.ts';
 import { packet, serialize } from './serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from './statement-handler.ts';
 import { UpstreamLink } from './upstream.ts';
@@ -38,8 +51,17 @@ export interface SessionDeps {
   readonly log: Logger;
 }
 
-/** Capabilities the emulator cannot relay: TLS and the compressed protocol. */
-const REMOVED_CAPABILITIES = Capability.CLIENT_SSL | Capability.CLIENT_COMPRESS;
+/**
+ * Capabilities the emulator does not offer the client: TLS and the compressed
+ * protocol (it must read what it relays), MySQL 8's query attributes (they
+ * come before a COM_QUERY's text) and optional result set metadata (answers
+ * are followed by their column definitions: see ./answer-shape.ts).
+ */
+const REMOVED_CAPABILITIES =
+  Capability.CLIENT_SSL |
+  Capability.CLIENT_COMPRESS |
+  Capability.CLIENT_QUERY_ATTRIBUTES |
+  Capability.CLIENT_OPTIONAL_RESULTSET_METADATA;
 
 type Phase = 'greeting' | 'handshake-response' | 'auth' | 'command';
 
@@ -49,6 +71,15 @@ export class MySqlSession {
   private readonly link: UpstreamLink;
   private readonly info = { user: '', database: '', connectionId: 0, serverVersion: '' };
   private serverCapabilities = 0;
+  private serverMariadbCapabilities = 0;
+  /** Every answer due to the client, and the status flags it saw last. */
+  private readonly answers = new AnswerTracker();
+  /**
+   * The statement the handler prepared last, for MariaDB's statement id -1;
+   * null when the last COM_STMT_PREPARE was relayed (or failed): -1 is then
+   * the upstream's business.
+   */
+  private lastPrepared: number | null = null;
   private log: Logger;
   /** Client packets waiting for the greeting or for the handler to finish. */
   private readonly queue: Packet[] = [];
@@ -76,7 +107,7 @@ export class MySqlSession {
     socket.setNoDelay(true);
     this.link = new UpstreamLink(
       socket,
-      (chunk) => (this.closed || this.client.destroyed ? true : this.client.write(chunk)),
+      (chunk) => this.toClient(chunk),
       (p) => this.onHandshakePacket(p),
     );
     const where = `${deps.upstream.host}:${deps.upstream.port}`;
@@ -118,6 +149,7 @@ export class MySqlSession {
       this.info.connectionId = handshake.connectionId;
       this.info.serverVersion = handshake.serverVersion;
       this.serverCapabilities = handshake.capabilities & ~REMOVED_CAPABILITIES;
+      this.serverMariadbCapabilities = handshake.mariadbCapabilities;
       this.log = this.log.child({ upstreamConnectionId: handshake.connectionId });
       this.client.write(packet(withoutCapabilities(p.payload, handshake, REMOVED_CAPABILITIES), p.sequenceId));
       this.phase = 'handshake-response';
@@ -128,6 +160,7 @@ export class MySqlSession {
     const header = p.payload[0];
     if (this.phase === 'auth' && header === ResponseHeader.OK) {
       this.phase = 'command';
+      this.answers.status = parseOk(p.payload).statusFlags;
       this.reader.maxLength = MAX_MESSAGE_LENGTH;
       this.link.startRelay();
       this.drainClientPackets();
@@ -178,7 +211,13 @@ export class MySqlSession {
     }
     this.info.user = response.user;
     this.info.database = response.database;
-    this.link.deprecateEof = (response.capabilities & this.serverCapabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0;
+    const options = {
+      deprecateEof: (response.capabilities & this.serverCapabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0,
+      cacheMetadata:
+        (response.mariadbCapabilities & this.serverMariadbCapabilities & MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA) !== 0,
+    };
+    this.link.options = options;
+    this.answers.configure(options);
     this.log = this.log.child({ user: response.user });
     this.phase = 'auth';
     this.relay(p.raw);
@@ -199,45 +238,55 @@ export class MySqlSession {
       case Command.COM_QUERY: {
         const sql = parseComQuery(p.payload);
         if (handler.wantsQuery(sql, this.sessionInfo())) {
-          void this.runHandled((up) => handler.runQuery(sql, up));
+          this.runHandled('result', (up) => handler.runQuery(sql, up));
           return;
         }
-        this.relay(p.raw);
+        this.relayCommand(p, 'result');
         return;
       }
       case Command.COM_STMT_PREPARE: {
         const sql = parseComQuery(p.payload);
         if (handler.runPrepare && handler.wantsPrepare?.(sql, this.sessionInfo())) {
           const run = handler.runPrepare.bind(handler);
-          void this.runHandled((up) => run(sql, up));
+          this.runHandled('prepare', (up) => run(sql, up));
           return;
         }
-        this.relay(p.raw);
+        this.lastPrepared = null;
+        this.relayCommand(p, 'prepare');
         return;
       }
-      case Command.COM_STMT_EXECUTE: {
-        if (p.payload.length < 5) throw new ProtocolViolation('COM_STMT_EXECUTE without a statement id');
-        const id = p.payload.readUInt32LE(1);
-        if (handler.runExecute && handler.wantsExecute?.(id, this.sessionInfo())) {
+      case Command.COM_STMT_EXECUTE:
+      case Command.COM_STMT_BULK_EXECUTE: {
+        const id = this.statementId(p.payload);
+        if (id !== null && handler.runExecute && handler.wantsExecute?.(id, this.sessionInfo())) {
           const run = handler.runExecute.bind(handler);
-          void this.runHandled((up) => run(p.payload, up));
+          const payload = withStatementId(p.payload, id);
+          this.runHandled('binary-result', (up) => run(payload, up));
           return;
         }
-        this.relay(p.raw);
+        this.relayCommand(p, 'binary-result');
+        return;
+      }
+      case Command.COM_STMT_SEND_LONG_DATA: {
+        const id = this.statementId(p.payload);
+        if (id !== null && handler.keepsLongData?.(id, withStatementId(p.payload, id), this.sessionInfo())) return;
+        this.relayCommand(p, 'none');
         return;
       }
       case Command.COM_STMT_CLOSE:
-      case Command.COM_STMT_SEND_LONG_DATA: {
-        if (p.payload.length < 5) throw new ProtocolViolation('statement command without a statement id');
-        const id = p.payload.readUInt32LE(1);
-        if (command === Command.COM_STMT_CLOSE) handler.onStatementClosed?.(id, this.sessionInfo());
-        else handler.onLongData?.(id, this.sessionInfo());
-        this.relay(p.raw);
+      case Command.COM_STMT_RESET: {
+        const id = this.statementId(p.payload);
+        if (id !== null && command === Command.COM_STMT_CLOSE) {
+          handler.onStatementClosed?.(id, this.sessionInfo());
+          if (id === this.lastPrepared) this.lastPrepared = null;
+        } else if (id !== null) handler.onStatementReset?.(id, this.sessionInfo());
+        this.relayCommand(p, answerKindOf(command));
         return;
       }
       case Command.COM_RESET_CONNECTION:
         handler.onSessionReset?.(this.sessionInfo());
-        this.relay(p.raw);
+        this.lastPrepared = null;
+        this.relayCommand(p, 'single');
         return;
       case Command.COM_QUIT:
         this.relay(p.raw);
@@ -246,37 +295,56 @@ export class MySqlSession {
         return;
       case Command.COM_CHANGE_USER: {
         handler.onSessionReset?.(this.sessionInfo());
+        this.lastPrepared = null;
         const end = p.payload.indexOf(0, 1);
         if (end > 0) this.info.user = p.payload.toString('utf8', 1, end);
-        this.relay(p.raw);
+        this.relayCommand(p, 'auth');
         return;
       }
       case Command.COM_INIT_DB:
         this.info.database = p.payload.toString('utf8', 1);
-        this.relay(p.raw);
+        this.relayCommand(p, 'single');
         return;
       default:
-        // Prepared statements, ping, reset and anything newer: unchanged.
-        this.relay(p.raw);
+        // Ping, statistics, set option and anything newer: unchanged.
+        this.relayCommand(p, answerKindOf(command));
     }
   }
 
-  private async runHandled(task: (upstream: ControlledUpstream) => Promise<void>): Promise<void> {
+  /** The statement a statement command names, with -1 resolved; null for a -1 the handler did not prepare. */
+  private statementId(payload: Buffer): number | null {
+    if (payload.length < 5) throw new ProtocolViolation('statement command without a statement id');
+    const id = payload.readUInt32LE(1);
+    return id === LAST_PREPARED_STATEMENT ? this.lastPrepared : id;
+  }
+
+  /** Hands a command to the handler, once every answer relayed before it has reached the client. */
+  private runHandled(answer: AnswerKind, task: (upstream: ControlledUpstream) => Promise<void>): void {
     this.busy = true;
+    const start = () => void this.handle(answer, task);
+    if (this.answers.idle) start();
+    else void this.answers.whenIdle().then(start);
+  }
+
+  private async handle(answer: AnswerKind, task: (upstream: ControlledUpstream) => Promise<void>): Promise<void> {
+    if (this.closed) return;
     const abort = new AbortController();
     this.abort = abort;
     let answered = false;
+    this.answers.expect(answer);
     this.link.takeControl();
     const upstream: ControlledUpstream = {
       session: this.sessionInfo(),
       signal: abort.signal,
+      status: this.answers.status,
       query: (text) => this.link.query(text),
-      command: (framed, answer) => this.link.command(framed, answer),
+      command: (framed, kind) => this.link.command(framed, kind),
       toClient: (bytes) => {
         answered = true;
-        if (!this.closed) this.client.write(bytes);
+        this.toClient(bytes);
       },
-      deprecateEof: this.link.deprecateEof,
+      deprecateEof: this.link.options.deprecateEof,
+      cacheMetadata: this.link.options.cacheMetadata,
       log: this.log,
     };
     try {
@@ -286,19 +354,37 @@ export class MySqlSession {
       if (answered) {
         // Half an answer cannot be completed: the connection is unusable.
         this.close();
-      } else if (!this.closed) this.client.write(serialize.emulatorError(toEmulatorError(err), 1));
+      } else if (!this.closed) this.toClient(serialize.emulatorError(toEmulatorError(err), 1));
     } finally {
       this.abort = null;
       this.busy = false;
+      if (!this.answers.idle && !this.closed) {
+        this.log.warn({ command: answer }, 'the statement handler left its answer incomplete; closing the connection');
+        this.close();
+      }
       // Answers still due to the handler would reach the client out of place.
       if (!this.link.closed && !this.link.idle) this.close();
       else if (!this.link.closed) this.link.release();
     }
+    if (answer === 'prepare') this.lastPrepared = this.answers.lastStatementId;
     this.drainClientPackets();
   }
 
   private sessionInfo(): SessionInfo {
     return { ...this.info };
+  }
+
+  /** Bytes for the client in the command phase: every answer passes the tracker on its way. */
+  private toClient(chunk: Buffer): boolean {
+    if (this.closed || this.client.destroyed) return true;
+    if (this.phase === 'command') this.answers.scan(chunk);
+    return this.client.write(chunk);
+  }
+
+  /** Relays a client command whose answer is relayed too. */
+  private relayCommand(p: Packet, answer: AnswerKind): void {
+    this.answers.expect(answer);
+    this.relay(p.raw);
   }
 
   /** Relays client bytes upstream, pausing the client while the upstream socket is full. */
@@ -338,6 +424,7 @@ export class MySqlSession {
     if (this.closed) return;
     this.closed = true;
     this.abort?.abort();
+    this.answers.reset();
     this.deps.handler.onSessionEnd?.(this.sessionInfo());
     const socket = this.link.socket;
     if (!socket.destroyed) {
@@ -351,4 +438,12 @@ export class MySqlSession {
     }
     if (!this.client.destroyed) this.client.end();
   }
+}
+
+/** A statement command with its statement id field set (a -1 resolved). */
+function withStatementId(payload: Buffer, id: number): Buffer {
+  if (payload.readUInt32LE(1) === id) return payload;
+  const out = Buffer.from(payload);
+  out.writeUInt32LE(id, 1);
+  return out;
 }

@@ -1,9 +1,11 @@
 /**
  * The seam between the MySQL wire front and whatever gives statements their
  * meaning (the Aurora ML layer). The session relays every command the handler
- * does not want; for a COM_QUERY, COM_STMT_PREPARE or COM_STMT_EXECUTE it
- * wants, it hands over a ControlledUpstream and waits until the handler has
- * answered the client.
+ * does not want; for a COM_QUERY, COM_STMT_PREPARE, COM_STMT_EXECUTE or
+ * COM_STMT_BULK_EXECUTE it wants, it hands over a ControlledUpstream (once
+ * every answer relayed before is out) and waits until the handler has
+ * answered the client. Statement ids reach the handler resolved: MariaDB's
+ * -1 ("the statement prepared last") is replaced by the id it stands for.
  */
 import type { Logger } from 'pino';
 import { EmulatorError } from '../../errors.ts';
@@ -25,11 +27,20 @@ export interface ControlledUpstream {
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
   /**
+   * The server status flags (SERVER_STATUS_IN_TRANS, _AUTOCOMMIT,
+   * _IN_TRANS_READONLY...) of the last OK or EOF the client was sent: the
+   * session's transaction state as the client's command finds it.
+   */
+  readonly status: number;
+  /**
    * Sends a COM_QUERY and resolves with its whole answer (every result set of
    * a multi-statement). Calls made before earlier ones resolve are pipelined.
    */
   query(sql: string): Promise<Packet[]>;
-  /** Sends any command (framed, sequence id 0) and resolves with its whole answer. */
+  /**
+   * Sends any command (framed, sequence id 0) and resolves with its whole
+   * answer (at once, with no packets, for commands that get none).
+   */
   command(framed: Buffer, answer: AnswerKind): Promise<Packet[]>;
   /**
    * Bytes for the client, in protocol order. The client's COM_QUERY had
@@ -38,6 +49,8 @@ export interface ControlledUpstream {
   toClient(bytes: Buffer): void;
   /** CLIENT_DEPRECATE_EOF was agreed: result sets end with an OK packet (0xFE), not EOF. */
   readonly deprecateEof: boolean;
+  /** MARIADB_CLIENT_CACHE_METADATA was agreed: binary result sets may come without column definitions. */
+  readonly cacheMetadata: boolean;
   readonly log: Logger;
 }
 
@@ -54,14 +67,23 @@ export interface StatementHandler {
   wantsPrepare?(sql: string, session: SessionInfo): boolean;
   /** Answers a COM_STMT_PREPARE completely (the statement id is the upstream's). */
   runPrepare?(sql: string, upstream: ControlledUpstream): Promise<void>;
-  /** COM_STMT_EXECUTE of `statementId`: false relays it untouched. */
+  /** COM_STMT_EXECUTE or COM_STMT_BULK_EXECUTE of `statementId`: false relays it untouched. */
   wantsExecute?(statementId: number, session: SessionInfo): boolean;
-  /** Answers a COM_STMT_EXECUTE (`payload` is the client's, command byte included). */
+  /**
+   * Answers a COM_STMT_EXECUTE or COM_STMT_BULK_EXECUTE (`payload` is the
+   * client's, command byte included, with a statement id -1 resolved).
+   */
   runExecute?(payload: Buffer, upstream: ControlledUpstream): Promise<void>;
   /** COM_STMT_CLOSE, relayed after this call. */
   onStatementClosed?(statementId: number, session: SessionInfo): void;
-  /** COM_STMT_SEND_LONG_DATA for `statementId`, relayed after this call. */
-  onLongData?(statementId: number, session: SessionInfo): void;
+  /**
+   * COM_STMT_SEND_LONG_DATA for `statementId` (`payload` with its id
+   * resolved): true keeps it for the handler, which sends it upstream itself;
+   * false relays it. It has no answer either way.
+   */
+  keepsLongData?(statementId: number, payload: Buffer, session: SessionInfo): boolean;
+  /** COM_STMT_RESET (the server drops the statement's long data), relayed after this call. */
+  onStatementReset?(statementId: number, session: SessionInfo): void;
   /**
    * COM_RESET_CONNECTION or COM_CHANGE_USER: the server drops the session's
    * prepared statements, temporary tables and variables.

@@ -7,39 +7,23 @@
  * results are never buffered. In `controlled` mode the session (for the
  * statement handler) sends commands itself and receives each answer's packets.
  *
- * MySQL clients do not pipeline commands: a client sends its next command only
- * once the answer to the previous one is complete, so a command arriving from
- * the client means the upstream is idle and may be taken over. The emulator's
- * own commands may be pipelined: a server reads its socket one command at a
- * time and answers in order, so several commands written at once cost one
- * round trip.
+ * Clients may pipeline commands (the mariadb connectors do): the session
+ * takes the upstream over only once every answer it relayed is out (see
+ * ./answer-tracker.ts), so a controlled exchange starts on an idle upstream.
+ * The emulator's own commands are pipelined too: a server reads its socket
+ * one command at a time and answers in order, so several commands written at
+ * once cost one round trip.
  */
 import type { Socket } from 'node:net';
-import { ResponseHeader, ServerStatus } from './codes.ts';
+import { type AnswerKind, AnswerShape, type ShapeOptions } from './answer-shape.ts';
 import { type Packet, PacketReader } from './framer.ts';
-import { eofStatus, isEof, parseOk } from './messages.ts';
 import { packet, serialize } from './serializer.ts';
 
-/**
- * The shape of an answer: `result` for COM_QUERY and COM_STMT_EXECUTE (OK,
- * ERR or result sets, text or binary rows), `prepare` for COM_STMT_PREPARE
- * (COM_STMT_PREPARE_OK with its parameter and column definitions, or ERR).
- */
-export type AnswerKind = 'result' | 'prepare';
-
-/** Where the reading of one answer stands. */
-type AnswerState =
-  | { readonly kind: 'first' }
-  | { readonly kind: 'columns'; remaining: number }
-  | { readonly kind: 'columns-eof' }
-  | { readonly kind: 'rows' }
-  /** Definitions still to come after COM_STMT_PREPARE_OK, each block closed by EOF unless DEPRECATE_EOF. */
-  | { readonly kind: 'prepared'; blocks: number[] };
+export type { AnswerKind } from './answer-shape.ts';
 
 interface Exchange {
-  readonly answer: AnswerKind;
+  readonly shape: AnswerShape;
   readonly packets: Packet[];
-  state: AnswerState;
   resolve(packets: Packet[]): void;
   reject(err: Error): void;
 }
@@ -50,8 +34,8 @@ export class UpstreamLink {
   /** The commands written and not yet fully answered, oldest first. */
   private readonly exchanges: Exchange[] = [];
   private closedError: Error | null = null;
-  /** Agreed with the client during authentication. */
-  deprecateEof = false;
+  /** Agreed with the client during authentication (DEPRECATE_EOF, MariaDB's metadata cache). */
+  options: ShapeOptions = { deprecateEof: false, cacheMetadata: false };
 
   constructor(
     readonly socket: Socket,
@@ -110,64 +94,15 @@ export class UpstreamLink {
       return;
     }
     ex.packets.push(p);
-    if (this.answerComplete(ex, p)) {
+    const role = ex.shape.next(p.payload, 0, p.payload.length);
+    if (role === 'infile-request') {
+      // The proxy has no file to send: an empty packet declines, the server answers OK or ERR.
+      this.socket.write(packet(Buffer.alloc(0), p.sequenceId + 1));
+    }
+    if (ex.shape.done) {
       this.exchanges.shift();
       ex.resolve(ex.packets);
     }
-  }
-
-  /** Advances the reading of an answer (any number of result sets, text or binary rows). */
-  private answerComplete(ex: Exchange, p: Packet): boolean {
-    const header = p.payload[0];
-    const state = ex.state;
-    switch (state.kind) {
-      case 'first':
-        if (ex.answer === 'prepare') return header === ResponseHeader.ERR || this.preparedDefinitions(ex, p.payload);
-        if (header === ResponseHeader.OK) return this.lastResult(ex, parseOk(p.payload).statusFlags);
-        if (header === ResponseHeader.ERR) return true;
-        if (header === ResponseHeader.LocalInfile) {
-          // The proxy has no file to send: an empty packet declines, the server answers OK or ERR.
-          this.socket.write(packet(Buffer.alloc(0), p.sequenceId + 1));
-          return false;
-        }
-        ex.state = { kind: 'columns', remaining: columnCount(p.payload) };
-        return false;
-      case 'columns':
-        if (--state.remaining === 0) ex.state = this.deprecateEof ? { kind: 'rows' } : { kind: 'columns-eof' };
-        return false;
-      case 'columns-eof':
-        ex.state = { kind: 'rows' };
-        return false;
-      case 'prepared': {
-        // Counts down the definitions of the current block (and its EOF), then the next block.
-        const left = (state.blocks[0] ?? 0) - 1;
-        if (left > 0) state.blocks[0] = left;
-        else state.blocks.shift();
-        return state.blocks.length === 0;
-      }
-      case 'rows':
-        if (header === ResponseHeader.ERR) return true;
-        if (header === ResponseHeader.EOF && (this.deprecateEof ? p.payload.length < 0xffffff : isEof(p.payload))) {
-          return this.lastResult(ex, this.deprecateEof ? parseOk(p.payload).statusFlags : eofStatus(p.payload));
-        }
-        return false;
-    }
-  }
-
-  /** COM_STMT_PREPARE_OK: status(1) statement_id(4) num_columns(2) num_params(2) ... */
-  private preparedDefinitions(ex: Exchange, payload: Buffer): boolean {
-    const columns = payload.readUInt16LE(5);
-    const params = payload.readUInt16LE(7);
-    const eof = this.deprecateEof ? 0 : 1;
-    const blocks = [params, columns].filter((n) => n > 0).map((n) => n + eof);
-    ex.state = { kind: 'prepared', blocks };
-    return blocks.length === 0;
-  }
-
-  private lastResult(ex: Exchange, statusFlags: number): boolean {
-    if ((statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) === 0) return true;
-    ex.state = { kind: 'first' };
-    return false;
   }
 
   /** Sends a COM_QUERY of the proxy's own and collects the whole answer. Only while controlled. */
@@ -182,8 +117,14 @@ export class UpstreamLink {
   command(framed: Buffer, answer: AnswerKind): Promise<Packet[]> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.mode !== 'controlled') return Promise.reject(new Error("the upstream is not under the emulator's control"));
+    const shape = new AnswerShape(answer, this.options);
+    if (shape.done) {
+      // A command without an answer (COM_STMT_SEND_LONG_DATA, COM_STMT_CLOSE).
+      this.socket.write(framed);
+      return Promise.resolve([]);
+    }
     const result = new Promise<Packet[]>((resolve, reject) => {
-      this.exchanges.push({ answer, packets: [], state: { kind: 'first' }, resolve, reject });
+      this.exchanges.push({ shape, packets: [], resolve, reject });
     });
     this.socket.write(framed);
     return result;
@@ -214,12 +155,4 @@ export class UpstreamLink {
   get closed(): boolean {
     return this.closedError !== null;
   }
-}
-
-function columnCount(payload: Buffer): number {
-  const first = payload[0] ?? 0;
-  if (first < 0xfb) return first;
-  if (first === 0xfc && payload.length >= 3) return payload.readUInt16LE(1);
-  if (first === 0xfd && payload.length >= 4) return payload.readUIntLE(1, 3);
-  throw new Error(`unexpected first packet of a result set (0x${first.toString(16)})`);
 }
