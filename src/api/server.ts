@@ -24,6 +24,7 @@ import { handleControlsRequest } from './backend-controls.ts';
 import { iamApi } from './iam-actions.ts';
 import { parseForm, QueryParams } from './query.ts';
 import { rdsApi } from './rds-actions.ts';
+import { parseRequestTarget } from './request-target.ts';
 import { errorXml, successXml } from './responses.ts';
 import type { ApiService } from './service.ts';
 import { dualProtocolServer } from './services/cleartext-http2.ts';
@@ -276,13 +277,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const observe = options.observe;
   const controls = options.controls;
+  const answerJson = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
   // The emulator's own routes (call log, metrics, backend controls) first, then the AWS APIs.
+  // The root error boundary: whatever a request does, it ends that request only.
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
+      if (parseRequestTarget(req.url) === null) {
+        answerJson(res, 400, { error: { code: 'BadRequest', message: 'the request target is not a valid URL' } });
+        return;
+      }
       if (observe && (await handleObserveRequest(req, res, observe))) return;
       if (controls && (await handleControlsRequest(req, res, controls, options.selection))) return;
       respond(req, res);
-    })();
+    })().catch((err: unknown) => {
+      options.log.error({ err, url: req.url }, 'control API: request failed');
+      if (res.headersSent) res.destroy();
+      else answerJson(res, 500, { error: { code: 'InternalFailure', message: 'the request could not be handled' } });
+    });
   };
   const server = createServer(onRequest);
   // HTTP/1.1 and cleartext HTTP/2 share the port: the Bedrock Runtime SDK client speaks only HTTP/2.
