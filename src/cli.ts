@@ -2,6 +2,7 @@
 import { loadConfig, usage } from './config.ts';
 import { createLogger } from './log.ts';
 import { startEmulator } from './main.ts';
+import { redactUrl } from './upstream-url.ts';
 
 const config = (() => {
   try {
@@ -23,11 +24,11 @@ process.stdout.write(
     '',
     'aurora-ml-emulator is running',
     `  PostgreSQL front  ${pg.host}:${pg.port}  (Aurora PostgreSQL ${config.pgEngineVersion}${config.strict ? ', strict' : ''})`,
-    `  upstream          ${pg.embedded ? `embedded PostgreSQL 16, data in ${config.dataDir}/postgres` : pg.upstreamUrl.replace(/:[^:@/]*@/, ':***@')}`,
+    `  upstream          ${pg.embedded ? `embedded PostgreSQL 16, data in ${config.dataDir}/postgres` : redactUrl(pg.upstreamUrl)}`,
     `  connect           psql ${pg.url}`,
     emulator.mysql === null
       ? '  MySQL front       off (add --mysql-upstream mysql://root@127.0.0.1:3306/test to put it in front of a MySQL/MariaDB)'
-      : `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${emulator.mysql.upstreamUrl.replace(/:[^:@/]*@/, ':***@')} (Aurora MySQL ${config.mysqlEngineVersion})`,
+      : `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${redactUrl(emulator.mysql.upstreamUrl)} (Aurora MySQL ${config.mysqlEngineVersion})`,
     `  AWS APIs          ${emulator.api.url}  (RDS, IAM, Comprehend, SageMaker Runtime, Bedrock Runtime; control preset ${config.controlPreset})`,
     `  then              CREATE EXTENSION aws_ml CASCADE; SELECT * FROM aws_comprehend.detect_sentiment('I love this product!', 'en');`,
     '',

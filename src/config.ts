@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { ComposeConfig } from './backends/compose.ts';
 import type { EndpointConfig as SageMakerEndpointConfig } from './backends/sagemaker/router.ts';
+import { parseUpstreamUrl } from './upstream-url.ts';
 
 export interface EmulatorConfig {
   /** host:port the PostgreSQL front listens on; port 0 picks a free one. */
@@ -191,7 +192,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Emu
   if (values['api-listen'] !== undefined) flags.apiListen = values['api-listen'];
   if (values['control-preset'] !== undefined) flags.controlPreset = preset(values['control-preset']);
   if (values['association-delay-ms'] !== undefined) flags.associationDelayMs = milliseconds(values['association-delay-ms']);
-  return { ...defaults, ...(file ? fromFile(file) : {}), ...fromEnv(env), ...flags, help: values.help ?? false };
+  const config = { ...defaults, ...(file ? fromFile(file) : {}), ...fromEnv(env), ...flags, help: values.help ?? false };
+  // Checked here, so a malformed one stops the start with advice instead of an error that prints it.
+  if (config.pgUpstream !== undefined) parseUpstreamUrl('the PostgreSQL upstream (--pg-upstream)', config.pgUpstream);
+  if (config.mysqlUpstream !== undefined) parseUpstreamUrl('the MySQL upstream (--mysql-upstream)', config.mysqlUpstream);
+  return config;
 }
 
 export function parseHostPort(value: string): { host: string; port: number } {

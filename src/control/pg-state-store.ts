@@ -82,17 +82,22 @@ class PgStateStore implements StateStore {
   private queue: Promise<unknown> = Promise.resolve();
   private poll: NodeJS.Timeout | null = null;
   private closed = false;
+  /**
+   * The connection, or null once it failed (the upstream restarted, say):
+   * the next update or reload connects again, so the API recovers on its own.
+   */
+  private client: pg.Client | null;
 
   constructor(
-    private readonly client: pg.Client,
+    client: pg.Client,
     private state: ControlState,
     private readonly options: PgStateStoreOptions,
-  ) {}
+  ) {
+    this.client = client;
+  }
 
   async start(): Promise<void> {
-    this.client.on('notification', () => void this.reload());
-    this.client.on('error', (err) => this.options.log.warn({ err }, 'control-plane store connection failed'));
-    await this.client.query(`LISTEN ${CHANNEL}`);
+    await this.listen(this.client as pg.Client);
     if (this.options.reconcile) {
       const reconcile = this.options.reconcile;
       await this.update((s) => {
@@ -105,28 +110,61 @@ class PgStateStore implements StateStore {
     this.poll.unref();
   }
 
+  /** Follows a connection: notifications reload, and its failure drops it for a fresh one. */
+  private async listen(client: pg.Client): Promise<void> {
+    client.on('notification', () => void this.reload());
+    const lost = (err?: Error) => {
+      if (this.client !== client) return;
+      this.client = null;
+      if (!this.closed) this.options.log.warn({ err }, 'control-plane store connection lost; it reconnects on next use');
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    await client.query(`LISTEN ${CHANNEL}`);
+  }
+
+  /** The live connection, made anew if the last one failed. */
+  private async connection(): Promise<pg.Client> {
+    if (this.client !== null) return this.client;
+    const client = new pg.Client({ connectionString: this.options.url, application_name: 'aurora-ml-emulator control plane' });
+    client.on('error', () => {}); // until listen() follows it
+    await client.connect();
+    try {
+      await this.listen(client);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    this.client = client;
+    // Changes made while the connection was down announced nothing to it.
+    const fresh = await read(client);
+    if (fresh.version !== this.state.version) this.apply(fresh);
+    return client;
+  }
+
   current(): ControlState {
     return this.state;
   }
 
   update<T>(mutate: (state: ControlState) => T): Promise<T> {
     const run = async (): Promise<T> => {
-      await this.client.query('BEGIN');
+      const client = await this.connection();
+      await client.query('BEGIN');
       try {
-        const draft = await read(this.client, true);
+        const draft = await read(client, true);
         const result = mutate(draft);
         draft.version += 1;
-        await this.client.query(`UPDATE ${TABLE} SET version = $2, doc = $3 WHERE id = $1`, [
+        await client.query(`UPDATE ${TABLE} SET version = $2, doc = $3 WHERE id = $1`, [
           ROW_ID,
           draft.version,
           JSON.stringify(draft),
         ]);
-        await this.client.query(`NOTIFY ${CHANNEL}`);
-        await this.client.query('COMMIT');
+        await client.query(`NOTIFY ${CHANNEL}`);
+        await client.query('COMMIT');
         this.apply(draft);
         return result;
       } catch (err) {
-        await this.client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch(() => {});
         throw err;
       }
     };
@@ -139,8 +177,9 @@ class PgStateStore implements StateStore {
   private reload(): Promise<void> {
     const run = async () => {
       if (this.closed) return;
-      const result = await this.client.query<{ version: string }>(`SELECT version FROM ${TABLE} WHERE id = $1`, [ROW_ID]);
-      if (Number(result.rows[0]?.version) !== this.state.version) this.apply(await read(this.client));
+      const client = await this.connection();
+      const result = await client.query<{ version: string }>(`SELECT version FROM ${TABLE} WHERE id = $1`, [ROW_ID]);
+      if (Number(result.rows[0]?.version) !== this.state.version) this.apply(await read(client));
     };
     const next = this.queue.then(run, run).catch((err: unknown) => {
       if (!this.closed) this.options.log.warn({ err }, 'control-plane store reload failed');
@@ -163,7 +202,7 @@ class PgStateStore implements StateStore {
     this.closed = true;
     if (this.poll) clearInterval(this.poll);
     await this.queue;
-    await this.client.end().catch(() => {});
+    await this.client?.end().catch(() => {});
   }
 }
 
