@@ -1,8 +1,8 @@
 /**
  * `/_aurora-ml/backends` on the API port: the backends' latency, capacity and
  * faults, read with GET and changed while running with PATCH (a partial
- * patch, `null` removes a setting). Like the call log, these routes take no
- * signature: they are the emulator's own, not an AWS API.
+ * patch, `null` removes a setting). The server guards these routes before
+ * they run (./browser-guard.ts; with apiCredentials, a SigV4 signature).
  *
  * Below it, which backend serves what (a body is the spec the config takes
  * at the same place; see src/backends/compose.ts):
@@ -22,8 +22,8 @@ import { EmulatorError } from '../errors.ts';
 
 export const CONTROLS_PATH = '/_aurora-ml/backends';
 
-/** Far above any real patch; guards memory. */
-const MAX_PATCH_BYTES = 256 * 1024;
+/** Far above any real patch; the server reads no more of a body for these routes. */
+export const MAX_PATCH_BYTES = 256 * 1024;
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -31,16 +31,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PATCH_BYTES) throw new AwsError('ValidationException', 'the patch is too large');
-    chunks.push(chunk as Buffer);
-  }
+function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    return JSON.parse(body.toString('utf8') || '{}');
   } catch {
     throw new AwsError('SerializationException', 'the body is not JSON');
   }
@@ -56,26 +49,27 @@ function notFound(res: ServerResponse, what: string): void {
 }
 
 /** A spec body: a JSON object (the builders check the rest). */
-async function readSpec(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const body = await readJson(req);
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
+function readSpec(body: Buffer): Record<string, unknown> {
+  const spec = parseJson(body);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
     throw new AwsError('ValidationException', 'the body must be a JSON object: a backend spec such as {"kind":"builtin"}');
-  return body as Record<string, unknown>;
+  return spec as Record<string, unknown>;
 }
 
 /** One named thing (endpoint, model route) under a path: read, replace, remove. */
-async function named(
+function named(
   req: IncomingMessage,
+  body: Buffer,
   res: ServerResponse,
   what: string,
   ops: { get(): unknown; put(spec: Record<string, unknown>): void; remove(): boolean },
-): Promise<void> {
+): void {
   if (req.method === 'GET') {
     const spec = ops.get();
     if (spec === undefined) notFound(res, what);
     else json(res, 200, spec);
   } else if (req.method === 'PUT') {
-    const spec = await readSpec(req);
+    const spec = readSpec(body);
     ops.put(spec);
     json(res, 200, spec);
   } else if (req.method === 'DELETE') {
@@ -84,7 +78,7 @@ async function named(
   } else methodNotAllowed(res, 'GET, PUT, DELETE');
 }
 
-async function handleSelection(req: IncomingMessage, res: ServerResponse, rest: string, selection: BackendSelection) {
+function handleSelection(req: IncomingMessage, body: Buffer, res: ServerResponse, rest: string, selection: BackendSelection) {
   const now = selection.snapshot();
   if (rest === 'selection') {
     if (req.method === 'GET') json(res, 200, now);
@@ -92,21 +86,21 @@ async function handleSelection(req: IncomingMessage, res: ServerResponse, rest: 
   } else if (rest === 'comprehend' || rest === 'bedrock') {
     if (req.method === 'GET') json(res, 200, rest === 'comprehend' ? now.comprehend : now.bedrock.default);
     else if (req.method === 'PUT') {
-      const spec = await readSpec(req);
+      const spec = readSpec(body);
       if (rest === 'comprehend') selection.setComprehend(spec as ComprehendSpec);
       else selection.setBedrock(spec as BedrockSpec);
       json(res, 200, spec);
     } else methodNotAllowed(res, 'GET, PUT');
   } else if (rest.startsWith('sagemaker/endpoints/')) {
     const name = decodeURIComponent(rest.slice('sagemaker/endpoints/'.length));
-    await named(req, res, `SageMaker endpoint ${name}`, {
+    named(req, body, res, `SageMaker endpoint ${name}`, {
       get: () => now.sagemaker.endpoints[name],
       put: (spec) => selection.setEndpoint(name, spec as unknown as SageMakerEndpointSpec),
       remove: () => selection.removeEndpoint(name),
     });
   } else if (rest.startsWith('bedrock/models/')) {
     const key = decodeURIComponent(rest.slice('bedrock/models/'.length));
-    await named(req, res, `Bedrock model route ${key}`, {
+    named(req, body, res, `Bedrock model route ${key}`, {
       get: () => now.bedrock.models[key],
       put: (spec) => selection.setBedrockModel(key, spec as BedrockSpec),
       remove: () => selection.removeBedrockModel(key),
@@ -114,22 +108,26 @@ async function handleSelection(req: IncomingMessage, res: ServerResponse, rest: 
   } else notFound(res, `route ${CONTROLS_PATH}/${rest}`);
 }
 
-/** Answers the request when it is for the controls routes; false otherwise. */
-export async function handleControlsRequest(
+/**
+ * Answers the request when it is for the controls routes; false otherwise.
+ * `body` is the request's body, read (and its signature checked) by the server.
+ */
+export function handleControlsRequest(
   req: IncomingMessage,
+  body: Buffer,
   res: ServerResponse,
   controls: BackendControls,
   selection?: BackendSelection,
-): Promise<boolean> {
+): boolean {
   // The raw path: model ids in it are percent-encoded, and URL parsing keeps them so.
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const under = path.startsWith(`${CONTROLS_PATH}/`) && selection !== undefined;
   if (path !== CONTROLS_PATH && !under) return false;
   try {
-    if (under) await handleSelection(req, res, path.slice(CONTROLS_PATH.length + 1).replace(/\/$/, ''), selection);
+    if (under) handleSelection(req, body, res, path.slice(CONTROLS_PATH.length + 1).replace(/\/$/, ''), selection);
     else if (req.method === 'GET') json(res, 200, controls.getControls());
     else if (req.method === 'PATCH' || req.method === 'PUT' || req.method === 'POST') {
-      json(res, 200, controls.setControls(await readJson(req)));
+      json(res, 200, controls.setControls(parseJson(body)));
     } else {
       res.setHeader('allow', 'GET, PATCH');
       json(res, 405, { error: { code: 'MethodNotAllowed', message: 'use GET or PATCH' } });

@@ -19,8 +19,10 @@ import { IamService } from '../control/iam-service.ts';
 import { RdsService } from '../control/rds-service.ts';
 import type { StateStore } from '../control/store.ts';
 import type { Backends } from '../ml/evaluator.ts';
-import { handleObserveRequest, type ObserveRoutes } from '../observe/http.ts';
-import { handleControlsRequest } from './backend-controls.ts';
+import { handleObserveRequest, METRICS_PATH, type ObserveRoutes } from '../observe/http.ts';
+import { type Authenticate, authenticator } from './authenticate.ts';
+import { handleControlsRequest, MAX_PATCH_BYTES } from './backend-controls.ts';
+import { browserRefusal, hostRule, nonJsonWriteRefusal, type Refusal } from './browser-guard.ts';
 import { iamApi } from './iam-actions.ts';
 import { parseForm, QueryParams } from './query.ts';
 import { rdsApi } from './rds-actions.ts';
@@ -28,8 +30,9 @@ import { parseRequestTarget } from './request-target.ts';
 import { errorXml, successXml } from './responses.ts';
 import type { ApiService } from './service.ts';
 import { dualProtocolServer } from './services/cleartext-http2.ts';
+import { errorResponse } from './services/errors.ts';
 import { handleMlService, ML_MAX_BODY_BYTES, type MlCaller, type MlServiceName, mlServiceOf } from './services/index.ts';
-import { type Credential, parseAuthorization, type SigV4Authorization, signatureMatches } from './sigv4.ts';
+import { type Credential, parseAuthorization } from './sigv4.ts';
 
 /** A key the API accepts; with a role, the ML service APIs evaluate that role's IAM policies for its calls. */
 export interface ApiCredential extends Credential {
@@ -42,14 +45,17 @@ export interface ApiServerOptions {
   readonly port: number;
   readonly store: StateStore;
   readonly log: Logger;
-  /** When given, every request must be signed with one of these; otherwise any signature (or none) is accepted. */
+  /**
+   * When given, every request on every route (the emulator's own too) must be signed with one of these;
+   * otherwise any signature (or none) is accepted. Signed requests must be dated within 15 minutes either way.
+   */
   readonly credentials?: readonly ApiCredential[];
   /** How long a new role association stays PENDING. */
   readonly propagationDelayMs: number;
   readonly now?: () => number;
   /** The evaluator's backends: Comprehend, SageMaker Runtime and Bedrock Runtime APIs answer from them. */
   readonly backends?: Backends;
-  /** Serves /_aurora-ml/calls and /metrics ahead of the Query API (and its signature check). */
+  /** Serves /_aurora-ml/calls and /metrics ahead of the Query API. */
   readonly observe?: ObserveRoutes;
   /** The backends' latency, capacity and faults, served at /_aurora-ml/backends. */
   readonly controls?: BackendControls;
@@ -67,6 +73,13 @@ export interface ApiServer extends AsyncDisposable {
 
 /** Far above any IAM policy or RDS request; guards memory, not semantics. */
 const MAX_BODY_BYTES = 1024 * 1024;
+
+const OWN_PREFIX = '/_aurora-ml';
+
+/** The emulator's own routes: everything under /_aurora-ml, and Prometheus' /metrics. */
+function isOwnRoute(path: string): boolean {
+  return path === METRICS_PATH || path === OWN_PREFIX || path.startsWith(`${OWN_PREFIX}/`);
+}
 
 interface Outcome {
   readonly status: number;
@@ -101,38 +114,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     iamApi(new IamService(options.store, now)),
     rdsApi(new RdsService(options.store, { propagationDelayMs: options.propagationDelayMs, now })),
   ];
-  const secrets = options.credentials ? new Map(options.credentials.map((c) => [c.accessKeyId, c])) : undefined;
-
-  /** Checks the signature when credentials are configured; the caller's credential, if any. Throws AwsError. */
-  function authenticate(
-    req: IncomingMessage,
-    header: string | undefined,
-    auth: SigV4Authorization | undefined,
-    url: URL,
-    body: Buffer,
-  ): ApiCredential | undefined {
-    if (!secrets) return undefined;
-    if (header === undefined) throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-    if (!auth)
-      throw new AwsError('IncompleteSignature', 'Authorization header requires a complete AWS4-HMAC-SHA256 signature', 400);
-    const credential = secrets.get(auth.accessKeyId);
-    if (credential === undefined) {
-      throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-    }
-    // HTTP/2 carries the signed host header as :authority.
-    const authority = req.headers[':authority'];
-    const headers =
-      req.headers.host === undefined && typeof authority === 'string' ? { ...req.headers, host: authority } : req.headers;
-    const received = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers, body };
-    if (!signatureMatches(credential.secretAccessKey, auth, received)) {
-      throw new AwsError(
-        'SignatureDoesNotMatch',
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-        403,
-      );
-    }
-    return credential;
-  }
+  const authenticate: Authenticate = authenticator(options.credentials);
+  const hostAllowed = hostRule(options.host);
 
   function pickService(version: string | undefined, scopeService: string | undefined, action: string | undefined) {
     return (
@@ -159,7 +142,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const auth = header === undefined ? undefined : parseAuthorization(header);
       service = pickService(values.get('Version'), auth?.service, action);
 
-      authenticate(req, header, auth, url, body);
+      authenticate(req, url, body);
 
       if (action === undefined || action === '')
         throw new AwsError('MissingAction', 'The request must contain the parameter Action');
@@ -198,8 +181,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function handleMl(req: IncomingMessage, res: ServerResponse, service: MlServiceName, requestId: string) {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const header = req.headers.authorization;
-    const auth = header === undefined ? undefined : parseAuthorization(header);
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableEnded) aborted.abort();
@@ -209,7 +190,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     let caller: MlCaller | undefined;
     try {
       body = await readBody(req, ML_MAX_BODY_BYTES);
-      const credential = authenticate(req, header, auth, url, body);
+      const credential = authenticate(req, url, body);
       if (credential) {
         caller = { accessKeyId: credential.accessKeyId, ...(credential.roleName ? { roleName: credential.roleName } : {}) };
       }
@@ -282,16 +263,67 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
-  // The emulator's own routes (call log, metrics, backend controls) first, then the AWS APIs.
-  // The root error boundary: whatever a request does, it ends that request only.
+
+  /** A refused request (403, or 415 for a non-JSON write) in the shape its route speaks: JSON for ours, the AWS service's own otherwise. */
+  function refuse(req: IncomingMessage, res: ServerResponse, url: URL, refusal: Refusal): void {
+    req.resume(); // the body is not wanted; drain it so the connection stays usable
+    options.log.warn({ url: req.url, host: req.headers.host, origin: req.headers.origin }, `control API: ${refusal.message}`);
+    if (isOwnRoute(url.pathname)) {
+      answerJson(res, refusal.status, { error: { code: refusal.code, message: refusal.message } });
+      return;
+    }
+    const requestId = randomUUID();
+    const header = req.headers.authorization;
+    const scope = header === undefined ? undefined : parseAuthorization(header)?.service;
+    const mlService = mlServiceOf(url.pathname, req.headers, scope);
+    if (mlService) {
+      const outcome = errorResponse(mlService, { code: 'AccessDeniedException', status: 403, message: refusal.message });
+      res.writeHead(outcome.status, { ...outcome.headers, 'content-length': outcome.body.length, 'x-amzn-requestid': requestId });
+      res.end(outcome.body);
+    } else {
+      const body = errorXml(undefined, new AwsError('AccessDenied', refusal.message, 403), requestId);
+      res.writeHead(403, {
+        'content-type': 'text/xml; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+        'x-amzn-requestid': requestId,
+      });
+      res.end(body);
+    }
+  }
+
+  /** The call log, metrics and backend controls: JSON writes only, signed like the AWS APIs when keys are configured. */
+  async function serveOwnRoute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const notJson = nonJsonWriteRefusal(req);
+    if (notJson) return refuse(req, res, url, notJson);
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_PATCH_BYTES);
+      authenticate(req, url, body);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        const message = `the body exceeds ${MAX_PATCH_BYTES} bytes`;
+        return answerJson(res, 413, { error: { code: 'RequestEntityTooLarge', message } });
+      }
+      if (!(err instanceof AwsError)) throw err;
+      return answerJson(res, err.httpStatus, { error: { code: err.code, message: err.message } });
+    }
+    if (observe && (await handleObserveRequest(req, res, observe))) return;
+    if (controls && handleControlsRequest(req, body, res, controls, options.selection)) return;
+    answerJson(res, 404, { error: { code: 'NotFound', message: `no route ${url.pathname}` } });
+  }
+
+  // Browser checks for every request, then the emulator's own routes (call log, metrics, backend
+  // controls), then the AWS APIs. The root error boundary: whatever a request does, it ends that request only.
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      if (parseRequestTarget(req.url) === null) {
+      const url = parseRequestTarget(req.url);
+      if (url === null) {
         answerJson(res, 400, { error: { code: 'BadRequest', message: 'the request target is not a valid URL' } });
         return;
       }
-      if (observe && (await handleObserveRequest(req, res, observe))) return;
-      if (controls && (await handleControlsRequest(req, res, controls, options.selection))) return;
+      const refusal = browserRefusal(req, hostAllowed);
+      if (refusal) return refuse(req, res, url, refusal);
+      if (isOwnRoute(url.pathname)) return await serveOwnRoute(req, res, url);
       respond(req, res);
     })().catch((err: unknown) => {
       options.log.error({ err, url: req.url }, 'control API: request failed');

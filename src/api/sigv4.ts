@@ -139,3 +139,16 @@ export function signatureMatches(secretAccessKey: string, auth: SigV4Authorizati
   const given = Buffer.from(auth.signature, 'utf8');
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/** How far a signed request's time may be from the server's clock, either way, as AWS allows. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+/** The request time as epoch ms: X-Amz-Date's basic ISO 8601 form (20240102T030405Z), else an HTTP Date. */
+export function requestTimeMs(headers: IncomingHttpHeaders): number | undefined {
+  const text = requestTime(headers);
+  const basic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  const at = basic
+    ? Date.UTC(Number(basic[1]), Number(basic[2]) - 1, Number(basic[3]), Number(basic[4]), Number(basic[5]), Number(basic[6]))
+    : Date.parse(text);
+  return Number.isNaN(at) ? undefined : at;
+}

@@ -1,8 +1,8 @@
 /**
  * The HTTP view of what happened, served on the API port ahead of the Query
  * API: `/_aurora-ml/calls` (GET with filters, GET one by id, DELETE clears)
- * and `/metrics` for Prometheus. Like /metrics everywhere, these routes need
- * no signature.
+ * and `/metrics` for Prometheus. The API server guards them first like every
+ * route: browser checks always, a SigV4 signature when apiCredentials are set.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
