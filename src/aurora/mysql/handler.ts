@@ -59,6 +59,8 @@ export interface MySqlAuroraOptions {
 
 /** What the handler keeps per client connection. */
 interface SessionState extends LoopSession {
+  /** The user name the connection logged in with (what MariaDB compares to decide who may KILL it). */
+  user: string;
   /** SET aurora_ml_strict; null follows the emulator's --strict. */
   strict: boolean | null;
   /** Prepared statements with ML calls, by the upstream's statement id. */
@@ -67,7 +69,7 @@ interface SessionState extends LoopSession {
   readonly preparedNames: Map<string, string | null>;
 }
 
-const KILL = /^\s*KILL\s+(?:QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
+const KILL = /^\s*KILL\s+(QUERY\s+|CONNECTION\s+)?(\d+)\s*;?\s*$/i;
 /** Cheap pre-check for the definitions the emulator always answers (ALIAS functions, SHOW CREATE FUNCTION). */
 const DEFINITION_HINT = /\b(alias|show)\b/i;
 /** Cheap pre-check for statements that start (or make the default) a READ ONLY transaction. */
@@ -81,17 +83,20 @@ export class MySqlAuroraHandler implements StatementHandler {
     this.stubs = new StubInstaller(options.log, options.privileges?.model);
   }
 
-  private session(id: number): SessionState {
-    let state = this.sessions.get(id);
+  private session(info: SessionInfo): SessionState {
+    let state = this.sessions.get(info.connectionId);
     if (state === undefined) {
       state = {
         ...newLoopSession(limits.defaultInferenceTimeoutMs),
+        user: info.user,
         strict: null,
         prepared: new Map(),
         preparedNames: new Map(),
       };
-      this.sessions.set(id, state);
+      this.sessions.set(info.connectionId, state);
     }
+    // The account may have changed (COM_CHANGE_USER) since the state was made.
+    state.user = info.user;
     return state;
   }
 
@@ -191,7 +196,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       const status = STATUS_WORD.test(sql) ? statusCommand(sql) : null;
       if (status !== null) return this.answerStatus(sql, status, up);
       if (KILL.test(sql)) return this.kill(sql, up);
-      const state = this.session(up.session.connectionId);
+      const state = this.session(up.session);
       if (wantsVariables(sql)) {
         return answerVariables(
           sql,
@@ -348,21 +353,21 @@ export class MySqlAuroraHandler implements StatementHandler {
     await this.answering(up, async () => {
       await this.stubs.ensure(up);
       refuseReservedWords(sql);
-      const state = this.session(up.session.connectionId);
+      const state = this.session(up.session);
       const kind = classifyStatement(sql);
       if (kind === 'create_function_alias') {
         // Prepared as the stored function that stands for it: each execution creates it.
-        const answer = await up.command(framePrepare(aliasDefinition(sql)), 'prepare');
+        const answer = await up.command(framePrepare(up.encode(aliasDefinition(sql))), 'prepare');
         this.remember(state, answer, 'definition', sql, null);
         return send(up, answer);
       }
-      if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(sql), 'prepare'));
+      if (!this.callsMl(sql)) return send(up, await up.command(framePrepare(up.encode(sql)), 'prepare'));
       if (kind === 'create_trigger') throw triggerRefusal();
       if (kind === 'create_table_select') throw preparedCreateTableSelectRefusal();
       const route = routeOf(kind);
       const unicode = await this.beforeDefinition(route === 'definition' ? kind : 'select', state, up);
       const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
-      const answer = await up.command(framePrepare(rewritten), 'prepare');
+      const answer = await up.command(framePrepare(up.encode(rewritten)), 'prepare');
       this.remember(state, answer, route, sql, seedWarning(sql));
       send(up, withClientColumnNames(answer, sql, 'prepare', up));
     });
@@ -377,7 +382,7 @@ export class MySqlAuroraHandler implements StatementHandler {
 
   async runExecute(payload: Buffer, up: ControlledUpstream): Promise<void> {
     await this.answering(up, async () => {
-      const state = this.session(up.session.connectionId);
+      const state = this.session(up.session);
       const prepared = state.prepared.get(payload.readUInt32LE(1));
       if (prepared === undefined) throw new EmulatorError('Internal', 'unknown prepared statement');
       const refusal = executeRefusal(payload);
@@ -436,15 +441,28 @@ export class MySqlAuroraHandler implements StatementHandler {
   }
 
   /**
-   * KILL [QUERY] id aimed at a connection whose ML statement is in flight
-   * stops that statement here (it ends with 1317 Query execution was
-   * interrupted); other KILLs go to the server. Sending it to the server too
-   * could interrupt the emulator's own cleanup statements of that connection.
+   * KILL [QUERY | CONNECTION] id, with MariaDB's rule (sql_parse.cc,
+   * kill_one_thread): a user may kill the threads of its own user name, and
+   * others' only with CONNECTION ADMIN or SUPER (else 1095 You are not owner
+   * of thread). A KILL QUERY of a same-named user's connection whose ML
+   * statement is in flight stops that statement here (it ends with 1317 Query
+   * execution was interrupted), without reaching the server: there it could
+   * interrupt the emulator's own clean-up statements of that connection. Every
+   * other KILL goes to the server, which applies the privilege rule itself
+   * (roles included) to the same thread id, the upstream's; only once it has
+   * agreed does the emulator stop the target's ML work too.
    */
   private async kill(sql: string, up: ControlledUpstream): Promise<void> {
-    const work = this.sessions.get(Number(KILL.exec(sql)?.[1]))?.work;
-    if (work) work.abort();
-    const answer = await up.query(work ? 'DO 0' : sql);
+    const [, kind, id] = KILL.exec(sql) ?? [];
+    const target = this.sessions.get(Number(id));
+    const work = target?.work ?? null;
+    const ownQuery = work !== null && /^QUERY/i.test(kind ?? '') && target?.user === up.session.user;
+    if (ownQuery) {
+      work.abort();
+      return send(up, await up.query('DO 0'));
+    }
+    const answer = await up.query(sql);
+    if (work !== null && answer[0]?.payload[0] !== 0xff) work.abort();
     send(up, answer);
   }
 

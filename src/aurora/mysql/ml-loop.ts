@@ -50,7 +50,8 @@ const pending = <T>(p: Promise<T>): Promise<T> => {
   p.catch(() => {});
   return p;
 };
-const hex = (s: string) => `0x${Buffer.from(s, 'utf8').toString('hex') || '00'}`;
+/** A literal of the string's UTF-8 bytes: X'' for the empty string (0x00 would be one NUL byte). */
+const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
 
 export interface LoopRequest {
   readonly up: ControlledUpstream;

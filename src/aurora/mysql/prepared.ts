@@ -38,8 +38,7 @@ export interface PreparedMl {
 /** COM_STMT_EXECUTE flags asking for a cursor (CURSOR_TYPE_READ_ONLY and the rest). */
 const CURSOR_FLAGS = 0x07;
 
-export const framePrepare = (sql: string) =>
-  packet(Buffer.concat([Buffer.from([Command.COM_STMT_PREPARE]), Buffer.from(sql, 'utf8')]), 0);
+export const framePrepare = (sql: Buffer) => packet(Buffer.concat([Buffer.from([Command.COM_STMT_PREPARE]), sql]), 0);
 /** The client's COM_STMT_EXECUTE, COM_STMT_BULK_EXECUTE or COM_STMT_SEND_LONG_DATA, framed anew. */
 export const frameCommand = (payload: Buffer) => packet(payload, 0);
 

@@ -13,6 +13,14 @@
  */
 import { createHash } from 'node:crypto';
 export const STUB_SCHEMA = 'aurora_ml';
+/**
+ * Every text the stubs and the session tables hold is declared utf8mb4: a
+ * column, parameter or variable without a CHARACTER SET takes the database's
+ * default, latin1 on many servers, which garbles what the evaluator answers
+ * and refuses Japanese or Russian arguments (1366 Incorrect string value).
+ */
+const UTF8_TEXT = 'LONGTEXT CHARACTER SET utf8mb4';
+const utf8Varchar = (n: number) => `VARCHAR(${n}) CHARACTER SET utf8mb4`;
 /** Temporary tables live in the stub database, where the stubs look them up. */
 export const CACHE_TABLE = 'aurora_ml.aurora_ml_cache';
 export const MISS_TABLE = 'aurora_ml.aurora_ml_miss';
@@ -145,9 +153,9 @@ function stubSql(b: StubBody): string {
   return `CREATE FUNCTION ${STUB_SCHEMA}.${b.name}(${b.params}) RETURNS ${b.returns}
 NOT DETERMINISTIC MODIFIES SQL DATA SQL SECURITY INVOKER COMMENT '${VERSION_MARK}'
 BEGIN
-  DECLARE a LONGTEXT DEFAULT ${b.argsJson};
+  DECLARE a ${UTF8_TEXT} DEFAULT ${b.argsJson};
   DECLARE k CHAR(32) CHARACTER SET ascii DEFAULT MD5(CONCAT('${b.fn}', a));
-  DECLARE v LONGTEXT;
+  DECLARE v ${UTF8_TEXT};
   IF ${MODE_VARIABLE} IS NULL THEN
     SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1815,
       MESSAGE_TEXT = 'Internal error: ${b.name} can only run through aurora-ml-emulator';
@@ -173,7 +181,7 @@ END`;
 function stub(spec: StubSpec, withBatch: boolean): string {
   return stubSql({
     name: stubName(spec.name, withBatch),
-    params: `input_text LONGTEXT, language_code VARCHAR(64)${withBatch ? ', max_batch_size INT' : ''}`,
+    params: `input_text ${UTF8_TEXT}, language_code ${utf8Varchar(64)}${withBatch ? ', max_batch_size INT' : ''}`,
     argsJson: `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
     fn: spec.fn ?? 'aws_comprehend.detect_sentiment',
     returns: spec.returns,
@@ -189,7 +197,7 @@ function stub(spec: StubSpec, withBatch: boolean): string {
  */
 const SAGEMAKER_DIRECT = stubSql({
   name: 'aws_sagemaker_invoke_endpoint',
-  params: 'endpoint_name VARCHAR(256), model_input LONGTEXT',
+  params: `endpoint_name ${utf8Varchar(256)}, model_input ${UTF8_TEXT}`,
   argsJson: `CONCAT('[', JSON_QUOTE(endpoint_name), ', null, ', model_input, ']')`,
   fn: 'aws_sagemaker.invoke_endpoint',
   returns: 'VARCHAR(4096) CHARACTER SET utf8mb4',
@@ -209,7 +217,7 @@ export const BEDROCK_ALIAS_STUB = 'aws_bedrock_alias';
  */
 const SAGEMAKER_ALIAS = stubSql({
   name: SAGEMAKER_ALIAS_STUB,
-  params: 'endpoint_name VARCHAR(256), max_batch_size INT, model_input LONGTEXT',
+  params: `endpoint_name ${utf8Varchar(256)}, max_batch_size INT, model_input ${UTF8_TEXT}`,
   // [endpoint, max_batch_size, [inputs...]]: the evaluator's form of a SageMaker call.
   argsJson: `CONCAT('[', JSON_QUOTE(endpoint_name), ', ', IFNULL(max_batch_size, 'null'), ', ', model_input, ']')`,
   fn: 'aws_sagemaker.invoke_endpoint',
@@ -221,7 +229,7 @@ const SAGEMAKER_ALIAS = stubSql({
 /** ALIAS AWS_BEDROCK_INVOKE_MODEL: the argument is the request body, the result the raw response body. */
 const BEDROCK_ALIAS = stubSql({
   name: BEDROCK_ALIAS_STUB,
-  params: 'model_id VARCHAR(256), content_type VARCHAR(256), accept_type VARCHAR(256), timeout_ms INT, model_input LONGTEXT',
+  params: `model_id ${utf8Varchar(256)}, content_type ${utf8Varchar(256)}, accept_type ${utf8Varchar(256)}, timeout_ms INT, model_input ${UTF8_TEXT}`,
   argsJson: 'JSON_ARRAY(model_id, content_type, accept_type, model_input, timeout_ms)',
   fn: 'aws_bedrock.invoke_model',
   returns: 'LONGTEXT CHARACTER SET utf8mb4',
@@ -255,7 +263,7 @@ const SEED_COMPREHEND_SPECS: readonly StubSpec[] = [
 function dominantLanguageStub(name: string, returns: string): string {
   return stubSql({
     name,
-    params: 'input_text LONGTEXT',
+    params: `input_text ${UTF8_TEXT}`,
     argsJson: 'JSON_ARRAY(input_text, NULL)',
     fn: 'aws_comprehend.detect_dominant_language',
     returns,
@@ -281,7 +289,7 @@ export const INSTALLED_STUBS_QUERY = `SELECT ROUTINE_NAME, ROUTINE_COMMENT FROM 
  * (re)created, given what INSTALLED_STUBS_QUERY found (name -> COMMENT).
  */
 export function installStatements(installed: ReadonlyMap<string, string> = new Map()): string[] {
-  const statements = [`CREATE DATABASE IF NOT EXISTS ${STUB_SCHEMA}`];
+  const statements = [`CREATE DATABASE IF NOT EXISTS ${STUB_SCHEMA} CHARACTER SET utf8mb4`];
   for (const definition of definitions()) {
     const name = definition.slice(`CREATE FUNCTION ${STUB_SCHEMA}.`.length, definition.indexOf('('));
     if (installed.get(name) === STUB_VERSION) continue;
@@ -305,6 +313,6 @@ function definitions(): string[] {
 
 /** Per-session tables, created before a statement's first run. */
 export const SESSION_TABLES = [
-  `CREATE TEMPORARY TABLE IF NOT EXISTS ${CACHE_TABLE} (k CHAR(32) CHARACTER SET ascii PRIMARY KEY, v LONGTEXT) ENGINE=InnoDB`,
-  `CREATE TEMPORARY TABLE IF NOT EXISTS ${MISS_TABLE} (k CHAR(32) CHARACTER SET ascii, f VARCHAR(64), a LONGTEXT) ENGINE=InnoDB`,
+  `CREATE TEMPORARY TABLE IF NOT EXISTS ${CACHE_TABLE} (k CHAR(32) CHARACTER SET ascii PRIMARY KEY, v ${UTF8_TEXT}) ENGINE=InnoDB`,
+  `CREATE TEMPORARY TABLE IF NOT EXISTS ${MISS_TABLE} (k CHAR(32) CHARACTER SET ascii, f VARCHAR(64) CHARACTER SET ascii, a ${UTF8_TEXT}) ENGINE=InnoDB`,
 ];

@@ -99,6 +99,8 @@ export class AnswerShape {
   status: number | null = null;
   /** The statement id of a COM_STMT_PREPARE_OK. */
   statementId: number | null = null;
+  /** The role of the packet that ended the answer ('ok' or 'err' for an authentication), null until done. */
+  endedWith: PacketRole | null = null;
   private state: State;
   // The packet being read: its first bytes are buf[at, end), end - at = min(length, SHAPE_PREFIX).
   private buf: Buffer = EMPTY;
@@ -245,6 +247,7 @@ export class AnswerShape {
 
   private finish(role: PacketRole, status: number | null = null): PacketRole {
     this.status = status ?? this.status;
+    this.endedWith = role;
     this.state = { at: 'done' };
     return role;
   }

@@ -21,6 +21,8 @@ export class AnswerTracker {
   /** The statement id of the last COM_STMT_PREPARE answered (null after an ERR). */
   lastStatementId: number | null = null;
   private readonly due: AnswerShape[] = [];
+  /** Called as an answer ends, with what ended it (the session learns a COM_CHANGE_USER's outcome so). */
+  private readonly onAnswered = new Map<AnswerShape, (shape: AnswerShape) => void>();
   private waiters: (() => void)[] = [];
   private options: ShapeOptions = { deprecateEof: false, cacheMetadata: false };
 
@@ -46,8 +48,11 @@ export class AnswerTracker {
   }
 
   /** A command was sent upstream (or handed to the handler): its answer is due next after the others. */
-  expect(kind: AnswerKind): void {
-    if (kind !== 'none') this.due.push(new AnswerShape(kind, this.options));
+  expect(kind: AnswerKind, onAnswered?: (shape: AnswerShape) => void): void {
+    if (kind === 'none') return;
+    const shape = new AnswerShape(kind, this.options);
+    this.due.push(shape);
+    if (onAnswered !== undefined) this.onAnswered.set(shape, onAnswered);
   }
 
   /** Every answer due has reached the client. */
@@ -68,6 +73,7 @@ export class AnswerTracker {
   /** Forgets the answers due (a handler stopped half-way; the connection closes). Waiters are released. */
   reset(): void {
     this.due.length = 0;
+    this.onAnswered.clear();
     this.headerFill = 0;
     this.inBody = false;
     this.continuation = false;
@@ -145,6 +151,11 @@ export class AnswerTracker {
     if (shape.status !== null) this.status = shape.status;
     if (shape.kind === 'prepare') this.lastStatementId = shape.statementId;
     this.due.shift();
+    const callback = this.onAnswered.get(shape);
+    if (callback !== undefined) {
+      this.onAnswered.delete(shape);
+      callback(shape);
+    }
     if (this.due.length === 0) this.wake();
   }
 

@@ -2,6 +2,7 @@
  * The MySQL packets the emulator reads itself, as typed values. Everything
  * else travels as raw packets and is never decoded.
  */
+import { isAscii } from './client-charset.ts';
 import { Capability, PROTOCOL_VERSION, ResponseHeader } from './codes.ts';
 import { ProtocolViolation } from './framer.ts';
 
@@ -224,9 +225,20 @@ export function parseHandshakeResponse(payload: Buffer): HandshakeResponse41 {
   return { capabilities, maxPacketSize, characterSet, mariadbCapabilities, user, database, sslRequest: false };
 }
 
-/** The statement text of a COM_QUERY (MariaDB and MySQL without query attributes). */
-export function parseComQuery(payload: Buffer): string {
-  return payload.toString('utf8', 1);
+/** The statement bytes of a COM_QUERY or COM_STMT_PREPARE (MariaDB and MySQL without query attributes). */
+export function statementBytes(payload: Buffer): Buffer {
+  return payload.subarray(1);
+}
+
+/**
+ * The statement as text for deciding whether the handler wants it, before
+ * the connection's charset is known: 7-bit bytes read alike in every charset
+ * the emulator rewrites, and the rest only has to keep the SQL's structure
+ * (8-bit bytes are never quotes, backslashes or keywords in those charsets).
+ * The handler gets the statement decoded in the real charset (./session.ts).
+ */
+export function provisionalText(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }
 
 /**

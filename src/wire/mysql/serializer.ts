@@ -55,7 +55,8 @@ export const serialize = {
       }),
       sequenceId,
     ),
-  /** COM_QUERY with the statement text, as a new command (sequence id 0). */
-  comQuery: (sql: string) => packet(Buffer.concat([Buffer.from([Command.COM_QUERY]), Buffer.from(sql, 'utf8')]), 0),
+  /** COM_QUERY with the statement text (a string as UTF-8, or the bytes given), as a new command (sequence id 0). */
+  comQuery: (sql: string | Buffer) =>
+    packet(Buffer.concat([Buffer.from([Command.COM_QUERY]), typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql]), 0),
   comQuit: () => packet(Buffer.from([Command.COM_QUIT]), 0),
 };

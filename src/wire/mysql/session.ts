@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import { type AnswerKind, answerKindOf } from './answer-shape.ts';
 import { AnswerTracker } from './answer-tracker.ts';
+import { type ClientCodec, clientCodec, isAscii } from './client-charset.ts';
 import {
   Capability,
   Command,
@@ -35,7 +36,15 @@ import {
   ResponseHeader,
 } from './codes.ts';
 import { type Packet, PacketReader, ProtocolViolation } from './framer.ts';
-import { parseComQuery, parseHandshakeResponse, parseHandshakeV10, parseOk, withoutCapabilities } from './messages.ts';
+import {
+  parseHandshakeResponse,
+  parseHandshakeV10,
+  parseOk,
+  provisionalText,
+  statementBytes,
+  textRows,
+  withoutCapabilities,
+} from './messages.ts';
 import { packet, serialize } from './serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from './statement-handler.ts';
 import { UpstreamLink } from './upstream.ts';
@@ -236,19 +245,19 @@ export class MySqlSession {
     const handler = this.deps.handler;
     switch (command) {
       case Command.COM_QUERY: {
-        const sql = parseComQuery(p.payload);
-        if (handler.wantsQuery(sql, this.sessionInfo())) {
-          this.runHandled('result', (up) => handler.runQuery(sql, up));
+        const statement = statementBytes(p.payload);
+        if (handler.wantsQuery(provisionalText(statement), this.sessionInfo())) {
+          this.runHandled('result', (up, sql) => handler.runQuery(sql, up), statement);
           return;
         }
         this.relayCommand(p, 'result');
         return;
       }
       case Command.COM_STMT_PREPARE: {
-        const sql = parseComQuery(p.payload);
-        if (handler.runPrepare && handler.wantsPrepare?.(sql, this.sessionInfo())) {
+        const statement = statementBytes(p.payload);
+        if (handler.runPrepare && handler.wantsPrepare?.(provisionalText(statement), this.sessionInfo())) {
           const run = handler.runPrepare.bind(handler);
-          this.runHandled('prepare', (up) => run(sql, up));
+          this.runHandled('prepare', (up, sql) => run(sql, up), statement);
           return;
         }
         this.lastPrepared = null;
@@ -294,11 +303,19 @@ export class MySqlSession {
         this.close();
         return;
       case Command.COM_CHANGE_USER: {
+        // The server resets the session before it authenticates, whatever the outcome.
         handler.onSessionReset?.(this.sessionInfo());
         this.lastPrepared = null;
         const end = p.payload.indexOf(0, 1);
-        if (end > 0) this.info.user = p.payload.toString('utf8', 1, end);
-        this.relayCommand(p, 'auth');
+        const user = end > 0 ? p.payload.toString('utf8', 1, end) : '';
+        // MariaDB keeps the old account when the change fails (1045): the session becomes the
+        // new user only on the server's OK, never on the client's word.
+        this.answers.expect('auth', (answer) => {
+          if (answer.endedWith !== 'ok') return;
+          this.info.user = user;
+          this.log = this.log.child({ user });
+        });
+        this.relay(p.raw);
         return;
       }
       case Command.COM_INIT_DB:
@@ -318,26 +335,33 @@ export class MySqlSession {
     return id === LAST_PREPARED_STATEMENT ? this.lastPrepared : id;
   }
 
-  /** Hands a command to the handler, once every answer relayed before it has reached the client. */
-  private runHandled(answer: AnswerKind, task: (upstream: ControlledUpstream) => Promise<void>): void {
+  /**
+   * Hands a command to the handler, once every answer relayed before it has
+   * reached the client; `statement` is the text of a COM_QUERY or
+   * COM_STMT_PREPARE, decoded then in the connection's character_set_client.
+   */
+  private runHandled(answer: AnswerKind, task: HandledTask, statement?: Buffer): void {
     this.busy = true;
-    const start = () => void this.handle(answer, task);
+    const start = () => void this.handle(answer, task, statement);
     if (this.answers.idle) start();
     else void this.answers.whenIdle().then(start);
   }
 
-  private async handle(answer: AnswerKind, task: (upstream: ControlledUpstream) => Promise<void>): Promise<void> {
+  private async handle(answer: AnswerKind, task: HandledTask, statement?: Buffer): Promise<void> {
     if (this.closed) return;
     const abort = new AbortController();
     this.abort = abort;
     let answered = false;
     this.answers.expect(answer);
     this.link.takeControl();
+    // Text the handler sends goes out in the client's charset, so the bytes it did not rewrite stay the client's.
+    let codec = DEFAULT_CODEC;
     const upstream: ControlledUpstream = {
       session: this.sessionInfo(),
       signal: abort.signal,
       status: this.answers.status,
-      query: (text) => this.link.query(text),
+      query: (text) => this.link.command(serialize.comQuery(codec.encode(text)), 'result'),
+      encode: (text) => codec.encode(text),
       command: (framed, kind) => this.link.command(framed, kind),
       toClient: (bytes) => {
         answered = true;
@@ -348,7 +372,8 @@ export class MySqlSession {
       log: this.log,
     };
     try {
-      await task(upstream);
+      if (statement !== undefined && !isAscii(statement)) codec = await this.statementCodec();
+      await task(upstream, statement === undefined ? '' : codec.decode(statement));
     } catch (err) {
       if (!(err instanceof EmulatorError)) this.log.error({ err }, 'statement handler failed');
       if (answered) {
@@ -368,6 +393,25 @@ export class MySqlSession {
     }
     if (answer === 'prepare') this.lastPrepared = this.answers.lastStatementId;
     this.drainClientPackets();
+  }
+
+  /**
+   * The codec of the connection's character_set_client, asked of the server
+   * (SET NAMES, SET character_set_client, COM_CHANGE_USER, COM_RESET_CONNECTION,
+   * a stored procedure... may have changed it); only statements with 8-bit
+   * bytes need it. A charset whose bytes the emulator cannot keep exact
+   * refuses the statement.
+   */
+  private async statementCodec(): Promise<ClientCodec> {
+    const [row] = textRows(await this.link.query('SELECT @@character_set_client'), 1);
+    const charset = row?.[0] ?? '';
+    const codec = clientCodec(charset);
+    if (codec !== null) return codec;
+    throw new EmulatorError(
+      'UnsafeMlStatement',
+      `aurora-ml-emulator cannot rewrite a statement with non-ASCII text in character_set_client '${charset}' without changing its bytes`,
+      { hint: 'Use utf8mb4 or latin1 for ML statements (SET NAMES utf8mb4)' },
+    );
   }
 
   private sessionInfo(): SessionInfo {
@@ -439,6 +483,11 @@ export class MySqlSession {
     if (!this.client.destroyed) this.client.end();
   }
 }
+
+type HandledTask = (upstream: ControlledUpstream, statement: string) => Promise<void>;
+
+/** For statements all 7-bit: every supported charset reads them alike, and the handler's own text goes as before. */
+const DEFAULT_CODEC = clientCodec('utf8mb4') as ClientCodec;
 
 /** A statement command with its statement id field set (a -1 resolved). */
 function withStatementId(payload: Buffer, id: number): Buffer {

@@ -38,6 +38,11 @@ export interface ControlledUpstream {
    */
   query(sql: string): Promise<Packet[]>;
   /**
+   * Statement text as bytes in the connection's character_set_client (what
+   * query() sends): the client's own bytes for text decoded from its statement.
+   */
+  encode(sql: string): Buffer;
+  /**
    * Sends any command (framed, sequence id 0) and resolves with its whole
    * answer (at once, with no packets, for commands that get none).
    */
