@@ -182,13 +182,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       host: listen.host,
       port: listen.port,
       upstream: { host: upstream.hostname || '127.0.0.1', port: Number(upstream.port || 5432) },
-      handler: new PgAuroraHandler({
-        evaluator,
-        engineVersion: config.pgEngineVersion,
-        strict: config.strict,
-        log,
-        lastDenial: (pid) => describeDenial(gate.lastDenial('postgres', pid)),
-      }),
+      handler: forgetDenialsOfEndedSessions(
+        new PgAuroraHandler({
+          evaluator,
+          engineVersion: config.pgEngineVersion,
+          strict: config.strict,
+          log,
+          lastDenial: (pid) => describeDenial(gate.lastDenial('postgres', pid)),
+        }),
+        gate,
+      ),
       log,
     });
   } catch (err) {
@@ -205,15 +208,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         host: mysqlListen.host,
         port: mysqlListen.port,
         upstream: { host: mysqlUpstream.hostname || '127.0.0.1', port: Number(mysqlUpstream.port || 3306) },
-        handler: new MySqlAuroraHandler({
-          evaluator,
-          strict: config.strict,
-          log,
-          roleParameters: () => roleParametersInEffect(store.current(), config.mysqlClusterId),
-          privileges: { store, clusterId: config.mysqlClusterId, model: privilegeModel(config.mysqlEngineVersion) },
-          lastDenial: (id) => describeDenial(gate.lastDenial('mysql', id)),
-          ...(mysqlUser === undefined ? {} : { masterUser: mysqlUser }),
-        }),
+        handler: forgetMysqlDenialsOfEndedSessions(
+          new MySqlAuroraHandler({
+            evaluator,
+            strict: config.strict,
+            log,
+            roleParameters: () => roleParametersInEffect(store.current(), config.mysqlClusterId),
+            privileges: { store, clusterId: config.mysqlClusterId, model: privilegeModel(config.mysqlEngineVersion) },
+            lastDenial: (id) => describeDenial(gate.lastDenial('mysql', id)),
+            ...(mysqlUser === undefined ? {} : { masterUser: mysqlUser }),
+          }),
+          gate,
+        ),
         log,
       });
     } catch (err) {
@@ -252,6 +258,40 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * A connection's last denial belongs to its session only: PostgreSQL reuses
+ * backend process ids, and MySQL's COM_CHANGE_USER and COM_RESET_CONNECTION
+ * start another session on the same connection id. So a denial is forgotten
+ * when its session ends, and (PostgreSQL) before a session with that id starts.
+ */
+function forgetDenialsOfEndedSessions(handler: PgAuroraHandler, gate: ControlGate): PgAuroraHandler {
+  const ready = handler.onSessionReady.bind(handler);
+  const end = handler.onSessionEnd.bind(handler);
+  handler.onSessionReady = (up) => {
+    gate.forget('postgres', up.session.processId);
+    return ready(up);
+  };
+  handler.onSessionEnd = (session) => {
+    end(session);
+    gate.forget('postgres', session.processId);
+  };
+  return handler;
+}
+
+function forgetMysqlDenialsOfEndedSessions(handler: MySqlAuroraHandler, gate: ControlGate): MySqlAuroraHandler {
+  const reset = handler.onSessionReset?.bind(handler);
+  const end = handler.onSessionEnd?.bind(handler);
+  handler.onSessionReset = (session) => {
+    reset?.(session);
+    gate.forget('mysql', session.connectionId);
+  };
+  handler.onSessionEnd = (session) => {
+    end?.(session);
+    gate.forget('mysql', session.connectionId);
+  };
+  return handler;
 }
 
 /** A denial as SQL shows it: when, which step, which call, and why. */

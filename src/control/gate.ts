@@ -122,7 +122,11 @@ export class ControlGate implements Authorizer {
     return this.denials.get(`${front}:${connectionId}`);
   }
 
-  /** Forgets a connection's last denial (the session ended). */
+  /**
+   * Forgets a connection's last denial. The composition root calls it when a
+   * session ends and (PostgreSQL) before one starts: connection ids are reused
+   * (backend pids; COM_CHANGE_USER keeps the id), and a denial belongs to one session.
+   */
   forget(front: 'postgres' | 'mysql', connectionId: number): void {
     this.denials.delete(`${front}:${connectionId}`);
   }

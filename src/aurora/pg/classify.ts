@@ -5,6 +5,7 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import { limits } from '../../ml/limits.ts';
+import { rewriteExtensionTable } from '../../sql/pg/catalog-rewrite.ts';
 import { type DeclareCommand, parseDeclare } from '../../sql/pg/cursor-commands.ts';
 import { type ExtensionCommand, parseExtensionCommand } from '../../sql/pg/extension-commands.ts';
 import { findMlCalls, referencesAny } from '../../sql/pg/ml-calls.ts';
@@ -167,8 +168,5 @@ function rewriteCalls(sql: string, calls: ReturnType<typeof findMlCalls>): Rewri
 /** pg_extension queries (e.g. psql's \dx) also see the emulated extensions. */
 function rewriteCatalog(r: Rewritten, catalogInstalled: boolean): Rewritten {
   if (!catalogInstalled || !/pg_extension/i.test(r.sql)) return r;
-  return {
-    sql: r.sql.replace(/(?:\bpg_catalog\s*\.\s*)?\bpg_extension\b(?!\s*\()/gi, `${CATALOG_SCHEMA}.pg_extension`),
-    seedTwoArgCalls: r.seedTwoArgCalls,
-  };
+  return { sql: rewriteExtensionTable(r.sql, `${CATALOG_SCHEMA}.pg_extension`), seedTwoArgCalls: r.seedTwoArgCalls };
 }

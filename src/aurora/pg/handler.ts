@@ -13,6 +13,7 @@ import { splitStatements } from '../../sql/pg/statement-split.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Prepared } from '../../wire/pg/extended-batch.ts';
 import { Frame } from '../../wire/pg/framer.ts';
+import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
@@ -23,7 +24,7 @@ import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
 import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
-import { awsMlVersionFor } from './stubs.ts';
+import { awsMlVersionFor, NEEDS_UPGRADE_QUERY, upgradeSql } from './stubs.ts';
 import { wholeTextSyntaxError } from './syntax-check.ts';
 
 export interface PgAuroraOptions {
@@ -128,6 +129,33 @@ export class PgAuroraHandler implements StatementHandler {
   async onSessionReady(up: ControlledUpstream): Promise<void> {
     if (this.installed.has(up.session.database)) return;
     await this.refreshCatalog(up);
+    await this.upgradeStubs(up);
+  }
+
+  /**
+   * aws_ml installed by an earlier emulator version has stubs without the
+   * private miss channel, whose misses the loop refuses: a superuser's first
+   * session upgrades them in place (others get the loop's hint to reinstall).
+   */
+  private async upgradeStubs(up: ControlledUpstream): Promise<void> {
+    const version = this.installed.get(up.session.database)?.get('aws_ml');
+    if (version === undefined) return;
+    const probe = await up.exchange([ownStatement(NEEDS_UPGRADE_QUERY)]);
+    const row = (probe.groups[0] ?? []).find((f) => f.code === BackendCode.DataRow);
+    if (row === undefined || parseDataRow(row.payload)[0] !== 't') return;
+    const script = ['BEGIN', upgradeSql(version === '1.0' ? '1.0' : '2.0'), 'COMMIT'];
+    const single = script.flatMap((text) => splitStatements(text, {}).map((st) => st.text));
+    const answer = await up.exchange(single.map(ownStatement));
+    if (answer.failedAt >= 0) {
+      const error = errorIn(answer.groups[answer.failedAt] ?? []);
+      await up.exchange([ownStatement('ROLLBACK')]);
+      this.options.log.warn(
+        { database: up.session.database, error: error === undefined ? undefined : parseNoticeFields(error.payload).message },
+        'could not upgrade the aws_ml stubs of an earlier emulator version: reinstall aws_ml',
+      );
+      return;
+    }
+    this.options.log.info({ database: up.session.database }, 'upgraded the aws_ml stubs of an earlier emulator version');
   }
 
   /** Reads the emulated extensions and the ML-dependent objects (named statements: the client's stay). */

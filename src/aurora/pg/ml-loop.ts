@@ -9,7 +9,7 @@
  *   notices go to the client and its effects stay.
  */
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
+import type { MlCall } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
@@ -17,8 +17,17 @@ import type { Frame } from '../../wire/pg/framer.ts';
 import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
+import {
+  beginStatementSql,
+  CACHE_TABLE,
+  isMissNotice,
+  MISS_MARKER,
+  readMiss,
+  readStatementKey,
+  unverifiedMissError,
+} from './miss-channel.ts';
 import { isResultFrame, type PassDriver } from './pass-driver.ts';
-import { CACHE_TABLE, MISS_MARKER, MODE_SETTING } from './stubs.ts';
+import { MODE_SETTING } from './stubs.ts';
 
 /** Nesting, ORDER BY ... LIMIT and CASE need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
@@ -41,23 +50,24 @@ export interface LoopSessionState {
 }
 
 function setupStatements(ownsTransaction: boolean, state: LoopSessionState): string[] {
+  // Emptied before every statement, whatever the count says: a rollback (of a
+  // refused statement, or of the client's own transaction) can bring back rows
+  // an earlier DELETE removed, and answers from them would skip the gate.
+  // begin_statement also makes the cache table and the statement key (see
+  // miss-channel.ts); it comes after the SELECT so client_min_messages lets its
+  // NOTICE through.
+  const emptyByTruncate = state.cachedRows > 10_000;
+  state.cachedRows = 0;
   const statements = [
-    // No ON COMMIT DELETE ROWS: its truncate costs more at every commit than
-    // the DELETE below, which travels with the first run anyway.
-    `CREATE TEMP TABLE IF NOT EXISTS aurora_ml_cache (k text PRIMARY KEY, v text)`,
     `SELECT current_setting('statement_timeout'),
        current_setting('client_min_messages'), current_setting('max_parallel_workers_per_gather'),
        current_setting('aurora_ml.inference_timeout', true),
        set_config('client_min_messages', 'notice', true),
        set_config('max_parallel_workers_per_gather', '0', true),
        set_config('${MODE_SETTING}', 'on', true)`,
+    beginStatementSql(emptyByTruncate),
     `SAVEPOINT ${SAVEPOINT}`,
   ];
-  // Emptied before every statement, whatever the count says: a rollback (of a
-  // refused statement, or of the client's own transaction) can bring back rows
-  // an earlier DELETE removed, and answers from them would skip the gate.
-  statements.splice(1, 0, state.cachedRows > 10_000 ? `TRUNCATE ${CACHE_TABLE}` : `DELETE FROM ${CACHE_TABLE}`);
-  state.cachedRows = 0;
   return ownsTransaction ? ['BEGIN', ...statements] : statements;
 }
 
@@ -89,23 +99,34 @@ function readSettings(frames: readonly Frame[]): SessionSettings {
 
 const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
-/** Reads the misses a pass reported, keeping only keys not yet evaluated. */
-function collectMisses(frames: readonly Frame[], known: ReadonlySet<string>): { misses: MlCall[]; total: number } {
+/**
+ * Reads the misses a pass reported, keeping only keys not yet evaluated.
+ * `forged` counts miss notices without the statement key: the client's SQL
+ * raised them, not a stub (see miss-channel.ts).
+ */
+function collectMisses(
+  frames: readonly Frame[],
+  known: ReadonlySet<string>,
+  statementKey: string | null,
+  /** The server sends notices in the client's encoding (its arguments are the client's data). */
+  decodeText: (bytes: Buffer) => string,
+): { misses: MlCall[]; total: number; forged: number } {
   const misses = new Map<string, MlCall>();
   let total = 0;
+  let forged = 0;
   for (const frame of frames) {
     if (frame.code !== BackendCode.NoticeResponse) continue;
-    const notice = parseNoticeFields(frame.payload);
-    if (notice.message !== MISS_MARKER || notice.detail === undefined) continue;
-    const [fn, key, args] = JSON.parse(notice.detail) as [MlFunction, string, JsonValue[]];
+    const notice = parseNoticeFields(frame.payload, decodeText);
+    if (notice.message !== MISS_MARKER) continue;
+    const call = readMiss(notice.detail, statementKey);
+    if (call === 'forged') {
+      forged++;
+      continue;
+    }
     total++;
-    if (!known.has(key) && !misses.has(key)) misses.set(key, { fn, key, args });
+    if (!known.has(call.key) && !misses.has(call.key)) misses.set(call.key, call);
   }
-  return { misses: [...misses.values()], total };
-}
-
-function isMissNotice(frame: Frame): boolean {
-  return frame.code === BackendCode.NoticeResponse && parseNoticeFields(frame.payload).message === MISS_MARKER;
+  return { misses: [...misses.values()], total, forged };
 }
 
 export interface LoopOptions {
@@ -127,6 +148,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     return { ok: false, error: setupError };
   }
   const settings = readSettings(setupFrames);
+  const statementKey = readStatementKey(setupFrames);
   const known = new Set<string>();
   const ctx = {
     user: up.session.user,
@@ -157,7 +179,12 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
   };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const { misses, total } = collectMisses(frames, known);
+    const { misses, total, forged } = collectMisses(frames, known, statementKey, up.decodeText);
+    if (forged > 0) {
+      // Nothing a forged notice names is evaluated, and the statement cannot
+      // be trusted to have reported its real calls either.
+      return fail(unverifiedMissError(statementKey !== null));
+    }
     if (round === 0) rowCalls = total;
     if (misses.length === 0 && total > 0) {
       // Every miss was answered already, yet the cache did not have it.
@@ -189,7 +216,8 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     const next = await driver.pass([
       `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
       `RELEASE SAVEPOINT ${SAVEPOINT}`,
-      { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN`, data: copy },
+      // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
+      { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy },
       `SAVEPOINT ${SAVEPOINT}`,
     ]);
     const fillError = firstError(next.control);

@@ -4,14 +4,22 @@
  * documented signature. A stub never computes anything: it answers from the
  * session's cache table, which the proxy fills, and on a miss it reports its
  * arguments with a NOTICE (which survives ROLLBACK TO SAVEPOINT) and returns a
- * placeholder. See ../../../docs/how-it-works.md for the loop around it.
+ * placeholder. See ../../../docs/how-it-works.md for the loop around it, and
+ * miss-channel.ts for why the stubs run as the installing superuser.
  */
 
-/** The NOTICE text a stub raises on a cache miss; DETAIL is [function, key, args]. */
-export const MISS_MARKER = 'aurora_ml:miss';
+import {
+  CACHE_IS_OURS,
+  CACHE_TABLE,
+  dropPrivateObjectsSql,
+  MISS_MARKER,
+  PRIVATE_SCHEMA,
+  privateObjectsSql,
+  STATEMENT_KEY_ROW,
+} from './miss-channel.ts';
+
 /** The custom setting that tells stubs they run under the emulator. */
 export const MODE_SETTING = 'aurora_ml.mode';
-export const CACHE_TABLE = 'pg_temp.aurora_ml_cache';
 
 /** Which extension version the emulated engine version installs (reference §3). */
 export function awsMlVersionFor(engineVersion: string): '1.0' | '2.0' {
@@ -106,14 +114,14 @@ const BEDROCK = /^aws_bedrock\./;
 
 function stubSql(spec: StubSpec): string {
   return `CREATE FUNCTION ${spec.signature}
-LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED AS $aurora_ml$
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $aurora_ml$
 DECLARE
   _m text := current_setting('${MODE_SETTING}', true);
   _a text;
   _k text;
   v text;
 BEGIN
-  IF _m IS NULL OR _m = '' THEN
+  IF _m IS NULL OR _m = '' OR NOT ${CACHE_IS_OURS} THEN
     RAISE EXCEPTION '${spec.fn} can only run through aurora-ml-emulator'
       USING ERRCODE = '0A000', HINT = 'Connect to the emulator''s port instead of the database behind it.';
   END IF;
@@ -121,7 +129,8 @@ BEGIN
   _k := md5('${spec.fn}' || _a);
   SELECT c.v INTO v FROM ${CACHE_TABLE} c WHERE c.k = _k;
   IF NOT FOUND THEN
-    RAISE NOTICE '${MISS_MARKER}' USING DETAIL = json_build_array('${spec.fn}', _k, _a::json)::text;
+    RAISE NOTICE '${MISS_MARKER}' USING DETAIL = json_build_array('${spec.fn}', _k, _a::json,
+      (SELECT c.v FROM ${CACHE_TABLE} c WHERE c.k = '${STATEMENT_KEY_ROW}'))::text;
     ${spec.placeholder}
     RETURN;
   END IF;
@@ -164,11 +173,28 @@ export function installSql(version: '1.0' | '2.0'): string {
   return [
     `DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'aws_ml') THEN CREATE ROLE aws_ml NOLOGIN; END IF; END $r$;`,
     ...schemas.map((s) => `CREATE SCHEMA ${s}; GRANT USAGE ON SCHEMA ${s} TO PUBLIC;`),
+    privateObjectsSql(),
     ...specs.map(stubSql),
     // As on Aurora: nobody may call the functions until granted.
     ...specs.map((s) => `REVOKE ALL ON FUNCTION ${identity(s)} FROM PUBLIC; GRANT EXECUTE ON FUNCTION ${identity(s)} TO aws_ml;`),
   ].join('\n');
 }
+
+/**
+ * Brings stubs installed by an earlier emulator version (without the
+ * private miss channel, see ./miss-channel.ts) to this version's, in place:
+ * CREATE OR REPLACE keeps their owner, grants and the objects that use them.
+ */
+export function upgradeSql(version: '1.0' | '2.0'): string {
+  return [
+    privateObjectsSql(),
+    ...stubsFor(version).map((s) => stubSql(s).replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION')),
+  ].join('\n');
+}
+
+/** True when aws_ml's stubs predate the miss channel and this session may upgrade them. */
+export const NEEDS_UPGRADE_QUERY = `SELECT pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)') IS NULL
+  AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) AS needed`;
 
 export function uninstallSql(version: '1.0' | '2.0', cascade: boolean): string {
   const behaviour = cascade ? 'CASCADE' : 'RESTRICT';
@@ -176,5 +202,5 @@ export function uninstallSql(version: '1.0' | '2.0', cascade: boolean): string {
   const schemas = version === '2.0' ? 'aws_comprehend, aws_sagemaker, aws_bedrock' : 'aws_comprehend, aws_sagemaker';
   // Functions first: without CASCADE, objects that depend on them (views,
   // wrapper functions) make the drop fail, as DROP EXTENSION does.
-  return `DROP FUNCTION ${functions} ${behaviour};\nDROP SCHEMA ${schemas} ${behaviour};`;
+  return `DROP FUNCTION ${functions} ${behaviour};\nDROP SCHEMA ${schemas} ${behaviour};\n${dropPrivateObjectsSql}`;
 }

@@ -3,11 +3,13 @@
  * and the statements and portals whose execution belongs to the statement
  * handler. A batch that touches none of them is relayed as it came.
  */
+import { type ClientEncoding, unsupportedEncoding } from './client-encoding.ts';
 import { FrontendCode } from './codes.ts';
 import { Frame } from './framer.ts';
 import { type BindMessage, parseBind, parseBindNames, parseExecute, parseParse, parseTarget } from './messages.ts';
 import { serialize } from './serializer.ts';
 import type { ExtendedStep } from './statement-handler.ts';
+import { markClientBytes } from './transcode.ts';
 
 /** What the handler said about a Parse: null relays it untouched. */
 export type Prepared = {
@@ -52,10 +54,18 @@ export class ExtendedBatch {
     return this.statements.size === 0 && this.portals.size === 0;
   }
 
+  /** @param encoding the session's client_encoding, as of the message being read */
+  constructor(private readonly encoding: () => ClientEncoding) {}
+
   /** Adds a Parse; `prepare` decides from its SQL (and may rewrite it). */
   addParse(frame: Frame, prepare: (sql: string) => Prepared): void {
-    const parse = parseParse(frame.payload);
-    const prepared = prepare(parse.query);
+    const encoding = this.encoding();
+    const parse = parseParse(frame.payload, encoding.decodeLenient);
+    const query = encoding.decode(parse.queryBytes);
+    // Bytes the encoding does not allow (invalid UTF-8, say) go to the server
+    // untouched: it rejects them with its own error.
+    const prepared =
+      query !== null ? prepare(query) : encoding.supported ? null : relayOrRefuse(prepare(parse.query), parse.query, encoding);
     if (this.statements.size > 0) this.statements.delete(parse.statement);
     if (prepared?.handled) {
       this.statements.set(parse.statement, {
@@ -65,10 +75,7 @@ export class ExtendedBatch {
       });
       this.needsHandler = true;
     }
-    const sent =
-      prepared === null || prepared.sql === parse.query
-        ? frame
-        : new Frame(frame.code, serialize.parse(parse.statement, prepared.sql, parse.paramTypes));
+    const sent = prepared === null || prepared.sql === query ? frame : withQuery(frame, parse.queryBytes, prepared.sql, encoding);
     this.push(sent, { kind: 'relay', raw: sent.raw, code: sent.code });
   }
 
@@ -76,20 +83,24 @@ export class ExtendedBatch {
     this.push(frame, { kind: 'relay', raw: frame.raw, code: frame.code });
     if (this.ownsNothing) return;
     // Parameters are decoded only for statements the handler will execute.
-    const names = parseBindNames(frame.payload);
+    const names = parseBindNames(frame.payload, this.encoding().decodeLenient);
     const statement = this.statements.get(names.statement);
     if (statement === undefined) {
       this.portals.delete(names.portal);
       return;
     }
-    this.portals.set(names.portal, { statement, bind: parseBind(frame.payload), bindId: this.nextBindId++ });
+    this.portals.set(names.portal, {
+      statement,
+      bind: parseBind(frame.payload, this.encoding().decodeLenient),
+      bindId: this.nextBindId++,
+    });
     this.needsHandler = true;
   }
 
   /** Describe, Execute, Close, Sync, Flush. */
   add(frame: Frame): void {
     if (frame.code === FrontendCode.Execute && !this.ownsNothing) {
-      const execute = parseExecute(frame.payload);
+      const execute = parseExecute(frame.payload, this.encoding().decodeLenient);
       const portal = this.portals.get(execute.portal);
       if (portal !== undefined) {
         this.needsHandler = true;
@@ -110,16 +121,18 @@ export class ExtendedBatch {
     this.push(frame, { kind: 'relay', raw: frame.raw, code: frame.code });
     if (frame.code === FrontendCode.Close && !this.ownsNothing) {
       // Executes before it in the pipeline have their binding already.
-      const close = parseTarget(frame.payload);
+      const close = parseTarget(frame.payload, this.encoding().decodeLenient);
       if (close.target === 'S') this.statements.delete(close.name);
       else this.portals.delete(close.name);
     } else if (frame.code === FrontendCode.Describe && !this.ownsNothing) {
-      const name = parseTarget(frame.payload).name;
+      const name = parseTarget(frame.payload, this.encoding().decodeLenient).name;
       if (this.statements.has(name) || this.portals.has(name)) this.needsHandler = true;
     }
   }
 
   private push(frame: Frame, step: ExtendedStep): void {
+    // The handler forwards these among messages of its own: they must stay as they are.
+    markClientBytes(step.raw);
     this.frames.push(frame);
     this.steps.push(step);
   }
@@ -138,6 +151,25 @@ export class ExtendedBatch {
     if (!needsHandler) return { relay: contiguous(frames), finals: frames.filter(owesFinal).length };
     return { steps };
   }
+}
+
+/**
+ * A statement in an encoding the emulator cannot rewrite or run: relayed
+ * untouched when the handler would leave it as it is, refused otherwise.
+ */
+function relayOrRefuse(prepared: Prepared, sql: string, encoding: ClientEncoding): Prepared {
+  if (prepared === null || (!prepared.handled && prepared.sql === sql)) return null;
+  return { sql, handled: true, refusal: unsupportedEncoding(encoding) };
+}
+
+/** The Parse with its query replaced by `sql` (in the client's encoding), everything else as sent. */
+function withQuery(frame: Frame, queryBytes: Buffer, sql: string, encoding: ClientEncoding): Frame {
+  const bytes = encoding.encode(sql);
+  if (bytes === null) return frame;
+  const payload = frame.payload;
+  const queryStart = payload.indexOf(0) + 1;
+  const body = Buffer.concat([payload.subarray(0, queryStart), bytes, payload.subarray(queryStart + queryBytes.length)]);
+  return new Frame(frame.code, serialize.message(frame.code, body));
 }
 
 /** Messages the server answers with exactly one final response (see response-groups.ts). */

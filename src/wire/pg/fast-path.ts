@@ -5,11 +5,12 @@
 import { FrontendCode } from './codes.ts';
 import type { RelayKind } from './upstream.ts';
 
+/** Both get the statement's bytes as sent: only the session knows the client's encoding. */
 export interface FastPathDecider {
   /** True when a simple Query needs the statement handler. */
-  wantsQuery(sql: string): boolean;
+  wantsQuery(sql: Buffer): boolean;
   /** True when a Parse needs the handler (or a rewrite). */
-  wantsParse(sql: string): boolean;
+  wantsParse(sql: Buffer): boolean;
 }
 
 /**
@@ -32,14 +33,14 @@ export function relayableChunk(chunk: Buffer, decider: FastPathDecider, kinds: R
     if (end < i + 5 || end > chunk.length) return false;
     switch (code) {
       case FrontendCode.Query:
-        if (extendedOpen || decider.wantsQuery(chunk.toString('utf8', i + 5, end - 1))) return false;
+        if (extendedOpen || decider.wantsQuery(chunk.subarray(i + 5, end - 1))) return false;
         kinds.push('query');
         break;
       case FrontendCode.Parse: {
         const nameEnd = chunk.indexOf(0, i + 5);
         const queryEnd = nameEnd < 0 ? -1 : chunk.indexOf(0, nameEnd + 1);
         if (queryEnd < 0 || queryEnd >= end) return false;
-        if (decider.wantsParse(chunk.toString('utf8', nameEnd + 1, queryEnd))) return false;
+        if (decider.wantsParse(chunk.subarray(nameEnd + 1, queryEnd))) return false;
         extendedOpen = true;
         break;
       }

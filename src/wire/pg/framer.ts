@@ -109,6 +109,11 @@ export class ReadyForQueryTracker {
   private headerFill = 0;
   private remaining = 0;
   private inReady = false;
+  /** The body so far of a ParameterStatus in progress (they are small), when someone listens. */
+  private parameter: Buffer[] | null = null;
+
+  /** @param onParameterStatus gets the body of each relayed ParameterStatus (client_encoding changes, say) */
+  constructor(private readonly onParameterStatus?: (payload: Buffer) => void) {}
 
   /**
    * Calls onReady(status) for each ReadyForQuery completed in chunk and
@@ -123,8 +128,10 @@ export class ReadyForQueryTracker {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, chunk.length - i);
         if (this.inReady && this.remaining === 1) onReady(chunk[i] ?? 0);
+        if (this.parameter !== null) this.parameter.push(Buffer.from(chunk.subarray(i, i + take)));
         this.remaining -= take;
         i += take;
+        if (this.remaining === 0) this.endParameter();
         continue;
       }
       let code: number;
@@ -147,9 +154,20 @@ export class ReadyForQueryTracker {
       if (length < 4) throw new ProtocolViolation(`invalid message length ${length} from upstream`);
       this.remaining = length - 4;
       this.inReady = code === 0x5a;
+      if (code === 0x53 && this.onParameterStatus !== undefined) {
+        this.parameter = [];
+        if (this.remaining === 0) this.endParameter();
+      }
       if (onMessage !== undefined) onMessage(code);
     }
     return i;
+  }
+
+  private endParameter(): void {
+    if (this.parameter === null) return;
+    const payload = Buffer.concat(this.parameter);
+    this.parameter = null;
+    this.onParameterStatus?.(payload);
   }
 
   /** True between messages (nothing of a message in progress seen). */

@@ -5,17 +5,34 @@
 import { ErrorField, type TransactionStatus } from './codes.ts';
 import { ProtocolViolation } from './framer.ts';
 
+/**
+ * Turns the bytes of a text field into a string. The client and the server
+ * write text in the session's client_encoding: callers pass its decoder
+ * (see client-encoding.ts); UTF-8 when they know the text is ASCII.
+ */
+export type TextDecode = (bytes: Buffer) => string;
+
+const utf8: TextDecode = (bytes) => bytes.toString('utf8');
+
 /** Reads the fields of a message body with bounds checks. */
 export class BodyReader {
   private offset = 0;
-  constructor(private readonly buf: Buffer) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly decode: TextDecode = utf8,
+  ) {}
 
   cstring(): string {
+    return this.decode(this.cstringBytes());
+  }
+
+  /** A NUL-terminated field's bytes, undecoded. */
+  cstringBytes(): Buffer {
     const end = this.buf.indexOf(0, this.offset);
     if (end < 0) throw new ProtocolViolation('unterminated string in message');
-    const s = this.buf.toString('utf8', this.offset, end);
+    const bytes = this.buf.subarray(this.offset, end);
     this.offset = end + 1;
-    return s;
+    return bytes;
   }
 
   int16(): number {
@@ -54,17 +71,19 @@ export class BodyReader {
 export interface ParseMessage {
   readonly statement: string;
   readonly query: string;
+  /** The query as the client sent it (its decoding may fail: see client-encoding.ts). */
+  readonly queryBytes: Buffer;
   readonly paramTypes: readonly number[];
 }
 
-export function parseParse(payload: Buffer): ParseMessage {
-  const r = new BodyReader(payload);
+export function parseParse(payload: Buffer, decode: TextDecode = utf8): ParseMessage {
+  const r = new BodyReader(payload, decode);
   const statement = r.cstring();
-  const query = r.cstring();
+  const queryBytes = r.cstringBytes();
   const n = r.int16();
   const paramTypes: number[] = [];
   for (let i = 0; i < n; i++) paramTypes.push(r.int32());
-  return { statement, query, paramTypes };
+  return { statement, query: decode(queryBytes), queryBytes, paramTypes };
 }
 
 export interface BindMessage {
@@ -77,13 +96,16 @@ export interface BindMessage {
 }
 
 /** Just the names of a Bind, without decoding its parameters. */
-export function parseBindNames(payload: Buffer): { readonly portal: string; readonly statement: string } {
-  const r = new BodyReader(payload);
+export function parseBindNames(
+  payload: Buffer,
+  decode: TextDecode = utf8,
+): { readonly portal: string; readonly statement: string } {
+  const r = new BodyReader(payload, decode);
   return { portal: r.cstring(), statement: r.cstring() };
 }
 
-export function parseBind(payload: Buffer): BindMessage {
-  const r = new BodyReader(payload);
+export function parseBind(payload: Buffer, decode: TextDecode = utf8): BindMessage {
+  const r = new BodyReader(payload, decode);
   const portal = r.cstring();
   const statement = r.cstring();
   const paramFormats: number[] = [];
@@ -103,8 +125,8 @@ export interface ExecuteMessage {
   readonly maxRows: number;
 }
 
-export function parseExecute(payload: Buffer): ExecuteMessage {
-  const r = new BodyReader(payload);
+export function parseExecute(payload: Buffer, decode: TextDecode = utf8): ExecuteMessage {
+  const r = new BodyReader(payload, decode);
   return { portal: r.cstring(), maxRows: r.int32() };
 }
 
@@ -114,8 +136,8 @@ export interface TargetMessage {
   readonly name: string;
 }
 
-export function parseTarget(payload: Buffer): TargetMessage {
-  const r = new BodyReader(payload);
+export function parseTarget(payload: Buffer, decode: TextDecode = utf8): TargetMessage {
+  const r = new BodyReader(payload, decode);
   const kind = r.byte();
   if (kind !== 0x53 && kind !== 0x50) throw new ProtocolViolation('Describe/Close target must be S or P');
   return { target: kind === 0x53 ? 'S' : 'P', name: r.cstring() };
@@ -123,6 +145,11 @@ export function parseTarget(payload: Buffer): TargetMessage {
 
 export function parseQuery(payload: Buffer): string {
   return new BodyReader(payload).cstring();
+}
+
+/** A Query's text as the client sent it, undecoded (see client-encoding.ts). */
+export function parseQueryBytes(payload: Buffer): Buffer {
+  return new BodyReader(payload).cstringBytes();
 }
 
 export interface StartupMessage {
@@ -167,8 +194,8 @@ export interface NoticeFields {
 }
 
 /** ErrorResponse and NoticeResponse bodies. */
-export function parseNoticeFields(payload: Buffer): NoticeFields {
-  const r = new BodyReader(payload);
+export function parseNoticeFields(payload: Buffer, decode: TextDecode = utf8): NoticeFields {
+  const r = new BodyReader(payload, decode);
   const fields = new Map<number, string>();
   for (;;) {
     const type = r.byte();
@@ -183,6 +210,17 @@ export function parseNoticeFields(payload: Buffer): NoticeFields {
     ...(detail === undefined ? {} : { detail }),
     fields,
   };
+}
+
+export interface ParameterStatus {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Parameter names and the values the emulator reads are ASCII (client_encoding, server_encoding). */
+export function parseParameterStatus(payload: Buffer): ParameterStatus {
+  const r = new BodyReader(payload);
+  return { name: r.cstring(), value: r.cstring() };
 }
 
 export function parseReadyForQuery(payload: Buffer): TransactionStatus {

@@ -51,6 +51,8 @@ function noticeBody(f: ErrorFieldsInput): Buffer {
 }
 
 export const serialize = {
+  /** Any message from its type byte and body. */
+  message,
   errorResponse: (f: ErrorFieldsInput) => message(0x45, noticeBody(f)),
   /** An EmulatorError as ErrorResponse, with the catalog's SQLSTATE. */
   emulatorError: (error: EmulatorError, severity: 'ERROR' | 'FATAL' = 'ERROR') =>

@@ -10,11 +10,12 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { EmulatorError } from '../../errors.ts';
+import { type ClientEncoding, UTF8, unsupportedEncoding } from './client-encoding.ts';
 import { BackendCode, FrontendCode } from './codes.ts';
 import { ExtendedBatch } from './extended-batch.ts';
 import { type FastPathDecider, relayableChunk } from './fast-path.ts';
 import { type Frame, FrameReader, ProtocolViolation } from './framer.ts';
-import { parseBackendKeyData, parseQuery } from './messages.ts';
+import { parseBackendKeyData, parseQueryBytes } from './messages.ts';
 import type { SessionRegistry } from './registry.ts';
 import { serialize } from './serializer.ts';
 import { interpretStartup } from './startup.ts';
@@ -44,7 +45,7 @@ export class PgSession {
   private readonly queue: Frame[] = [];
   private busy = false;
   /** The extended-protocol messages since the last Sync or Flush. */
-  private readonly batch = new ExtendedBatch();
+  private readonly batch = new ExtendedBatch(() => this.encoding);
   private abort: AbortController | null = null;
   /** The handler must see every message up to the client's next Sync (see StatementHandler.runExtended). */
   private handlerHolds = false;
@@ -121,9 +122,14 @@ export class PgSession {
   }
 
   private readonly fastDecider: FastPathDecider = {
-    wantsQuery: (sql) => this.deps.handler.wantsQuery(sql, this.session),
-    wantsParse: (sql) => this.deps.handler.prepare(sql, this.session) !== null,
+    wantsQuery: (sql) => this.deps.handler.wantsQuery(this.encoding.decodeLenient(sql), this.session),
+    wantsParse: (sql) => this.deps.handler.prepare(this.encoding.decodeLenient(sql), this.session) !== null,
   };
+
+  /** The client's encoding as the server last reported it (see UpstreamLink.encoding). */
+  private get encoding(): ClientEncoding {
+    return this.upstream?.encoding ?? UTF8;
+  }
   private readonly fastKinds: RelayKind[] = [];
 
   private onTypedFrame(frame: Frame): void {
@@ -368,12 +374,36 @@ export class PgSession {
   }
 
   private runQuery(frame: Frame): Promise<void> | undefined {
-    const sql = parseQuery(frame.payload);
-    if (!this.deps.handler.wantsQuery(sql, this.session)) {
+    const bytes = parseQueryBytes(frame.payload);
+    if (!this.deps.handler.wantsQuery(this.encoding.decodeLenient(bytes), this.session)) {
       this.relay(frame.raw, 'query');
       return undefined;
     }
-    return this.runHandled((signal) => this.deps.handler.runQuery(sql, this.controlled(signal)));
+    return this.runHandled((signal) => {
+      // Decoded only now that everything before it is answered: a SET
+      // client_encoding among those statements is in force.
+      const encoding = this.link.encoding;
+      const sql = encoding.decode(bytes);
+      if (sql !== null) return this.deps.handler.runQuery(sql, this.controlled(signal));
+      // Bytes the encoding does not allow: the server rejects them with its own error.
+      if (encoding.supported || this.leftAsSent(encoding.decodeLenient(bytes))) return this.sendUntouched(frame.raw);
+      this.client.write(
+        Buffer.concat([serialize.emulatorError(unsupportedEncoding(encoding)), serialize.readyForQuery(this.link.status)]),
+      );
+      return Promise.resolve();
+    });
+  }
+
+  /** The handler would neither rewrite nor run the statement (see relayOrRefuse in extended-batch.ts). */
+  private leftAsSent(sql: string): boolean {
+    const prepared = this.deps.handler.prepare(sql, this.session);
+    return prepared === null || (!prepared.handled && prepared.sql === sql);
+  }
+
+  /** Sends a client's Query as it came while the session holds the upstream, and relays the answer. */
+  private async sendUntouched(raw: Buffer): Promise<void> {
+    const frames = await this.link.send([raw]);
+    this.client.write(Buffer.concat(frames.map((f) => f.raw)));
   }
 
   /** Sends the pending extended-protocol batch, through the handler when it involves ML. */

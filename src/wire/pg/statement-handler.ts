@@ -30,6 +30,11 @@ export interface ControlledUpstream {
    * Sync (or Flush when `endsWithSync` is false); answers grouped per request.
    */
   exchange(requests: readonly (readonly Buffer[])[], endsWithSync?: boolean): Promise<GroupedAnswer>;
+  /**
+   * Reads text the server sent (a notice's fields, a row's values): it is in
+   * the session's client_encoding, as the client's statements are.
+   */
+  decodeText(bytes: Buffer): string;
   /** Bytes for the client, in protocol order. */
   toClient(bytes: Buffer): void;
   /** Transaction status after the last ReadyForQuery. */

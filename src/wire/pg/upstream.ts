@@ -17,12 +17,14 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { type ClientEncoding, clientEncoding, UTF8 } from './client-encoding.ts';
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
-import { parseReadyForQuery } from './messages.ts';
+import { parseParameterStatus, parseReadyForQuery } from './messages.ts';
 import { type GroupedAnswer, ResponseGrouper } from './response-groups.ts';
 import { serialize } from './serializer.ts';
 import type { ControlledUpstream, SessionInfo } from './statement-handler.ts';
+import { toClientEncoding } from './transcode.ts';
 
 interface Exchange {
   /** Takes one answer frame; true once the exchange is complete. */
@@ -52,7 +54,7 @@ const FLUSH = serialize.flush();
 
 export class UpstreamLink {
   private mode: 'relay' | 'controlled' = 'controlled';
-  private readonly tracker = new ReadyForQueryTracker();
+  private readonly tracker = new ReadyForQueryTracker((payload) => this.onParameterStatus(payload));
   private readonly reader = new FrameReader();
   private current: Exchange | null = null;
   private readonly outstanding = new Queue<Outstanding>();
@@ -68,6 +70,14 @@ export class UpstreamLink {
   private closedError: Error | null = null;
   private startupDone = false;
   status: TransactionStatus = 'I';
+  /**
+   * The session's client_encoding, as the server last reported it (at startup,
+   * after SET, RESET or a rollback that undid one): the encoding of the
+   * client's statements and of every text the server sends.
+   */
+  encoding: ClientEncoding = UTF8;
+  private clientEncodingName = 'UTF8';
+  private serverEncodingName = 'UTF8';
 
   constructor(
     readonly socket: Socket,
@@ -112,6 +122,7 @@ export class UpstreamLink {
     const frames = this.reader.push(chunk);
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i] as Frame;
+      if (frame.code === BackendCode.ParameterStatus) this.onParameterStatus(frame.payload);
       this.onStartupFrame(frame);
       this.toClient(frame.raw);
       if (frame.code === BackendCode.ReadyForQuery) {
@@ -214,6 +225,7 @@ export class UpstreamLink {
 
   private onControlledFrame(frame: Frame): void {
     if (frame.code === BackendCode.NotificationResponse || frame.code === BackendCode.ParameterStatus) {
+      if (frame.code === BackendCode.ParameterStatus) this.onParameterStatus(frame.payload);
       this.toClient(frame.raw);
       return;
     }
@@ -231,6 +243,14 @@ export class UpstreamLink {
       this.current = null;
       ex.finish();
     }
+  }
+
+  private onParameterStatus(payload: Buffer): void {
+    const { name, value } = parseParameterStatus(payload);
+    if (name === 'client_encoding') this.clientEncodingName = value;
+    else if (name === 'server_encoding') this.serverEncodingName = value;
+    else return;
+    this.encoding = clientEncoding(this.clientEncodingName, this.serverEncodingName);
   }
 
   /** Writes relayed bytes whose requests were announced with expect(). */
@@ -266,8 +286,18 @@ export class UpstreamLink {
     return {
       session,
       signal,
-      send: (messages, readyCount) => link.send(messages, readyCount),
-      exchange: (requests, endsWithSync) => link.exchange(requests, endsWithSync),
+      // The handler's messages carry UTF-8 text; the server reads the client's encoding.
+      send: (messages, readyCount) =>
+        link.send(
+          messages.map((m) => toClientEncoding(m, link.encoding)),
+          readyCount,
+        ),
+      exchange: (requests, endsWithSync) =>
+        link.exchange(
+          requests.map((r) => r.map((m) => toClientEncoding(m, link.encoding))),
+          endsWithSync,
+        ),
+      decodeText: (bytes) => link.encoding.decodeLenient(bytes),
       toClient: (bytes) => {
         client.write(bytes);
       },

@@ -1,0 +1,138 @@
+/**
+ * The channel a stub reports its misses on, made so a user's SQL cannot
+ * write to it. Any SQL may RAISE a NOTICE that looks like a stub's, so a
+ * notice alone proves nothing; what a user cannot produce is the statement
+ * key:
+ *
+ * - At the start of every ML statement the emulator calls
+ *   `aurora_ml_private.begin_statement`, a SECURITY DEFINER function owned by
+ *   the superuser who installed aws_ml. It empties the session's cache table
+ *   (a temporary table owned by that superuser: the session's own role may
+ *   only INSERT, which the emulator's COPY of answers needs), stores a fresh
+ *   random key in it, and returns the key, which the emulator reads from its
+ *   own setup statement, never from the client's.
+ * - The stubs are SECURITY DEFINER too: PostgreSQL still checks EXECUTE for
+ *   the role that calls them (42501 as before), and only they can read the key
+ *   to put it in their miss NOTICE.
+ * - A notice with the miss marker but without the statement's key fails the
+ *   statement: nothing it names is evaluated.
+ *
+ * Both functions run as a superuser, so they read only relations they have
+ * checked are the superuser's own tables (a user's temporary view of the same
+ * name would otherwise run the user's code as the superuser), and they run
+ * with search_path = pg_catalog, pg_temp.
+ */
+import { EmulatorError } from '../../errors.ts';
+import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
+import { BackendCode } from '../../wire/pg/codes.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
+import { parseNoticeFields } from '../../wire/pg/messages.ts';
+
+export const PRIVATE_SCHEMA = 'aurora_ml_private';
+/** The NOTICE text a stub raises on a cache miss; DETAIL is [function, key, args, statement key]. */
+export const MISS_MARKER = 'aurora_ml:miss';
+/** The NOTICE the emulator's setup raises with the statement key in DETAIL. */
+const KEY_MARKER = 'aurora_ml:statement-key';
+export const CACHE_TABLE = 'pg_temp.aurora_ml_cache';
+/** The cache row holding the statement key: answers are keyed by md5 digests, never empty. */
+export const STATEMENT_KEY_ROW = '';
+
+/** True when the session's cache table is the installing superuser's own plain table. */
+export const CACHE_IS_OURS = `EXISTS (SELECT 1 FROM pg_catalog.pg_class r
+    WHERE r.oid = pg_catalog.to_regclass('${CACHE_TABLE}') AND r.relkind = 'r'
+      AND pg_catalog.pg_get_userbyid(r.relowner) = current_user)`;
+
+/**
+ * The private schema and begin_statement, part of the aws_ml install script.
+ * EXECUTE stays with PUBLIC (the default): the emulator calls it as the
+ * session's role, and a user calling it only replaces the key with one the
+ * emulator will not accept.
+ */
+export function privateObjectsSql(): string {
+  return `CREATE SCHEMA ${PRIVATE_SCHEMA};
+GRANT USAGE ON SCHEMA ${PRIVATE_SCHEMA} TO PUBLIC;
+CREATE FUNCTION ${PRIVATE_SCHEMA}.begin_statement(empty_by_truncate boolean) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $aurora_ml$
+DECLARE
+  _key text := pg_catalog.gen_random_uuid()::text;
+BEGIN
+  IF pg_catalog.to_regclass('${CACHE_TABLE}') IS NULL THEN
+    CREATE TEMP TABLE aurora_ml_cache (k text PRIMARY KEY, v text);
+    -- The emulator COPYs answers in as the session's role; reading stays the owner's.
+    GRANT INSERT ON ${CACHE_TABLE} TO PUBLIC;
+  ELSIF NOT ${CACHE_IS_OURS} THEN
+    RAISE EXCEPTION '${CACHE_TABLE} was not created by aurora-ml-emulator'
+      USING ERRCODE = '42501', HINT = 'Drop your temporary relation aurora_ml_cache: the emulator keeps its answers under that name.';
+  ELSIF empty_by_truncate THEN
+    TRUNCATE ${CACHE_TABLE};
+  ELSE
+    DELETE FROM ${CACHE_TABLE};
+  END IF;
+  INSERT INTO ${CACHE_TABLE} (k, v) VALUES ('${STATEMENT_KEY_ROW}', _key);
+  RETURN _key;
+END
+$aurora_ml$;`;
+}
+
+export const dropPrivateObjectsSql = `DROP SCHEMA IF EXISTS ${PRIVATE_SCHEMA} CASCADE;`;
+
+/**
+ * The setup statement that starts an ML statement. It runs as the session's
+ * role and trusts begin_statement only when a superuser owns it: in a database
+ * a user controls, the user could otherwise create a look-alike returning a
+ * key of their choosing. Without aws_ml it does nothing (no key: every miss
+ * notice is refused, and the statement fails on its own missing functions).
+ */
+export function beginStatementSql(emptyByTruncate: boolean): string {
+  return `DO $aurora_ml$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) p.proowner
+      WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)')
+        AND p.prosecdef AND o.rolsuper) THEN
+    RAISE NOTICE '${KEY_MARKER}' USING DETAIL = ${PRIVATE_SCHEMA}.begin_statement(${emptyByTruncate});
+  END IF;
+END $aurora_ml$`;
+}
+
+/** The statement key from the setup's answer, or null when aws_ml is not installed. */
+export function readStatementKey(setupFrames: readonly Frame[]): string | null {
+  for (const frame of setupFrames) {
+    if (frame.code !== BackendCode.NoticeResponse) continue;
+    const notice = parseNoticeFields(frame.payload);
+    if (notice.message === KEY_MARKER && notice.detail !== undefined) return notice.detail;
+  }
+  return null;
+}
+
+export function isMissNotice(frame: Frame): boolean {
+  return frame.code === BackendCode.NoticeResponse && parseNoticeFields(frame.payload).message === MISS_MARKER;
+}
+
+/** Why a statement with a miss notice that lacks the statement key fails. */
+export function unverifiedMissError(keyed: boolean): EmulatorError {
+  if (keyed) {
+    return new EmulatorError('PermissionDenied', `a NOTICE "${MISS_MARKER}" did not come from an aws_ml function`, {
+      hint: `The message text ${MISS_MARKER} is reserved for the emulator; raise your notices with another text.`,
+    });
+  }
+  return new EmulatorError(
+    'PermissionDenied',
+    `a NOTICE "${MISS_MARKER}" cannot be verified: aws_ml is not installed in this database, or was installed by an earlier version of the emulator or by a role that is not a superuser`,
+    {
+      hint: 'Reinstall aws_ml through the emulator as a superuser (DROP EXTENSION aws_ml also drops the views and functions that use it: recreate them after).',
+    },
+  );
+}
+
+/** A miss notice read: the call it reports, or `forged` when it lacks the statement key. */
+export function readMiss(detail: string | undefined, statementKey: string | null): MlCall | 'forged' {
+  if (statementKey === null || detail === undefined) return 'forged';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    return 'forged';
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4 || parsed[3] !== statementKey) return 'forged';
+  const [fn, key, args] = parsed as [MlFunction, string, JsonValue[], string];
+  return { fn, key, args };
+}
