@@ -9,7 +9,7 @@
  *   notices go to the client and its effects stay.
  */
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import type { MlCall } from '../../ml/calls.ts';
+import type { MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
@@ -27,7 +27,7 @@ import {
   unverifiedMissError,
 } from './miss-channel.ts';
 import { isResultFrame, type PassDriver } from './pass-driver.ts';
-import { MODE_SETTING } from './stubs.ts';
+import { learnedPlaceholderKey, MODE_SETTING } from './stubs.ts';
 
 /** Nesting, ORDER BY ... LIMIT and CASE need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
@@ -178,6 +178,8 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     return { ok: false, error };
   };
 
+  /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
+  const learned = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { misses, total, forged } = collectMisses(frames, known, statementKey, up.decodeText);
     if (forged > 0) {
@@ -206,7 +208,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     try {
       const results = await evaluator.evaluate(misses, ctx);
       for (const call of misses) known.add(call.key);
-      copy = copyRows(results);
+      copy = copyRows(withLearnedPlaceholders(results, misses, learned));
       state.cachedRows += results.size;
     } catch (err) {
       return fail(toEmulatorError(err));
@@ -233,4 +235,23 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
       },
     ),
   );
+}
+
+/**
+ * The answers to write into the cache, plus, for each target (endpoint,
+ * model) not learned yet, its first real answer as the placeholder its later
+ * misses return: a run then gets past expressions that fail on a made-up
+ * value (1 / 0) and finds every call at once. One row per target and
+ * statement: the cache's key is unique.
+ */
+function withLearnedPlaceholders(results: MlResults, calls: readonly MlCall[], learned: Set<string>): MlResults {
+  const rows: MlResults = new Map(results);
+  for (const call of calls) {
+    const key = learnedPlaceholderKey(call.fn, call.args[0]);
+    const answer = results.get(call.key);
+    if (key === null || learned.has(key) || answer === undefined || answer === null) continue;
+    learned.add(key);
+    rows.set(key, answer);
+  }
+  return rows;
 }

@@ -42,7 +42,21 @@ interface StubSpec {
   readonly decode: string;
   /** Statements that assign placeholders while discovering. */
   readonly placeholder: string;
+  /**
+   * The argument naming the call's target (endpoint, model): a miss answers
+   * with the statement's latest real answer for that target when there is
+   * one (see learnedPlaceholderKey), so an expression that fails on a
+   * made-up value (1 / 0) does not stop discovery at every row.
+   */
+  readonly target?: string;
   readonly setReturning?: boolean;
+}
+
+/** The cache row holding the latest real answer for a call's target, in SQL and for the loop. */
+const LEARNED_PREFIX = 'learned:';
+
+export function learnedPlaceholderKey(fn: string, target: unknown): string | null {
+  return typeof target === 'string' && LEARNED_FUNCTIONS.has(fn) ? `${LEARNED_PREFIX}${fn}:${target}` : null;
 }
 
 const stubs: readonly StubSpec[] = [
@@ -63,6 +77,7 @@ const stubs: readonly StubSpec[] = [
     argsJson: 'json_build_array(endpoint_name, max_rows_per_batch, model_input)',
     decode: 'model_output := v;',
     placeholder: `model_output := '0';`,
+    target: 'endpoint_name',
   },
   {
     fn: 'aws_bedrock.invoke_model',
@@ -71,6 +86,7 @@ const stubs: readonly StubSpec[] = [
     argsJson: 'json_build_array(model_id, content_type, accept_type, model_input)',
     decode: 'model_output := v;',
     placeholder: `model_output := '{}';`,
+    target: 'model_id',
   },
   {
     fn: 'aws_bedrock.invoke_model_get_embeddings',
@@ -79,6 +95,7 @@ const stubs: readonly StubSpec[] = [
     argsJson: 'json_build_array(model_id, content_type, json_key, model_input)',
     decode: 'model_output := v::float8[];',
     placeholder: `model_output := '{}'::float8[];`,
+    target: 'model_id',
   },
   {
     fn: 'aws_comprehend.detect_dominant_language',
@@ -109,6 +126,9 @@ const stubs: readonly StubSpec[] = [
   },
 ];
 
+/** The functions whose misses answer with a learned placeholder (their specs name a target). */
+const LEARNED_FUNCTIONS = new Set(stubs.filter((s) => s.target !== undefined).map((s) => s.fn));
+
 /** Functions that exist only in aws_ml 2.0. */
 const BEDROCK = /^aws_bedrock\./;
 
@@ -131,7 +151,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE NOTICE '${MISS_MARKER}' USING DETAIL = json_build_array('${spec.fn}', _k, _a::json,
       (SELECT c.v FROM ${CACHE_TABLE} c WHERE c.k = '${STATEMENT_KEY_ROW}'))::text;
-    ${spec.placeholder}
+    ${learnedAnswer(spec)}${spec.placeholder}
     RETURN;
   END IF;
   IF v IS NULL THEN
@@ -140,6 +160,17 @@ BEGIN
   ${spec.decode}
 END
 $aurora_ml$;`;
+}
+
+/** On a miss: the statement's latest real answer for the call's target, when the loop has one. */
+function learnedAnswer(spec: StubSpec): string {
+  if (spec.target === undefined) return '';
+  return `SELECT c.v INTO v FROM ${CACHE_TABLE} c WHERE c.k = '${LEARNED_PREFIX}${spec.fn}:' || ${spec.target};
+    IF FOUND AND v IS NOT NULL THEN
+      ${spec.decode}
+      RETURN;
+    END IF;
+    `;
 }
 
 /** A function's identity for GRANT/REVOKE/COMMENT: name plus input argument types. */

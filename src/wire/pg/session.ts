@@ -11,7 +11,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { EmulatorError } from '../../errors.ts';
 import { type ClientEncoding, UTF8, unsupportedEncoding } from './client-encoding.ts';
-import { BackendCode, FrontendCode } from './codes.ts';
+import { BackendCode, FrontendCode, type TransactionStatus } from './codes.ts';
 import { ExtendedBatch } from './extended-batch.ts';
 import { type FastPathDecider, relayableChunk } from './fast-path.ts';
 import { type Frame, FrameReader, ProtocolViolation } from './framer.ts';
@@ -19,7 +19,7 @@ import { parseBackendKeyData, parseQueryBytes } from './messages.ts';
 import type { SessionRegistry } from './registry.ts';
 import { serialize } from './serializer.ts';
 import { interpretStartup } from './startup.ts';
-import type { ControlledUpstream, SessionInfo, StatementHandler } from './statement-handler.ts';
+import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
 import { type RelayKind, UpstreamLink } from './upstream.ts';
 
 export interface UpstreamAddress {
@@ -60,6 +60,16 @@ export class PgSession {
   private upstreamRefused = false;
   /** The client has been told the upstream connection is gone. */
   private upstreamReported = false;
+  /** The transaction status before the handler took the session (kept while it holds it). */
+  private holdBaseline: TransactionStatus = 'I';
+  /**
+   * An extended-protocol batch failed inside the emulator and was answered
+   * with an ErrorResponse: as PostgreSQL does after an error, the client's
+   * messages are discarded until its Sync; the status before the batch is kept.
+   */
+  private failedPipeline: { readonly baseline: TransactionStatus } | null = null;
+  /** The handler's last bytes for the client ended with a ReadyForQuery (its answer was complete). */
+  private handlerAnsweredReady = false;
 
   constructor(
     private readonly client: Socket,
@@ -106,6 +116,7 @@ export class PgSession {
       this.queue.length === 0 &&
       this.batch.empty &&
       !this.handlerHolds &&
+      this.failedPipeline === null &&
       this.reader.typed &&
       this.reader.buffered === 0 &&
       this.batch.ownsNothing &&
@@ -257,7 +268,7 @@ export class PgSession {
     this.authenticated = true;
     // Runs after the relayed ReadyForQuery has been written to the client.
     queueMicrotask(() => {
-      void this.runHandled((signal) => this.deps.handler.onSessionReady(this.controlled(signal)))
+      void this.runHandled('startup', (signal) => this.deps.handler.onSessionReady(this.controlled(signal)))
         .catch((err) => this.log.warn({ err }, 'could not read the emulator catalog for this database'))
         .finally(() => {
           this.ready = true;
@@ -277,9 +288,12 @@ export class PgSession {
       }
     } catch (err) {
       if (err instanceof ProtocolViolation) this.protocolViolation(err);
-      else {
-        this.log.error({ err }, 'session failed');
+      else if (this.upstream?.closed) {
+        // The upstream socket's own handlers tell the client it is gone.
         this.close();
+      } else {
+        this.log.error({ err }, 'session failed');
+        this.failFatally();
       }
     } finally {
       this.busy = false;
@@ -297,6 +311,10 @@ export class PgSession {
    * pass-through path costs no extra turn of the event loop per message.
    */
   private onFrame(frame: Frame): Promise<void> | undefined {
+    if (this.failedPipeline !== null && frame.code !== FrontendCode.Terminate) {
+      // Skipped as PostgreSQL skips the rest of a failed pipeline; its Sync ends that.
+      return frame.code === FrontendCode.Sync ? this.endFailedPipeline() : undefined;
+    }
     switch (frame.code) {
       case FrontendCode.Query:
         return this.afterBatch(() => this.onQuery(frame));
@@ -349,7 +367,7 @@ export class PgSession {
   private whenNotHeld(next: () => Promise<void> | undefined | void): Promise<void> | undefined {
     if (!this.handlerHolds) return next() ?? undefined;
     let verdict: 'run' | 'discard' = 'run';
-    return this.runHandled(async (signal) => {
+    return this.runHandled('query', async (signal) => {
       verdict = await this.deps.handler.interruptHold(this.controlled(signal));
     }).then(() => {
       // Skipped messages leave the handler holding until the Sync.
@@ -379,7 +397,7 @@ export class PgSession {
       this.relay(frame.raw, 'query');
       return undefined;
     }
-    return this.runHandled((signal) => {
+    return this.runHandled('query', (signal) => {
       // Decoded only now that everything before it is answered: a SET
       // client_encoding among those statements is in force.
       const encoding = this.link.encoding;
@@ -416,25 +434,165 @@ export class PgSession {
       this.relay(taken.relay, endsWithSync ? 'sync' : 'other');
       return undefined;
     }
-    return this.runHandled(async (signal) => {
+    return this.runHandled(endsWithSync ? 'pipeline-to-sync' : 'pipeline', async (signal) => {
       this.handlerHolds = await this.deps.handler.runExtended(taken.steps, this.controlled(signal));
     });
   }
 
-  private async runHandled(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  /**
+   * Lets the handler drive the upstream for one piece of work (`part`). What
+   * it throws is answered here, as PostgreSQL answers a failed statement (see
+   * handlerFailed): the session, not the handler, restores protocol state.
+   */
+  private async runHandled(part: HandledPart, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const link = this.link;
     await link.whenIdle();
+    if (!this.handlerHolds) this.holdBaseline = link.status;
+    const baseline = this.holdBaseline;
     this.abort = new AbortController();
+    this.handlerAnsweredReady = false;
     try {
       await run(this.abort.signal);
+    } catch (err) {
+      // Session setup has its own fallback (see onAuthenticated); a closed link or session is past answering.
+      if (part === 'startup' || this.closed || link.closed) throw err;
+      await this.handlerFailed(err, part, baseline, this.abort.signal);
     } finally {
       this.abort = null;
       if (!link.closed) link.release();
     }
   }
 
+  /**
+   * The handler threw (a bug, an internal error): the client gets an
+   * ErrorResponse and, once its statement or pipeline is over, a
+   * ReadyForQuery with the upstream's real status, and the upstream is left
+   * as PostgreSQL leaves a failed statement. If the upstream is mid-exchange
+   * nothing it says can be trusted: the connection ends with a FATAL error.
+   */
+  private async handlerFailed(err: unknown, part: HandledPart, baseline: TransactionStatus, signal: AbortSignal): Promise<void> {
+    const error = err instanceof EmulatorError ? err : new EmulatorError('Internal', INTERNAL_FAILURE, { cause: err });
+    if (!(err instanceof EmulatorError)) this.log.error({ err, part }, 'statement handler failed');
+    else this.log.debug({ err, part }, 'statement handler ended with an error');
+    if (!this.link.idle) {
+      this.failFatally();
+      return;
+    }
+    const answered = this.handlerAnsweredReady;
+    this.handlerHolds = false;
+    try {
+      if (part === 'query') {
+        await this.endFailedStatement(baseline, answered);
+        if (!answered)
+          this.client.write(Buffer.concat([serialize.emulatorError(error), serialize.readyForQuery(this.link.status)]));
+        return;
+      }
+      // A ReadyForQuery already sent ended the pipeline: the client expects nothing more for it.
+      if (answered) return;
+      this.client.write(serialize.emulatorError(error));
+      this.failedPipeline = { baseline };
+      if (part === 'pipeline-to-sync') await this.endFailedPipeline(signal);
+    } catch (restoreErr) {
+      this.log.warn({ err: restoreErr }, 'could not restore the upstream after a handler failure');
+      this.failFatally();
+    }
+  }
+
+  /**
+   * After a simple Query failed inside the emulator, the upstream is left as
+   * PostgreSQL leaves a failed statement: a transaction opened for it (by the
+   * handler or by the Query itself) rolled back, a client's block aborted.
+   */
+  private async endFailedStatement(baseline: TransactionStatus, answered: boolean): Promise<void> {
+    if (answered) return;
+    const link = this.link;
+    if (baseline === 'I' && link.status !== 'I') await link.send([ROLLBACK]);
+    else if (baseline !== 'I' && link.status === 'T') await link.send([serialize.query(FAILING_STATEMENT)]);
+  }
+
+  /**
+   * The client's Sync after an extended-protocol batch failed inside the
+   * emulator. The upstream ends the pipeline as PostgreSQL ends a failed one
+   * (its implicit transaction rolled back, a client's block aborted): the
+   * handler gets a pipeline that fails the same way, so that it also ends
+   * what it holds (its own transaction block, its skipping); then a block
+   * opened since the last idle status is rolled back. Answered with
+   * ReadyForQuery and the real status.
+   */
+  private endFailedPipeline(signal?: AbortSignal): Promise<void> {
+    const failed = this.failedPipeline;
+    if (failed === null) return Promise.resolve();
+    const end = async (signal: AbortSignal) => {
+      await this.deps.handler.runExtended(FAILING_PIPELINE, this.silenced(this.controlled(signal)));
+      this.handlerHolds = false;
+      const link = this.link;
+      if (!link.idle) throw new Error('the upstream did not settle after a failed pipeline');
+      if (failed.baseline === 'I' && link.status !== 'I') await link.send([ROLLBACK]);
+      this.failedPipeline = null;
+      this.client.write(serialize.readyForQuery(link.status));
+    };
+    if (signal !== undefined) return end(signal);
+    // A Sync read from the queue: the session takes the upstream for it.
+    return this.takeUpstream(end);
+  }
+
+  /** Runs the session's own recovery with the upstream in controlled mode; failing, the connection ends. */
+  private async takeUpstream(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const link = this.link;
+    await link.whenIdle();
+    this.abort = new AbortController();
+    try {
+      await run(this.abort.signal);
+    } catch (err) {
+      if (this.closed || link.closed) throw err;
+      this.log.warn({ err }, 'could not restore the upstream after a handler failure');
+      this.failFatally();
+    } finally {
+      this.abort = null;
+      if (!link.closed) link.release();
+    }
+  }
+
+  /** The upstream's state is unknown: the client is told, and the connection ends. */
+  private failFatally(): void {
+    if (this.closed || this.upstreamReported || this.client.destroyed) {
+      this.close();
+      return;
+    }
+    this.client.end(serialize.emulatorError(new EmulatorError('Internal', FATAL_FAILURE), 'FATAL'));
+    this.close();
+  }
+
   private controlled(signal: AbortSignal): ControlledUpstream {
-    return this.link.controlled(this.session, signal, this.client, this.log);
+    const up = this.link.controlled(this.session, signal, this.client, this.log);
+    return this.watching(up, (bytes) => {
+      this.handlerAnsweredReady = endsWithReadyForQuery(bytes);
+      up.toClient(bytes);
+    });
+  }
+
+  /** The handler's answers to the session's own recovery pipeline go nowhere. */
+  private silenced(up: ControlledUpstream): ControlledUpstream {
+    return this.watching(up, () => {});
+  }
+
+  /** `up` with its client output replaced (the status getters stay live). */
+  private watching(up: ControlledUpstream, toClient: (bytes: Buffer) => void): ControlledUpstream {
+    return {
+      session: up.session,
+      signal: up.signal,
+      send: up.send,
+      exchange: up.exchange,
+      decodeText: up.decodeText,
+      toClient,
+      get status() {
+        return up.status;
+      },
+      get skippingUntilSync() {
+        return up.skippingUntilSync;
+      },
+      log: up.log,
+    };
   }
 
   close(): void {
@@ -462,4 +620,35 @@ export class PgSession {
     }
     if (!this.client.destroyed) this.client.end();
   }
+}
+
+/**
+ * What the handler was doing: session setup, a simple Query (or what a hold
+ * needed before one), or an extended-protocol batch ending in Sync or not.
+ */
+type HandledPart = 'startup' | 'query' | 'pipeline-to-sync' | 'pipeline';
+
+const INTERNAL_FAILURE = 'aurora-ml-emulator failed internally; the statement did not complete (see the emulator log)';
+const FATAL_FAILURE =
+  'aurora-ml-emulator failed internally while the upstream database was mid-answer; the connection cannot continue (see the emulator log)';
+
+const ROLLBACK = serialize.query('ROLLBACK');
+
+/**
+ * Fails to parse, so the upstream fails as the client's statement did: an
+ * error aborts a transaction block, and a pipeline's implicit transaction is
+ * rolled back at its Sync. Its text is what the server log shows.
+ */
+const FAILING_STATEMENT = 'aurora-ml-emulator: the statement did not complete';
+
+/** Parsed as a named statement: a failed Parse creates nothing, and the client's unnamed statement stays. */
+const FAILING_PIPELINE: readonly ExtendedStep[] = [
+  { kind: 'relay', raw: serialize.parse('aurora_ml_failed_pipeline', FAILING_STATEMENT), code: FrontendCode.Parse },
+  { kind: 'relay', raw: serialize.sync(), code: FrontendCode.Sync },
+];
+
+/** Bytes of whole messages whose last is a ReadyForQuery (type Z, length 5). */
+function endsWithReadyForQuery(bytes: Buffer): boolean {
+  const at = bytes.length - 6;
+  return at >= 0 && bytes[at] === BackendCode.ReadyForQuery && bytes.readInt32BE(at + 1) === 5;
 }
