@@ -19,6 +19,7 @@ import { textRows } from '../../wire/mysql/messages.ts';
 import { packet, serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { withClientColumnNames } from './column-names.ts';
+import { definedObject } from './defined-object.ts';
 import { aliasDefinition, showCreateFunction } from './definitions.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
@@ -242,11 +243,11 @@ export class MySqlAuroraHandler implements StatementHandler {
         return send(up, await up.query(sql));
       }
       const kind = classifyStatement(sql);
-      if (kind === 'create_function_alias') return this.defining(up, () => up.query(aliasDefinition(sql)));
+      if (kind === 'create_function_alias') return this.defining(up, sql, () => up.query(aliasDefinition(sql)));
       if (kind === 'show_create_function') return showCreateFunction(sql, up);
       if (kind === 'create_trigger') throw triggerRefusal();
       const route = routeOf(kind);
-      if (route === 'definition') return this.defining(up, () => this.runDefinition(sql, kind, state, up));
+      if (route === 'definition') return this.defining(up, sql, () => this.runDefinition(sql, kind, state, up));
       if (route === 'once') return send(up, await up.query(sql));
       const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
       const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode: facts.unicode }) ?? sql;
@@ -305,12 +306,37 @@ export class MySqlAuroraHandler implements StatementHandler {
     send(up, answer ?? []);
   }
 
-  /** Runs a definition, then rereads which objects depend on ML. */
-  private async defining(up: ControlledUpstream, define: () => Promise<Packet[]>): Promise<void> {
-    const answer = await define();
-    // Before the client hears of it: its next statement, on any connection, may name what was defined.
-    await this.stubs.refreshDependents(up);
-    send(up, answer);
+  /** Registers what a definition defines, runs it, then rereads which objects depend on ML. */
+  private async defining(up: ControlledUpstream, sql: string, define: () => Promise<Packet[]>): Promise<void> {
+    const defined = definedObject(sql);
+    // Asked on the way (pipelined ahead of the definition): the server answers it first.
+    const current = defined !== null && defined.schema === null ? up.query('SELECT DATABASE()') : null;
+    current?.catch(() => {});
+    try {
+      const defining = define();
+      // Awaited below, maybe after it settles: marked handled so a failure is not an unhandled rejection meanwhile.
+      defining.catch(() => {});
+      if (defined !== null) {
+        // A connection gone before the answer: the schema the session last chose (COM_INIT_DB or the handshake).
+        const schema =
+          defined.schema ??
+          (await current?.then(
+            (rows) => textRows(rows, 1)[0]?.[0],
+            () => up.session.database,
+          ));
+        if (schema != null) this.stubs.register(schema, defined);
+      }
+      const answer = await defining;
+      // Before the client hears of it: its next statement, on any connection, may name what was defined.
+      await this.stubs.refreshDependents(up);
+      send(up, answer);
+    } catch (err) {
+      // The client hung up and its connection went with it: what it defined was registered on the way.
+      if (up.signal.aborted) return;
+      // A definition refused before it was sent: the schema's answer is still due, and must come in first.
+      await current?.catch(() => {});
+      throw err;
+    }
   }
 
   /**
@@ -388,7 +414,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       const refusal = executeRefusal(payload);
       if (refusal !== null) throw refusal;
       const { run, discover } = executionRuns(payload, prepared, up);
-      if (prepared.run === 'definition') return this.defining(up, run);
+      if (prepared.run === 'definition') return this.defining(up, prepared.sql, run);
       if (prepared.run === 'once') return send(up, await run());
       const kind = classifyStatement(prepared.sql);
       if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(prepared.sql, up);

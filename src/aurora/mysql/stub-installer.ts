@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { ACCESS_ROLE, type PrivilegeModel } from '../../control/mysql-privileges.ts';
 import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
-import { loadMlDependents } from './dependencies.ts';
+import type { DefinedObject } from './defined-object.ts';
+import { loadMlDependents, readableDefinitions } from './dependencies.ts';
 import { installError } from './install-error.ts';
 import { INSTALLED_STUBS_QUERY, installStatements } from './stubs.ts';
 
@@ -41,9 +42,43 @@ export class StubInstaller {
     return this.installing;
   }
 
-  /** Rereads which objects depend on ML (after a definition). */
+  /**
+   * Rereads which objects depend on ML (after a definition), over the
+   * defining client's connection. That connection sees only what its user
+   * may, so its read is merged, never taken as the whole set: it adds what it
+   * finds, and removes only objects whose definitions it can read and that
+   * no longer reach ML. Objects hidden from it stay (and count as reaching ML
+   * for its search, so its views over them are found). Reading over a
+   * connection of the emulator's own would see everything, but the handler
+   * holds no upstream credentials (clients authenticate themselves), and a
+   * name kept stale only costs a needless loop. The change is applied to the
+   * set as it is when the read ends, so concurrent reads lose nothing either.
+   */
   async refreshDependents(up: ControlledUpstream): Promise<void> {
-    this.dependents = await loadMlDependents(up);
+    const known = [...this.dependents];
+    const readable = await readableDefinitions(up, known);
+    const hidden = known.filter((key) => !readable.has(key));
+    const seen = await loadMlDependents(
+      up,
+      hidden.map((key) => key.slice(key.lastIndexOf('.') + 1)),
+    );
+    const next = new Set(this.dependents);
+    for (const key of readable) if (!seen.has(key)) next.delete(key);
+    for (const key of seen) next.add(key);
+    this.dependents = next;
+  }
+
+  /**
+   * Counts an object as reaching ML before its definition runs: a client that
+   * hangs up right after sending it takes the connection (and the reread
+   * after it) down, while the server still runs the definition. A definition
+   * that fails leaves a stale name, which the next reread by a user who can
+   * read it removes.
+   */
+  register(schema: string, object: DefinedObject): void {
+    const key = `${object.schema ?? schema}.${object.name}`.toLowerCase();
+    if (this.dependents.has(key)) return;
+    this.dependents = new Set(this.dependents).add(key);
   }
 
   private async install(up: ControlledUpstream): Promise<void> {
