@@ -224,6 +224,17 @@ describe('the emulator leaves nothing of its own in the session', () => {
     conn.close();
   });
 
+  it('nor after a statement of the loop fails (EXECUTE of a deallocated ML statement, extended protocol)', async () => {
+    const { conn } = await raw();
+    await roundTrip(conn, [wire.query(`PREPARE gone AS SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment`)]);
+    await roundTrip(conn, [wire.query('DEALLOCATE gone')]);
+    const r = await roundTrip(conn, [wire.parse('', 'EXECUTE gone'), wire.bind('', '', []), wire.execute(''), wire.sync()]);
+    expect(r.errors).toEqual(['26000']);
+    const left = await roundTrip(conn, [wire.query('SELECT name FROM pg_prepared_statements ORDER BY name')]);
+    expect(left.rows).toEqual([]);
+    conn.close();
+  });
+
   it('a cursor refused outside a transaction (extended protocol) leaves no transaction open', async () => {
     const { conn } = await raw();
     const r = await roundTrip(conn, [

@@ -59,8 +59,9 @@ export interface ExtendedStatement {
 /**
  * Extended protocol: the client's unnamed statement and portal must survive,
  * so the emulator uses only named ones of its own and never a simple Query.
- * Each is closed once used, so none shows in pg_prepared_statements (a
- * failed one is skipped to the Sync, and closed first by its next use).
+ * Each is closed once used, so none shows in pg_prepared_statements (after
+ * an error, which skips the rest to the Sync, they are closed in a second
+ * round trip).
  */
 export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatement): PassDriver {
   const controlMessages = (statements: readonly ControlStatement[]) => {
@@ -94,9 +95,22 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
     serialize.close('S', PASS_STATEMENT),
     serialize.sync(),
   ];
+  // After an error the server skipped the rest up to the Sync, Closes included:
+  // close what may be left, so nothing of the emulator's stays in the session.
+  const tidied = async (frames: Frame[], controls: number): Promise<Frame[]> => {
+    if (!frames.some((f) => f.code === BackendCode.ErrorResponse)) return frames;
+    const names = Array.from({ length: controls }, (_v, i) => `${INTERNAL_STATEMENT}_${i}`);
+    await up.send([
+      serialize.close('P', INTERNAL_PORTAL),
+      ...[...names, PASS_STATEMENT].map((name) => serialize.close('S', name)),
+      serialize.sync(),
+    ]);
+    return frames;
+  };
   return {
-    control: (statements) => up.send(controlMessages(statements)),
-    pass: async (before) => splitAtFirstReady(await up.send([...controlMessages(before), ...passMessages], 2)),
+    control: async (statements) => tidied(await up.send(controlMessages(statements)), statements.length),
+    pass: async (before) =>
+      splitAtFirstReady(await tidied(await up.send([...controlMessages(before), ...passMessages], 2), before.length)),
   };
 }
 
