@@ -299,6 +299,25 @@ describe('statements and portals that outlive a round trip', () => {
     }
   });
 
+  it('a Parse of a name in use fails (42P05): the portal runs the statement that name still holds, not the ML text', async () => {
+    const { conn } = await raw();
+    const r = await roundTrip(
+      conn,
+      [
+        wire.parse('s1', `SELECT 'plain' AS v`),
+        wire.parse('s1', `SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment AS v`),
+        wire.sync(),
+        wire.bind('', 's1', []),
+        wire.execute(''),
+        wire.sync(),
+      ],
+      2,
+    );
+    expect(r.errors).toEqual(['42P05']);
+    expect(r.rows).toEqual([['plain']]);
+    conn.close();
+  });
+
   it('a portal ends with its implicit transaction: executing it after Sync is 34000, as on PostgreSQL', async () => {
     const { conn } = await raw();
     await roundTrip(conn, [wire.parse('', SENTIMENT_OF_PARAM), wire.bind('p', '', ['I love it']), wire.sync()]);

@@ -161,7 +161,7 @@ export class ExtendedRunner {
     // if it does not, the client gets PostgreSQL's own answer to its Execute.
     requests.push([serialize.describe('P', step.portal)]);
     const kept = this.keptResult(step);
-    if (kept === undefined) requests.push(ownStatement('BEGIN'));
+    if (kept === undefined) requests.push(ownStatement('BEGIN'), ownStatement(portalTextQuery(step.portal)));
     const answer = await this.up.exchange(requests, false);
     this.forwardClient(answer.groups.slice(0, clientCount));
     if (answer.failedAt >= 0) {
@@ -188,6 +188,12 @@ export class ExtendedRunner {
     }
     const begin = answer.groups[clientCount + 1] ?? [];
     if (!noticeCodes(begin).includes('25001')) this.state.ownsBlock = true;
+    if (!this.portalRuns(step, answer.groups[clientCount + 2] ?? [])) {
+      // Not the statement the pipeline's Parse named (that Parse failed: 42P05 for a
+      // name in use): the server's own portal runs, as it would without the emulator.
+      this.pending.push(step.raw);
+      return;
+    }
     const result = await this.runStatement(step);
     if (!result.ok) {
       this.up.toClient(result.error);
@@ -195,6 +201,16 @@ export class ExtendedRunner {
       return;
     }
     this.deliver(step, result.frames);
+  }
+
+  /** The server's portal was bound to the statement text the batch recorded for it. */
+  private portalRuns(step: HandledExecute, frames: readonly Frame[]): boolean {
+    const row = frames.find((f) => f.code === BackendCode.DataRow);
+    if (row === undefined) return true; // not listed: nothing to contradict the batch
+    // One column: int16 count, int32 length, then the text in the client's encoding.
+    const length = row.payload.readInt32BE(2);
+    if (length < 0) return true;
+    return this.up.decodeText(row.payload.subarray(6, 6 + length)) === step.sql;
   }
 
   /** The kept result of this very binding of the portal, if an earlier Execute left one. */
@@ -296,4 +312,13 @@ function warning(code: string, message: string): Buffer {
 /** A command tag with its row count replaced ("SELECT 5" -> "SELECT 2"; "INSERT 0 5" -> "INSERT 0 2"). */
 export function withCount(tag: string, count: number): string {
   return /\d+$/.test(tag) ? tag.replace(/\d+$/, String(count)) : tag;
+}
+
+/**
+ * The source text of a portal, protocol-level ones included (pg_cursors lists
+ * them, the unnamed one as ''). The name goes in as hex: it may hold anything.
+ */
+function portalTextQuery(portal: string): string {
+  const hex = Buffer.from(portal, 'utf8').toString('hex');
+  return `SELECT statement FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) pg_catalog.convert_from(pg_catalog.decode('${hex}', 'hex'), 'UTF8')`;
 }
