@@ -318,6 +318,25 @@ describe('statements and portals that outlive a round trip', () => {
     conn.close();
   });
 
+  it('the same when both texts call ML: the portal runs the first, through the loop', async () => {
+    const { conn } = await raw();
+    const r = await roundTrip(
+      conn,
+      [
+        wire.parse('s2', `SELECT 'first' AS w, (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment AS v`),
+        wire.parse('s2', `SELECT 'second' AS w, (aws_comprehend.detect_sentiment('This is terrible', 'en')).sentiment AS v`),
+        wire.sync(),
+        wire.bind('', 's2', []),
+        wire.execute(''),
+        wire.sync(),
+      ],
+      2,
+    );
+    expect(r.errors).toEqual(['42P05']);
+    expect(r.rows).toEqual([['first', expected.get('I love it')]]);
+    conn.close();
+  });
+
   it('a portal ends with its implicit transaction: executing it after Sync is 34000, as on PostgreSQL', async () => {
     const { conn } = await raw();
     await roundTrip(conn, [wire.parse('', SENTIMENT_OF_PARAM), wire.bind('p', '', ['I love it']), wire.sync()]);

@@ -69,6 +69,8 @@ export class ExtendedRunner {
     private readonly state: ExtendedState,
     /** Runs one handled statement inside a transaction block. */
     private readonly runStatement: (step: HandledExecute) => Promise<StatementResult>,
+    /** The statement text (as sent to the server) is one the handler runs. */
+    private readonly handles: (sql: string) => boolean = () => false,
   ) {}
 
   /** Resolves true when the runner must see the messages up to the next Sync. */
@@ -188,13 +190,19 @@ export class ExtendedRunner {
     }
     const begin = answer.groups[clientCount + 1] ?? [];
     if (!noticeCodes(begin).includes('25001')) this.state.ownsBlock = true;
-    if (!this.portalRuns(step, answer.groups[clientCount + 2] ?? [])) {
-      // Not the statement the pipeline's Parse named (that Parse failed: 42P05 for a
-      // name in use): the server's own portal runs, as it would without the emulator.
-      this.pending.push(step.raw);
-      return;
+    const bound = this.boundText(answer.groups[clientCount + 2] ?? []);
+    let run = step;
+    if (bound !== null && bound !== step.sql) {
+      // Not the statement the pipeline's last Parse of that name sent (it failed:
+      // 42P05 for a name in use): the portal runs what it was bound to, through
+      // the loop when that calls ML too, else as the server runs it.
+      if (!this.handles(bound)) {
+        this.pending.push(step.raw);
+        return;
+      }
+      run = { ...step, sql: bound };
     }
-    const result = await this.runStatement(step);
+    const result = await this.runStatement(run);
     if (!result.ok) {
       this.up.toClient(result.error);
       this.startSkipping(false);
@@ -203,14 +211,14 @@ export class ExtendedRunner {
     this.deliver(step, result.frames);
   }
 
-  /** The server's portal was bound to the statement text the batch recorded for it. */
-  private portalRuns(step: HandledExecute, frames: readonly Frame[]): boolean {
+  /** The source text of the statement the server's portal was bound to (null when not listed). */
+  private boundText(frames: readonly Frame[]): string | null {
     const row = frames.find((f) => f.code === BackendCode.DataRow);
-    if (row === undefined) return true; // not listed: nothing to contradict the batch
+    if (row === undefined) return null;
     // One column: int16 count, int32 length, then the text in the client's encoding.
     const length = row.payload.readInt32BE(2);
-    if (length < 0) return true;
-    return this.up.decodeText(row.payload.subarray(6, 6 + length)) === step.sql;
+    if (length < 0) return null;
+    return this.up.decodeText(row.payload.subarray(6, 6 + length));
   }
 
   /** The kept result of this very binding of the portal, if an earlier Execute left one. */

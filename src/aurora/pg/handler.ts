@@ -303,7 +303,12 @@ export class PgAuroraHandler implements StatementHandler {
 
   async runExtended(steps: readonly ExtendedStep[], up: ControlledUpstream): Promise<boolean> {
     const state = this.state(up.session);
-    return new ExtendedRunner(up, state.extended, (step) => this.runHandledExecute(step, up)).run(steps);
+    return new ExtendedRunner(
+      up,
+      state.extended,
+      (step) => this.runHandledExecute(step, up),
+      (sql) => this.prepare(sql, up.session)?.handled === true,
+    ).run(steps);
   }
 
   interruptHold(up: ControlledUpstream): Promise<'run' | 'discard'> {
