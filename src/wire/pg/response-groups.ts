@@ -36,7 +36,8 @@ function finalResponses(message: Buffer): number {
   }
 }
 
-function isFinal(code: number): boolean {
+/** Backend messages that end the answer to one extended-protocol message. */
+export function isFinalResponse(code: number): boolean {
   switch (code) {
     case BackendCode.ParseComplete:
     case BackendCode.BindComplete:
@@ -86,7 +87,7 @@ export class ResponseGrouper {
       this.failedAt = Math.min(this.current, this.groups.length - 1);
       return !this.endsWithSync;
     }
-    if (isFinal(frame.code)) {
+    if (isFinalResponse(frame.code)) {
       this.received++;
       if (this.received >= (this.expected[this.current] ?? 0)) {
         this.current++;

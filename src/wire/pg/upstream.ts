@@ -21,7 +21,7 @@ import { type ClientEncoding, clientEncoding, UTF8 } from './client-encoding.ts'
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
 import { parseParameterStatus, parseReadyForQuery } from './messages.ts';
-import { type GroupedAnswer, ResponseGrouper } from './response-groups.ts';
+import { type GroupedAnswer, isFinalResponse, ResponseGrouper } from './response-groups.ts';
 import { serialize } from './serializer.ts';
 import type { ControlledUpstream, SessionInfo } from './statement-handler.ts';
 import { toClientEncoding } from './transcode.ts';
@@ -430,22 +430,5 @@ class Queue<T> {
 
   removeAt(i: number): void {
     this.items.splice(this.head + i, 1);
-  }
-}
-
-/** Backend messages that end the answer to one extended-protocol message. */
-function isFinalResponse(code: number): boolean {
-  switch (code) {
-    case BackendCode.ParseComplete:
-    case BackendCode.BindComplete:
-    case BackendCode.CloseComplete:
-    case BackendCode.RowDescription:
-    case BackendCode.NoData:
-    case BackendCode.CommandComplete:
-    case BackendCode.EmptyQueryResponse:
-    case BackendCode.PortalSuspended:
-      return true;
-    default:
-      return false;
   }
 }
