@@ -58,6 +58,19 @@ export async function startTestEmulator(options: EmulatorOptions = {}, upstreamU
   };
 }
 
+/** startTestEmulator with aws_ml installed (CREATE EXTENSION aws_ml CASCADE through the emulator). */
+export async function startTestEmulatorWithMl(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const env = await startTestEmulator(options);
+  const setup = new pg.Client({ connectionString: env.url });
+  await setup.connect();
+  try {
+    await setup.query('CREATE EXTENSION aws_ml CASCADE');
+  } finally {
+    await setup.end();
+  }
+  return env;
+}
+
 /** The machine's MariaDB, as the MySQL tests reach it. */
 export const MYSQL_PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
 

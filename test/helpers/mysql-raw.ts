@@ -184,7 +184,9 @@ export interface RawOptions {
 export class RawMySql {
   private buffered = Buffer.alloc(0);
   private readonly waiting: ((p: { seq: number; payload: Buffer }) => void)[] = [];
-  private readonly queue: { seq: number; payload: Buffer }[] = [];
+  /** Packets not yet read, from `queueHead` on (an index, not shift(): floods queue hundreds of thousands). */
+  private queue: { seq: number; payload: Buffer }[] = [];
+  private queueHead = 0;
   private closedError: Error | null = null;
   /** The capabilities agreed (lower 32 bits) and MariaDB's extended ones. */
   capabilities = 0;
@@ -213,18 +215,20 @@ export class RawMySql {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffered = Buffer.concat([this.buffered, chunk]);
-    for (;;) {
-      if (this.buffered.length < 4) return;
-      const n = this.buffered.readUIntLE(0, 3);
-      if (this.buffered.length < 4 + n) return;
+    const bytes = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    // Read in place (flood tests receive hundreds of thousands of packets): only the incomplete tail is kept.
+    let at = 0;
+    while (bytes.length - at >= 4) {
+      const n = bytes.readUIntLE(at, 3);
+      if (bytes.length - at < 4 + n) break;
       // Test payloads stay below 16 MB: no continuation packets to join.
-      const p = { seq: this.buffered[3] ?? 0, payload: Buffer.from(this.buffered.subarray(4, 4 + n)) };
-      this.buffered = this.buffered.subarray(4 + n);
+      const p = { seq: bytes[at + 3] ?? 0, payload: Buffer.from(bytes.subarray(at + 4, at + 4 + n)) };
+      at += 4 + n;
       const w = this.waiting.shift();
       if (w) w(p);
       else this.queue.push(p);
     }
+    this.buffered = at === bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(at));
   }
 
   private fail(err: Error): void {
@@ -233,8 +237,15 @@ export class RawMySql {
 
   /** The next packet from the server (fails after `timeoutMs` of silence). */
   next(timeoutMs = 10_000): Promise<{ seq: number; payload: Buffer }> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
+    const queued = this.queue[this.queueHead];
+    if (queued) {
+      this.queueHead++;
+      if (this.queueHead === this.queue.length) {
+        this.queue = [];
+        this.queueHead = 0;
+      }
+      return Promise.resolve(queued);
+    }
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -253,7 +264,7 @@ export class RawMySql {
   /** Packets still unread after a pause (for checking that nothing more came). */
   async pending(waitMs = 200): Promise<number> {
     await new Promise((r) => setTimeout(r, waitMs));
-    return this.queue.length;
+    return this.queue.length - this.queueHead;
   }
 
   private async handshake(options: RawOptions): Promise<void> {

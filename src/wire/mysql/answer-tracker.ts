@@ -12,6 +12,7 @@
  * client saw come for free.
  */
 
+import { Fifo } from '../fifo.ts';
 import { type AnswerKind, AnswerShape, SHAPE_PREFIX, type ShapeOptions } from './answer-shape.ts';
 import { MAX_PACKET_PAYLOAD } from './codes.ts';
 
@@ -20,7 +21,7 @@ export class AnswerTracker {
   status = 0;
   /** The statement id of the last COM_STMT_PREPARE answered (null after an ERR). */
   lastStatementId: number | null = null;
-  private readonly due: AnswerShape[] = [];
+  private readonly due = new Fifo<AnswerShape>();
   /** Called as an answer ends, with what ended it (the session learns a COM_CHANGE_USER's outcome so). */
   private readonly onAnswered = new Map<AnswerShape, (shape: AnswerShape) => void>();
   private waiters: (() => void)[] = [];
@@ -72,7 +73,7 @@ export class AnswerTracker {
 
   /** Forgets the answers due (a handler stopped half-way; the connection closes). Waiters are released. */
   reset(): void {
-    this.due.length = 0;
+    this.due.clear();
     this.onAnswered.clear();
     this.headerFill = 0;
     this.inBody = false;
@@ -143,7 +144,7 @@ export class AnswerTracker {
       return;
     }
     this.continuation = false;
-    const shape = this.due[0];
+    const shape = this.due.peek();
     // A packet nobody asked for (an ERR before the server hangs up): nothing to follow.
     if (shape === undefined) return;
     shape.next(this.headBuf, this.headAt, this.firstLength);

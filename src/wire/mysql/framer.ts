@@ -5,6 +5,7 @@
  * possibly empty), and the pieces form one logical packet. A partial packet
  * waits for the next chunk; only the incomplete tail is kept.
  */
+import { ByteQueue } from '../byte-queue.ts';
 import { MAX_MESSAGE_LENGTH, MAX_PACKET_PAYLOAD } from './codes.ts';
 
 /** One logical packet: the wire bytes as they travelled and the joined payload. */
@@ -24,59 +25,41 @@ export class ProtocolViolation extends Error {
 }
 
 export class PacketReader {
-  private pending: Buffer[] = [];
-  private pendingSize = 0;
-  /** Bytes needed before another packet can be complete (0 = unknown). */
-  private needed = 0;
+  private readonly bytes = new ByteQueue();
 
   constructor(public maxLength = MAX_MESSAGE_LENGTH) {}
 
-  /** Returns every complete logical packet in the pending bytes + chunk. */
-  push(chunk: Buffer): Packet[] {
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingSize += chunk.length;
-    }
-    if (this.pendingSize === 0 || this.needed > this.pendingSize) return [];
-    const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
-    this.pending = [];
-    this.pendingSize = 0;
-    this.needed = 0;
-    const packets: Packet[] = [];
-    let offset = 0;
-    while (offset < buf.length) {
-      const end = this.logicalEnd(buf, offset);
-      if (end < 0) break;
-      packets.push(this.packetAt(buf, offset, end));
-      offset = end;
-    }
-    if (offset < buf.length) {
-      const rest = buf.subarray(offset);
-      this.pending = [rest];
-      this.pendingSize = rest.length;
-    }
-    return packets;
+  /** Keeps a received chunk; `next` reads packets from it. */
+  append(chunk: Buffer): void {
+    this.bytes.append(chunk);
   }
 
-  /** End offset of the logical packet at `start`, or -1 (and `needed` set) when incomplete. */
-  private logicalEnd(buf: Buffer, start: number): number {
-    let offset = start;
+  /** The next complete logical packet, or null until more bytes arrive (see ../byte-queue.ts). */
+  next(): Packet | null {
+    const q = this.bytes;
+    // The wire packets of one logical packet: each of 0xFFFFFF bytes is continued by the next.
+    let span = 0;
     let total = 0;
     for (;;) {
-      if (buf.length - offset < 4) {
-        this.needed = offset - start + 4;
-        return -1;
-      }
-      const length = buf.readUIntLE(offset, 3);
+      if (!q.ensure(span + 4)) return null;
+      const length = q.buffer.readUIntLE(q.start + span, 3);
       total += length;
       if (total > this.maxLength) throw new ProtocolViolation(`packet of more than ${this.maxLength} bytes`);
-      if (buf.length - offset - 4 < length) {
-        this.needed = offset - start + 4 + length;
-        return -1;
-      }
-      offset += 4 + length;
-      if (length < MAX_PACKET_PAYLOAD) return offset;
+      if (!q.ensure(span + 4 + length)) return null;
+      span += 4 + length;
+      if (length < MAX_PACKET_PAYLOAD) break;
     }
+    const packet = this.packetAt(q.buffer, q.start, q.start + span);
+    q.advance(span);
+    return packet;
+  }
+
+  /** Returns every complete logical packet in the pending bytes + chunk. */
+  push(chunk: Buffer): Packet[] {
+    this.append(chunk);
+    const packets: Packet[] = [];
+    for (let p = this.next(); p !== null; p = this.next()) packets.push(p);
+    return packets;
   }
 
   private packetAt(buf: Buffer, start: number, end: number): Packet {
@@ -95,15 +78,11 @@ export class PacketReader {
 
   /** Bytes received but not yet part of a returned packet. */
   get buffered(): number {
-    return this.pendingSize;
+    return this.bytes.length;
   }
 
   /** Hands over the bytes of an incomplete packet (when the stream changes hands). */
   takeTail(): Buffer {
-    const tail = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
-    this.pending = [];
-    this.pendingSize = 0;
-    this.needed = 0;
-    return tail;
+    return this.bytes.takeAll();
   }
 }

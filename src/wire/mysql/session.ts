@@ -23,6 +23,8 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
+import { BACKLOG_HIGH_WATER_BYTES, MESSAGES_PER_TURN } from '../fair-share.ts';
+import { ReadGate } from '../read-gate.ts';
 import { type AnswerKind, answerKindOf } from './answer-shape.ts';
 import { AnswerTracker } from './answer-tracker.ts';
 import { type ClientCodec, clientCodec, isAscii } from './client-charset.ts';
@@ -90,12 +92,13 @@ export class MySqlSession {
    */
   private lastPrepared: number | null = null;
   private log: Logger;
-  /** Client packets waiting for the greeting or for the handler to finish. */
-  private readonly queue: Packet[] = [];
   private busy = false;
+  /** Reading client packets yielded to other connections and goes on at the next turn (see fair-share.ts). */
+  private drainScheduled = false;
   private abort: AbortController | null = null;
   private closed = false;
-  private clientPaused = false;
+  /** Reading the client stops while the upstream socket is full or many bytes wait unread. */
+  private readonly readGate: ReadGate;
   private quit = false;
   /** The client has been told the upstream connection is gone (or refused it). */
   private upstreamReported = false;
@@ -106,6 +109,7 @@ export class MySqlSession {
     connectionId: number,
   ) {
     this.log = deps.log.child({ conn: connectionId, protocol: 'mysql' });
+    this.readGate = new ReadGate(client);
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     client.on('error', (err) => this.log.debug({ err }, 'client socket error'));
@@ -129,11 +133,7 @@ export class MySqlSession {
           : `aurora-ml-emulator could not reach the upstream database at ${where}: ${err.message}`,
       );
     });
-    socket.on('drain', () => {
-      if (!this.clientPaused) return;
-      this.clientPaused = false;
-      this.client.resume();
-    });
+    socket.on('drain', () => this.readGate.release('upstream-full'));
     socket.on('close', () => {
       if (this.phase !== 'command') {
         this.upstreamGone(`aurora-ml-emulator: the upstream database at ${where} closed the connection during authentication`);
@@ -183,27 +183,46 @@ export class MySqlSession {
 
   private onClientData(chunk: Buffer): void {
     if (this.closed) return;
-    try {
-      this.queue.push(...this.reader.push(chunk));
-    } catch (err) {
-      this.protocolViolation(err);
-      return;
-    }
+    // Packets wait in the reader, as bytes, until the greeting is out or the handler is done.
+    this.reader.append(chunk);
+    if (this.reader.buffered > BACKLOG_HIGH_WATER_BYTES) this.readGate.hold('backlog');
     this.drainClientPackets();
   }
 
+  /**
+   * Handles the client packets received until the handler takes one; a long
+   * run of relayed ones goes upstream in one write (corked) and yields to
+   * other connections every MESSAGES_PER_TURN packets.
+   */
   private drainClientPackets(): void {
-    if (this.busy || this.closed) return;
+    if (this.busy || this.closed || this.drainScheduled || this.phase === 'greeting') return;
+    const upstream = this.link.socket;
+    upstream.cork();
     try {
-      while (this.queue.length > 0 && !this.closed && !this.busy) {
-        if (this.phase === 'greeting') return;
-        const p = this.queue.shift() as Packet;
+      let handled = 0;
+      while (!this.closed && !this.busy) {
+        if (handled++ === MESSAGES_PER_TURN) {
+          this.drainScheduled = true;
+          setImmediate(() => {
+            this.drainScheduled = false;
+            this.drainClientPackets();
+          });
+          return;
+        }
+        const p = this.reader.next();
+        if (p === null) {
+          // Everything received is handled: read more.
+          this.readGate.release('backlog');
+          return;
+        }
         if (this.phase === 'handshake-response') this.onHandshakeResponse(p);
         else if (this.phase === 'auth') this.relay(p.raw);
         else this.onCommand(p);
       }
     } catch (err) {
       this.protocolViolation(err);
+    } finally {
+      upstream.uncork();
     }
   }
 
@@ -433,10 +452,7 @@ export class MySqlSession {
 
   /** Relays client bytes upstream, pausing the client while the upstream socket is full. */
   private relay(raw: Buffer): void {
-    if (!this.link.socket.write(raw) && !this.clientPaused) {
-      this.clientPaused = true;
-      this.client.pause();
-    }
+    if (!this.link.socket.write(raw)) this.readGate.hold('upstream-full');
   }
 
   private sendError(error: EmulatorError, sequenceId: number): void {
@@ -476,10 +492,7 @@ export class MySqlSession {
       else if (this.phase === 'command' && !this.busy) socket.end(serialize.comQuit());
       else socket.destroy();
     }
-    if (this.clientPaused) {
-      this.clientPaused = false;
-      this.client.resume();
-    }
+    this.readGate.open();
     if (!this.client.destroyed) this.client.end();
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Splits a PostgreSQL byte stream into messages without copying them:
  * every frame is a view into the bytes received. A partial message waits for
- * the next chunk; the reassembly buffer only holds the incomplete tail, and a
- * large message arriving in many chunks is joined once, when complete.
+ * the next chunk, and a large message arriving in many chunks is joined
+ * once, when complete (see ../byte-queue.ts).
  */
+import { ByteQueue } from '../byte-queue.ts';
 import { MAX_MESSAGE_LENGTH, MAX_STARTUP_LENGTH } from './codes.ts';
 
 /** One message: a view into the bytes received; the body view is made only when asked for. */
@@ -27,14 +28,36 @@ export class ProtocolViolation extends Error {
 }
 
 export class FrameReader {
-  /** Received bytes not yet part of a returned frame, in order. */
-  private pending: Buffer[] = [];
-  private pendingSize = 0;
-  /** Size of the whole frame that starts the pending bytes, once its header is in (else 0). */
-  private needed = 0;
+  private readonly bytes = new ByteQueue();
 
   /** @param typed false while reading the untyped startup-phase message */
   constructor(public typed = true) {}
+
+  /** Keeps a received chunk; `next` reads frames from it. */
+  append(chunk: Buffer): void {
+    this.bytes.append(chunk);
+  }
+
+  /**
+   * The next complete frame, or null until more bytes arrive (see
+   * ../byte-queue.ts). In untyped mode it reads one startup-phase message:
+   * the caller decides, from it, whether the stream is typed from then on.
+   */
+  next(): Frame | null {
+    const q = this.bytes;
+    const headerSize = this.typed ? 5 : 4;
+    if (!q.ensure(headerSize)) return null;
+    const length = q.buffer.readInt32BE(q.start + headerSize - 4);
+    if (this.typed ? length < 4 || length > MAX_MESSAGE_LENGTH : length < 8 || length > MAX_STARTUP_LENGTH) {
+      // Nothing after a bad length can be framed.
+      throw new ProtocolViolation(this.typed ? `invalid message length ${length}` : `invalid length of startup packet ${length}`);
+    }
+    const total = length + headerSize - 4;
+    if (!q.ensure(total)) return null;
+    const raw = q.buffer.subarray(q.start, q.start + total);
+    q.advance(total);
+    return new Frame(this.typed ? (raw[0] ?? 0) : 0, raw, headerSize);
+  }
 
   /**
    * Returns every complete frame in the pending bytes + chunk, keeping the
@@ -43,59 +66,23 @@ export class FrameReader {
    * what is already buffered.
    */
   push(chunk: Buffer): Frame[] {
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingSize += chunk.length;
-    }
-    if (this.pendingSize === 0 || this.needed > this.pendingSize) return [];
-    const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
-    this.pending = [];
-    this.pendingSize = 0;
-    this.needed = 0;
+    this.append(chunk);
     const frames: Frame[] = [];
-    let offset = 0;
-    while (offset < buf.length) {
-      const headerSize = this.typed ? 5 : 4;
-      if (buf.length - offset < headerSize) break;
-      const length = buf.readInt32BE(offset + headerSize - 4);
-      if (this.typed ? length < 4 || length > MAX_MESSAGE_LENGTH : length < 8 || length > MAX_STARTUP_LENGTH) {
-        // Nothing after a bad length can be framed: drop it all.
-        throw new ProtocolViolation(
-          this.typed ? `invalid message length ${length}` : `invalid length of startup packet ${length}`,
-        );
-      }
-      const total = length + headerSize - 4;
-      if (buf.length - offset < total) {
-        this.needed = total;
-        break;
-      }
-      const raw = buf.subarray(offset, offset + total);
-      frames.push(new Frame(this.typed ? (raw[0] ?? 0) : 0, raw, headerSize));
-      offset += total;
-      // The startup phase has one untyped message per exchange; the caller
-      // switches `typed` on, so later bytes are read as typed frames.
+    for (let frame = this.next(); frame !== null; frame = this.next()) {
+      frames.push(frame);
       if (!this.typed) break;
-    }
-    if (offset < buf.length) {
-      const rest = buf.subarray(offset);
-      this.pending = [rest];
-      this.pendingSize = rest.length;
     }
     return frames;
   }
 
   /** Hands over the bytes of an incomplete frame (when the stream changes hands). */
   takeTail(): Buffer {
-    const tail = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingSize);
-    this.pending = [];
-    this.pendingSize = 0;
-    this.needed = 0;
-    return tail;
+    return this.bytes.takeAll();
   }
 
   /** Bytes received but not yet part of a returned frame. */
   get buffered(): number {
-    return this.pendingSize;
+    return this.bytes.length;
   }
 }
 

@@ -10,6 +10,8 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { EmulatorError } from '../../errors.ts';
+import { BACKLOG_HIGH_WATER_BYTES, MESSAGES_PER_TURN, nextTurn } from '../fair-share.ts';
+import { ReadGate } from '../read-gate.ts';
 import { type ClientEncoding, UTF8, unsupportedEncoding } from './client-encoding.ts';
 import { BackendCode, FrontendCode, type TransactionStatus } from './codes.ts';
 import { ExtendedBatch } from './extended-batch.ts';
@@ -41,8 +43,8 @@ export class PgSession {
   private session: SessionInfo = { user: '', database: '', processId: 0 };
   private secretKey: Buffer | null = null;
   private readonly log: Logger;
-  /** Frames waiting while the handler runs (the client may pipeline). */
-  private readonly queue: Frame[] = [];
+  /** A message read during authentication that must wait for the session to be ready (the rest wait in the reader). */
+  private held: Frame | null = null;
   private busy = false;
   /** The extended-protocol messages since the last Sync or Flush. */
   private readonly batch = new ExtendedBatch(() => this.encoding);
@@ -52,8 +54,8 @@ export class PgSession {
   private closed = false;
   /** The upstream has sent its first ReadyForQuery (authentication is over). */
   private authenticated = false;
-  /** The client is paused until the upstream socket drains. */
-  private clientPaused = false;
+  /** Reading the client stops while the upstream socket is full or the queue is long. */
+  private readonly readGate: ReadGate;
   /** The client's Terminate has been relayed. */
   private terminated = false;
   /** The upstream answered the startup with an ErrorResponse (relayed to the client). */
@@ -77,6 +79,7 @@ export class PgSession {
     connectionId: number,
   ) {
     this.log = deps.log.child({ conn: connectionId, protocol: 'postgresql' });
+    this.readGate = new ReadGate(client);
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     client.on('error', (err) => this.log.debug({ err }, 'client socket error'));
@@ -91,21 +94,46 @@ export class PgSession {
       // refuses must close at most this connection (it is refused again,
       // properly, on the general path).
       if (this.idleForFastPath() && this.relayWholeChunk(chunk)) return;
-      let frames = this.reader.push(chunk);
-      while (!this.reader.typed && frames.length > 0) {
-        // One untyped message at a time: it decides how the bytes after it are read
-        // (still untyped after SSLRequest, typed after StartupMessage), and a client
-        // may have sent them in the same packet.
-        this.onStartupMessage(frames[0] as Frame);
-        if (this.closed) return;
-        frames = this.reader.push(Buffer.alloc(0));
-      }
-      for (const frame of frames) this.onTypedFrame(frame);
+      // Messages wait in the reader, as bytes, until the session handles them (see drain).
+      this.reader.append(chunk);
+      this.readBeforeReady();
     } catch (err) {
       this.protocolViolation(err);
       return;
     }
+    if (this.reader.buffered > BACKLOG_HIGH_WATER_BYTES) this.readGate.hold('backlog');
     void this.drain();
+  }
+
+  /**
+   * What cannot wait for the session to be ready: the startup-phase messages,
+   * one at a time (each decides how the bytes after it are read: still
+   * untyped after SSLRequest, typed after StartupMessage, and a client may
+   * send them in the same packet), then the client's answers to the
+   * upstream's authentication challenges (PasswordMessage, SASLInitialResponse,
+   * SASLResponse, GSSResponse: all 'p'), which go straight through. The first
+   * other message is held until the session is ready.
+   */
+  private readBeforeReady(): void {
+    while (!this.reader.typed && !this.closed) {
+      const frame = this.reader.next();
+      if (frame === null) return;
+      this.onStartupMessage(frame);
+    }
+    while (!this.authenticated && this.held === null && !this.closed) {
+      const frame = this.reader.next();
+      if (frame === null) return;
+      if (frame.code === FrontendCode.PasswordMessage) this.relay(frame.raw, 'other');
+      else this.held = frame;
+    }
+  }
+
+  /** The next client message to handle, or null until more bytes arrive. */
+  private nextFrame(): Frame | null {
+    const held = this.held;
+    if (held === null) return this.reader.next();
+    this.held = null;
+    return held;
   }
 
   /** Nothing queued, buffered or owned by the handler: a chunk may go straight through. */
@@ -113,7 +141,7 @@ export class PgSession {
     return (
       this.ready &&
       !this.busy &&
-      this.queue.length === 0 &&
+      this.held === null &&
       this.batch.empty &&
       !this.handlerHolds &&
       this.failedPipeline === null &&
@@ -142,17 +170,6 @@ export class PgSession {
     return this.upstream?.encoding ?? UTF8;
   }
   private readonly fastKinds: RelayKind[] = [];
-
-  private onTypedFrame(frame: Frame): void {
-    // During authentication the client answers the upstream's challenges
-    // (PasswordMessage, SASLInitialResponse, SASLResponse, GSSResponse: all 'p'):
-    // they go straight through. Anything else waits for the session to be ready.
-    if (!this.authenticated && frame.code === FrontendCode.PasswordMessage && this.queue.length === 0) {
-      this.relay(frame.raw, 'other');
-      return;
-    }
-    this.queue.push(frame);
-  }
 
   private protocolViolation(err: unknown): void {
     if (this.closed) return;
@@ -197,7 +214,8 @@ export class PgSession {
       (frame) => {
         if (frame.code === BackendCode.ErrorResponse) this.upstreamRefused = true;
         if (frame.code === BackendCode.ReadyForQuery) this.onAuthenticated();
-        if (frame.code === BackendCode.BackendKeyData) {
+        // A client gone before its key arrived has nothing to register: close() is past removing it.
+        if (frame.code === BackendCode.BackendKeyData && !this.closed) {
           const key = parseBackendKeyData(frame.payload);
           this.session = { ...this.session, processId: key.processId };
           this.secretKey = key.secretKey;
@@ -224,11 +242,7 @@ export class PgSession {
           : `aurora-ml-emulator could not reach the upstream database at ${where}: ${err.message}`,
       );
     });
-    socket.on('drain', () => {
-      if (!this.clientPaused) return;
-      this.clientPaused = false;
-      this.client.resume();
-    });
+    socket.on('drain', () => this.readGate.release('upstream-full'));
     socket.on('close', () => {
       // An upstream that hangs up during startup without saying why (not PostgreSQL,
       // or a proxy in front of it) must not leave the client guessing either.
@@ -253,10 +267,7 @@ export class PgSession {
   private relay(raw: Buffer, ...kinds: RelayKind[]): void {
     const link = this.link;
     for (const kind of kinds) link.expect(kind);
-    if (!link.write(raw) && !this.clientPaused) {
-      this.clientPaused = true;
-      this.client.pause();
-    }
+    if (!link.write(raw)) this.readGate.hold('upstream-full');
   }
 
   // ---- ready phase ----
@@ -281,10 +292,29 @@ export class PgSession {
     if (this.busy || this.closed || !this.ready) return;
     this.busy = true;
     try {
-      while (this.queue.length > 0 && !this.closed) {
-        const frame = this.queue.shift() as Frame;
+      // Relayed messages are handled synchronously; a long run of them goes
+      // upstream in one write (corked) and yields now and then so that other
+      // connections are served (see fair-share.ts).
+      const upstream = this.link.socket;
+      let handledThisTurn = 0;
+      while (!this.closed) {
+        const frame = this.nextFrame();
+        if (frame === null) {
+          // Everything received is handled: read more.
+          this.readGate.release('backlog');
+          break;
+        }
+        if (handledThisTurn === 0) upstream.cork();
         const pending = this.onFrame(frame);
-        if (pending !== undefined) await pending;
+        if (pending !== undefined) {
+          upstream.uncork();
+          handledThisTurn = 0;
+          await pending;
+        } else if (++handledThisTurn >= MESSAGES_PER_TURN) {
+          upstream.uncork();
+          handledThisTurn = 0;
+          await nextTurn();
+        }
       }
     } catch (err) {
       if (err instanceof ProtocolViolation) this.protocolViolation(err);
@@ -296,6 +326,8 @@ export class PgSession {
         this.failFatally();
       }
     } finally {
+      const socket = this.upstream?.socket;
+      if (socket !== undefined && socket.writableCorked > 0) socket.uncork();
       this.busy = false;
     }
   }
@@ -582,7 +614,9 @@ export class PgSession {
       session: up.session,
       signal: up.signal,
       send: up.send,
+      stream: up.stream,
       exchange: up.exchange,
+      clientDrained: up.clientDrained,
       decodeText: up.decodeText,
       toClient,
       get status() {
@@ -613,11 +647,7 @@ export class PgSession {
         upstream.socket.destroy();
       }
     }
-    if (this.clientPaused) {
-      // Read (and drop) the rest so the client's end of the connection is seen.
-      this.clientPaused = false;
-      this.client.resume();
-    }
+    this.readGate.open();
     if (!this.client.destroyed) this.client.end();
   }
 }

@@ -26,6 +26,11 @@ export interface ControlledUpstream {
   /** Writes messages and resolves with the answer up to the readyCount-th ReadyForQuery. */
   send(messages: readonly Buffer[], readyCount?: number): Promise<Frame[]>;
   /**
+   * As send, but each frame of the answer goes to `onFrame` as it arrives and
+   * nothing is kept: for answers too large to hold (a million rows).
+   */
+  stream(messages: readonly Buffer[], readyCount: number, onFrame: (frame: Frame) => void): Promise<void>;
+  /**
    * Sends extended-protocol requests (each a list of messages) and a closing
    * Sync (or Flush when `endsWithSync` is false); answers grouped per request.
    */
@@ -37,6 +42,8 @@ export interface ControlledUpstream {
   decodeText(bytes: Buffer): string;
   /** Bytes for the client, in protocol order. */
   toClient(bytes: Buffer): void;
+  /** Resolves once the client has read what it was sent (at once when little is waiting, or when it is gone). */
+  clientDrained(): Promise<void>;
   /** Transaction status after the last ReadyForQuery. */
   readonly status: TransactionStatus;
   /** Relayed messages sent without a Sync failed: the server skips everything until a Sync. */

@@ -17,6 +17,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { Fifo } from '../fifo.ts';
 import { type ClientEncoding, clientEncoding, UTF8 } from './client-encoding.ts';
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
@@ -57,11 +58,11 @@ export class UpstreamLink {
   private readonly tracker = new ReadyForQueryTracker((payload) => this.onParameterStatus(payload));
   private readonly reader = new FrameReader();
   private current: Exchange | null = null;
-  private readonly outstanding = new Queue<Outstanding>();
+  private readonly outstanding = new Fifo<Outstanding>();
   /** Entries of `outstanding` that owe a ReadyForQuery. */
   private requests = 0;
   /** Final responses still owed to each F entry of `outstanding`, in order. */
-  private readonly finalsOwed: number[] = [];
+  private readonly finalsOwed = new Fifo<number>();
   /** An error answered relayed messages sent without a Sync: the server skips everything until one. */
   skippingUntilSync = false;
   /** The upstream is in copy-in mode and the client has not yet ended it. */
@@ -158,8 +159,8 @@ export class UpstreamLink {
       this.skippingUntilSync = true;
       this.wakeIfIdle();
     } else if (isFinalResponse(code)) {
-      const left = (this.finalsOwed[0] ?? 1) - 1;
-      if (left > 0) this.finalsOwed[0] = left;
+      const left = (this.finalsOwed.peek() ?? 1) - 1;
+      if (left > 0) this.finalsOwed.replaceFirst(left);
       else {
         this.outstanding.shift();
         this.finalsOwed.shift();
@@ -292,6 +293,12 @@ export class UpstreamLink {
           messages.map((m) => toClientEncoding(m, link.encoding)),
           readyCount,
         ),
+      stream: (messages, readyCount, onFrame) =>
+        link.stream(
+          messages.map((m) => toClientEncoding(m, link.encoding)),
+          readyCount,
+          onFrame,
+        ),
       exchange: (requests, endsWithSync) =>
         link.exchange(
           requests.map((r) => r.map((m) => toClientEncoding(m, link.encoding))),
@@ -301,6 +308,7 @@ export class UpstreamLink {
       toClient: (bytes) => {
         client.write(bytes);
       },
+      clientDrained: () => drained(client),
       get status() {
         return link.status;
       },
@@ -353,6 +361,15 @@ export class UpstreamLink {
     return frames;
   }
 
+  /** As send, handing each frame to `onFrame` instead of keeping it. */
+  async stream(messages: readonly Buffer[], readyCount: number, onFrame: (frame: Frame) => void): Promise<void> {
+    let remaining = readyCount;
+    await this.start(messages, (frame) => {
+      onFrame(frame);
+      return frame.code === BackendCode.ReadyForQuery && --remaining === 0;
+    });
+  }
+
   /**
    * Sends extended-protocol requests (each a list of messages) of the proxy's
    * own, followed by a Sync when `endsWithSync` (the default), and answers with
@@ -401,34 +418,16 @@ export class UpstreamLink {
   }
 }
 
-/** A FIFO with O(1) shift (long pipelines) that also allows the rare removal inside. */
-class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-
-  at(i: number): T | undefined {
-    return this.items[this.head + i];
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  removeAt(i: number): void {
-    this.items.splice(this.head + i, 1);
-  }
+/** Resolves once `socket` has room for more (or is gone). */
+function drained(socket: Socket): Promise<void> {
+  if (!socket.writableNeedDrain || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
