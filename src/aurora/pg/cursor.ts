@@ -17,7 +17,7 @@ import type { Frame } from '../../wire/pg/framer.ts';
 import { type BindMessage, parseRowDescriptionNames } from '../../wire/pg/messages.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
-import type { StatementResult } from './extended-runner.ts';
+import type { AnsweredResult } from './extended-runner.ts';
 import { type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
@@ -39,7 +39,7 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-export async function runDeclare(options: DeclareOptions): Promise<StatementResult> {
+export async function runDeclare(options: DeclareOptions): Promise<AnsweredResult> {
   const { declare, up, evaluator, state, extended } = options;
   if (!declare.hold && !options.inClientBlock) {
     // PostgreSQL's own refusal, before anything runs (the table would not outlive the statement).
@@ -84,12 +84,14 @@ export async function runDeclare(options: DeclareOptions): Promise<StatementResu
       error: outcome.error instanceof EmulatorError ? serialize.emulatorError(outcome.error) : outcome.error.raw,
     };
   }
+  // The materialising CREATE TABLE AS answers with its tag and notices only: small.
+  const notices = outcome.answer.frames().filter((f) => f.code === BackendCode.NoticeResponse);
+  outcome.answer.dispose();
   const select = `SELECT ${columns.map((c, i) => `${c} AS ${quoteIdent(names[i] ?? c)}`).join(', ')} FROM ${table} ORDER BY ctid`;
   const declared = await up.exchange([ownStatement(`${declare.head} ${select}`)]);
   const frames = declared.groups[0] ?? [];
   const error = errorIn(frames);
   if (error) return { ok: false, error: error.raw };
-  const notices = outcome.frames.filter((f) => f.code === BackendCode.NoticeResponse);
   return { ok: true, frames: [...notices, ...frames.filter(isClientFrame)] };
 }
 
@@ -97,7 +99,7 @@ function isClientFrame(frame: Frame): boolean {
   return frame.code === BackendCode.CommandComplete || frame.code === BackendCode.NoticeResponse;
 }
 
-function failure(message: string): StatementResult {
+function failure(message: string): AnsweredResult {
   return {
     ok: false,
     error: serialize.emulatorError(

@@ -19,17 +19,21 @@
  *   rest waits in the emulator for the next Execute of the portal.
  */
 import { BackendCode, FrontendCode } from '../../wire/pg/codes.ts';
-import type { Frame } from '../../wire/pg/framer.ts';
+import { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep } from '../../wire/pg/statement-handler.ts';
+import type { FrameSpool } from './frame-spool.ts';
 import { commandTag, errorIn, noticeCodes, ownStatement } from './own-statements.ts';
 
 export type HandledExecute = Extract<ExtendedStep, { kind: 'execute-handled' }>;
 
-/** What running one handled statement gave: its answer frames, or the bytes of its error. */
-export type StatementResult =
+/** What running one handled statement gave: its answer frames, or the bytes of its error... */
+export type AnsweredResult =
   | { readonly ok: true; readonly frames: readonly Frame[] }
   | { readonly ok: false; readonly error: Buffer };
+
+/** ...or, for an ML statement, its answer waiting in a spool (see frame-spool.ts); whoever delivers it disposes of it. */
+export type StatementResult = AnsweredResult | { readonly ok: true; readonly spool: FrameSpool };
 
 /** A handled portal's result after an Execute with a row limit (or after it completed). */
 interface PortalResult {
@@ -208,7 +212,26 @@ export class ExtendedRunner {
       this.startSkipping(false);
       return;
     }
-    this.deliver(step, result.frames);
+    if ('frames' in result) {
+      this.deliver(step, result.frames);
+      return;
+    }
+    if (step.maxRows > 0) {
+      // Served a few rows per Execute: the rows stay in memory for the portal.
+      const frames = result.spool.frames();
+      result.spool.dispose();
+      this.deliver(step, frames);
+      return;
+    }
+    // The whole answer at once: it streams from the spool, in the order the server sent it.
+    const complete = result.spool.lastCommandComplete;
+    const tag = complete === null ? '' : (commandTag([new Frame(BackendCode.CommandComplete, complete)]) ?? '');
+    await result.spool.deliver(
+      (bytes) => this.up.toClient(bytes),
+      () => this.up.clientDrained(),
+    );
+    // Kept even when complete: executing a finished portal again returns no rows, it does not rerun.
+    this.state.portals.set(step.portal, { bindId: step.bindId, rows: [], offset: 0, tag, answered: true });
   }
 
   /** The source text of the statement the server's portal was bound to (null when not listed). */

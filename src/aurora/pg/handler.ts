@@ -19,7 +19,13 @@ import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } 
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
 import { runDeclare } from './cursor.ts';
 import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
-import { ExtendedRunner, ExtendedState, type HandledExecute, type StatementResult } from './extended-runner.ts';
+import {
+  type AnsweredResult,
+  ExtendedRunner,
+  ExtendedState,
+  type HandledExecute,
+  type StatementResult,
+} from './extended-runner.ts';
 import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
 import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { errorIn, ownStatement } from './own-statements.ts';
@@ -230,7 +236,7 @@ export class PgAuroraHandler implements StatementHandler {
           ownsTransaction: up.status === 'I',
           state: this.state(up.session),
         });
-        this.deliver(outcome, up);
+        await this.deliver(outcome, up);
         if (outcome.ok) this.notePrepared(sql, up.session);
         return { ok: outcome.ok, refresh: createsObjects(sql) };
       }
@@ -254,7 +260,7 @@ export class PgAuroraHandler implements StatementHandler {
     command: NonNullable<ReturnType<typeof parseExtensionCommand>>,
     up: ControlledUpstream,
     inBlock: boolean,
-  ): Promise<StatementResult> {
+  ): Promise<AnsweredResult> {
     await this.refreshCatalog(up);
     let plan: ReturnType<typeof planExtension>;
     try {
@@ -291,8 +297,16 @@ export class PgAuroraHandler implements StatementHandler {
     return ok;
   }
 
-  private deliver(outcome: LoopOutcome, up: ControlledUpstream): void {
-    up.toClient(outcome.ok ? Buffer.concat(outcome.frames.map((f) => f.raw)) : this.errorBytes(outcome.error));
+  /** Sends the outcome to the client; a large answer streams from its spool at the client's pace. */
+  private async deliver(outcome: LoopOutcome, up: ControlledUpstream): Promise<void> {
+    if (!outcome.ok) {
+      up.toClient(this.errorBytes(outcome.error));
+      return;
+    }
+    await outcome.answer.deliver(
+      (bytes) => up.toClient(bytes),
+      () => up.clientDrained(),
+    );
   }
 
   private errorBytes(error: EmulatorError | Frame): Buffer {
@@ -343,7 +357,7 @@ export class PgAuroraHandler implements StatementHandler {
     });
     if (!outcome.ok) return { ok: false, error: this.errorBytes(outcome.error) };
     this.notePrepared(step.sql, up.session);
-    return { ok: true, frames: outcome.frames };
+    return { ok: true, spool: outcome.answer };
   }
 }
 

@@ -103,10 +103,6 @@ export function readStatementKey(setupFrames: readonly Frame[]): string | null {
   return null;
 }
 
-export function isMissNotice(frame: Frame): boolean {
-  return frame.code === BackendCode.NoticeResponse && parseNoticeFields(frame.payload).message === MISS_MARKER;
-}
-
 /** Why a statement with a miss notice that lacks the statement key fails. */
 export function unverifiedMissError(keyed: boolean): EmulatorError {
   if (keyed) {

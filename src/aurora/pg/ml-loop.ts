@@ -14,19 +14,13 @@ import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
-import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
+import { parseDataRow } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
-import {
-  beginStatementSql,
-  CACHE_TABLE,
-  isMissNotice,
-  MISS_MARKER,
-  readMiss,
-  readStatementKey,
-  unverifiedMissError,
-} from './miss-channel.ts';
-import { isResultFrame, type PassDriver } from './pass-driver.ts';
+import type { FrameSpool } from './frame-spool.ts';
+import { beginStatementSql, CACHE_TABLE, readStatementKey, unverifiedMissError } from './miss-channel.ts';
+import { PassCollector } from './pass-collector.ts';
+import type { PassDriver } from './pass-driver.ts';
 import { learnedPlaceholderKey, MODE_SETTING } from './stubs.ts';
 
 /** Nesting, ORDER BY ... LIMIT and CASE need a few rounds; more means the inputs keep changing. */
@@ -34,8 +28,8 @@ const MAX_ROUNDS = 12;
 const SAVEPOINT = 'aurora_ml_statement';
 
 export type LoopOutcome =
-  | { readonly ok: true; readonly frames: readonly Frame[] }
-  | { readonly ok: false; readonly error: EmulatorError | Frame };
+  /** `answer` holds the final run's messages for the client (see frame-spool.ts); the caller disposes of it. */
+  { readonly ok: true; readonly answer: FrameSpool } | { readonly ok: false; readonly error: EmulatorError | Frame };
 
 interface SessionSettings {
   readonly statementTimeoutMs: number;
@@ -99,36 +93,6 @@ function readSettings(frames: readonly Frame[]): SessionSettings {
 
 const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
-/**
- * Reads the misses a pass reported, keeping only keys not yet evaluated.
- * `forged` counts miss notices without the statement key: the client's SQL
- * raised them, not a stub (see miss-channel.ts).
- */
-function collectMisses(
-  frames: readonly Frame[],
-  known: ReadonlySet<string>,
-  statementKey: string | null,
-  /** The server sends notices in the client's encoding (its arguments are the client's data). */
-  decodeText: (bytes: Buffer) => string,
-): { misses: MlCall[]; total: number; forged: number } {
-  const misses = new Map<string, MlCall>();
-  let total = 0;
-  let forged = 0;
-  for (const frame of frames) {
-    if (frame.code !== BackendCode.NoticeResponse) continue;
-    const notice = parseNoticeFields(frame.payload, decodeText);
-    if (notice.message !== MISS_MARKER) continue;
-    const call = readMiss(notice.detail, statementKey);
-    if (call === 'forged') {
-      forged++;
-      continue;
-    }
-    total++;
-    if (!known.has(call.key) && !misses.has(call.key)) misses.set(call.key, call);
-  }
-  return { misses: [...misses.values()], total, forged };
-}
-
 export interface LoopOptions {
   readonly driver: PassDriver;
   readonly up: ControlledUpstream;
@@ -138,10 +102,36 @@ export interface LoopOptions {
   readonly state: LoopSessionState;
 }
 
-export async function runMlStatement({ driver, up, evaluator, ownsTransaction, state }: LoopOptions): Promise<LoopOutcome> {
+export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome> {
+  const runs: PassCollector[] = [];
+  let outcome: LoopOutcome | null = null;
+  try {
+    outcome = await runLoop(options, runs);
+    return outcome;
+  } finally {
+    // Every run's answer but the one returned is released here; the caller releases that one.
+    const kept = outcome?.ok ? outcome.answer : null;
+    for (const run of runs) if (run.answer !== kept) run.dispose();
+  }
+}
+
+async function runLoop(
+  { driver, up, evaluator, ownsTransaction, state }: LoopOptions,
+  runs: PassCollector[],
+): Promise<LoopOutcome> {
   const startedAt = Date.now();
-  // The setup and the first run travel together: one round trip.
-  let { control: setupFrames, pass: frames } = await driver.pass(setupStatements(ownsTransaction, state));
+  const known = new Set<string>();
+  // The setup and the first run travel together: one round trip. The run is
+  // read as it arrives, with the statement key from the setup's answer, which
+  // comes first.
+  let first: PassCollector | null = null;
+  const setupFrames = await driver.pass(setupStatements(ownsTransaction, state), (frame, control) => {
+    if (first === null) {
+      first = new PassCollector(known, readStatementKey(control), up.decodeText);
+      runs.push(first);
+    }
+    first.take(frame);
+  });
   const setupError = firstError(setupFrames);
   if (setupError) {
     if (ownsTransaction) await driver.control(['ROLLBACK']);
@@ -149,7 +139,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
   }
   const settings = readSettings(setupFrames);
   const statementKey = readStatementKey(setupFrames);
-  const known = new Set<string>();
+  let run: PassCollector = first ?? new PassCollector(known, statementKey, up.decodeText);
   const ctx = {
     user: up.session.user,
     database: up.session.database,
@@ -181,7 +171,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
   /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
   const learned = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const { misses, total, forged } = collectMisses(frames, known, statementKey, up.decodeText);
+    const { misses, total, forged } = run;
     if (forged > 0) {
       // Nothing a forged notice names is evaluated, and the statement cannot
       // be trusted to have reported its real calls either.
@@ -193,8 +183,7 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
       return fail(new EmulatorError('Internal', 'the ML answer cache lost entries during the statement'));
     }
     if (misses.length === 0) {
-      const error = firstError(frames);
-      if (error) return fail(error);
+      if (run.error !== null) return fail(run.error);
       if (up.signal.aborted) return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
       const closing = await driver.control(ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore]);
       const closingError = firstError(closing);
@@ -202,8 +191,9 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
       evaluator.stats.logicalRequests += rowCalls;
       evaluator.stats.logicalResponses += rowCalls;
       evaluator.stats.cacheHits += Math.max(0, rowCalls - known.size);
-      return { ok: true, frames: frames.filter((f) => isResultFrame(f) && !isMissNotice(f)) };
+      return { ok: true, answer: run.answer };
     }
+    run.dispose();
     let copy: Buffer;
     try {
       const results = await evaluator.evaluate(misses, ctx);
@@ -215,16 +205,21 @@ export async function runMlStatement({ driver, up, evaluator, ownsTransaction, s
     }
     // The answers go in outside the savepoint, so later rounds' rollbacks keep
     // them; the next run travels in the same round trip.
-    const next = await driver.pass([
-      `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
-      `RELEASE SAVEPOINT ${SAVEPOINT}`,
-      // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
-      { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy },
-      `SAVEPOINT ${SAVEPOINT}`,
-    ]);
-    const fillError = firstError(next.control);
+    const next = new PassCollector(known, statementKey, up.decodeText);
+    runs.push(next);
+    const fillFrames = await driver.pass(
+      [
+        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+        `RELEASE SAVEPOINT ${SAVEPOINT}`,
+        // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
+        { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy },
+        `SAVEPOINT ${SAVEPOINT}`,
+      ],
+      (frame) => next.take(frame),
+    );
+    const fillError = firstError(fillFrames);
     if (fillError) return fail(fillError);
-    frames = next.pass;
+    run = next;
   }
   return fail(
     new EmulatorError(

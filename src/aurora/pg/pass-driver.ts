@@ -22,14 +22,31 @@ export interface PassDriver {
   control(statements: readonly ControlStatement[]): Promise<Frame[]>;
   /**
    * Runs `before` (the emulator's statements) and then the client's statement
-   * once, pipelined in one round trip; answers are split at the ReadyForQuery.
+   * once, pipelined in one round trip. Resolves with the answer to `before`
+   * (up to its ReadyForQuery); the run's answer goes to `run` as it arrives,
+   * so that a run of a million rows is never held whole.
    */
-  pass(before: readonly ControlStatement[]): Promise<{ control: Frame[]; pass: Frame[] }>;
+  pass(before: readonly ControlStatement[], run: (frame: Frame, control: readonly Frame[]) => void): Promise<Frame[]>;
 }
 
-function splitAtFirstReady(frames: readonly Frame[]): { control: Frame[]; pass: Frame[] } {
-  const i = frames.findIndex((f) => f.code === BackendCode.ReadyForQuery);
-  return { control: frames.slice(0, i + 1), pass: frames.slice(i + 1) };
+/** Sends `messages` (the control statements' and then the run's); splits the answer at the first ReadyForQuery. */
+async function streamPass(
+  up: ControlledUpstream,
+  messages: readonly Buffer[],
+  run: (frame: Frame, control: readonly Frame[]) => void,
+): Promise<{ control: Frame[]; failed: boolean }> {
+  const control: Frame[] = [];
+  let inRun = false;
+  let failed = false;
+  await up.stream(messages, 2, (frame) => {
+    if (frame.code === BackendCode.ErrorResponse) failed = true;
+    if (inRun) run(frame, control);
+    else {
+      control.push(frame);
+      inRun = frame.code === BackendCode.ReadyForQuery;
+    }
+  });
+  return { control, failed };
 }
 
 /** Simple protocol: everything as Query messages. */
@@ -41,7 +58,7 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
   ];
   return {
     control: (statements) => up.send(controlMessages(statements)),
-    pass: async (before) => splitAtFirstReady(await up.send([...controlMessages(before), serialize.query(statement)], 2)),
+    pass: async (before, run) => (await streamPass(up, [...controlMessages(before), serialize.query(statement)], run)).control,
   };
 }
 
@@ -97,20 +114,26 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
   ];
   // After an error the server skipped the rest up to the Sync, Closes included:
   // close what may be left, so nothing of the emulator's stays in the session.
-  const tidied = async (frames: Frame[], controls: number): Promise<Frame[]> => {
-    if (!frames.some((f) => f.code === BackendCode.ErrorResponse)) return frames;
+  const tidied = async <T>(answer: T, failed: boolean, controls: number): Promise<T> => {
+    if (!failed) return answer;
     const names = Array.from({ length: controls }, (_v, i) => `${INTERNAL_STATEMENT}_${i}`);
     await up.send([
       serialize.close('P', INTERNAL_PORTAL),
       ...[...names, PASS_STATEMENT].map((name) => serialize.close('S', name)),
       serialize.sync(),
     ]);
-    return frames;
+    return answer;
   };
+  const failedIn = (frames: readonly Frame[]) => frames.some((f) => f.code === BackendCode.ErrorResponse);
   return {
-    control: async (statements) => tidied(await up.send(controlMessages(statements)), statements.length),
-    pass: async (before) =>
-      splitAtFirstReady(await tidied(await up.send([...controlMessages(before), ...passMessages], 2), before.length)),
+    control: async (statements) => {
+      const frames = await up.send(controlMessages(statements));
+      return tidied(frames, failedIn(frames), statements.length);
+    },
+    pass: async (before, run) => {
+      const { control, failed } = await streamPass(up, [...controlMessages(before), ...passMessages], run);
+      return tidied(control, failed, before.length);
+    },
   };
 }
 
