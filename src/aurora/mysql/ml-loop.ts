@@ -27,17 +27,26 @@
  */
 
 import { EmulatorError } from '../../errors.ts';
-import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
+import type { JsonValue, MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
 import { ServerStatus } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
+import { cacheFillStatements } from './cache-fill.ts';
 import { mysqlCacheValue } from './cache-values.ts';
 import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
 import { ER_TABLE_NOT_LOCKED_FOR_WRITE, type LoopSession, refreshTables, type SessionFacts } from './session-setup.ts';
-import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SPILL_VARIABLE } from './stubs.ts';
+import {
+  CACHE_TABLE,
+  LAST_MISS_VARIABLE,
+  learnedPlaceholderKey,
+  MISS_COUNTER,
+  MISS_TABLE,
+  MODE_VARIABLE,
+  SPILL_VARIABLE,
+} from './stubs.ts';
 import { utf8Literal } from './synthetic-result.ts';
 import { check, errnoOf, implicitCommit, isErr, SAVEPOINT_DOES_NOT_EXIST } from './upstream-errors.ts';
 
@@ -92,9 +101,13 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
   let outcome: Outcome = 'failed';
   /** This round's misses go to SPILL_VARIABLE (the previous run failed, taking its miss rows with it). */
   let spilling = false;
+  /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
+  const learned = new Set<string>();
   try {
     const opening = [
-      up.query(`SET ${own ? 'autocommit = 0, ' : ''}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = NULL`),
+      up.query(
+        `SET ${own ? 'autocommit = 0, ' : ''}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`,
+      ),
       // Emptied before every statement, inside the transaction (which the first one opens): a
       // rollback of the client's transaction can bring back rows an earlier DELETE removed, and
       // answers from them would skip the control plane's gate.
@@ -155,14 +168,24 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         await raiseWarning(up, req.warning);
         return withWarningCount(settled, 1, up.deprecateEof);
       }
+      // A result set can fail after its column definitions (an error while computing rows): its ERR comes last.
+      const failed = isErr(answer[0]) || isErr(answer.at(-1));
+      // A failed run took its miss rows with it: its last miss is what it leaves.
+      const lostRows = failed && !spilling;
       // The rollback takes the run's miss rows (and its changes) away.
-      const [recorded, ...rest] = await Promise.all([
+      const [recorded = [], last = [], ...rest] = await Promise.all([
         up.query(spilling ? `SELECT ${SPILL_VARIABLE}` : `SELECT k, f, a FROM ${MISS_TABLE}`),
+        up.query(`SELECT ${lostRows ? LAST_MISS_VARIABLE : 'NULL'}`),
         up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`),
       ]);
-      check([recorded ?? [], ...rest]);
-      const calls = spilling ? spilledMisses(recorded ?? [], known) : distinctMisses(recorded ?? [], known);
-      spilling ||= isErr(answer[0]);
+      check([recorded, last, ...rest]);
+      const calls = spilling ? spilledMisses(recorded, known) : distinctMisses(recorded, last, known);
+      if (failed && calls.length === 0) {
+        // Nothing new to answer: another run would fail alike, so its error is the statement's own.
+        await finish(up, own, 'failed');
+        return answer;
+      }
+      spilling ||= failed;
       const results = await evaluator.evaluate(calls, {
         user: up.session.user,
         database: up.session.database,
@@ -177,16 +200,12 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
           grantedRoles: facts.grantedRoles,
         },
       });
-      const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
       for (const call of calls) known.add(call.key);
-      const rows = [...results].map(([k, v]) => {
-        const value = v === null ? null : mysqlCacheValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v);
-        return `(${hex(k)}, ${value === null ? 'NULL' : hex(value)})`;
-      });
+      const rows = [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
       const refill = [
-        ...(rows.length > 0 ? [up.query(`INSERT INTO ${CACHE_TABLE} (k, v) VALUES ${rows.join(', ')}`)] : []),
-        up.query(`SET ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = ${spilling ? "''" : 'NULL'}`),
+        ...cacheFillStatements(rows).map((insert) => up.query(insert)),
+        up.query(`SET ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = ${spilling ? "''" : 'NULL'}, ${LAST_MISS_VARIABLE} = NULL`),
         up.query(`SAVEPOINT ${SAVEPOINT}`),
       ];
       // After a discovery the statement itself runs; if it still misses, discovery again.
@@ -204,15 +223,53 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
   }
 }
 
-function distinctMisses(answer: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
-  return distinct(textRows(answer, 3), known);
+/** The misses a run recorded in the miss table, and its last miss (`[k, f, a]`, or NULL). */
+function distinctMisses(answer: readonly Packet[], last: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
+  const lastMiss = textRows(last, 1)[0]?.[0];
+  const lastRow = lastMiss == null ? [] : [JSON.parse(lastMiss) as (string | null)[]];
+  return distinct([...textRows(answer, 3), ...lastRow], known);
+}
+
+/**
+ * The cache rows for a round's answers (as the stubs read them: see
+ * ./cache-values.ts), plus, for each target (endpoint, model) not learned
+ * yet, its first real answer as the value its later misses return in place
+ * of the placeholder: a run then gets past expressions that fail on a
+ * made-up value and finds every call at once. One row per target and
+ * statement: the cache's key is unique.
+ */
+function cacheValues(results: MlResults, calls: readonly MlCall[], learned: Set<string>): Map<string, string | null> {
+  const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
+  const values = new Map<string, string | null>();
+  for (const [k, v] of results) {
+    values.set(k, v === null ? null : mysqlCacheValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v));
+  }
+  for (const call of calls) {
+    const key = learnedPlaceholderKey(call.fn, call.args[0]);
+    const value = values.get(call.key);
+    if (key === null || learned.has(key) || value == null) continue;
+    learned.add(key);
+    values.set(key, value);
+  }
+  return values;
 }
 
 /** The misses a run spilled: `[k, f, a],` after one another. */
 function spilledMisses(answer: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
-  const text = textRows(answer, 1)[0]?.[0] ?? '';
+  const text = textRows(answer, 1)[0]?.[0];
+  // CONCAT gives NULL (warning 1301) once the variable would outgrow max_allowed_packet: the
+  // misses so far are gone, and the later ones went to the miss table the failure rolled back.
+  if (text == null) throw spillOverflow();
   if (text === '') return [];
   return distinct(JSON.parse(`[${text.slice(0, -1)}]`) as (string | null)[][], known);
+}
+
+function spillOverflow(): EmulatorError {
+  return new EmulatorError(
+    'UnsafeMlStatement',
+    `aurora-ml-emulator cannot run the ML calls of this statement: it failed on the emulator's placeholder answers, and the arguments of its calls, kept in ${SPILL_VARIABLE} until they are answered, exceed max_allowed_packet`,
+    { hint: 'Make the statement succeed whatever the ML calls return, or run it over fewer rows at a time' },
+  );
 }
 
 function distinct(misses: Iterable<readonly (string | null | undefined)[]>, known: ReadonlySet<string>): MlCall[] {
@@ -231,7 +288,7 @@ function distinct(misses: Iterable<readonly (string | null | undefined)[]>, know
  * and the savepoint released; the loop's variables unset either way.
  */
 async function finish(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
-  const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
+  const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
   if (own) {
     // A statement that ran ends with COMMIT; one that failed is undone to the savepoint and the
     // rest (the session tables' rows) committed by SET autocommit = 1. As on MariaDB for the

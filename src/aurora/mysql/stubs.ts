@@ -7,7 +7,10 @@
  * a change to a non-transactional table inside the client's transaction
  * would make its later ROLLBACK warn (1196). A statement that fails takes its
  * miss rows with it, so the loop runs it again with the misses spilled into a
- * user variable instead, which no rollback touches. Stored functions have no
+ * user variable instead, which no rollback touches (the failed run's last
+ * miss, kept in a variable, is what the loop learns from it), and there a
+ * SageMaker or Bedrock miss answers with the statement's real answer for its
+ * target rather than the placeholder the run failed on. Stored functions have no
  * default arguments, so the form with max_batch_size has its own stub
  * (suffix _b).
  */
@@ -37,6 +40,28 @@ export const MISS_COUNTER = '@aurora_ml_missed';
  * appending to a variable costs time in the square of its length.
  */
 export const SPILL_VARIABLE = '@aurora_ml_spill';
+/**
+ * The latest miss (`[k, f, a]`) of a run that records its misses in the miss
+ * table: when the run fails, the table's rows go with it, and this one (most
+ * often the call whose placeholder made it fail) is all the loop learns.
+ */
+export const LAST_MISS_VARIABLE = '@aurora_ml_last_miss';
+
+/** Keys, hashed as the stubs key their calls, the cache rows holding a target's learned placeholder. */
+const LEARNED_PREFIX = 'learned:';
+
+/**
+ * The cache key (MD5 of 'learned:fn:target', as the stubs compute it) of the
+ * answer a miss of `fn` for `target` returns in place of its placeholder, or
+ * null for a function whose misses keep their fixed placeholder.
+ */
+export function learnedPlaceholderKey(fn: string, target: unknown): string | null {
+  if (typeof target !== 'string' || !LEARNED_FUNCTIONS.has(fn)) return null;
+  return createHash('md5').update(`${LEARNED_PREFIX}${fn}:${target}`, 'utf8').digest('hex');
+}
+
+/** The functions whose stubs name a target (their first argument): SageMaker endpoints, Bedrock models. */
+const LEARNED_FUNCTIONS: ReadonlySet<string> = new Set(['aws_sagemaker.invoke_endpoint', 'aws_bedrock.invoke_model']);
 
 /** The built-ins the stubs stand for, with the argument counts accepted. */
 const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
@@ -127,6 +152,14 @@ interface StubBody {
   readonly returns: string;
   readonly result: string;
   readonly placeholder: string;
+  /**
+   * The parameter naming the call's target (endpoint, model): once a run
+   * failed, a miss answers with the statement's real answer for that target
+   * when the loop has one (see learnedPlaceholderKey), so an expression that
+   * fails on a made-up value (1 / '0' in a strict UPDATE) does not stop
+   * discovery at every row.
+   */
+  readonly target?: string;
 }
 
 /**
@@ -162,11 +195,11 @@ BEGIN
   END IF;
   SET v = (SELECT IF(c.v IS NULL, '', CONCAT('=', c.v)) FROM ${CACHE_TABLE} c WHERE c.k = k);
   IF v IS NULL THEN
-    SET ${MISS_COUNTER} = ${MISS_COUNTER} + 1;
     IF ${SPILL_VARIABLE} IS NULL THEN
+      SET ${MISS_COUNTER} = ${MISS_COUNTER} + 1, ${LAST_MISS_VARIABLE} = JSON_ARRAY(k, '${b.fn}', a);
       INSERT INTO ${MISS_TABLE} (k, f, a) VALUES (k, '${b.fn}', a);
     ELSE
-      SET ${SPILL_VARIABLE} = CONCAT(${SPILL_VARIABLE}, JSON_ARRAY(k, '${b.fn}', a), ',');
+      SET ${MISS_COUNTER} = ${MISS_COUNTER} + 1, ${SPILL_VARIABLE} = CONCAT(${SPILL_VARIABLE}, JSON_ARRAY(k, '${b.fn}', a), ',');${learnedAnswer(b)}
     END IF;
     RETURN ${b.placeholder};
   END IF;
@@ -176,6 +209,22 @@ BEGIN
   SET v = SUBSTRING(v, 2);
   RETURN ${b.result};
 END`;
+}
+
+/**
+ * On a miss while spilling: the statement's real answer for the call's
+ * target, when the loop has put one in the cache. Only there: a run spills
+ * after one failed, the case the learned answer is for, and a statement
+ * that reads a table costs a few microseconds per call even when an IF
+ * around it skips it, which a first run, missing every call, would pay.
+ */
+function learnedAnswer(b: StubBody): string {
+  if (b.target === undefined) return '';
+  return `
+      SET v = (SELECT c.v FROM ${CACHE_TABLE} c WHERE c.k = MD5(CONCAT('${LEARNED_PREFIX}${b.fn}:', ${b.target})));
+      IF v IS NOT NULL THEN
+        RETURN ${b.result};
+      END IF;`;
 }
 
 function stub(spec: StubSpec, withBatch: boolean): string {
@@ -203,6 +252,7 @@ const SAGEMAKER_DIRECT = stubSql({
   returns: 'VARCHAR(4096) CHARACTER SET utf8mb4',
   result: `SUBSTRING_INDEX(v, ',', 1)`,
   placeholder: `'0'`,
+  target: 'endpoint_name',
 });
 
 /** Called by the body of every CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT function. */
@@ -224,6 +274,7 @@ const SAGEMAKER_ALIAS = stubSql({
   returns: 'LONGTEXT CHARACTER SET utf8mb4',
   result: `SUBSTRING_INDEX(v, ',', 1)`,
   placeholder: `'0'`,
+  target: 'endpoint_name',
 });
 
 /** ALIAS AWS_BEDROCK_INVOKE_MODEL: the argument is the request body, the result the raw response body. */
@@ -235,6 +286,7 @@ const BEDROCK_ALIAS = stubSql({
   returns: 'LONGTEXT CHARACTER SET utf8mb4',
   result: 'v',
   placeholder: `'{}'`,
+  target: 'model_id',
 });
 
 /**
