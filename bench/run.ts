@@ -33,6 +33,12 @@
  *   8. With a fixed Comprehend latency of 20 ms, the time a statement adds
  *      over N distinct texts against Aurora's batching: ceil(N / 25) requests,
  *      4 in flight; target: within 25% of the prediction at every N.
+ *   9. A BENCH_LARGE_ROWS-row SELECT with detect_sentiment (database
+ *      aurora_ml_bench_large, ~1000 distinct texts) through an emulator in a
+ *      process of its own, by psql: its time against the same SELECT without
+ *      the ML call (target: at most 10x), the emulator's peak RSS (target:
+ *      under 300 MB), and another client's SELECT 1 p99 meanwhile (target:
+ *      under 50 ms). Alone: `npx tsx bench/large-select.ts`.
  * pgbouncer, sysbench and HAProxy are apt-get installed when missing (as root).
  *
  * Prints one table with PASS/FAIL per target. Exits 0 when every measurement
@@ -42,7 +48,7 @@
  * and sysbench run, BENCH_ROUNDS [3], BENCH_CLIENTS [8] (pgbench -c and
  * sysbench --threads: both are the number of client connections),
  * BENCH_THREADS [2] (pgbench -j, its worker threads), BENCH_ROWS [50000],
- * BENCH_CALLS [2000].
+ * BENCH_CALLS [2000], BENCH_LARGE_ROWS [1000000].
  */
 import os from 'node:os';
 import pg from 'pg';
@@ -51,6 +57,7 @@ import { type Emulator, startEmulator } from '../src/index.ts';
 import { type BatchingPoint, measureBatchingLatency } from './batching-latency.ts';
 import { type GateCostResult, measureGateCost } from './gate-cost.ts';
 import { HAPROXY_BINARY, type Haproxy, startHaproxy } from './haproxy.ts';
+import { largeSelectRows, ML_SELECT, measureLargeSelect } from './large-select.ts';
 import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
 import { MYSQL_ML_UPDATE, MYSQL_PLAIN_UPDATE, type MysqlUpdate50kResult, runMysqlUpdate50k } from './mysql-update50k.ts';
 import { freshDatabase, initPgbench, type PgbenchOptions, type QueryMode, runSelectOnly } from './pgbench.ts';
@@ -97,6 +104,7 @@ const SYSBENCH: Omit<SysbenchOptions, 'psMode'> = { threads: PGBENCH.clients, se
 const PS_MODES: readonly PsMode[] = ['auto', 'disable'];
 const ROWS = knob('BENCH_ROWS', 50_000);
 const CALLS = knob('BENCH_CALLS', 2000);
+const LARGE_ROWS = knob('BENCH_LARGE_ROWS', 1_000_000);
 const WARM_UP_CALLS = 200;
 const PROBE_CALLS = 300;
 
@@ -529,6 +537,15 @@ async function main(): Promise<number> {
     rows.push(...mysqlReport.rows);
     notes.push(...mysqlReport.notes);
     mysqlHeader.push(...mysqlReport.header);
+  }
+
+  console.error(`large SELECT: ${fmtInt(LARGE_ROWS)} rows with and without detect_sentiment`);
+  try {
+    const large = await measureLargeSelect({ ...DIRECT, database: `${DATABASE}_large` }, LARGE_ROWS);
+    rows.push(...largeSelectRows(large));
+    notes.push(`Large SELECT (9): ${ML_SELECT}`);
+  } catch (err) {
+    rows.push(errorRow('9', `${fmtInt(LARGE_ROWS)}-row SELECT with detect_sentiment`, err));
   }
 
   await cleanUp();
