@@ -1,7 +1,8 @@
 /**
  * Bedrock Runtime InvokeModel over REST-JSON: `POST /model/{modelId}/invoke`
  * (the id %-encoded, possibly an ARN), the raw body in and out, answered by
- * the same Bedrock backend as aws_bedrock.invoke_model.
+ * the same Bedrock backend as aws_bedrock.invoke_model. Converse and
+ * ConverseStream share the path scheme (see bedrock-converse.ts).
  */
 import { BEDROCK_MAX_PAYLOAD_BYTES } from '../../backends/bedrock/limits.ts';
 import type { BedrockBackend, CallContext } from '../../backends/types.ts';
@@ -9,14 +10,24 @@ import { AwsError } from '../../control/aws-error.ts';
 import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
 import { headerOf } from './types.ts';
 
-const INVOKE = /^\/model\/([^/]+)\/invoke$/;
+export type BedrockOperation = 'InvokeModel' | 'Converse' | 'ConverseStream';
 
-/** The model id the path names, or undefined when the path is not InvokeModel's. */
-export function bedrockModelOf(path: string): string | undefined {
-  const m = INVOKE.exec(path);
-  if (!m) return undefined;
+/** A Map, so that a path ending in an Object.prototype name (/constructor) names nothing. */
+const OPERATIONS: ReadonlyMap<string, BedrockOperation> = new Map([
+  ['invoke', 'InvokeModel'],
+  ['converse', 'Converse'],
+  ['converse-stream', 'ConverseStream'],
+]);
+
+const MODEL_PATH = /^\/model\/([^/]+)\/([a-z-]+)$/;
+
+/** The operation and model id the path names, or undefined when it names none we answer. */
+export function bedrockOperationOf(path: string): { operation: BedrockOperation; modelId: string } | undefined {
+  const m = MODEL_PATH.exec(path);
+  const operation = m ? OPERATIONS.get(m[2] as string) : undefined;
+  if (!m || !operation) return undefined;
   try {
-    return decodeURIComponent(m[1] as string);
+    return { operation, modelId: decodeURIComponent(m[1] as string) };
   } catch {
     return undefined;
   }
@@ -25,6 +36,16 @@ export function bedrockModelOf(path: string): string | undefined {
 /** The ARN IAM evaluates: the caller's ARN as given, else the foundation model's. */
 export function modelArn(region: string, modelId: string): string {
   return modelId.startsWith('arn:') ? modelId : `arn:aws:bedrock:${region}::foundation-model/${modelId}`;
+}
+
+/** Bedrock's body limit, checked before the body is read. */
+export function checkBodySize(body: Buffer): void {
+  if (body.length > BEDROCK_MAX_PAYLOAD_BYTES) {
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at 'body' failed to satisfy constraint: Member must have length less than or equal to ${BEDROCK_MAX_PAYLOAD_BYTES}`,
+    );
+  }
 }
 
 export async function handleInvokeModel(
@@ -36,12 +57,7 @@ export async function handleInvokeModel(
   ctx: CallContext,
 ): Promise<ServiceResponse> {
   authorize('bedrock:InvokeModel', arn);
-  if (request.body.length > BEDROCK_MAX_PAYLOAD_BYTES) {
-    throw new AwsError(
-      'ValidationException',
-      `1 validation error detected: Value at 'body' failed to satisfy constraint: Member must have length less than or equal to ${BEDROCK_MAX_PAYLOAD_BYTES}`,
-    );
-  }
+  checkBodySize(request.body);
   const response = await backend.invokeModel(
     modelId,
     {

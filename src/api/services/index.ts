@@ -13,7 +13,8 @@ import type { StateStore } from '../../control/store.ts';
 import type { Backends } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
 import { authorizerFor } from './authorize.ts';
-import { bedrockModelOf, handleInvokeModel, modelArn } from './bedrock-runtime.ts';
+import { handleConverse } from './bedrock-converse.ts';
+import { bedrockOperationOf, handleInvokeModel, modelArn } from './bedrock-runtime.ts';
 import { comprehendOperation, handleComprehend } from './comprehend.ts';
 import { errorResponse, toWireError } from './errors.ts';
 import { endpointArn, handleInvokeEndpoint, sageMakerEndpointOf } from './sagemaker-runtime.ts';
@@ -89,9 +90,12 @@ async function dispatch(
       return handleInvokeEndpoint(request, endpoint, arn, backends.sagemaker, authorize, ctx);
     }
     case 'bedrock': {
-      const modelId = bedrockModelOf(request.path);
-      if (modelId === undefined) throw unknown();
-      return handleInvokeModel(request, modelId, modelArn(state.region, modelId), backends.bedrock, authorize, ctx);
+      const target = bedrockOperationOf(request.path);
+      if (target === undefined) throw unknown();
+      const { operation, modelId } = target;
+      const arn = modelArn(state.region, modelId);
+      if (operation === 'InvokeModel') return handleInvokeModel(request, modelId, arn, backends.bedrock, authorize, ctx);
+      return handleConverse(request, operation, modelId, arn, backends.bedrock, authorize, ctx);
     }
   }
 }
