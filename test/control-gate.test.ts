@@ -8,9 +8,9 @@ import mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../src/errors.ts';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { mysqlUrl, startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 
-const MYSQL_UPSTREAM = 'mysql://root@127.0.0.1:3306/test';
+const MYSQL_UPSTREAM = mysqlUrl();
 const SENTIMENT_PG = `SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment`;
 const SENTIMENT_MYSQL = `SELECT aws_comprehend_detect_sentiment('I love it', 'en') AS s`;
 
@@ -40,7 +40,9 @@ describe('a bare cluster', () => {
     );
     expect(err?.code).toBe(catalog.MlRoleNotConfigured.pg);
     expect(err?.message).toBe('No IAM role is associated with cluster aurora-ml-postgres for the feature Comprehend');
-    expect(err?.hint).toContain('AddRoleToDBCluster --db-cluster-identifier aurora-ml-postgres --feature-name Comprehend');
+    expect(err?.hint).toContain(
+      'aws rds add-role-to-db-cluster --db-cluster-identifier aurora-ml-postgres --feature-name Comprehend --role-arn <role ARN>',
+    );
     const denial = await pgClient.query('SHOW aurora_ml_last_denial');
     expect(denial.rows[0].aurora_ml_last_denial).toMatch(
       /^\d{4}-\d\d-\d\dT[\d:.]+Z association: aws_comprehend\.detect_sentiment\(\*\): No IAM role is associated/,
@@ -52,7 +54,9 @@ describe('a bare cluster', () => {
     await expect(my.query(SENTIMENT_MYSQL)).rejects.toMatchObject({
       errno: catalog.MlRoleNotConfigured.mysqlErrno,
       sqlState: catalog.MlRoleNotConfigured.mysqlState,
-      message: expect.stringMatching(/parameter aws_default_comprehend_role is empty\. Hint: Set aws_default_comprehend_role/),
+      message: expect.stringMatching(
+        /parameter aws_default_comprehend_role is empty\. Hint: aws rds modify-db-cluster-parameter-group .*ParameterName=aws_default_comprehend_role,ParameterValue=<role ARN>,ApplyMethod=pending-reboot then aws rds reboot-db-instance/,
+      ),
     });
     const [rows] = await my.query<mysql.RowDataPacket[]>('SELECT @@aurora_ml_last_denial AS d');
     expect(rows[0]?.d).toMatch(/ parameter: aws_comprehend\.detect_sentiment\(\*\): No IAM role is set for Comprehend/);

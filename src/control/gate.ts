@@ -151,7 +151,7 @@ export class ControlGate implements Authorizer {
           'MlDisabled',
           `Aurora machine learning is turned off on cluster ${cluster.identifier}: its parameter aurora_ml is 0`,
           {
-            hint: `Set aurora_ml to 1 in parameter group ${cluster.parameterGroupName} (ModifyDBClusterParameterGroup)`,
+            hint: `Turn it on: ${cliHint.setParameter(cluster.parameterGroupName, 'aurora_ml', '1', 'immediate')}`,
           },
         ),
       );
@@ -221,7 +221,7 @@ export class ControlGate implements Authorizer {
         return notConfigured(
           'parameter',
           `No IAM role is set for ${service} on cluster ${cluster.identifier}: its parameter ${parameter} is empty`,
-          `Set ${parameter} to the role's ARN in parameter group ${cluster.parameterGroupName}, then reboot the writer ${cluster.writerInstance}`,
+          `${cliHint.setParameter(cluster.parameterGroupName, parameter, '<role ARN>', 'pending-reboot')} then ${cliHint.reboot(cluster.writerInstance)}`,
         );
       }
       candidates = candidates.filter((a) => a.roleArn === arn);
@@ -229,7 +229,7 @@ export class ControlGate implements Authorizer {
         return notConfigured(
           'association',
           `The role ${arn} named by ${parameter} is not associated with cluster ${cluster.identifier}`,
-          `AddRoleToDBCluster --db-cluster-identifier ${cluster.identifier} --role-arn ${arn}`,
+          cliHint.addRole(cluster.identifier, arn),
         );
       }
     } else {
@@ -238,7 +238,7 @@ export class ControlGate implements Authorizer {
         return notConfigured(
           'association',
           `No IAM role is associated with cluster ${cluster.identifier} for the feature ${service}`,
-          `AddRoleToDBCluster --db-cluster-identifier ${cluster.identifier} --feature-name ${service} --role-arn <role ARN>`,
+          cliHint.addRole(cluster.identifier, '<role ARN>', service),
         );
       }
     }
@@ -251,7 +251,7 @@ export class ControlGate implements Authorizer {
       return notConfigured(
         'association',
         `The role ${pending.a.roleArn} is still being associated with cluster ${cluster.identifier} (status PENDING)`,
-        'Wait until DescribeDBClusters shows it ACTIVE',
+        `Wait until ${cliHint.describe(cluster.identifier)} shows it ACTIVE`,
         pending.a.associatedAt + delay,
       );
     }
@@ -259,7 +259,7 @@ export class ControlGate implements Authorizer {
     return notConfigured(
       'association',
       `Cluster ${cluster.identifier} cannot assume the role ${arn} (status INVALID): the role is gone or its trust policy does not allow rds.amazonaws.com`,
-      'Give the role a trust policy with Principal {"Service": "rds.amazonaws.com"} and Action sts:AssumeRole (UpdateAssumeRolePolicy)',
+      cliHint.trustRds(arn),
     );
   }
 }
@@ -282,3 +282,19 @@ function iamDenial(decision: Decision, role: IamRole, action: string, resource: 
   }
   return `The role ${role.arn} is not allowed ${what}: no policy of the role allows it`;
 }
+
+/**
+ * Hints a user can run: AWS CLI commands against the emulator's API (add
+ * `--endpoint-url` with the API address the start-up banner prints), rather
+ * than API action names.
+ */
+const cliHint = {
+  setParameter: (group: string, name: string, value: string, apply: 'immediate' | 'pending-reboot') =>
+    `aws rds modify-db-cluster-parameter-group --db-cluster-parameter-group-name ${group} --parameters ParameterName=${name},ParameterValue=${value},ApplyMethod=${apply}`,
+  reboot: (instance: string) => `aws rds reboot-db-instance --db-instance-identifier ${instance}`,
+  addRole: (cluster: string, roleArn: string, feature?: FeatureName) =>
+    `aws rds add-role-to-db-cluster --db-cluster-identifier ${cluster}${feature === undefined ? '' : ` --feature-name ${feature}`} --role-arn ${roleArn}`,
+  describe: (cluster: string) => `aws rds describe-db-clusters --db-cluster-identifier ${cluster}`,
+  trustRds: (roleArn: string) =>
+    `Let RDS assume the role: aws iam update-assume-role-policy --role-name ${roleArn.split('/').pop() ?? roleArn} --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rds.amazonaws.com"},"Action":"sts:AssumeRole"}]}'`,
+};

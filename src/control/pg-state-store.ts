@@ -16,6 +16,12 @@ export const CONTROL_SCHEMA = 'aurora_ml_control';
 const TABLE = `${CONTROL_SCHEMA}.state`;
 const CHANNEL = 'aurora_ml_control';
 const ROW_ID = 1;
+/**
+ * The shape of the stored document. A document without the field predates
+ * it and has the same shape; one from a newer emulator is refused rather
+ * than misread (and then overwritten).
+ */
+export const STATE_FORMAT = 1;
 
 export interface PgStateStoreOptions {
   /** postgres:// URL of the upstream database. */
@@ -27,6 +33,8 @@ export interface PgStateStoreOptions {
   readonly log: Logger;
   /** How often to check for changes a missed NOTIFY did not announce. */
   readonly pollMs?: number;
+  /** Replace whatever is stored with `initial()` (--control-reset), even a state this version cannot read. */
+  readonly reset?: boolean;
 }
 
 export async function openPgStateStore(options: PgStateStoreOptions): Promise<StateStore> {
@@ -39,8 +47,16 @@ export async function openPgStateStore(options: PgStateStoreOptions): Promise<St
     await client.query(
       `INSERT INTO ${TABLE} (id, version, doc) VALUES ($1, 0, $2)
        ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc WHERE ${TABLE}.version = 0`,
-      [ROW_ID, JSON.stringify({ ...options.initial(), version: 0 })],
+      [ROW_ID, JSON.stringify({ ...options.initial(), version: 0, formatVersion: STATE_FORMAT })],
     );
+    if (options.reset) {
+      // A new version, so every process in front of this database reloads it.
+      await client.query(`UPDATE ${TABLE} SET version = version + 1, doc = $2 WHERE id = $1 AND version > 0`, [
+        ROW_ID,
+        JSON.stringify({ ...options.initial(), formatVersion: STATE_FORMAT }),
+      ]);
+      await client.query(`NOTIFY ${CHANNEL}`);
+    }
     const store = new PgStateStore(client, await read(client), options);
     await store.start();
     return store;
@@ -71,7 +87,14 @@ async function read(client: pg.Client, lock = false): Promise<ControlState> {
   );
   const row = result.rows[0];
   if (row === undefined) throw new Error(`${TABLE} has no state row`);
-  const state = JSON.parse(row.doc) as ControlState;
+  const state = JSON.parse(row.doc) as ControlState & { formatVersion?: number };
+  const format = state.formatVersion ?? 1;
+  if (format > STATE_FORMAT) {
+    throw new Error(
+      `the control-plane state in ${TABLE} was written by a newer aurora-ml-emulator (format ${format}; this one reads up to ${STATE_FORMAT}): upgrade, or start with --control-reset to replace it with the preset`,
+    );
+  }
+  delete state.formatVersion;
   state.version = Number(row.version);
   return state;
 }
@@ -157,7 +180,7 @@ class PgStateStore implements StateStore {
         await client.query(`UPDATE ${TABLE} SET version = $2, doc = $3 WHERE id = $1`, [
           ROW_ID,
           draft.version,
-          JSON.stringify(draft),
+          JSON.stringify({ ...draft, formatVersion: STATE_FORMAT }),
         ]);
         await client.query(`NOTIFY ${CHANNEL}`);
         await client.query('COMMIT');
