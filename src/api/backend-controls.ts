@@ -1,8 +1,12 @@
 /**
  * `/_aurora-ml/backends` on the API port: the backends' latency, capacity and
  * faults, read with GET and changed while running with PATCH (a partial
- * patch, `null` removes a setting). The server guards these routes before
- * they run (./browser-guard.ts; with apiCredentials, a SigV4 signature).
+ * patch, `null` removes a setting). A PATCH answers the settings now in
+ * effect plus `keptOwnSetting`: the targets a service-wide change did not
+ * reach because they have their own setting (see BackendControls). The server
+ * guards these routes before they run (./browser-guard.ts; with
+ * apiCredentials, a SigV4 signature). Bodies and answers of every route:
+ * ./openapi.ts, served at /_aurora-ml/openapi.json.
  *
  * Below it, which backend serves what (a body is the spec the config takes
  * at the same place; see src/backends/compose.ts):

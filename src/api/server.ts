@@ -24,6 +24,7 @@ import { type Authenticate, authenticator } from './authenticate.ts';
 import { handleControlsRequest, MAX_PATCH_BYTES } from './backend-controls.ts';
 import { browserRefusal, hostRule, nonJsonWriteRefusal, type Refusal } from './browser-guard.ts';
 import { iamApi } from './iam-actions.ts';
+import { OPENAPI_DOCUMENT, OPENAPI_PATH } from './openapi.ts';
 import { parseForm, QueryParams } from './query.ts';
 import { rdsApi } from './rds-actions.ts';
 import { parseRequestTarget } from './request-target.ts';
@@ -309,6 +310,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     if (observe && (await handleObserveRequest(req, res, observe))) return;
     if (controls && handleControlsRequest(req, body, res, controls, options.selection)) return;
+    if (url.pathname === OPENAPI_PATH) {
+      if (req.method === 'GET') return answerJson(res, 200, OPENAPI_DOCUMENT);
+      res.setHeader('allow', 'GET');
+      return answerJson(res, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
+    }
     answerJson(res, 404, { error: { code: 'NotFound', message: `no route ${url.pathname}` } });
   }
 

@@ -4,6 +4,13 @@
  * the middleware layers on every call and changeable while running. The API
  * layer serves getControls() and setControls(patch) as JSON; a bad patch
  * fails with an AWS-style ValidationException and changes nothing.
+ *
+ * One precedence rule everywhere (config file, GET, PATCH): a target's own
+ * setting wins over its service's. A service-wide PATCH therefore does not
+ * reach a target with its own setting of that key; rather than overriding it
+ * silently (and having to restore it silently later), setControls answers
+ * which targets kept their own setting, and the same patch can drop them
+ * (`targets: { name: { faults: null } }`).
  */
 import { AwsError } from '../../control/aws-error.ts';
 import { SERVICES, type Service } from './call.ts';
@@ -27,6 +34,19 @@ export interface ServicePatch extends TuningPatch {
 
 /** The body of setControls: a preset first (it resets every service's latency), then per-service patches. */
 export type ControlsPatch = { readonly preset?: PresetName } & { readonly [S in Service]?: ServicePatch };
+
+export const TUNING_SETTINGS = ['latency', 'capacity', 'faults'] as const;
+export type TuningSetting = (typeof TUNING_SETTINGS)[number];
+
+/**
+ * Per service and setting the patch changed service-wide (a preset changes
+ * every service's latency): the targets whose own setting still decides
+ * their calls, so the service-wide change does not reach them.
+ */
+export type KeptOwnSetting = { readonly [S in Service]?: { readonly [K in TuningSetting]?: readonly string[] } };
+
+/** What setControls returns: the settings now in effect, and which targets a service-wide change did not reach. */
+export type ControlsOutcome = ControlsSnapshot & { readonly keptOwnSetting: KeptOwnSetting };
 
 interface MutableTuning {
   latency?: LatencySpec;
@@ -80,7 +100,7 @@ export class BackendControls {
     return { preset: this.preset, ...services };
   }
 
-  setControls(patch: unknown): ControlsSnapshot {
+  setControls(patch: unknown): ControlsOutcome {
     const checked = validatePatch(patch);
     if (checked.preset !== undefined) {
       this.preset = checked.preset;
@@ -105,7 +125,21 @@ export class BackendControls {
         st.targets.set(name, t);
       }
     }
-    return this.getControls();
+    return { ...this.getControls(), keptOwnSetting: this.keptOwnSetting(checked) };
+  }
+
+  /** After `patch` is applied: for each setting it changed service-wide, the targets that have their own. */
+  private keptOwnSetting(patch: ControlsPatch): KeptOwnSetting {
+    const out: { [S in Service]?: { [K in TuningSetting]?: string[] } } = {};
+    for (const s of SERVICES) {
+      for (const key of TUNING_SETTINGS) {
+        const changed = patch[s]?.[key] !== undefined || (key === 'latency' && patch.preset !== undefined);
+        if (!changed) continue;
+        const kept = [...this.state[s].targets].filter(([, t]) => t[key] !== undefined).map(([name]) => name);
+        if (kept.length > 0) out[s] = { ...out[s], [key]: kept.sort() };
+      }
+    }
+    return out;
   }
 
   /** The setting of `key` for a call: the target's own when it has one, else the service's. */
