@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
 import {
-  MYSQL_PORT,
+  mysqlConnectionOptions,
   startMysqlEmulator,
   startTestEmulatorWithMl,
   type TestEmulator,
@@ -104,7 +104,7 @@ describe('MySQL front: 10,000 connect/disconnect cycles', () => {
   let emu: Emulator;
   let baseline = 0;
   beforeAll(async () => {
-    admin = await mysql.createConnection({ host: '127.0.0.1', port: MYSQL_PORT, user: 'root' });
+    admin = await mysql.createConnection(mysqlConnectionOptions());
     await admin.query(`CREATE DATABASE IF NOT EXISTS ${database}`);
     emu = await startMysqlEmulator(database);
     await checkMySqlAnswers(emu.mysql?.port ?? 0, database);

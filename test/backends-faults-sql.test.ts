@@ -9,7 +9,7 @@ import mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../src/errors.ts';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { mysqlUrl, startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 
 let env: TestEmulator;
 let pgClient: pg.Client;
@@ -24,7 +24,7 @@ async function patchControls(patch: unknown): Promise<Response> {
 }
 
 beforeAll(async () => {
-  env = await startTestEmulator({ mysqlListen: '127.0.0.1:0', mysqlUpstream: 'mysql://root@127.0.0.1:3306/test' });
+  env = await startTestEmulator({ mysqlListen: '127.0.0.1:0', mysqlUpstream: mysqlUrl() });
   pgClient = await env.client();
   await pgClient.query('CREATE EXTENSION aws_ml CASCADE');
   my = await mysql.createConnection(env.emulator.mysql?.url ?? '');

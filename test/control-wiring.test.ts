@@ -28,10 +28,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.ts';
 import { DUMMY } from './helpers/control-api.ts';
-import { startTestEmulator, UPSTREAM } from './helpers/emulator.ts';
+import { mysqlUrl, startTestEmulator, UPSTREAM } from './helpers/emulator.ts';
 
 const DELAY_MS = 400;
-const MYSQL_ROOT = 'mysql://root@127.0.0.1:3306';
 const SUFFIX = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 const MY_CALL = "SELECT aws_comprehend_detect_sentiment('I love it','en') AS s";
 const PG_CALL = "SELECT (aws_comprehend.detect_sentiment('I love it','en')).sentiment AS s";
@@ -168,11 +167,11 @@ async function pgConnect(url: string, user?: string): Promise<pg.Client> {
 /** A fresh MySQL database, dropped on dispose. */
 async function freshMysqlDatabase(tag: string) {
   const name = `aml_wiring_${tag}_${SUFFIX}`;
-  const admin = await mysql.createConnection(`${MYSQL_ROOT}/mysql`);
+  const admin = await mysql.createConnection(mysqlUrl('mysql'));
   await admin.query(`CREATE DATABASE ${name}`);
   return {
     name,
-    url: `${MYSQL_ROOT}/${name}`,
+    url: mysqlUrl(name),
     admin,
     [Symbol.asyncDispose]: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name}`);

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator, startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator, startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
 import { queryCommand, RawMySql } from './helpers/mysql-raw.ts';
 import { RawPgConnection, wire } from './helpers/pg-raw.ts';
 
@@ -129,7 +129,7 @@ describe('MySQL front: an ML query followed by 200,000 COM_PINGs', () => {
   let emu: Emulator;
 
   beforeAll(async () => {
-    root = await mysql.createConnection({ host: '127.0.0.1', port: MYSQL_PORT, user: 'root' });
+    root = await mysql.createConnection(mysqlConnectionOptions());
     await root.query(`CREATE DATABASE ${DATABASE}`);
     emu = await startMysqlEmulator(DATABASE);
   });

@@ -12,7 +12,7 @@ import { detectKeyPhrases } from '../src/backends/comprehend/key-phrases.ts';
 import { detectDominantLanguage, loadLanguageModel } from '../src/backends/comprehend/language.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { type Emulator, startEmulator } from '../src/index.ts';
-import { UPSTREAM } from './helpers/emulator.ts';
+import { mysqlUrl, UPSTREAM } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 
 const MESSAGES = [
@@ -47,7 +47,7 @@ beforeAll(async () => {
     apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
-    mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
+    mysqlUpstream: mysqlUrl(),
     logger: pino({ level: 'silent' }),
   });
   conn = await mysql.createConnection(emu.mysql?.url ?? '');
@@ -265,7 +265,7 @@ describe('aws_comprehend_detect_sentiment on the MySQL front', () => {
       apiListen: '127.0.0.1:0',
       pgUpstream: UPSTREAM,
       mysqlListen: '127.0.0.1:0',
-      mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
+      mysqlUpstream: mysqlUrl(),
       strict: true,
       logger: pino({ level: 'silent' }),
     });

@@ -15,8 +15,8 @@ import { startMysqlEmulator } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 import { type Answer, CAP, executeCommand, MARIADB_CAP, RawMySql } from './helpers/mysql-raw.ts';
 import { createReferenceDatabase } from './helpers/mysql-reference.ts';
+import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions } from './helpers/test-databases.ts';
 
-const PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
 const DB = `aml_names_${process.pid}`;
 /** Reference functions with two arguments, and with Aurora's optional max_batch_size (one arity per stored function). */
 const REF = `aml_names_ref_${process.pid}`;
@@ -73,7 +73,8 @@ function shape(a: Answer, rows: boolean) {
 
 async function run(through: boolean, database: string, c: Case, binary: boolean, collation?: number) {
   const conn = await RawMySql.connect({
-    port: through ? port : PORT,
+    host: through ? '127.0.0.1' : MYSQL_HOST,
+    port: through ? port : MYSQL_PORT,
     database,
     capabilities: CAP.DEPRECATE_EOF,
     mariadbCapabilities: MARIADB_CAP.EXTENDED_METADATA,
@@ -92,7 +93,7 @@ async function run(through: boolean, database: string, c: Case, binary: boolean,
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root' });
+  admin = await mysql.createConnection(mysqlConnectionOptions());
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
   await admin.query(`CREATE DATABASE ${DB} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
   await createReferenceDatabase(admin, REF, TEXTS, { sagemakerInputs: 2 });

@@ -29,9 +29,9 @@ import { MlOracle, type Sentiment } from './drivers/mysql/oracle.ts';
 import { type GeneratedPrisma, generatePrismaClient } from './drivers/mysql/prisma.ts';
 import { textsFor } from './drivers/mysql/texts.ts';
 import { CONNECTOR_J, JAVA, PYTHON, requireConnectorJ, requirePythonModule, runTool } from './drivers/mysql/tools.ts';
-import { startMysqlEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 
-const MYSQL = { host: '127.0.0.1', port: Number(process.env.TEST_MYSQL_PORT ?? 3306), user: 'root' };
+const MYSQL = mysqlConnectionOptions();
 /** A database of this file's own, so function names like `score` collide with no other test. */
 const DB = `aml_connectors_${process.pid}`;
 const BATCH_ROWS = 30;

@@ -15,11 +15,11 @@ import { titanText } from '../src/backends/bedrock/families/titan.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { type CatalogEntry, catalog } from '../src/errors.ts';
 import { type Emulator, startEmulator } from '../src/index.ts';
-import { UPSTREAM } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, mysqlUrl, UPSTREAM } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 import { runMariadbCli } from './helpers/mariadb-cli.ts';
 
-const DIRECT = { host: '127.0.0.1', port: Number(process.env.TEST_MYSQL_PORT ?? 3306), user: 'root' };
+const DIRECT = mysqlConnectionOptions();
 const DB = `aml_defs_${process.pid}`;
 const GRANTEE = `aml_u_${process.pid}`;
 const ENDPOINT = 'score-ep';
@@ -70,7 +70,7 @@ function startAuroraEmulator(): Promise<Emulator> {
     apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
-    mysqlUpstream: `mysql://root@127.0.0.1:${DIRECT.port}/${DB}`,
+    mysqlUpstream: mysqlUrl(DB),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
 }

@@ -8,9 +8,9 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 
-const DIRECT = { host: '127.0.0.1', port: MYSQL_PORT, user: 'root' };
+const DIRECT = mysqlConnectionOptions();
 const DB = `aml_deps_${process.pid}`;
 const USER_DB = `aml_deps_u_${process.pid}`;
 const USER = `aml_deps_u_${process.pid}`;

@@ -24,12 +24,13 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
-import { startMysqlEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 import { SCORE_ENDPOINT, writeRulesFile } from './helpers/mysql-differential/answers.ts';
 import { DifferentialHarness, describeMismatch } from './helpers/mysql-differential/harness.ts';
 import { inlined, workload } from './helpers/mysql-differential/workload.ts';
+import { MYSQL_DATABASE, MYSQL_HOST, MYSQL_PORT } from './helpers/test-databases.ts';
 
-const MYSQL = { host: '127.0.0.1', port: Number(process.env.TEST_MYSQL_PORT ?? 3306) };
+const MYSQL = { host: MYSQL_HOST, port: MYSQL_PORT };
 const CASES = Number(process.env.MYSQL_DIFF_CASES ?? 2000);
 /** Fixed in `npm test` (CI judges the code, not the draw); MYSQL_DIFF_SEED=random explores new workloads. */
 const DEFAULT_SEED = 20261206;
@@ -58,7 +59,7 @@ beforeAll(async () => {
       [SCORE_ENDPOINT]: { kind: 'module', path: path.join(HERE, 'helpers/mysql-differential/score-model.ts') },
     },
   });
-  admin = await mysql.createConnection({ ...MYSQL, user: 'root', database: 'test' });
+  admin = await mysql.createConnection(mysqlConnectionOptions(MYSQL_DATABASE));
   harness = new DifferentialHarness({
     admin,
     user: 'root',

@@ -15,7 +15,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 
 const DB = `aml_discovery_${process.pid}`;
 const ROWS = 500;
@@ -25,7 +25,7 @@ let admin: mysql.Connection;
 let conn: mysql.Connection;
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ host: '127.0.0.1', port: MYSQL_PORT, user: 'root' });
+  admin = await mysql.createConnection(mysqlConnectionOptions());
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
   await admin.query(`CREATE DATABASE ${DB}`);
   await admin.query(

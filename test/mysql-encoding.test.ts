@@ -13,13 +13,13 @@ import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator, UPSTREAM } from './helpers/emulator.ts';
+import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions, startMysqlEmulator, UPSTREAM } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 import { RawMySql } from './helpers/mysql-raw.ts';
 import { type PrivateMariadb, startPrivateMariadb } from './helpers/private-mariadb.ts';
 
 const DATABASE = `aml_encoding_${process.pid}`;
-const DIRECT = { host: '127.0.0.1', port: MYSQL_PORT, user: 'root', database: DATABASE };
+const DIRECT = mysqlConnectionOptions(DATABASE);
 const LATIN1_COLLATION = 8; // latin1_swedish_ci
 /** The model answers the text it was given, or nothing for 'empty'. */
 const echo = (lines: string[]) => lines.map((line) => (line.replace(/^"|"$/g, '') === 'empty' ? '' : line.replace(/^"|"$/g, '')));
@@ -78,7 +78,12 @@ describe('client character sets', () => {
         bytes,
         Buffer.from(ml ? `', aws_comprehend_detect_sentiment('I love it', 'en'))` : `', 'POSITIVE')`),
       ]);
-    const straight = await RawMySql.connect({ port: MYSQL_PORT, database: DATABASE, collation: LATIN1_COLLATION });
+    const straight = await RawMySql.connect({
+      host: MYSQL_HOST,
+      port: MYSQL_PORT,
+      database: DATABASE,
+      collation: LATIN1_COLLATION,
+    });
     const through = await rawThroughEmulator();
     try {
       for (const raw of [straight, through]) expect((await rawQuery(raw, Buffer.from('SET NAMES latin1'))).kind).toBe('ok');
@@ -121,7 +126,7 @@ describe('client character sets', () => {
         Buffer.from([0xff, 0xfe]),
         Buffer.from(ml ? `', aws_comprehend_detect_sentiment('I love it', 'en'))` : `', 'POSITIVE')`),
       ]);
-    const straight = await RawMySql.connect({ port: MYSQL_PORT, database: DATABASE });
+    const straight = await RawMySql.connect({ host: MYSQL_HOST, port: MYSQL_PORT, database: DATABASE });
     const url = new URL(emu.mysql?.url ?? '');
     const through = await RawMySql.connect({ port: Number(url.port), database: DATABASE });
     try {

@@ -12,7 +12,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../src/errors.ts';
 import type { Emulator } from '../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator } from './helpers/emulator.ts';
+import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
 
 const DATABASE = `aml_gate_bypass_${process.pid}`;
@@ -22,7 +22,7 @@ const SENTIMENT = `SELECT aws_comprehend_detect_sentiment('I love it', 'en') AS 
 /** A distinct input each time, so no answer comes from a cache. */
 let inputs = 0;
 const slowScore = () => `SELECT aws_sagemaker_invoke_endpoint('slow-model', 'input ${++inputs}') AS s`;
-const DIRECT = { host: '127.0.0.1', port: MYSQL_PORT };
+const DIRECT = { host: MYSQL_HOST, port: MYSQL_PORT };
 
 let emu: Emulator;
 let root: mysql.Connection;
@@ -49,7 +49,7 @@ async function errorOf(run: () => Promise<unknown>): Promise<{ errno?: number; s
 
 beforeAll(async () => {
   model = await InferenceContainer.start({ handler: (lines) => lines.map(() => '0.75') });
-  root = await mysql.createConnection({ ...DIRECT, user: 'root' });
+  root = await mysql.createConnection(mysqlConnectionOptions());
   await root.query(`CREATE DATABASE IF NOT EXISTS ${DATABASE}`);
   emu = await startMysqlEmulator(DATABASE, {
     sagemakerEndpoints: { 'slow-model': { kind: 'container', url: model.url } },
@@ -127,7 +127,7 @@ describe("KILL QUERY of another user's in-flight ML statement (finding 6)", () =
     const victim = await through();
     const app = await through(APP);
     const appDirect = await mysql.createConnection({ ...DIRECT, user: APP });
-    const bystander = await mysql.createConnection({ ...DIRECT, user: 'root' });
+    const bystander = await mysql.createConnection(mysqlConnectionOptions());
     try {
       // What MariaDB itself answers this user for a root thread.
       const reference = await errorOf(() => appDirect.query(`KILL QUERY ${bystander.threadId}`));

@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import type { Emulator } from '../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 
 const DB = `aml_large_${process.pid}`;
 const ROWS = 200_000;
@@ -24,7 +24,7 @@ let admin: mysql.Connection;
 let conn: mysql.Connection;
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ host: '127.0.0.1', port: MYSQL_PORT, user: 'root' });
+  admin = await mysql.createConnection(mysqlConnectionOptions());
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
   await admin.query(`CREATE DATABASE ${DB}`);
   await admin.query(`CREATE TABLE ${DB}.t (id INT PRIMARY KEY, txt VARCHAR(64) NOT NULL, s VARCHAR(16)) ENGINE=InnoDB`);

@@ -31,8 +31,8 @@ import {
   TYPE,
 } from './helpers/mysql-raw.ts';
 import { createReferenceDatabase, sentimentOf } from './helpers/mysql-reference.ts';
+import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions } from './helpers/test-databases.ts';
 
-const PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
 const DB = `aml_proto_${process.pid}`;
 const REF = `aml_proto_ref_${process.pid}`;
 const ENDPOINT = 'proto-score';
@@ -75,7 +75,8 @@ function connectMariadb(options: Partial<mariadb.ConnectionConfig> = {}): Promis
 /** A raw connection through the emulator (`through`) or straight to MariaDB on the reference database. */
 function raw(through: boolean, mariadbCapabilities = 0, capabilities: number = CAP.DEPRECATE_EOF): Promise<RawMySql> {
   return RawMySql.connect({
-    port: through ? port : PORT,
+    host: through ? '127.0.0.1' : MYSQL_HOST,
+    port: through ? port : MYSQL_PORT,
     database: through ? DB : REF,
     capabilities,
     mariadbCapabilities,
@@ -83,7 +84,7 @@ function raw(through: boolean, mariadbCapabilities = 0, capabilities: number = C
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root' });
+  admin = await mysql.createConnection(mysqlConnectionOptions());
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
   await admin.query(`CREATE DATABASE ${DB}`);
   await createReferenceDatabase(admin, REF, TEXTS);
@@ -156,7 +157,7 @@ describe('the mariadb connector (3.5) through the emulator', () => {
     const rows = TEXTS.map((_, i) => [TEXTS[(i + 2) % TEXTS.length], i + 1]);
     const sql = "UPDATE tickets SET s = aws_comprehend_detect_sentiment(?, 'en') WHERE id = ?";
     const through = await connectMariadb();
-    const direct = await mariadb.createConnection({ host: '127.0.0.1', port: PORT, user: 'root', database: REF });
+    const direct = await mariadb.createConnection(mysqlConnectionOptions(REF));
     try {
       const viaEmulator = await through.batch(sql, rows);
       const straight = await direct.batch(sql, rows);

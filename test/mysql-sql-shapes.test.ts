@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.ts';
-import { UPSTREAM } from './helpers/emulator.ts';
+import { mysqlUrl, UPSTREAM } from './helpers/emulator.ts';
 import {
   type Outcome,
   REVIEWS,
@@ -21,7 +21,7 @@ import {
   scenariosFor,
 } from './scenarios/sentiment-positions.ts';
 
-const DIRECT = 'mysql://root@127.0.0.1:3306/test';
+const DIRECT = mysqlUrl();
 /** This file's databases: one per mode, so each mode has its own tables. */
 const DATABASE_PREFIX = `aml_shapes_${process.pid}`;
 

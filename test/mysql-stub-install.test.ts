@@ -9,9 +9,8 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUB_SCHEMA, STUB_VERSION } from '../src/aurora/mysql/stubs.ts';
 import type { Emulator } from '../src/index.ts';
-import { startMysqlEmulator } from './helpers/emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
 
-const PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
 const DB = `aml_stubs_${process.pid}`;
 const ML = "SELECT aws_comprehend_detect_sentiment('I love it', 'en') AS s";
 
@@ -35,7 +34,7 @@ async function stubs(): Promise<Map<string, { comment: string; created: string }
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root' });
+  admin = await mysql.createConnection(mysqlConnectionOptions());
   await admin.query(`CREATE DATABASE IF NOT EXISTS ${DB}`);
 });
 

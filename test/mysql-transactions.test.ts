@@ -14,8 +14,8 @@ import type { Emulator } from '../src/index.ts';
 import { startMysqlEmulator } from './helpers/emulator.ts';
 import { type Answer, CAP, RawMySql } from './helpers/mysql-raw.ts';
 import { createReferenceDatabase, sentimentOf } from './helpers/mysql-reference.ts';
+import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions } from './helpers/test-databases.ts';
 
-const PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
 const DB = `aml_tx_${process.pid}`;
 const REF = `aml_tx_ref_${process.pid}`;
 
@@ -66,7 +66,8 @@ const LEFTOVERS = 'SELECT @@autocommit, @aurora_ml_mode, @aurora_ml_missed, @aur
 /** Runs the script on a fresh connection (through the emulator or straight), answers in order. */
 async function runScript(through: boolean, script: readonly string[]): Promise<ReturnType<typeof summary>[]> {
   const c = await RawMySql.connect({
-    port: through ? port : PORT,
+    host: through ? '127.0.0.1' : MYSQL_HOST,
+    port: through ? port : MYSQL_PORT,
     database: through ? DB : REF,
     capabilities: CAP.DEPRECATE_EOF,
   });
@@ -91,7 +92,7 @@ async function expectSameAsMariadb(script: readonly string[]): Promise<ReturnTyp
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root' });
+  admin = await mysql.createConnection(mysqlConnectionOptions());
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
   await admin.query(`CREATE DATABASE ${DB}`);
   await createReferenceDatabase(admin, REF, TEXTS);

@@ -22,8 +22,9 @@ import { packet, serialize } from '../src/wire/mysql/serializer.ts';
 import { type MySqlFront, startMySqlFront } from '../src/wire/mysql/server.ts';
 import { relayEverything, type StatementHandler } from '../src/wire/mysql/statement-handler.ts';
 import { type CliResult, runMariadbCli } from './helpers/mariadb-cli.ts';
+import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions } from './helpers/test-databases.ts';
 
-const UPSTREAM = { host: '127.0.0.1', port: Number(process.env.TEST_MYSQL_PORT ?? 3306) };
+const UPSTREAM = { host: MYSQL_HOST, port: MYSQL_PORT };
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PW_USER = 'aurora_ml_pw_user';
 const PASSWORD = 'pw-Secret1';
@@ -51,7 +52,7 @@ function runMariadb(args: string[], stdin = ''): Promise<CliResult> {
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ ...UPSTREAM, user: 'root', database: 'test' });
+  admin = await mysql.createConnection(mysqlConnectionOptions('test'));
   const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT @@global.max_allowed_packet AS m');
   originalMaxPacket = Number(rows[0]?.m);
   // The session value is read-only in MariaDB: new connections take the global one.

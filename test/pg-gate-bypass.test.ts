@@ -8,7 +8,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
+import { mysqlUrl, startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
 
 const SUFFIX = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 const APP = `gate_bypass_app_${SUFFIX}`;
@@ -248,7 +248,7 @@ describe('the last denial of a connection', () => {
     await using bare = await startTestEmulator({
       controlPreset: 'bare',
       mysqlListen: '127.0.0.1:0',
-      mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
+      mysqlUpstream: mysqlUrl(),
     });
     const url = new URL(bare.emulator.mysql?.url ?? '');
     const other = `gb_other_${process.pid}`;

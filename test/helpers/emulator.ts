@@ -5,8 +5,12 @@
 import pg from 'pg';
 import pino from 'pino';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/index.ts';
+import { MYSQL_HOST, MYSQL_PORT, MYSQL_URL, mysqlConnectionOptions, mysqlUrl, PG_URL } from './test-databases.ts';
 
-export const UPSTREAM = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { MYSQL_HOST, MYSQL_PORT, MYSQL_URL, mysqlConnectionOptions, mysqlUrl };
+
+/** TEST_PG_URL (test-databases.ts). */
+export const UPSTREAM = PG_URL;
 
 export interface TestEmulator extends AsyncDisposable {
   readonly emulator: Emulator;
@@ -71,9 +75,6 @@ export async function startTestEmulatorWithMl(options: EmulatorOptions = {}): Pr
   return env;
 }
 
-/** The machine's MariaDB, as the MySQL tests reach it. */
-export const MYSQL_PORT = Number(process.env.TEST_MYSQL_PORT ?? 3306);
-
 /**
  * Starts the emulator in-process with its MySQL front on port 0, in front of
  * `database` on the machine's MariaDB (the PostgreSQL front stays on the
@@ -85,7 +86,7 @@ export function startMysqlEmulator(database: string, options: EmulatorOptions = 
     apiListen: '127.0.0.1:0',
     pgUpstream: UPSTREAM,
     mysqlListen: '127.0.0.1:0',
-    mysqlUpstream: `mysql://root@127.0.0.1:${MYSQL_PORT}/${database}`,
+    mysqlUpstream: mysqlUrl(database),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...options,
   });

@@ -8,7 +8,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Emulator } from '../../../src/index.ts';
-import { MYSQL_PORT, startMysqlEmulator } from '../emulator.ts';
+import { mysqlConnectionOptions, startMysqlEmulator } from '../emulator.ts';
 import { fuzzCases } from './budget.ts';
 import { mysqlCase } from './mysql-cases.ts';
 import { checkMySqlAnswers, type MySqlOutcome, mysqlThreads, runMySqlCase } from './mysql-probe.ts';
@@ -22,7 +22,7 @@ export function mysqlWireFuzzSuite(defaultCases: number, onReport?: (r: FuzzRepo
   let baseline = 0;
 
   beforeAll(async () => {
-    admin = await mysql.createConnection({ host: '127.0.0.1', port: MYSQL_PORT, user: 'root' });
+    admin = await mysql.createConnection(mysqlConnectionOptions());
     await admin.query(`CREATE DATABASE ${database}`);
     emu = await startMysqlEmulator(database);
     port = emu.mysql?.port ?? 0;
