@@ -1,23 +1,57 @@
 /** `aurora-ml-emulator` / `npm start`: parse options, start, print where to connect. */
-import { loadConfig, usage } from './config.ts';
+import { type LoadedConfig, loadConfig, usage } from './config.ts';
 import { createLogger } from './log.ts';
-import { startEmulator } from './main.ts';
+import { type Emulator, startEmulator } from './main.ts';
+import { StartupError } from './startup-errors.ts';
 import { redactUrl } from './upstream-url.ts';
 
-const config = (() => {
-  try {
-    return loadConfig(process.argv.slice(2), process.env);
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
-    process.exit(2);
-  }
-})();
+/**
+ * A failed start as one or two lines: the message (which names the option to
+ * fix) and, for usage errors, where the options are listed. The stack only
+ * with --log-level debug or trace. Exit 2 for usage errors, 1 for the rest.
+ */
+function fail(err: unknown, verbose: boolean): never {
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = [`aurora-ml-emulator: ${message.split('\n')[0]}`];
+  if (err instanceof StartupError && err.hint !== undefined) lines.push(`  ${err.hint}`);
+  else if (err instanceof StartupError && err.kind === 'usage') lines.push('  (aurora-ml-emulator --help lists the options)');
+  if (verbose) lines.push(stackOf(err));
+  process.stderr.write(`${lines.join('\n')}\n`);
+  process.exit(err instanceof StartupError ? err.exitCode : 1);
+}
+
+function stackOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push(e.stack ?? e.message);
+  return parts.join('\ncaused by: ');
+}
+
+/** Before the options parse, --log-level debug is looked for by hand, so even their errors can show a stack. */
+function verboseRequested(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const i = argv.lastIndexOf('--log-level');
+  const level =
+    (i >= 0 ? argv[i + 1] : undefined) ?? argv.find((a) => a.startsWith('--log-level='))?.slice(12) ?? env.AURORA_ML_LOG_LEVEL;
+  return level === 'debug' || level === 'trace';
+}
+
+let config: LoadedConfig;
+try {
+  config = loadConfig(process.argv.slice(2), process.env);
+} catch (err) {
+  fail(err, verboseRequested(process.argv.slice(2), process.env));
+}
 if (config.help) {
   process.stdout.write(usage);
   process.exit(0);
 }
+const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
 const log = createLogger(config.logLevel);
-const emulator = await startEmulator({ ...config, logger: log });
+let emulator: Emulator;
+try {
+  emulator = await startEmulator({ ...config, logger: log, optionNames: config.names, checkUpstreams: true });
+} catch (err) {
+  fail(err, verbose);
+}
 const pg = emulator.postgres;
 process.stdout.write(
   [
@@ -26,10 +60,14 @@ process.stdout.write(
     `  PostgreSQL front  ${pg.host}:${pg.port}  (Aurora PostgreSQL ${config.pgEngineVersion}${config.strict ? ', strict' : ''})`,
     `  upstream          ${pg.embedded ? `embedded PostgreSQL 16, data in ${config.dataDir}/postgres` : redactUrl(pg.upstreamUrl)}`,
     `  connect           psql ${pg.url}`,
-    emulator.mysql === null
-      ? '  MySQL front       off (add --mysql-upstream mysql://root@127.0.0.1:3306/test to put it in front of a MySQL/MariaDB)'
-      : `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${redactUrl(emulator.mysql.upstreamUrl)} (Aurora MySQL ${config.mysqlEngineVersion})`,
-    `  AWS APIs          ${emulator.api.url}  (RDS, IAM, Comprehend, SageMaker Runtime, Bedrock Runtime; control preset ${config.controlPreset})`,
+    ...(emulator.mysql === null
+      ? ['  MySQL front       off (add --mysql-upstream mysql://root@127.0.0.1:3306/test to put it in front of a MySQL/MariaDB)']
+      : [
+          `  MySQL front       ${emulator.mysql.host}:${emulator.mysql.port} -> ${redactUrl(emulator.mysql.upstreamUrl)} (Aurora MySQL ${config.mysqlEngineVersion})`,
+          `  connect           ${mysqlCommand(emulator.mysql.url)}`,
+        ]),
+    `  AWS APIs          ${emulator.api.url}  (RDS, IAM, Comprehend, SageMaker Runtime, Bedrock Runtime)`,
+    ...controlLines(emulator, config.controlPreset),
     `  then              CREATE EXTENSION aws_ml CASCADE; SELECT * FROM aws_comprehend.detect_sentiment('I love this product!', 'en');`,
     '',
   ].join('\n'),
@@ -44,3 +82,24 @@ const stop = async () => {
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+
+/** The mysql client command for a mysql:// URL of the MySQL front. */
+function mysqlCommand(url: string): string {
+  const u = new URL(url);
+  const user = decodeURIComponent(u.username || 'root');
+  return `mysql -h ${u.hostname} -P ${u.port} -u ${user} ${decodeURIComponent(u.pathname.slice(1))}`.trimEnd();
+}
+
+/**
+ * The control plane's line: its preset, or, when the stored state (which
+ * survives restarts) differs from it, how, and the way back.
+ */
+function controlLines(emulator: Emulator, preset: string): string[] {
+  const differences = emulator.control.differencesFromPreset();
+  if (differences.length === 0) return [`  control plane     preset ${preset}`];
+  return [
+    `  control plane     stored state, which differs from preset ${preset}:`,
+    ...differences.map((d) => `                      ${d}`),
+    '                    --control-reset puts the preset back (databases are not touched)',
+  ];
+}

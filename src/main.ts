@@ -11,25 +11,38 @@ import { composeBackends } from './backends/compose.ts';
 import { backendFactories } from './backends/factories.ts';
 import type { BackendControls } from './backends/middleware/controls.ts';
 import type { BackendSelection } from './backends/selection.ts';
-import { defaults, type EmulatorConfig, parseHostPort } from './config.ts';
+import { checkOption, defaults, type EmulatorConfig, parseHostPort } from './config.ts';
 import { allowAll } from './control/authorize.ts';
 import { ControlGate, type Denial } from './control/gate.ts';
 import type { ControlState } from './control/model.ts';
 import { privilegeModel } from './control/mysql-privileges.ts';
 import { openPgStateStore } from './control/pg-state-store.ts';
+import { describeDifferences, resetTo } from './control/preset-diff.ts';
 import { controlStateFor } from './control/presets.ts';
 import { MemoryStateStore, type StateStore } from './control/store.ts';
+import { EmulatorError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
 import { Observer } from './observe/observer.ts';
+import { checkPortsFree, listenError } from './port-check.ts';
+import { type OptionNames, optionKeyNames, usageError } from './startup-errors.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded/index.ts';
+import { checkMySqlUpstream, checkPgUpstream } from './upstream-check.ts';
 import { type MySqlFront, startMySqlFront } from './wire/mysql/server.ts';
 import { type PgFront, startPgFront } from './wire/pg/server.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
   /** A logger of your own; by default pino at `logLevel` (tests pass 'silent'). */
   readonly logger?: Logger;
+  /** How start-up errors name each option (the CLI names the flag, variable or config key that set it); default: its key here. */
+  readonly optionNames?: OptionNames;
+  /**
+   * Log in to each upstream before starting, and throw a StartupError when
+   * that fails (the CLI does). Off by default: the fronts then start anyway
+   * and each client gets the upstream's error, which tests of that rely on.
+   */
+  readonly checkUpstreams?: boolean;
 }
 
 export interface Emulator extends AsyncDisposable {
@@ -72,8 +85,19 @@ export interface Emulator extends AsyncDisposable {
    *   emulator.backends.snapshot();
    */
   readonly backends: BackendSelection;
-  /** The emulated control plane: its state (shared through the upstream database) and the gate's last denials. */
-  readonly control: { readonly store: StateStore; readonly gate: ControlGate };
+  /**
+   * The emulated control plane: its state (shared through the upstream
+   * database, so it survives restarts) and the gate's last denials; how the
+   * state differs from the configured preset (empty when it is the preset's),
+   * and a reset to the preset (--control-reset, POST /_aurora-ml/control/reset).
+   */
+  readonly control: {
+    readonly store: StateStore;
+    readonly gate: ControlGate;
+    readonly preset: 'demo' | 'bare';
+    differencesFromPreset(): string[];
+    resetToPreset(): Promise<void>;
+  };
   /** Every backend call: recorded, counted for /metrics, and queryable from tests. */
   readonly observer: Observer;
   close(): Promise<void>;
@@ -84,12 +108,35 @@ export interface Emulator extends AsyncDisposable {
  * free port, and `await using emu = await startEmulator({...})` to stop it.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const config: EmulatorConfig = { ...defaults, ...stripUndefined(options) };
+  const names = options.optionNames ?? optionKeyNames;
+  const config = checkedConfig(options, names);
   const log = options.logger ?? createLogger(config.logLevel);
+  const stats = new MlStats();
+  // Built first: a bad backends section is a usage error, found before anything starts.
+  const composed = composeOrExplain(config, stats, log, names);
+  try {
+    await checkPortsFree([
+      { name: names('pgListen'), value: config.pgListen },
+      { name: names('apiListen'), value: config.apiListen },
+      ...(config.mysqlUpstream === undefined ? [] : [{ name: names('mysqlListen'), value: config.mysqlListen }]),
+    ]);
+    if (options.checkUpstreams) {
+      if (config.pgUpstream !== undefined) await checkPgUpstream(config.pgUpstream, names('pgUpstream'));
+      if (config.mysqlUpstream !== undefined) await checkMySqlUpstream(config.mysqlUpstream, names('mysqlUpstream'));
+    }
+  } catch (err) {
+    await composed.close().catch(() => {});
+    throw err;
+  }
   let embedded: EmbeddedPostgres | null = null;
   let upstreamUrl = config.pgUpstream;
   if (upstreamUrl === undefined) {
-    embedded = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/postgres`, logger: log });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/postgres`, logger: log });
+    } catch (err) {
+      await composed.close().catch(() => {});
+      throw err;
+    }
     upstreamUrl = embedded.url;
   }
   const upstream = new URL(upstreamUrl);
@@ -122,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return changed;
       },
       log,
+      reset: config.controlReset,
     });
   } catch (err) {
     // The fronts still start (clients get the upstream's error); the control plane lives in memory meanwhile.
@@ -135,16 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     masterUsers: { postgres: user, mysql: mysqlUser },
     log,
   });
-  const stats = new MlStats();
   const observer = new Observer({ stats, logger: log });
-  const composed = composeBackends(config.backends ?? {}, {
-    stats,
-    accountId: config.accountId,
-    region: config.region,
-    sagemakerEndpoints: config.sagemakerEndpoints,
-    factories: backendFactories(),
-    logger: log,
-  });
   // The observer is the outermost layer, so injected faults and latency show in the call log.
   const backends = observer.wrap(composed.backends, {
     originOf: (ctx) => ctx.caller && { front: ctx.caller.front, connectionId: ctx.caller.connectionId },
@@ -166,13 +205,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       observe: observer,
       controls: composed.controls,
       selection: composed.selection,
+      resetControl: async () => {
+        const undone = describeDifferences(store.current(), initial(), Number.POSITIVE_INFINITY);
+        await store.update((draft) => resetTo(draft, initial()));
+        return { preset: config.controlPreset, undone };
+      },
       // The service APIs' calls are logged too, without SQL's retries.
       backends: observer.wrap(composed.apiBackends),
       ...(config.apiCredentials.length > 0 ? { credentials: config.apiCredentials } : {}),
     });
   } catch (err) {
     await unwind();
-    throw err;
+    throw listenError(err, names('apiListen'), config.apiListen);
   }
   cleanups.push(() => api.close());
   const listen = parseHostPort(config.pgListen);
@@ -196,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   } catch (err) {
     await unwind();
-    throw err;
+    throw listenError(err, names('pgListen'), config.pgListen);
   }
   cleanups.push(() => front.close());
   let mysqlFront: MySqlFront | null = null;
@@ -224,7 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
     } catch (err) {
       await unwind();
-      throw err;
+      throw listenError(err, names('mysqlListen'), config.mysqlListen);
     }
     const started = mysqlFront;
     cleanups.push(() => started.close());
@@ -251,7 +295,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           },
     stats,
     api: { host: api.host, port: api.port, url: api.url },
-    control: { store, gate },
+    control: {
+      store,
+      gate,
+      preset: config.controlPreset,
+      differencesFromPreset: () => describeDifferences(store.current(), initial()),
+      resetToPreset: () => store.update((draft) => resetTo(draft, initial())),
+    },
     observer,
     backendControls: composed.controls,
     backends: composed.selection,
@@ -328,8 +378,29 @@ function dropSessionsOnReboot(
   });
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'logger')) as Partial<T>;
+/** The defaults with the given options, each checked as loadConfig checks it, so library callers get the same errors. */
+function checkedConfig(options: EmulatorOptions, names: OptionNames): EmulatorConfig {
+  const given = Object.entries(options).filter(([k, v]) => v !== undefined && k in defaults);
+  return { ...defaults, ...Object.fromEntries(given.map(([k, v]) => [k, checkOption(k, v, names(k))])) } as EmulatorConfig;
+}
+
+/** The backends, or a usage error naming the config key when their config is wrong. */
+function composeOrExplain(config: EmulatorConfig, stats: MlStats, log: Logger, names: OptionNames) {
+  try {
+    return composeBackends(config.backends ?? {}, {
+      stats,
+      accountId: config.accountId,
+      region: config.region,
+      sagemakerEndpoints: config.sagemakerEndpoints,
+      factories: backendFactories(),
+      logger: log,
+    });
+  } catch (err) {
+    if (!(err instanceof EmulatorError) || err.code !== 'InvalidArgument') throw err;
+    const message = err.message.replace(/^backends config: /, '');
+    const where = config.backends === undefined ? names('sagemakerEndpoints') : names('backends');
+    throw usageError(`${where}: ${message}`, { cause: err });
+  }
 }
 
 /** The upstream's user and database, at the front's address. */

@@ -102,6 +102,7 @@ describe('the OpenAPI document', () => {
         '/_aurora-ml/backends/bedrock/models/{key}',
         '/_aurora-ml/calls',
         '/_aurora-ml/calls/{id}',
+        '/_aurora-ml/control/reset',
         '/metrics',
       ].sort(),
     );
@@ -181,7 +182,8 @@ describe('the OpenAPI document', () => {
       ['/_aurora-ml/', undefined],
       ['/_aurora-ml/backends/sagemaker', undefined],
       ['/_aurora-ml/backends/sagemaker/endpoints', undefined],
-      ['/_aurora-ml/control/reset', undefined],
+      ['/_aurora-ml/control/reset', '/_aurora-ml/control/reset'],
+      ['/_aurora-ml/control', undefined],
       ['/_aurora-ml/openapi', undefined],
     ];
     for (const [path, template] of probes) {

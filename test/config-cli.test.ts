@@ -12,7 +12,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defaults, loadConfig } from '../src/config.ts';
 import { startEmulator } from '../src/index.ts';
-import { UPSTREAM } from './helpers/emulator.ts';
+import { mysqlUrl, UPSTREAM } from './helpers/emulator.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aurora-ml-config-'));
 const file = join(dir, 'emulator.yaml');
@@ -40,7 +40,8 @@ describe('loadConfig', () => {
     const fileOnly = loadConfig(['--config', file], {});
     expect(fileOnly.pgListen).toBe('127.0.0.1:7001');
     expect(fileOnly.strict).toBe(true);
-    expect(fileOnly.sagemakerEndpoints).toEqual({ churn: { kind: 'module', path: './models/churn.ts' } });
+    // Relative paths in the file resolve against its folder (issue 12, finding 4).
+    expect(fileOnly.sagemakerEndpoints).toEqual({ churn: { kind: 'module', path: join(dir, 'models/churn.ts') } });
     const env = { AURORA_ML_CONFIG: file, AURORA_ML_PG_LISTEN: '127.0.0.1:7002', AURORA_ML_STRICT: '0' };
     const withEnv = loadConfig([], env);
     expect(withEnv.pgListen).toBe('127.0.0.1:7002');
@@ -110,7 +111,7 @@ describe('startEmulator with a MySQL upstream', () => {
       apiListen: '127.0.0.1:0',
       pgUpstream: UPSTREAM,
       mysqlListen: '127.0.0.1:0',
-      mysqlUpstream: 'mysql://root@127.0.0.1:3306/test',
+      mysqlUpstream: mysqlUrl(),
       logger: pino({ level: 'silent' }),
     });
     expect(emu.mysql?.url).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+\/test$/);

@@ -137,3 +137,73 @@ describe('a state written by a newer emulator', () => {
     expect(lines).toEqual([]);
   });
 });
+
+/** Starts the real CLI on `database`, returns its banner, then stops it. */
+async function bannerOf(database: string, flags: readonly string[]): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const u = new URL(UPSTREAM);
+  u.pathname = `/${database}`;
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      '--pg-upstream',
+      u.toString(),
+      '--pg-listen',
+      '127.0.0.1:0',
+      '--api-listen',
+      '127.0.0.1:0',
+      '--log-level',
+      'warn',
+      ...flags,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  while (!/\n {2}then /.test(out) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGINT');
+  await exited;
+  return out;
+}
+
+describe('the CLI, after a walk under --control-preset bare', () => {
+  it('a default start says how the stored state differs from demo; --control-reset puts demo back', async () => {
+    const database = `${DATABASE}_cli`;
+    await admin.query(`CREATE DATABASE ${database}`);
+    try {
+      expect(await bannerOf(database, ['--control-preset', 'bare'])).toContain('control plane     preset bare');
+      const u = new URL(UPSTREAM);
+      u.pathname = `/${database}`;
+      // The walk: someone associates a role by hand (here, straight in the stored state).
+      const store = await openPgStateStore({ url: u.toString(), initial: () => preset('bare'), log: pino({ level: 'silent' }) });
+      await store.update((s) => {
+        s.clusters['aurora-ml-postgres']?.associatedRoles.push({
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/by-hand`,
+          featureName: 'Comprehend',
+          associatedAt: 0,
+        });
+      });
+      await store.close();
+      const plain = await bannerOf(database, []);
+      expect(plain).toContain('control plane     stored state, which differs from preset demo:');
+      expect(plain).toContain('IAM role aurora-ml-sagemaker is missing');
+      expect(plain).toContain('--control-reset puts the preset back');
+      const reset = await bannerOf(database, ['--control-reset']);
+      expect(reset).toContain('control plane     preset demo');
+      expect(await bannerOf(database, [])).toContain('control plane     preset demo');
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
+  }, 120_000);
+});

@@ -298,6 +298,14 @@ const schemas: Record<string, JsonSchema> = {
     required: ['calls'],
     additionalProperties: false,
   },
+  ControlReset: {
+    type: 'object',
+    required: ['preset', 'undone'],
+    properties: {
+      preset: { type: 'string', enum: ['demo', 'bare'] },
+      undone: { type: 'array', items: { type: 'string' } },
+    },
+  },
   Cleared: {
     type: 'object',
     properties: { cleared: { type: 'integer', minimum: 0 } },
@@ -508,6 +516,20 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
         responses: {
           '200': { description: 'The call.', content: json(ref('CallEntry')) },
           '404': error('No such call in the log.'),
+        },
+      },
+    },
+    '/_aurora-ml/control/reset': {
+      post: {
+        operationId: 'resetControlPlane',
+        requestBody: { required: false, content: json({ type: 'object', additionalProperties: false }, {}) },
+        summary:
+          "Put the control plane's preset (--control-preset) back over the stored state: its IAM roles, role associations and cluster parameters. Databases are not touched.",
+        responses: {
+          '200': {
+            description: 'The preset put back, and what it undid (empty when the state was the preset).',
+            content: json(ref('ControlReset'), { preset: 'demo', undone: ['IAM role aurora-ml-sagemaker is missing'] }),
+          },
         },
       },
     },

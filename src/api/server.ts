@@ -62,6 +62,8 @@ export interface ApiServerOptions {
   readonly controls?: BackendControls;
   /** Which backend serves what, switched at /_aurora-ml/backends/... */
   readonly selection?: BackendSelection;
+  /** Puts the control plane's preset back (POST /_aurora-ml/control/reset); resolves with the preset and what it undid. */
+  readonly resetControl?: () => Promise<{ readonly preset: string; readonly undone: readonly string[] }>;
 }
 
 export interface ApiServer extends AsyncDisposable {
@@ -76,6 +78,7 @@ export interface ApiServer extends AsyncDisposable {
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const OWN_PREFIX = '/_aurora-ml';
+const CONTROL_RESET_PATH = '/_aurora-ml/control/reset';
 
 /** The emulator's own routes: everything under /_aurora-ml, and Prometheus' /metrics. */
 function isOwnRoute(path: string): boolean {
@@ -310,6 +313,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     if (observe && (await handleObserveRequest(req, res, observe))) return;
     if (controls && handleControlsRequest(req, body, res, controls, options.selection)) return;
+    if (url.pathname === CONTROL_RESET_PATH && options.resetControl) {
+      if (req.method === 'POST') return answerJson(res, 200, await options.resetControl());
+      res.setHeader('allow', 'POST');
+      return answerJson(res, 405, { error: { code: 'MethodNotAllowed', message: 'use POST' } });
+    }
     if (url.pathname === OPENAPI_PATH) {
       if (req.method === 'GET') return answerJson(res, 200, OPENAPI_DOCUMENT);
       res.setHeader('allow', 'GET');
