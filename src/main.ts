@@ -189,7 +189,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     originOf: (ctx) => ctx.caller && { front: ctx.caller.front, connectionId: ctx.caller.connectionId },
   });
   const evaluator = new MlEvaluator(backends, config.gate ? gate : allowAll, stats);
-  const cleanups: (() => Promise<void>)[] = [() => store.close(), async () => embedded?.stop(), () => composed.close()];
+  // Undone last first: the store's connection closes before the embedded PostgreSQL stops (else its
+  // "terminating connection" reaches the log as a warning on every Ctrl-C).
+  const cleanups: (() => Promise<void>)[] = [async () => embedded?.stop(), () => store.close(), () => composed.close()];
   const unwind = async () => {
     for (const step of cleanups.reverse()) await step().catch(() => {});
   };

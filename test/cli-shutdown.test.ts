@@ -1,0 +1,60 @@
+/**
+ * Issue 12, finding 8: Ctrl-C printed two WARN stack traces. A terminal's
+ * Ctrl-C sends SIGINT to the whole process group, the embedded PostgreSQL
+ * included, and the emulator stopped that server before closing its own
+ * control-plane connection to it. Now the shutdown is quiet and exits 0,
+ * whether the signal reaches the group or the emulator alone.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'aurora-ml-shutdown-'));
+
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Starts the CLI on the embedded PostgreSQL in a process group of its own; signals it once the banner is out. */
+async function runAndInterrupt(target: 'group' | 'process'): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', '--data-dir', dataDir, '--pg-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    output += s;
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    output += s;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 90_000;
+  while (!/\n {2}then /.test(output) && child.exitCode === null && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(output).toContain('aurora-ml-emulator is running');
+  // A terminal's Ctrl-C reaches every process of the foreground group (negative pid).
+  process.kill(target === 'group' ? -(child.pid ?? 0) : (child.pid ?? 0), 'SIGINT');
+  return { code: await exited, output };
+}
+
+/** The pino lines at level warn (40) or above. */
+function warnings(output: string): string[] {
+  return output.split('\n').filter((line) => /"level":(4|5|6)0/.test(line));
+}
+
+describe('Ctrl-C with the embedded PostgreSQL', () => {
+  for (const target of ['group', 'process'] as const) {
+    it(`SIGINT to the ${target}: exit 0, no warning and no stack trace`, async () => {
+      const { code, output } = await runAndInterrupt(target);
+      expect(code).toBe(0);
+      expect(warnings(output)).toEqual([]);
+      expect(output).not.toMatch(/\n\s+at /);
+      expect(output).toContain('embedded PostgreSQL stopped');
+    }, 150_000);
+  }
+});
