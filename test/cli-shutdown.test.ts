@@ -5,7 +5,7 @@
  * control-plane connection to it. Now the shutdown is quiet and exits 0,
  * whether the signal reaches the group or the emulator alone.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ afterAll(() => {
 });
 
 /** Starts the CLI on the embedded PostgreSQL in a process group of its own; signals it once the banner is out. */
-async function runAndInterrupt(target: 'group' | 'process'): Promise<{ code: number | null; output: string }> {
+async function runAndInterrupt(target: 'group' | 'process' | 'postgres-first'): Promise<{ code: number | null; output: string }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli.ts', '--data-dir', dataDir, '--pg-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'],
@@ -37,9 +37,43 @@ async function runAndInterrupt(target: 'group' | 'process'): Promise<{ code: num
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(output).toContain('aurora-ml-emulator is running');
-  // A terminal's Ctrl-C reaches every process of the foreground group (negative pid).
-  process.kill(target === 'group' ? -(child.pid ?? 0) : (child.pid ?? 0), 'SIGINT');
-  return { code: await exited, output };
+  try {
+    if (target === 'postgres-first') {
+      // The worst order a terminal's Ctrl-C can produce: the server stops before the emulator hears of it.
+      process.kill(postmasterUnder(child.pid ?? 0), 'SIGINT');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // A terminal's Ctrl-C reaches every process of the foreground group (negative pid).
+    process.kill(target === 'process' ? (child.pid ?? 0) : -(child.pid ?? 0), 'SIGINT');
+    return { code: await exited, output };
+  } finally {
+    // Whatever failed above, nothing of this run outlives the test.
+    if (child.exitCode === null) process.kill(-(child.pid ?? 0), 'SIGKILL');
+  }
+}
+
+/** The embedded PostgreSQL's postmaster among the descendants of `pid` (it runs as its own user, under a helper). */
+function postmasterUnder(pid: number): number {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+  const family = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const row of rows) {
+      if (family.has(row.ppid) && !family.has(row.pid)) {
+        family.add(row.pid);
+        grew = true;
+      }
+    }
+  }
+  const servers = rows.filter((row) => family.has(row.pid) && /bin\/postgres -D/.test(row.args));
+  // The postmaster is the server process whose parent is not a server process itself.
+  const root = servers.find((row) => !servers.some((other) => other.pid === row.ppid));
+  if (root === undefined) throw new Error(`no embedded PostgreSQL under process ${pid}`);
+  return root.pid;
 }
 
 /** The pino lines at level warn (40) or above. */
@@ -48,7 +82,7 @@ function warnings(output: string): string[] {
 }
 
 describe('Ctrl-C with the embedded PostgreSQL', () => {
-  for (const target of ['group', 'process'] as const) {
+  for (const target of ['group', 'process', 'postgres-first'] as const) {
     it(`SIGINT to the ${target}: exit 0, no warning and no stack trace`, async () => {
       const { code, output } = await runAndInterrupt(target);
       expect(code).toBe(0);

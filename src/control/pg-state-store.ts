@@ -16,6 +16,8 @@ export const CONTROL_SCHEMA = 'aurora_ml_control';
 const TABLE = `${CONTROL_SCHEMA}.state`;
 const CHANNEL = 'aurora_ml_control';
 const ROW_ID = 1;
+/** SQLSTATE 57P01: the server is shutting down (smart or fast shutdown). */
+const ADMIN_SHUTDOWN = '57P01';
 /**
  * The shape of the stored document. A document without the field predates
  * it and has the same shape; one from a newer emulator is refused rather
@@ -139,7 +141,13 @@ class PgStateStore implements StateStore {
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.client = null;
-      if (!this.closed) this.options.log.warn({ err }, 'control-plane store connection lost; it reconnects on next use');
+      if (this.closed) return;
+      if ((err as { code?: string } | undefined)?.code === ADMIN_SHUTDOWN) {
+        // The server is stopping (a terminal's Ctrl-C reaches the embedded PostgreSQL too): expected, no warning.
+        this.options.log.info('control-plane store: the upstream database is shutting down');
+        return;
+      }
+      this.options.log.warn({ err }, 'control-plane store connection lost; it reconnects on next use');
     };
     client.on('error', lost);
     client.on('end', () => lost());

@@ -85,7 +85,10 @@ export async function launch(plan: ServerPlan, port: number): Promise<EmbeddedPo
   void exited.then((info) => {
     live.delete(child);
     if (ready && !stopping) {
-      log.warn({ ...info, dataDir, lastLines: recent.slice(-10) }, 'embedded PostgreSQL exited unexpectedly');
+      // Exit code 0 is a shutdown someone asked for: a terminal's Ctrl-C reaches this server too, often
+      // before the emulator itself stops it. Anything else is a crash worth a warning.
+      if (info.code === 0) log.info({ dataDir }, 'embedded PostgreSQL shut down');
+      else log.warn({ ...info, dataDir, lastLines: recent.slice(-10) }, 'embedded PostgreSQL exited unexpectedly');
       release();
     }
   });
