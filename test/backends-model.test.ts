@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,7 +216,28 @@ const ONNX_W = [0.5, -1, 2];
 const ONNX_B = -0.25;
 const onnxWant = (row: readonly number[]): number => sigmoid(row.reduce((sum, x, i) => sum + x * (ONNX_W[i] ?? 0), ONNX_B));
 
-describe('SageMaker model backend: ONNX (onnxruntime-node)', () => {
+/**
+ * onnxruntime-node is opt-in (a 288 MB install most users never need): without it these tests are
+ * skipped, saying so; CI installs it and sets AURORA_ML_TEST_ONNX=required, so there they always run.
+ */
+const onnxInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('onnxruntime-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!onnxInstalled && process.env.AURORA_ML_TEST_ONNX === 'required') {
+  throw new Error('AURORA_ML_TEST_ONNX=required but onnxruntime-node is not installed');
+}
+if (!onnxInstalled) {
+  console.warn(
+    'ONNX model tests skipped: onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node@1.30.0)',
+  );
+}
+
+describe.skipIf(!onnxInstalled)('SageMaker model backend: ONNX (onnxruntime-node)', () => {
   const rows = [
     [1, 2, 0.5],
     [0, 0, 0],
@@ -272,16 +294,6 @@ describe('SageMaker model backend: ONNX (onnxruntime-node)', () => {
     expect((await rejection(pending)).code).toBe('QueryCanceled');
   });
 
-  it('fails with InvalidArgument, naming the optional dependency, where onnxruntime-node is not installed', async () => {
-    const missing = new OnnxModel(ONNX, readFileSync(ONNX), () =>
-      Promise.reject(new Error("Cannot find package 'onnxruntime-node' imported from onnx.ts")),
-    );
-    const err = await rejection(missing.score('1,2,3', new AbortController().signal));
-    expect(err.code).toBe('InvalidArgument');
-    expect(err.message).toContain('optional dependency onnxruntime-node');
-    expect(err.hint).toContain('npm install onnxruntime-node');
-  });
-
   it('refuses a file onnxruntime cannot open on the first request, and a missing file at once', async () => {
     const file = path.join(scratch, 'broken.onnx');
     writeFileSync(file, 'not a protobuf');
@@ -290,5 +302,17 @@ describe('SageMaker model backend: ONNX (onnxruntime-node)', () => {
     expect(err.code).toBe('InvalidArgument');
     expect(err.message).toContain(`model file ${file}: is not a model onnxruntime can open`);
     expect(loadError(path.join(scratch, 'missing.onnx')).message).toContain('cannot be read (ENOENT)');
+  });
+});
+
+describe('SageMaker model backend: ONNX without onnxruntime-node', () => {
+  it('fails with InvalidArgument, naming the optional dependency, where onnxruntime-node is not installed', async () => {
+    const missing = new OnnxModel(ONNX, readFileSync(ONNX), () =>
+      Promise.reject(new Error("Cannot find package 'onnxruntime-node' imported from onnx.ts")),
+    );
+    const err = await rejection(missing.score('1,2,3', new AbortController().signal));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toContain('optional dependency onnxruntime-node');
+    expect(err.hint).toContain('npm install onnxruntime-node');
   });
 });

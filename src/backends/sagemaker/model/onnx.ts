@@ -96,7 +96,7 @@ async function openSession(path: string, bytes: Uint8Array, loadRuntime: Runtime
       'InvalidArgument',
       `Cannot load the SageMaker model: model file ${path} is an ONNX model, and its runtime, the optional dependency onnxruntime-node, cannot be loaded (${err instanceof Error ? err.message : String(err)})`,
       {
-        hint: 'Install the optional dependency: npm install onnxruntime-node, with onnxruntime-node-install=skip in .npmrc (its CPU binaries ship in the package; the download step is for GPU builds). Or serve an XGBoost or linear JSON model.',
+        hint: 'ONNX support is opt-in: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node (its CPU binaries ship in the package; the skipped step downloads GPU libraries). Or serve an XGBoost or linear JSON model.',
         cause: err,
       },
     );
