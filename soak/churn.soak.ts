@@ -9,7 +9,6 @@
  * both measurements, so what it holds is not mistaken for a leak.
  */
 import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
 import {

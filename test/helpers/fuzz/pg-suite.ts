@@ -4,7 +4,6 @@
  * time, each followed by a fresh ML query, and every batch by a check that the
  * upstream has no more sessions on the test database than before the fuzzing.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestEmulatorWithMl, type TestEmulator, UPSTREAM } from '../emulator.ts';
 import { fuzzCases } from './budget.ts';
