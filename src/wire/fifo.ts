@@ -13,10 +13,6 @@ export class Fifo<T> {
     this.items.push(item);
   }
 
-  pushAll(items: readonly T[]): void {
-    for (const item of items) this.items.push(item);
-  }
-
   peek(): T | undefined {
     return this.items[this.head];
   }

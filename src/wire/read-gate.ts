@@ -24,10 +24,6 @@ export class ReadGate {
     if (this.reasons.size === 0) this.socket.resume();
   }
 
-  isHeld(reason: HoldReason): boolean {
-    return this.reasons.has(reason);
-  }
-
   /** The session is closing: read (and drop) the rest so the client's end of the connection is seen. */
   open(): void {
     if (this.reasons.size === 0) return;

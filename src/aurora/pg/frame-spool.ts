@@ -25,17 +25,10 @@ export class FrameSpool {
   private fd: number | null = null;
   /** Lengths of the chunks in the file, in order: each holds whole messages. */
   private fileChunks: number[] = [];
-  private count = 0;
   /** The last CommandComplete held (a portal keeps its tag after its rows are sent). */
   lastCommandComplete: Buffer | null = null;
 
-  /** Number of messages held. */
-  get size(): number {
-    return this.count;
-  }
-
   add(raw: Buffer): void {
-    this.count++;
     if (raw[0] === BackendCode.CommandComplete) this.lastCommandComplete = Buffer.from(raw);
     if (this.block !== null && raw.length <= this.block.length - this.fill) {
       this.fill += raw.copy(this.block, this.fill);
@@ -53,7 +46,6 @@ export class FrameSpool {
   /** Forgets everything held (the run turned out not to be the final one). */
   clear(): void {
     this.dispose();
-    this.count = 0;
     this.lastCommandComplete = null;
   }
 
