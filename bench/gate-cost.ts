@@ -14,7 +14,8 @@ export interface GateCostResult {
   readonly ratio: number;
 }
 
-async function timedUpdate(directUrl: string, emulatorUrl: string, rows: number): Promise<number> {
+/** One ML UPDATE of `rows` rows through `emulatorUrl`, after resetting the column directly: its time in ms. */
+export async function timedUpdate(directUrl: string, emulatorUrl: string, rows: number): Promise<number> {
   const direct = new pg.Client({ connectionString: directUrl });
   const emu = new pg.Client({ connectionString: emulatorUrl });
   await Promise.all([direct.connect(), emu.connect()]);

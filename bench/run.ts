@@ -39,6 +39,8 @@
  *      the ML call (target: at most 10x), the emulator's peak RSS (target:
  *      under 300 MB), and another client's SELECT 1 p99 meanwhile (target:
  *      under 50 ms). Alone: `npx tsx bench/large-select.ts`.
+ *  10. pgbench -S and the UPDATE with a dashboard subscriber streaming
+ *      (/_aurora-ml/events) and without, alternating; target: within 5%.
  * pgbouncer, sysbench and HAProxy are apt-get installed when missing (as root).
  *
  * Prints one table with PASS/FAIL per target. Exits 0 when every measurement
@@ -55,6 +57,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { type Emulator, startEmulator } from '../src/index.ts';
 import { type BatchingPoint, measureBatchingLatency } from './batching-latency.ts';
+import { dashboardCostRows, measureDashboardCost } from './dashboard-cost.ts';
 import { type GateCostResult, measureGateCost } from './gate-cost.ts';
 import { HAPROXY_BINARY, type Haproxy, startHaproxy } from './haproxy.ts';
 import { largeSelectRows, ML_SELECT, measureLargeSelect } from './large-select.ts';
@@ -482,6 +485,22 @@ async function main(): Promise<number> {
     rows.push(...gateCostRows(cost));
   } catch (err) {
     rows.push(errorRow('7', 'gate cost on the UPDATE', err));
+  }
+
+  // 10. An open dashboard's cost (bench/dashboard-cost.ts): needs the pgbench tables and tickets, as left here.
+  console.error(`dashboard cost: pgbench -S and the UPDATE with and without a dashboard streaming, ${ROUNDS} rounds`);
+  try {
+    const cost = await measureDashboardCost({
+      emulator,
+      directUrl: DIRECT_URL,
+      emulatorTarget: { ...DIRECT, port: emulator.postgres.port },
+      pgbench: PGBENCH,
+      rows: ROWS,
+      rounds: ROUNDS,
+    });
+    rows.push(...dashboardCostRows('10', ROWS, cost));
+  } catch (err) {
+    rows.push(errorRow('10', 'dashboard cost', err));
   }
 
   console.error(`batching and latency: fixed ${BATCHING_LATENCY_MS} ms per Comprehend request`);

@@ -34,6 +34,12 @@ function verboseRequested(argv: readonly string[], env: NodeJS.ProcessEnv): bool
   return level === 'debug' || level === 'trace';
 }
 
+// `aurora-ml-emulator demo <name>`: the demo scenarios (src/demo/cli.ts), not the emulator's options.
+if (process.argv[2] === 'demo') {
+  const { runDemoCli } = await import('./demo/cli.ts');
+  process.exit(await runDemoCli(process.argv.slice(3)));
+}
+
 let config: LoadedConfig;
 try {
   config = loadConfig(process.argv.slice(2), process.env);
@@ -67,6 +73,7 @@ process.stdout.write(
           `  connect           ${mysqlCommand(emulator.mysql.url)}`,
         ]),
     `  AWS APIs          ${emulator.api.url}  (RDS, IAM, Comprehend, SageMaker Runtime, Bedrock Runtime)`,
+    `  dashboard         ${emulator.api.url}/ui  (statements, backends, connections, counters, controls; live)`,
     ...controlLines(emulator, config.controlPreset),
     `  then              CREATE EXTENSION aws_ml CASCADE; SELECT * FROM aws_comprehend.detect_sentiment('I love this product!', 'en');`,
     '',

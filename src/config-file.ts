@@ -33,6 +33,7 @@ export const TOP_LEVEL_KEYS = [
   'gate',
   'sagemaker',
   'backends',
+  'uiPoolSize',
 ] as const;
 
 const TUNING = ['latency', 'capacity', 'faults', 'targets'];

@@ -56,6 +56,8 @@ export interface EmulatorConfig {
   readonly gate: boolean;
   /** Backend kinds, latency, capacity, faults and record/replay (YAML key `backends`; see src/backends/compose.ts). */
   readonly backends: ComposeConfig | undefined;
+  /** The application's connection pool size, drawn as a line in the dashboard's Connections view. */
+  readonly uiPoolSize: number;
 }
 
 export const defaults: EmulatorConfig = {
@@ -80,6 +82,7 @@ export const defaults: EmulatorConfig = {
   mysqlClusterId: 'aurora-ml-mysql',
   gate: true,
   backends: undefined,
+  uiPoolSize: 10,
 };
 
 type Partial_ = { -readonly [K in keyof EmulatorConfig]?: EmulatorConfig[K] };
@@ -99,6 +102,7 @@ const FLAGS = {
   'control-reset': { type: 'boolean' },
   'association-delay-ms': { type: 'string' },
   'log-level': { type: 'string' },
+  'ui-pool-size': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -124,6 +128,8 @@ export const usage = `Usage: aurora-ml-emulator [options]
   --association-delay-ms N   how long AddRoleToDBCluster stays PENDING (default 0)
   --log-level LEVEL          fatal, error, warn, info (default), debug (also prints stack traces), trace
                              or silent (env AURORA_ML_LOG_LEVEL)
+  --ui-pool-size N           the application's connection pool size, a line in the dashboard's
+                             Connections view at /ui (default 10; env AURORA_ML_UI_POOL_SIZE)
 `;
 
 /** Each option's flag and environment variable; the YAML key is the option's own name. */
@@ -141,6 +147,7 @@ const SOURCES: readonly { key: keyof EmulatorConfig; flag?: keyof typeof FLAGS; 
   { key: 'controlReset', flag: 'control-reset' },
   { key: 'associationDelayMs', flag: 'association-delay-ms' },
   { key: 'logLevel', flag: 'log-level', env: 'AURORA_ML_LOG_LEVEL' },
+  { key: 'uiPoolSize', flag: 'ui-pool-size', env: 'AURORA_ML_UI_POOL_SIZE' },
   { key: 'region' },
   { key: 'accountId' },
   { key: 'pgClusterId' },
@@ -246,6 +253,13 @@ export function checkOption(key: string, value: unknown, name: string): unknown 
       return oneOf(scalar(value, name), ['demo', 'bare'], name);
     case 'associationDelayMs':
       return milliseconds(scalar(value, name), name);
+    case 'uiPoolSize': {
+      const text = scalar(value, name);
+      const size = Number(text);
+      if (!Number.isInteger(size) || size < 1)
+        throw usageError(`${name}: expected a whole number of connections (1 or more), got "${text}"`);
+      return size;
+    }
     case 'pgEngineVersion':
       return matching(scalar(value, name), /^\d+(\.\d+)*$/, 'an Aurora PostgreSQL version such as 16.6', name);
     case 'mysqlEngineVersion':

@@ -24,7 +24,9 @@ import { EmulatorError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { MlEvaluator } from './ml/evaluator.ts';
 import { MlStats } from './ml/stats.ts';
+import { Dashboard } from './observe/dashboard.ts';
 import { Observer } from './observe/observer.ts';
+import { mysqlMaxConnections, pgMaxConnections } from './observe/upstream-limits.ts';
 import { checkPortsFree, listenError } from './port-check.ts';
 import { type OptionNames, optionKeyNames, usageError } from './startup-errors.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './upstream/embedded/index.ts';
@@ -100,6 +102,10 @@ export interface Emulator extends AsyncDisposable {
   };
   /** Every backend call: recorded, counted for /metrics, and queryable from tests. */
   readonly observer: Observer;
+  /** The SQL statements that made ML calls, running and recent (the same as observer.statements). */
+  readonly statements: Observer['statements'];
+  /** The live dashboard (http://API/ui): its connection counts and event stream. */
+  readonly dashboard: Dashboard;
   close(): Promise<void>;
 }
 
@@ -188,7 +194,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const backends = observer.wrap(composed.backends, {
     originOf: (ctx) => ctx.caller && { front: ctx.caller.front, connectionId: ctx.caller.connectionId },
   });
-  const evaluator = new MlEvaluator(backends, config.gate ? gate : allowAll, stats);
+  const evaluator = new MlEvaluator(backends, config.gate ? gate : allowAll, stats, observer.statements);
+  // The fronts start after the API server: the dashboard reads them once they exist.
+  let fronts: { postgres: PgFront | null; mysql: MySqlFront | null } = { postgres: null, mysql: null };
+  const mysqlUpstreamUrl = config.mysqlUpstream;
+  const dashboard = new Dashboard({
+    statements: observer.statements,
+    calls: observer.log,
+    onCall: (listener) => observer.onCall(listener),
+    stats,
+    fronts: {
+      postgres: { connections: () => fronts.postgres?.connections() ?? 0, maxConnections: () => pgMaxConnections(upstreamUrl) },
+      mysql:
+        mysqlUpstreamUrl === undefined
+          ? null
+          : { connections: () => fronts.mysql?.connections() ?? 0, maxConnections: () => mysqlMaxConnections(mysqlUpstreamUrl) },
+    },
+    poolSize: config.uiPoolSize,
+    switches: () => {
+      const clusters = store.current().clusters;
+      const of = (id: string) => {
+        const cluster = clusters[id];
+        return cluster === undefined
+          ? null
+          : { parameterGroup: cluster.parameterGroupName, auroraMl: cluster.parameters.aurora_ml?.value !== '0' };
+      };
+      return { postgres: of(config.pgClusterId), mysql: config.mysqlUpstream === undefined ? null : of(config.mysqlClusterId) };
+    },
+  });
   // Undone last first: the store's connection closes before the embedded PostgreSQL stops (else its
   // "terminating connection" reaches the log as a warning on every Ctrl-C).
   const cleanups: (() => Promise<void>)[] = [async () => embedded?.stop(), () => store.close(), () => composed.close()];
@@ -214,6 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       },
       // The service APIs' calls are logged too, without SQL's retries.
       backends: observer.wrap(composed.apiBackends),
+      dashboard,
       ...(config.apiCredentials.length > 0 ? { credentials: config.apiCredentials } : {}),
     });
   } catch (err) {
@@ -275,6 +309,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const started = mysqlFront;
     cleanups.push(() => started.close());
   }
+  fronts = { postgres: front, mysql: mysqlFront };
   dropSessionsOnReboot(store, { [config.pgClusterId]: front, [config.mysqlClusterId]: mysqlFront }, log);
   const database = upstream.pathname.replace(/^\//, '') || 'postgres';
   const close = unwind;
@@ -305,6 +340,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       resetToPreset: () => store.update((draft) => resetTo(draft, initial())),
     },
     observer,
+    statements: observer.statements,
+    dashboard,
     backendControls: composed.controls,
     backends: composed.selection,
     close,

@@ -35,6 +35,11 @@ async function send(method: string, path: string, body?: unknown): Promise<Answe
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   const contentType = res.headers.get('content-type') ?? '';
+  if (contentType.startsWith('text/event-stream')) {
+    // A live stream never ends: its head is the answer.
+    await res.body?.cancel();
+    return { status: res.status, allow: res.headers.get('allow'), contentType, body: '' };
+  }
   const text = await res.text();
   return {
     status: res.status,
@@ -103,6 +108,10 @@ describe('the OpenAPI document', () => {
         '/_aurora-ml/calls',
         '/_aurora-ml/calls/{id}',
         '/_aurora-ml/control/reset',
+        '/_aurora-ml/statements',
+        '/_aurora-ml/statements/{id}',
+        '/_aurora-ml/connections',
+        '/_aurora-ml/events',
         '/metrics',
       ].sort(),
     );
@@ -177,6 +186,10 @@ describe('the OpenAPI document', () => {
       ['/_aurora-ml/backends/bedrock/models/probe.model', '/_aurora-ml/backends/bedrock/models/{key}'],
       ['/_aurora-ml/calls', '/_aurora-ml/calls'],
       ['/_aurora-ml/calls/1', '/_aurora-ml/calls/{id}'],
+      ['/_aurora-ml/statements', '/_aurora-ml/statements'],
+      ['/_aurora-ml/statements/1', '/_aurora-ml/statements/{id}'],
+      ['/_aurora-ml/connections', '/_aurora-ml/connections'],
+      ['/_aurora-ml/events', '/_aurora-ml/events'],
       ['/metrics', '/metrics'],
       ['/_aurora-ml', undefined],
       ['/_aurora-ml/', undefined],

@@ -113,6 +113,15 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
         return rows[0]?.sentiment as unknown;
       });
       expect(sentiment).toBe('POSITIVE');
+      // The dashboard's page files are copied into dist/ by the build, and from there into the image.
+      const banner = emulator.output();
+      const ui = /dashboard\s+(http:\/\/\S+)/.exec(banner)?.[1];
+      expect(ui).toBeDefined();
+      for (const file of ['', 'dashboard.js', 'dashboard.css']) {
+        const res = await fetch(`${ui}/${file}`.replace(/\/$/, ''));
+        expect(res.status).toBe(200);
+        expect((await res.text()).length).toBeGreaterThan(100);
+      }
     } finally {
       expect(await emulator.stop()).toBe(0);
     }

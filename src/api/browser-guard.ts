@@ -123,3 +123,34 @@ export function nonJsonWriteRefusal(req: IncomingMessage): Refusal | undefined {
     message: 'changes under /_aurora-ml/ need a JSON body sent with Content-Type: application/json',
   };
 }
+
+/**
+ * The dashboard's routes (src/observe/dashboard.ts) are read by its own page
+ * only: an Origin, when sent, must be this listener's own origin (scheme,
+ * allowed host and port), not merely a loopback one, since other local
+ * servers (a dev server on localhost:3000) are other sites; a Host naming
+ * another port is refused alike.
+ */
+export function sameOriginRefusal(
+  req: IncomingMessage,
+  listenPort: number,
+  hostAllowed: (hostname: string) => boolean,
+): Refusal | undefined {
+  const host = header(req, 'host') ?? header(req, ':authority');
+  if (host !== undefined) {
+    const port = /:(\d+)$/.exec(host)?.[1];
+    if (port !== undefined && Number(port) !== listenPort) {
+      return forbidden(`Host "${host}" names another port than this emulator's (${listenPort})`);
+    }
+  }
+  const origin = header(req, 'origin');
+  if (origin === undefined) return undefined;
+  try {
+    const url = new URL(origin);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    if (url.protocol === 'http:' && hostAllowed(url.hostname) && port === listenPort) return undefined;
+  } catch {
+    // "null" and malformed origins are refused below
+  }
+  return forbidden(`the dashboard's routes answer only its own page, not ${origin}`);
+}

@@ -228,6 +228,44 @@ export const OPENAPI_DOCUMENT: OpenApiDocument = {
         },
       },
     },
+    '/_aurora-ml/statements': {
+      get: {
+        operationId: 'listStatements',
+        summary: 'The SQL statements that made ML calls: those running now (with batch progress) and the last 200 finished.',
+        responses: { '200': { description: 'The statements.', content: json(ref('Statements')) } },
+      },
+    },
+    '/_aurora-ml/statements/{id}': {
+      get: {
+        operationId: 'getStatement',
+        summary: 'One statement, with the backend requests its connection made while it ran (from the call log).',
+        parameters: [
+          { name: 'id', in: 'path', required: true, description: 'The statement id.', schema: { type: 'integer' }, example: '1' },
+        ],
+        responses: {
+          '200': { description: 'The statement and its requests.', content: json(ref('StatementDetail')) },
+          '404': error('No such statement in the log.'),
+        },
+      },
+    },
+    '/_aurora-ml/connections': {
+      get: {
+        operationId: 'getConnections',
+        summary:
+          "Per front: client connections, those waiting on ML now, the upstream's max_connections and the app pool size (--ui-pool-size).",
+        responses: { '200': { description: 'The counts.', content: json(ref('Connections')) } },
+      },
+    },
+    '/_aurora-ml/events': {
+      get: {
+        operationId: 'streamEvents',
+        summary:
+          "The dashboard's live feed (server-sent events): hello, then update every 250 ms, and gap after dropped updates.",
+        description:
+          'An update carries the statements that changed, new backend calls (at most 500; callsSkipped counts the rest), the counters and the connection counts. A subscriber whose socket holds more than 256 KiB unsent misses updates instead of queueing them, then gets a gap event {dropped}.',
+        responses: { '200': { description: 'The stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      },
+    },
     '/metrics': {
       get: {
         operationId: 'getMetrics',

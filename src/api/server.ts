@@ -19,10 +19,11 @@ import { IamService } from '../control/iam-service.ts';
 import { RdsService } from '../control/rds-service.ts';
 import type { StateStore } from '../control/store.ts';
 import type { Backends } from '../ml/evaluator.ts';
+import { type Dashboard, handleDashboardRequest, isDashboardPath, UI_PATH } from '../observe/dashboard.ts';
 import { handleObserveRequest, METRICS_PATH, type ObserveRoutes } from '../observe/http.ts';
 import { type Authenticate, authenticator } from './authenticate.ts';
 import { handleControlsRequest, MAX_PATCH_BYTES } from './backend-controls.ts';
-import { browserRefusal, hostRule, nonJsonWriteRefusal, type Refusal } from './browser-guard.ts';
+import { browserRefusal, hostRule, nonJsonWriteRefusal, type Refusal, sameOriginRefusal } from './browser-guard.ts';
 import { iamApi } from './iam-actions.ts';
 import { OPENAPI_DOCUMENT, OPENAPI_PATH } from './openapi.ts';
 import { parseForm, QueryParams } from './query.ts';
@@ -64,6 +65,8 @@ export interface ApiServerOptions {
   readonly selection?: BackendSelection;
   /** Puts the control plane's preset back (POST /_aurora-ml/control/reset); resolves with the preset and what it undid. */
   readonly resetControl?: () => Promise<{ readonly preset: string; readonly undone: readonly string[] }>;
+  /** The live dashboard: the page at /ui and its routes under /_aurora-ml (statements, connections, events). */
+  readonly dashboard?: Dashboard;
 }
 
 export interface ApiServer extends AsyncDisposable {
@@ -312,6 +315,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return answerJson(res, err.httpStatus, { error: { code: err.code, message: err.message } });
     }
     if (observe && (await handleObserveRequest(req, res, observe))) return;
+    if (options.dashboard && isDashboardPath(url.pathname)) return handleDashboardRequest(req, res, url, options.dashboard);
     if (controls && handleControlsRequest(req, body, res, controls, options.selection)) return;
     if (url.pathname === CONTROL_RESET_PATH && options.resetControl) {
       if (req.method === 'POST') return answerJson(res, 200, await options.resetControl());
@@ -337,6 +341,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       const refusal = browserRefusal(req, hostAllowed);
       if (refusal) return refuse(req, res, url, refusal);
+      if (options.dashboard && isDashboardPath(url.pathname)) {
+        const foreign = sameOriginRefusal(req, listenPort, hostAllowed);
+        if (foreign) return refuse(req, res, url, foreign);
+        if (url.pathname === UI_PATH || url.pathname.startsWith(`${UI_PATH}/`)) {
+          return await handleDashboardRequest(req, res, url, options.dashboard);
+        }
+      }
       if (isOwnRoute(url.pathname)) return await serveOwnRoute(req, res, url);
       respond(req, res);
     })().catch((err: unknown) => {
@@ -345,6 +356,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       else answerJson(res, 500, { error: { code: 'InternalFailure', message: 'the request could not be handled' } });
     });
   };
+  /** Set once listening: the dashboard's routes accept only pages of this port. */
+  let listenPort = options.port;
   const server = createServer(onRequest);
   // HTTP/1.1 and cleartext HTTP/2 share the port: the Bedrock Runtime SDK client speaks only HTTP/2.
   const front = dualProtocolServer(server, onRequest, options.log);
@@ -363,7 +376,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   listener.on('error', (err) => options.log.error({ err }, 'control API listener error'));
   const address = listener.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  listenPort = port;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const close = () => front.close();
+  const close = () => {
+    // Event streams never end by themselves: they would hold the close open.
+    options.dashboard?.close();
+    return front.close();
+  };
   return { host: options.host, port, url: `http://${hostForUrl}:${port}`, close, [Symbol.asyncDispose]: close };
 }

@@ -2,6 +2,7 @@
  * What the fronts hand to the ML layer: row-level calls discovered in a
  * statement, already deduplicated by key. Dialect-independent.
  */
+import type { BatchProgress } from './statement-trace.ts';
 
 /** Canonical Aurora function names (PostgreSQL spelling; MySQL maps onto them). */
 export type MlFunction =
@@ -34,6 +35,8 @@ export interface EvalContext {
   readonly inferenceTimeoutMs: number;
   /** Who is calling, for the control plane's gate. */
   readonly caller?: Caller;
+  /** Told of each backend request planned and done, so a long statement shows its progress. */
+  readonly progress?: BatchProgress;
 }
 
 /** The database session behind a statement, as the control plane's gate needs it. */

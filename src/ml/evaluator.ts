@@ -11,6 +11,7 @@ import { checkNotCanceled, timeoutError } from './deadline.ts';
 import { evaluateBedrock } from './functions/bedrock.ts';
 import { evaluateComprehend } from './functions/comprehend.ts';
 import { evaluateSageMaker } from './functions/sagemaker.ts';
+import { noStatementTracer, type StatementTracer } from './statement-trace.ts';
 import type { MlStats } from './stats.ts';
 
 export interface Backends {
@@ -24,6 +25,8 @@ export class MlEvaluator {
     private readonly backends: Backends,
     private readonly authorizer: Authorizer,
     readonly stats: MlStats,
+    /** Where the fronts' evaluation loops report each statement (the dashboard's statement log). */
+    readonly statements: StatementTracer = noStatementTracer,
   ) {}
 
   async evaluate(calls: readonly MlCall[], ctx: EvalContext): Promise<MlResults> {

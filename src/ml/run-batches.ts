@@ -1,5 +1,12 @@
-/** Runs batch jobs with bounded concurrency, stopping at the first failure. */
-export async function runBatches<T>(jobs: readonly (() => Promise<T>)[], concurrency: number): Promise<T[]> {
+import type { BatchProgress } from './statement-trace.ts';
+
+/** Runs batch jobs with bounded concurrency, stopping at the first failure; `progress` hears of each. */
+export async function runBatches<T>(
+  jobs: readonly (() => Promise<T>)[],
+  concurrency: number,
+  progress?: BatchProgress,
+): Promise<T[]> {
+  progress?.batchesPlanned(jobs.length);
   const results: T[] = new Array(jobs.length);
   let next = 0;
   let failed = false;
@@ -12,6 +19,8 @@ export async function runBatches<T>(jobs: readonly (() => Promise<T>)[], concurr
       } catch (err) {
         failed = true;
         throw err;
+      } finally {
+        progress?.batchDone();
       }
     }
   };

@@ -4,6 +4,8 @@
  * nothing about backends or SQL; wrappers feed it through CallRecorder.
  */
 
+import { Ring } from './ring.ts';
+
 export type Service = 'comprehend' | 'sagemaker' | 'bedrock';
 
 /** The database session a call was made for, when the caller is known. */
@@ -88,37 +90,26 @@ export function matches(entry: CallEntry, filter: CallFilter): boolean {
 }
 
 export class CallLog {
-  private readonly slots: (CallEntry | undefined)[];
-  /** Index of the oldest entry. */
-  private head = 0;
-  private size = 0;
+  private readonly ring: Ring<CallEntry>;
   private nextId = 1;
 
   constructor(readonly capacity = DEFAULT_CAPACITY) {
-    if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`call log capacity must be a positive integer`);
-    this.slots = new Array(capacity);
+    this.ring = new Ring(capacity, 'call log');
   }
 
   get length(): number {
-    return this.size;
+    return this.ring.length;
   }
 
   record(call: NewCall): CallEntry {
     const entry: CallEntry = { ...call, id: this.nextId++, retries: call.retries ?? 0 };
-    const tail = (this.head + this.size) % this.capacity;
-    this.slots[tail] = entry;
-    if (this.size < this.capacity) this.size++;
-    else this.head = (this.head + 1) % this.capacity;
+    this.ring.push(entry);
     return entry;
   }
 
   /** Matching entries, oldest first. */
   query(filter: CallFilter = {}): CallEntry[] {
-    const out: CallEntry[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const entry = this.slots[(this.head + i) % this.capacity] as CallEntry;
-      if (matches(entry, filter)) out.push(entry);
-    }
+    const out = this.ring.toArray().filter((entry) => matches(entry, filter));
     return filter.limit === undefined ? out : out.slice(Math.max(0, out.length - filter.limit));
   }
 
@@ -128,10 +119,6 @@ export class CallLog {
 
   /** Empties the log; returns how many entries it held. */
   clear(): number {
-    const cleared = this.size;
-    this.slots.fill(undefined);
-    this.head = 0;
-    this.size = 0;
-    return cleared;
+    return this.ring.clear();
   }
 }

@@ -11,7 +11,14 @@ export {
   type NewCall,
   type Service,
 } from './call-log.ts';
+export { Dashboard, type FrontConnections } from './dashboard.ts';
 export { CALLS_PATH, filterFrom, handleObserveRequest, METRICS_PATH, type ObserveRoutes } from './http.ts';
 export { BackendMetrics, type BackendMetricsOptions } from './metrics.ts';
 export { NO_LANGUAGE, type ObserveOptions, observeBackends, observeLayer } from './observed.ts';
 export { Observer, type ObserverOptions } from './observer.ts';
+export {
+  type StatementEntry,
+  StatementLog,
+  type StatementOutcome,
+  type StatementPhase,
+} from './statements.ts';

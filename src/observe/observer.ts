@@ -18,6 +18,7 @@ import {
 import type { ObserveRoutes } from './http.ts';
 import { BackendMetrics } from './metrics.ts';
 import { type ObserveOptions, observeBackends } from './observed.ts';
+import { StatementLog } from './statements.ts';
 
 export interface ObserverOptions {
   /** Calls kept in the log (default 10,000); older ones drop out. */
@@ -27,6 +28,8 @@ export interface ObserverOptions {
   /** Each backend call is logged at debug level here. */
   readonly logger?: Logger;
   readonly processMetrics?: boolean;
+  /** Finished statements kept in the statement log (default 1,000). */
+  readonly statementCapacity?: number;
 }
 
 interface Waiter {
@@ -39,7 +42,10 @@ export class Observer implements CallRecorder, ObserveRoutes {
   readonly log: CallLog;
   readonly metrics: BackendMetrics;
   readonly logger: Logger | undefined;
+  /** The SQL statements that made ML calls (the evaluator reports to it: see src/ml/statement-trace.ts). */
+  readonly statements: StatementLog;
   private readonly waiters = new Set<Waiter>();
+  private readonly callListeners = new Set<(call: CallEntry) => void>();
 
   constructor(options: ObserverOptions = {}) {
     this.log = new CallLog(options.capacity ?? DEFAULT_CAPACITY);
@@ -48,6 +54,13 @@ export class Observer implements CallRecorder, ObserveRoutes {
       ...(options.processMetrics ? { processMetrics: true } : {}),
     });
     this.logger = options.logger;
+    this.statements = new StatementLog(options.statementCapacity);
+  }
+
+  /** Hears of each call as it is recorded; returns the unsubscribe function. */
+  onCall(listener: (call: CallEntry) => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
   }
 
   /** The backends with every call recorded here. */
@@ -58,6 +71,7 @@ export class Observer implements CallRecorder, ObserveRoutes {
   record(call: NewCall): CallEntry {
     const entry = this.log.record(call);
     this.metrics.observe(entry);
+    for (const listener of this.callListeners) listener(entry);
     for (const waiter of this.waiters) {
       if (!matches(entry, waiter.filter)) continue;
       const calls = this.log.query(waiter.filter);

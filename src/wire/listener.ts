@@ -11,6 +11,8 @@ export interface Front {
   readonly port: number;
   /** Closes every client connection and goes on listening (a reboot of the emulated writer). */
   dropSessions(): void;
+  /** Client connections open now. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function listenFront(
     host: options.host,
     port: typeof address === 'object' && address !== null ? address.port : options.port,
     dropSessions,
+    connections: () => sessions.size,
     close: async () => {
       dropSessions();
       await new Promise<void>((resolve) => server.close(() => resolve()));

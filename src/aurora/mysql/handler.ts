@@ -254,7 +254,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (kind === 'create_table_select') return this.createTableSelect(rewritten, state, facts, up);
       if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
       const warning = command?.kind === 'execute' ? (state.preparedNames.get(command.name) ?? null) : seedWarning(sql);
-      const answer = await this.converge(up, state, facts, 'result', () => up.query(rewritten), warning);
+      const answer = await this.converge(up, state, facts, 'result', () => up.query(rewritten), warning, sql);
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);
       send(up, withClientColumnNames(answer, sql, 'result', up));
@@ -352,7 +352,7 @@ export class MySqlAuroraHandler implements StatementHandler {
   ): Promise<void> {
     const query = createTableQuery(rewritten);
     if (query === null) throw new EmulatorError('Internal', 'CREATE TABLE ... SELECT without a query');
-    const discovered = await this.converge(up, state, facts, 'result', () => up.query(query));
+    const discovered = await this.converge(up, state, facts, 'result', () => up.query(query), null, rewritten);
     if (discovered[0]?.payload[0] === 0xff) {
       send(up, discovered);
       return;
@@ -427,6 +427,7 @@ export class MySqlAuroraHandler implements StatementHandler {
         run,
         answer: 'binary-result',
         warning: prepared.warning,
+        sql: prepared.sql,
         ...(discover === undefined ? {} : { discover }),
       });
       send(up, withClientColumnNames(answer, prepared.sql, 'binary-result', up));
@@ -449,8 +450,18 @@ export class MySqlAuroraHandler implements StatementHandler {
     answer: AnswerKind,
     run: () => Promise<Packet[]>,
     warning: string | null = null,
+    sql?: string,
   ) {
-    return runToConvergence({ up, session, facts, evaluator: this.options.evaluator, run, answer, warning });
+    return runToConvergence({
+      up,
+      session,
+      facts,
+      evaluator: this.options.evaluator,
+      run,
+      answer,
+      warning,
+      ...(sql === undefined ? {} : { sql }),
+    });
   }
 
   /** Runs one answer; an error before anything reached the client becomes its ERR packet. */

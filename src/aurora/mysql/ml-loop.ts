@@ -26,13 +26,14 @@
  * COMMIT, RELEASE SAVEPOINT), as those leave the client's SHOW WARNINGS alone.
  */
 
-import { EmulatorError } from '../../errors.ts';
+import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { JsonValue, MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
+import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
 import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
 import { ServerStatus } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
-import { textRows } from '../../wire/mysql/messages.ts';
+import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements } from './cache-fill.ts';
 import { mysqlCacheValue } from './cache-values.ts';
@@ -79,6 +80,8 @@ export interface LoopRequest {
   readonly answer: AnswerKind;
   /** A warning for the client's SHOW WARNINGS after success (seed extensions), replacing the statement's own. */
   readonly warning?: string | null;
+  /** The client's statement, as the dashboard shows it. */
+  readonly sql?: string;
 }
 
 /** How the statement's transaction ended, for the loop's clean-up. */
@@ -89,8 +92,32 @@ type Outcome = 'succeeded' | 'failed' | 'committed';
  * with its status flags as the client's own transaction state would leave them.
  */
 export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
+  const trace = req.evaluator.statements.begin('mysql', req.up.session.connectionId, req.sql ?? '');
+  try {
+    const answer = await converge(req, trace);
+    // An UPDATE's or INSERT's OK packet says how many rows it changed.
+    const ok = answer.length === 1 && answer[0]?.payload[0] === 0x00 ? parseOk(answer[0].payload) : null;
+    if (ok !== null) trace.rows(ok.affectedRows);
+    trace.end(statementError(answer));
+    return answer;
+  } catch (err) {
+    trace.end(toEmulatorError(err));
+    throw err;
+  }
+}
+
+/** The statement's own ERR packet (first, or last after a result set's rows), as the dashboard records it. */
+function statementError(answer: readonly Packet[]): StatementFailure | undefined {
+  const err = [answer[0], answer.at(-1)].find((p) => p !== undefined && isErr(p));
+  if (err === undefined) return undefined;
+  const { errno, message } = parseErr(err.payload);
+  return { databaseCode: String(errno), message };
+}
+
+async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet[]> {
   const { up, session, facts, evaluator } = req;
   const startedAt = Date.now();
+  trace.phase('run');
   // In autocommit mode the statement would be a transaction of its own: the emulator makes one.
   const own = !facts.inTransaction && facts.autocommit;
   const work = new AbortController();
@@ -186,6 +213,7 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
         return answer;
       }
       spilling ||= failed;
+      trace.phase('evaluate', calls.length);
       const results = await evaluator.evaluate(calls, {
         user: up.session.user,
         database: up.session.database,
@@ -199,7 +227,9 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
           activeRoles: facts.activeRoles,
           grantedRoles: facts.grantedRoles,
         },
+        progress: trace,
       });
+      trace.phase('cache-fill');
       for (const call of calls) known.add(call.key);
       const rows = [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
@@ -213,6 +243,7 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
       run = next();
       counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
       check(await Promise.all(refill));
+      trace.phase('run');
     }
     throw new EmulatorError('DidNotConverge', `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions`);
   } catch (err) {

@@ -12,9 +12,10 @@ import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
+import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
-import { parseDataRow } from '../../wire/pg/messages.ts';
+import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
@@ -93,6 +94,13 @@ function readSettings(frames: readonly Frame[]): SessionSettings {
 
 const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
+/** A failure as the dashboard records it: the database's own error by its SQLSTATE. */
+function statementFailure(error: EmulatorError | Frame): StatementFailure {
+  if (error instanceof EmulatorError) return error;
+  const { code, message } = parseNoticeFields(error.payload);
+  return { databaseCode: code, message };
+}
+
 export interface LoopOptions {
   readonly driver: PassDriver;
   readonly up: ControlledUpstream;
@@ -105,10 +113,16 @@ export interface LoopOptions {
 export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome> {
   const runs: PassCollector[] = [];
   let outcome: LoopOutcome | null = null;
+  // Statement tracking (the dashboard): hooks only, see src/ml/statement-trace.ts.
+  const trace = options.evaluator.statements.begin('postgres', options.up.session.processId, options.driver.statement);
   try {
-    outcome = await runLoop(options, runs);
+    outcome = await runLoop(options, runs, trace);
     return outcome;
+  } catch (err) {
+    outcome = { ok: false, error: toEmulatorError(err) };
+    throw err;
   } finally {
+    trace.end(outcome === null || outcome.ok ? undefined : statementFailure(outcome.error));
     // Every run's answer but the one returned is released here; the caller releases that one.
     const kept = outcome?.ok ? outcome.answer : null;
     for (const run of runs) if (run.answer !== kept) run.dispose();
@@ -118,8 +132,10 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
 async function runLoop(
   { driver, up, evaluator, ownsTransaction, state }: LoopOptions,
   runs: PassCollector[],
+  trace: StatementTrace,
 ): Promise<LoopOutcome> {
   const startedAt = Date.now();
+  trace.phase('run');
   const known = new Set<string>();
   // The setup and the first run travel together: one round trip. The run is
   // read as it arrives, with the statement key from the setup's answer, which
@@ -147,6 +163,7 @@ async function runLoop(
     statementDeadline: settings.statementTimeoutMs > 0 ? startedAt + settings.statementTimeoutMs : Number.POSITIVE_INFINITY,
     inferenceTimeoutMs: settings.inferenceTimeoutMs,
     caller: { front: 'postgres' as const, connectionId: up.session.processId },
+    progress: trace,
   };
   let rowCalls = 0;
 
@@ -195,6 +212,7 @@ async function runLoop(
     }
     run.dispose();
     let copy: Buffer;
+    trace.phase('evaluate', misses.length);
     try {
       const results = await evaluator.evaluate(misses, ctx);
       for (const call of misses) known.add(call.key);
@@ -207,6 +225,7 @@ async function runLoop(
     // them; the next run travels in the same round trip.
     const next = new PassCollector(known, statementKey, up.decodeText);
     runs.push(next);
+    trace.phase('cache-fill');
     const fillFrames = await driver.pass(
       [
         `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,

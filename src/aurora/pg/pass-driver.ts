@@ -18,6 +18,8 @@ export interface CopyIn {
 export type ControlStatement = string | CopyIn;
 
 export interface PassDriver {
+  /** The client's statement each pass runs (shown by the dashboard). */
+  readonly statement: string;
   /** Runs the emulator's own statements, in order, in one round trip. */
   control(statements: readonly ControlStatement[]): Promise<Frame[]>;
   /**
@@ -57,6 +59,7 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
     ...statements.flatMap((s) => (typeof s === 'string' ? [] : [serialize.copyData(s.data), serialize.copyDone()])),
   ];
   return {
+    statement,
     control: (statements) => up.send(controlMessages(statements)),
     pass: async (before, run) => (await streamPass(up, [...controlMessages(before), serialize.query(statement)], run)).control,
   };
@@ -126,6 +129,7 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
   };
   const failedIn = (frames: readonly Frame[]) => frames.some((f) => f.code === BackendCode.ErrorResponse);
   return {
+    statement: statement.sql,
     control: async (statements) => {
       const frames = await up.send(controlMessages(statements));
       return tidied(frames, failedIn(frames), statements.length);

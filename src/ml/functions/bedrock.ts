@@ -72,6 +72,6 @@ export async function evaluateBedrock(
       embeddings ? `{${embeddingFrom(text, String(third ?? 'embedding'), String(modelId)).join(',')}}` : text,
     );
   });
-  await runBatches(jobs, limits.requestConcurrency);
+  await runBatches(jobs, limits.requestConcurrency, ctx.progress);
   return results;
 }

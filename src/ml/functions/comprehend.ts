@@ -109,7 +109,7 @@ export async function evaluateComprehend(
       });
     }
   }
-  await runBatches(jobs, limits.requestConcurrency);
+  await runBatches(jobs, limits.requestConcurrency, ctx.progress);
   return results;
 }
 

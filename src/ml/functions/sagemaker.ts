@@ -121,6 +121,6 @@ export async function evaluateSageMaker(
       });
     }
   }
-  await runBatches(jobs, limits.requestConcurrency);
+  await runBatches(jobs, limits.requestConcurrency, ctx.progress);
   return results;
 }
