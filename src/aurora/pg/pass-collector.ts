@@ -17,7 +17,7 @@ import { isResultFrame } from './pass-driver.ts';
 export class PassCollector {
   /** The distinct calls this run missed that were not evaluated before. */
   private readonly fresh = new Map<string, MlCall>();
-  /** Miss notices of this run (one per call evaluated by a stub). */
+  /** Miss notices of this run (one per distinct call: a stub reports a call once per run). */
   total = 0;
   /** Miss notices without the statement's key: the client's SQL raised them, not a stub. */
   forged = 0;
