@@ -133,7 +133,7 @@ export const usage = `Usage: aurora-ml-emulator [options]
 `;
 
 /** Each option's flag and environment variable; the YAML key is the option's own name. */
-const SOURCES: readonly { key: keyof EmulatorConfig; flag?: keyof typeof FLAGS; env?: string }[] = [
+export const OPTION_SOURCES: readonly { key: keyof EmulatorConfig; flag?: keyof typeof FLAGS; env?: string }[] = [
   { key: 'pgListen', flag: 'pg-listen', env: 'AURORA_ML_PG_LISTEN' },
   { key: 'pgUpstream', flag: 'pg-upstream', env: 'AURORA_ML_PG_UPSTREAM' },
   { key: 'mysqlListen', flag: 'mysql-listen', env: 'AURORA_ML_MYSQL_LISTEN' },
@@ -157,11 +157,11 @@ const SOURCES: readonly { key: keyof EmulatorConfig; flag?: keyof typeof FLAGS; 
   { key: 'backends' },
 ];
 
-const KNOWN_ENV = ['AURORA_ML_CONFIG', ...SOURCES.flatMap((s) => (s.env === undefined ? [] : [s.env]))];
+const KNOWN_ENV = ['AURORA_ML_CONFIG', ...OPTION_SOURCES.flatMap((s) => (s.env === undefined ? [] : [s.env]))];
 
 /** How messages name an option that kept its default: by its flag, else its config key. */
 function defaultName(key: string): string {
-  const flag = SOURCES.find((s) => s.key === key)?.flag;
+  const flag = OPTION_SOURCES.find((s) => s.key === key)?.flag;
   return flag === undefined ? key : `--${flag}`;
 }
 
@@ -186,12 +186,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       } else if (value !== null) raw.set(key as keyof EmulatorConfig, { value, name: file.name(key) });
     }
   }
-  for (const s of SOURCES) {
+  for (const s of OPTION_SOURCES) {
     const fromEnv = s.env === undefined ? undefined : env[s.env];
     // An empty variable counts as unset, as shells make it easy to leave one behind.
     if (s.env !== undefined && fromEnv !== undefined && fromEnv !== '') raw.set(s.key, { value: fromEnv, name: s.env });
   }
-  for (const s of SOURCES) {
+  for (const s of OPTION_SOURCES) {
     const fromFlag = s.flag === undefined ? undefined : values[s.flag];
     if (fromFlag !== undefined) raw.set(s.key, { value: fromFlag, name: `--${s.flag}` });
   }

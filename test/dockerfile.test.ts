@@ -7,6 +7,7 @@
  * environment docker-compose.yml gives it. Anything the runtime stage forgot
  * to copy or install fails here.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,8 @@ afterAll(async () => {
   await admin.query(`DROP DATABASE IF EXISTS ${mysqlDatabase}`);
   await admin.end();
   rmSync(work, { recursive: true, force: true });
+  // The replay's installs wrote hundreds of MB: flush them here, not during the next test file.
+  execFileSync('sync');
 });
 
 describe('the Dockerfile, replayed without a Docker engine', () => {

@@ -5,7 +5,7 @@
  * bin. Optional dependencies are left out of the install, so tsx's esbuild is
  * missing: anything that still needed TypeScript at run time would fail here.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,6 +96,8 @@ describe('the packed npm package', () => {
 
   afterAll(async () => {
     rmSync(work, { recursive: true, force: true });
+    // The installs wrote hundreds of MB: flush them here, not during the next test file.
+    execFileSync('sync');
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   });
 

@@ -225,6 +225,7 @@ async function runLoop(
       evaluator.stats.logicalRequests += rowCalls;
       evaluator.stats.logicalResponses += rowCalls;
       evaluator.stats.cacheHits += Math.max(0, rowCalls - known.size);
+      if (run.rows !== null) trace.rows(run.rows);
       return { ok: true, answer: run.answer };
     }
     run.dispose();

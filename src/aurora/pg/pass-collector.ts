@@ -12,7 +12,14 @@ import type { Frame } from '../../wire/pg/framer.ts';
 import { parseNoticeFields } from '../../wire/pg/messages.ts';
 import { FrameSpool } from './frame-spool.ts';
 import { MISS_MARKER, readMiss } from './miss-channel.ts';
+import { commandTag } from './own-statements.ts';
 import { isResultFrame } from './pass-driver.ts';
+
+/** The row count a command tag ends with, when it has one ('SELECT 60', 'INSERT 0 5'; not 'CREATE TABLE'). */
+function rowsOfTag(tag: string | null): number | null {
+  const count = tag === null ? undefined : /\s(\d+)$/.exec(tag)?.[1];
+  return count === undefined ? null : Number(count);
+}
 
 export class PassCollector {
   /** The distinct calls this run missed that were not evaluated before. */
@@ -23,6 +30,8 @@ export class PassCollector {
   forged = 0;
   /** The run's first ErrorResponse. */
   error: Frame | null = null;
+  /** Rows the run returned or changed, from its last CommandComplete tag ('SELECT 60', 'UPDATE 3'). */
+  rows: number | null = null;
   /** What the client gets if this run turns out to be the final one. */
   readonly answer = new FrameSpool();
 
@@ -45,6 +54,7 @@ export class PassCollector {
   take(frame: Frame): void {
     if (frame.code === BackendCode.NoticeResponse && this.takeMiss(frame)) return;
     if (frame.code === BackendCode.ErrorResponse) this.error ??= frame;
+    if (frame.code === BackendCode.CommandComplete) this.rows = rowsOfTag(commandTag([frame]));
     if (this.missed || this.error !== null || !isResultFrame(frame)) return;
     this.answer.add(frame.raw);
   }
