@@ -140,9 +140,8 @@ describe('MySQL front: an ML query followed by 200,000 COM_PINGs', () => {
     await root?.end();
   });
 
-  it(`leaves another client's SELECT 1 under ${P99_LIMIT_MS} ms at p99, and answers every ping`, async () => {
-    const port = Number(new URL(emu.mysql?.url ?? '').port);
-    const other = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: DATABASE });
+  /** One flood on a fresh connection: every ping answered; the other client's SELECT 1 latencies meanwhile. */
+  async function floodOnce(port: number, other: mysql.Connection): Promise<number[]> {
     const conn = await RawMySql.connect({ port, database: DATABASE });
     const socket = (conn as unknown as { socket: net.Socket }).socket;
     socket.removeAllListeners('data');
@@ -170,10 +169,24 @@ describe('MySQL front: an ML query followed by 200,000 COM_PINGs', () => {
     );
     await flood;
     expect(counter.count).toBe(FLOOD + 5);
-    expect(samples.length).toBeGreaterThan(5);
+    socket.destroy();
+    return samples;
+  }
+
+  it(`leaves another client's SELECT 1 under ${P99_LIMIT_MS} ms at p99, and answers every ping`, async () => {
+    const port = Number(new URL(emu.mysql?.url ?? '').port);
+    const other = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: DATABASE });
+    // The database's first ML statement installs the stored functions (DDL): done before the floods.
+    await other.query(`SELECT aws_comprehend_detect_sentiment('warm up', 'en') AS s`);
+    // A flood lasts about 1.5 s, about 150 samples: alone, its p99 would be the worst sample or
+    // two, one garbage collection of this process (the emulator runs in it) decided. Three floods
+    // give a p99 of about 500 samples.
+    const samples: number[] = [];
+    for (let i = 0; i < 3; i++) samples.push(...(await floodOnce(port, other)));
+    samples.sort((a, b) => a - b);
+    expect(samples.length).toBeGreaterThan(15);
     if (process.env.SHOW_LATENCY) console.log(`p99 ${p99(samples).toFixed(1)} ms over ${samples.length} samples`);
     expect(p99(samples), `p99 of ${samples.length} samples: ${p99(samples).toFixed(1)} ms`).toBeLessThan(P99_LIMIT_MS);
-    socket.destroy();
     const [rows] = await other.query<mysql.RowDataPacket[]>(`SELECT aws_comprehend_detect_sentiment('I love it', 'en') AS s`);
     expect(rows).toEqual([{ s: 'POSITIVE' }]);
     await other.end();
