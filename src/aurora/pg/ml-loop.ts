@@ -19,7 +19,7 @@ import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
-import { beginStatementSql, CACHE_TABLE, CALL_COUNTER, readStatementKey, unverifiedMissError } from './miss-channel.ts';
+import { beginStatementSql, CACHE_TABLE, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
 import type { PassDriver } from './pass-driver.ts';
 import { learnedPlaceholderKey, MODE_SETTING } from './stubs.ts';
@@ -94,24 +94,11 @@ function readSettings(frames: readonly Frame[]): SessionSettings {
 
 const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
-/**
- * The stubs count their calls in a sequence (a miss NOTICE comes once per
- * distinct call and run, see stubs.ts); sequences keep their value through
- * ROLLBACK TO SAVEPOINT. No statement before it in its batch returns rows.
- */
-const READ_CALL_COUNTER = `SELECT pg_catalog.pg_sequence_last_value('${CALL_COUNTER}')`;
-
 /** A failure as the dashboard records it: the database's own error by its SQLSTATE. */
 function statementFailure(error: EmulatorError | Frame): StatementFailure {
   if (error instanceof EmulatorError) return error;
   const { code, message } = parseNoticeFields(error.payload);
   return { databaseCode: code, message };
-}
-
-function readCallCounter(frames: readonly Frame[]): number {
-  const row = frames.find((f) => f.code === BackendCode.DataRow);
-  const [count] = row ? parseDataRow(row.payload) : [];
-  return Number(count ?? 0);
 }
 
 export interface LoopOptions {
@@ -178,7 +165,6 @@ async function runLoop(
     caller: { front: 'postgres' as const, connectionId: up.session.processId },
     progress: trace,
   };
-  /** The stubs' calls in the first run (one per row and call site), read once that run is over. */
   let rowCalls = 0;
 
   const fail = async (error: EmulatorError | Frame): Promise<LoopOutcome> => {
@@ -208,6 +194,7 @@ async function runLoop(
       // be trusted to have reported its real calls either.
       return fail(unverifiedMissError(statementKey !== null));
     }
+    if (round === 0) rowCalls = total;
     if (misses.length === 0 && total > 0) {
       // Every miss was answered already, yet the cache did not have it.
       return fail(new EmulatorError('Internal', 'the ML answer cache lost entries during the statement'));
@@ -215,13 +202,9 @@ async function runLoop(
     if (misses.length === 0) {
       if (run.error !== null) return fail(run.error);
       if (up.signal.aborted) return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
-      const closing = await driver.control([
-        ...(round === 0 ? [READ_CALL_COUNTER] : []),
-        ...(ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore]),
-      ]);
+      const closing = await driver.control(ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore]);
       const closingError = firstError(closing);
       if (closingError) return { ok: false, error: closingError };
-      if (round === 0) rowCalls = readCallCounter(closing);
       evaluator.stats.logicalRequests += rowCalls;
       evaluator.stats.logicalResponses += rowCalls;
       evaluator.stats.cacheHits += Math.max(0, rowCalls - known.size);
@@ -248,8 +231,6 @@ async function runLoop(
       [
         `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
         `RELEASE SAVEPOINT ${SAVEPOINT}`,
-        // After the rollback: the run may have left the transaction aborted.
-        ...(round === 0 ? [READ_CALL_COUNTER] : []),
         // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
         { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy },
         `SAVEPOINT ${SAVEPOINT}`,
@@ -258,7 +239,6 @@ async function runLoop(
     );
     const fillError = firstError(fillFrames);
     if (fillError) return fail(fillError);
-    if (round === 0) rowCalls = readCallCounter(fillFrames);
     run = next;
   }
   return fail(

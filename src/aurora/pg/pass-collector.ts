@@ -24,7 +24,7 @@ function rowsOfTag(tag: string | null): number | null {
 export class PassCollector {
   /** The distinct calls this run missed that were not evaluated before. */
   private readonly fresh = new Map<string, MlCall>();
-  /** Miss notices of this run (one per distinct call: a stub reports a call once per run). */
+  /** Miss notices of this run (one per call evaluated by a stub). */
   total = 0;
   /** Miss notices without the statement's key: the client's SQL raised them, not a stub. */
   forged = 0;

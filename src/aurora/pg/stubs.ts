@@ -2,19 +2,21 @@
  * The objects `CREATE EXTENSION aws_ml` puts in the upstream database: the
  * Aurora schemas, the `aws_ml` role, and one stub per Aurora function with the
  * documented signature. A stub never computes anything: it answers from the
- * session's cache table, which the proxy fills, and on a miss it has the
- * private report_miss raise a NOTICE with its arguments (a NOTICE survives
- * ROLLBACK TO SAVEPOINT) and returns a placeholder. See
- * ../../../docs/how-it-works.md for the loop around it, and miss-channel.ts
- * for who may read and write what.
- *
- * A stub runs once per row, so its body is what an ML statement costs the
- * database: it runs as its caller with the caller's search_path (no privilege
- * or setting switch per call), and so names every function, type and
- * operator with its schema, which a caller's search_path cannot redirect.
+ * session's cache table, which the proxy fills, and on a miss it reports its
+ * arguments with a NOTICE (which survives ROLLBACK TO SAVEPOINT) and returns a
+ * placeholder. See ../../../docs/how-it-works.md for the loop around it, and
+ * miss-channel.ts for why the stubs run as the installing superuser.
  */
 
-import { CACHE_TABLE, CALL_COUNTER, dropPrivateObjectsSql, PRIVATE_SCHEMA, privateObjectsSql } from './miss-channel.ts';
+import {
+  CACHE_IS_OURS,
+  CACHE_TABLE,
+  dropPrivateObjectsSql,
+  MISS_MARKER,
+  PRIVATE_SCHEMA,
+  privateObjectsSql,
+  STATEMENT_KEY_ROW,
+} from './miss-channel.ts';
 
 /** The custom setting that tells stubs they run under the emulator. */
 export const MODE_SETTING = 'aurora_ml.mode';
@@ -62,8 +64,8 @@ const stubs: readonly StubSpec[] = [
     fn: 'aws_comprehend.detect_sentiment',
     signature:
       'aws_comprehend.detect_sentiment(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL, OUT sentiment varchar, OUT confidence real)',
-    argsJson: 'pg_catalog.json_build_array(input_text, language_code, max_rows_per_batch)',
-    decode: `sentiment := pg_catalog.split_part(v, E'\\t', 1); confidence := pg_catalog.split_part(v, E'\\t', 2)::pg_catalog.float4;`,
+    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
+    decode: `sentiment := split_part(v, E'\\t', 1); confidence := split_part(v, E'\\t', 2)::real;`,
     placeholder: `sentiment := 'NEUTRAL'; confidence := 0;`,
   },
   {
@@ -72,7 +74,7 @@ const stubs: readonly StubSpec[] = [
     // declare; the proxy rewrites every call to pass json_build_array(...).
     signature:
       'aws_sagemaker.invoke_endpoint(endpoint_name varchar, max_rows_per_batch int, model_input json, OUT model_output varchar)',
-    argsJson: 'pg_catalog.json_build_array(endpoint_name, max_rows_per_batch, model_input)',
+    argsJson: 'json_build_array(endpoint_name, max_rows_per_batch, model_input)',
     decode: 'model_output := v;',
     placeholder: `model_output := '0';`,
     target: 'endpoint_name',
@@ -81,7 +83,7 @@ const stubs: readonly StubSpec[] = [
     fn: 'aws_bedrock.invoke_model',
     signature:
       'aws_bedrock.invoke_model(model_id varchar, content_type text, accept_type text, model_input text, OUT model_output varchar)',
-    argsJson: 'pg_catalog.json_build_array(model_id, content_type, accept_type, model_input)',
+    argsJson: 'json_build_array(model_id, content_type, accept_type, model_input)',
     decode: 'model_output := v;',
     placeholder: `model_output := '{}';`,
     target: 'model_id',
@@ -90,17 +92,17 @@ const stubs: readonly StubSpec[] = [
     fn: 'aws_bedrock.invoke_model_get_embeddings',
     signature:
       'aws_bedrock.invoke_model_get_embeddings(model_id varchar, content_type text, json_key text, model_input text, OUT model_output float8[])',
-    argsJson: 'pg_catalog.json_build_array(model_id, content_type, json_key, model_input)',
-    decode: 'model_output := v::pg_catalog.float8[];',
-    placeholder: `model_output := '{}'::pg_catalog.float8[];`,
+    argsJson: 'json_build_array(model_id, content_type, json_key, model_input)',
+    decode: 'model_output := v::float8[];',
+    placeholder: `model_output := '{}'::float8[];`,
     target: 'model_id',
   },
   {
     fn: 'aws_comprehend.detect_dominant_language',
     signature:
       'aws_comprehend.detect_dominant_language(input_text varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (language_code varchar, score real)',
-    argsJson: 'pg_catalog.json_build_array(input_text, max_rows_per_batch)',
-    decode: `RETURN QUERY SELECT x.l::pg_catalog.varchar, x.s::pg_catalog.float4 FROM pg_catalog.json_to_recordset(v::pg_catalog.json) AS x(l pg_catalog.text, s pg_catalog.float8);`,
+    argsJson: 'json_build_array(input_text, max_rows_per_batch)',
+    decode: `RETURN QUERY SELECT x.l::varchar, x.s::real FROM json_to_recordset(v::json) AS x(l text, s float8);`,
     placeholder: '',
     setReturning: true,
   },
@@ -108,8 +110,8 @@ const stubs: readonly StubSpec[] = [
     fn: 'aws_comprehend.detect_entities',
     signature:
       'aws_comprehend.detect_entities(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (type varchar, text varchar, score real, begin_offset int, end_offset int)',
-    argsJson: 'pg_catalog.json_build_array(input_text, language_code, max_rows_per_batch)',
-    decode: `RETURN QUERY SELECT x.t::pg_catalog.varchar, x.x::pg_catalog.varchar, x.s::pg_catalog.float4, x.b, x.e FROM pg_catalog.json_to_recordset(v::pg_catalog.json) AS x(t pg_catalog.text, x pg_catalog.text, s pg_catalog.float8, b pg_catalog.int4, e pg_catalog.int4);`,
+    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
+    decode: `RETURN QUERY SELECT x.t::varchar, x.x::varchar, x.s::real, x.b, x.e FROM json_to_recordset(v::json) AS x(t text, x text, s float8, b int, e int);`,
     placeholder: '',
     setReturning: true,
   },
@@ -117,8 +119,8 @@ const stubs: readonly StubSpec[] = [
     fn: 'aws_comprehend.detect_key_phrases',
     signature:
       'aws_comprehend.detect_key_phrases(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (text varchar, score real, begin_offset int, end_offset int)',
-    argsJson: 'pg_catalog.json_build_array(input_text, language_code, max_rows_per_batch)',
-    decode: `RETURN QUERY SELECT x.x::pg_catalog.varchar, x.s::pg_catalog.float4, x.b, x.e FROM pg_catalog.json_to_recordset(v::pg_catalog.json) AS x(x pg_catalog.text, s pg_catalog.float8, b pg_catalog.int4, e pg_catalog.int4);`,
+    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
+    decode: `RETURN QUERY SELECT x.x::varchar, x.s::real, x.b, x.e FROM json_to_recordset(v::json) AS x(x text, s float8, b int, e int);`,
     placeholder: '',
     setReturning: true,
   },
@@ -132,33 +134,27 @@ const BEDROCK = /^aws_bedrock\./;
 
 function stubSql(spec: StubSpec): string {
   return `CREATE FUNCTION ${spec.signature}
-LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED AS $aurora_ml$
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $aurora_ml$
 DECLARE
-  _a pg_catalog.text;
-  _k pg_catalog.text;
-  _n pg_catalog.int8;
-  _pending pg_catalog.bool;
-  v pg_catalog.text;
+  _m text := current_setting('${MODE_SETTING}', true);
+  _a text;
+  _k text;
+  v text;
 BEGIN
-  IF pg_catalog.texteq(pg_catalog.current_setting('${MODE_SETTING}', true), 'on') IS NOT TRUE THEN
+  IF _m IS NULL OR _m = '' OR NOT ${CACHE_IS_OURS} THEN
     RAISE EXCEPTION '${spec.fn} can only run through aurora-ml-emulator'
       USING ERRCODE = '0A000', HINT = 'Connect to the emulator''s port instead of the database behind it.';
   END IF;
-  _n := pg_catalog.nextval('${CALL_COUNTER}');
-  _a := ${spec.argsJson}::pg_catalog.text;
-  _k := pg_catalog.md5(pg_catalog.textcat('${spec.fn}', _a));
-  SELECT c.v, c.pending INTO v, _pending FROM ${CACHE_TABLE} c WHERE c.k OPERATOR(pg_catalog.=) _k;
+  _a := ${spec.argsJson}::text;
+  _k := md5('${spec.fn}' || _a);
+  SELECT c.v INTO v FROM ${CACHE_TABLE} c WHERE c.k = _k;
   IF NOT FOUND THEN
-    -- Reported once per run: the call is marked pending, so the run's later
-    -- calls with these arguments take the path below without a NOTICE.
-    v := ${PRIVATE_SCHEMA}.report_miss('${spec.fn}', _k, _a, ${learnedKey(spec)});
-    _pending := true;
+    RAISE NOTICE '${MISS_MARKER}' USING DETAIL = json_build_array('${spec.fn}', _k, _a::json,
+      (SELECT c.v FROM ${CACHE_TABLE} c WHERE c.k = '${STATEMENT_KEY_ROW}'))::text;
+    ${learnedAnswer(spec)}${spec.placeholder}
+    RETURN;
   END IF;
   IF v IS NULL THEN
-    -- A pending call without a learned answer gets the placeholder; an answer may be NULL itself.
-    IF _pending THEN
-      ${spec.placeholder}
-    END IF;
     RETURN;
   END IF;
   ${spec.decode}
@@ -166,9 +162,15 @@ END
 $aurora_ml$;`;
 }
 
-/** The cache row holding the statement's latest real answer for the call's target, if the spec names one. */
-function learnedKey(spec: StubSpec): string {
-  return spec.target === undefined ? 'NULL' : `pg_catalog.textcat('${LEARNED_PREFIX}${spec.fn}:', ${spec.target})`;
+/** On a miss: the statement's latest real answer for the call's target, when the loop has one. */
+function learnedAnswer(spec: StubSpec): string {
+  if (spec.target === undefined) return '';
+  return `SELECT c.v INTO v FROM ${CACHE_TABLE} c WHERE c.k = '${LEARNED_PREFIX}${spec.fn}:' || ${spec.target};
+    IF FOUND AND v IS NOT NULL THEN
+      ${spec.decode}
+      RETURN;
+    END IF;
+    `;
 }
 
 /** A function's identity for GRANT/REVOKE/COMMENT: name plus input argument types. */
@@ -202,7 +204,7 @@ export function installSql(version: '1.0' | '2.0'): string {
   return [
     `DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'aws_ml') THEN CREATE ROLE aws_ml NOLOGIN; END IF; END $r$;`,
     ...schemas.map((s) => `CREATE SCHEMA ${s}; GRANT USAGE ON SCHEMA ${s} TO PUBLIC;`),
-    privateObjectsSql(specs.map((s) => s.fn)),
+    privateObjectsSql(),
     ...specs.map(stubSql),
     // As on Aurora: nobody may call the functions until granted.
     ...specs.map((s) => `REVOKE ALL ON FUNCTION ${identity(s)} FROM PUBLIC; GRANT EXECUTE ON FUNCTION ${identity(s)} TO aws_ml;`),
@@ -215,15 +217,14 @@ export function installSql(version: '1.0' | '2.0'): string {
  * CREATE OR REPLACE keeps their owner, grants and the objects that use them.
  */
 export function upgradeSql(version: '1.0' | '2.0'): string {
-  const specs = stubsFor(version);
   return [
-    privateObjectsSql(specs.map((s) => s.fn)),
-    ...specs.map((s) => stubSql(s).replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION')),
+    privateObjectsSql(),
+    ...stubsFor(version).map((s) => stubSql(s).replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION')),
   ].join('\n');
 }
 
-/** True when aws_ml's stubs predate this version's miss channel (report_miss) and this session may upgrade them. */
-export const NEEDS_UPGRADE_QUERY = `SELECT pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.report_miss(text,text,text,text)') IS NULL
+/** True when aws_ml's stubs predate the miss channel and this session may upgrade them. */
+export const NEEDS_UPGRADE_QUERY = `SELECT pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)') IS NULL
   AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) AS needed`;
 
 export function uninstallSql(version: '1.0' | '2.0', cascade: boolean): string {
