@@ -34,6 +34,11 @@ function verboseRequested(argv: readonly string[], env: NodeJS.ProcessEnv): bool
   return level === 'debug' || level === 'trace';
 }
 
+// package.json pins the AWS SDK to releases that support Node 20 (later ones need Node 22): their
+// notice about future releases says nothing about the releases the emulator runs (AWS's documented
+// switch). Set here, for the emulator's own process only: as a library it leaves the host's environment alone.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // `aurora-ml-emulator demo <name>`: the demo scenarios (src/demo/cli.ts), not the emulator's options.
 if (process.argv[2] === 'demo') {
   const { runDemoCli } = await import('./demo/cli.ts');

@@ -25,9 +25,6 @@ export interface AwsBackendOptions {
 }
 
 /** The client configuration every SDK v3 client accepts, built from our options. */
-// package.json pins the AWS SDK to releases that support Node 20 (later ones need Node 22): their
-// notice about future releases says nothing about the releases the emulator runs (AWS's documented switch).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export function clientConfig(options: AwsBackendOptions): {
   region?: string;
