@@ -30,6 +30,7 @@ import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
 import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
+import { preparePrefetch } from './prefetch.ts';
 import { awsMlVersionFor, NEEDS_UPGRADE_QUERY, upgradeSql } from './stubs.ts';
 import { wholeTextSyntaxError } from './syntax-check.ts';
 
@@ -235,6 +236,7 @@ export class PgAuroraHandler implements StatementHandler {
           evaluator: this.options.evaluator,
           ownsTransaction: up.status === 'I',
           state: this.state(up.session),
+          prefetch: preparePrefetch(classified.sql, this.version),
         });
         await this.deliver(outcome, up);
         if (outcome.ok) this.notePrepared(sql, up.session);
@@ -354,6 +356,7 @@ export class PgAuroraHandler implements StatementHandler {
       evaluator: this.options.evaluator,
       ownsTransaction: false,
       state: this.state(up.session),
+      prefetch: preparePrefetch(step.sql, this.version),
     });
     if (!outcome.ok) return { ok: false, error: this.errorBytes(outcome.error) };
     this.notePrepared(step.sql, up.session);

@@ -43,15 +43,16 @@ export const CACHE_IS_OURS = `EXISTS (SELECT 1 FROM pg_catalog.pg_class r
       AND pg_catalog.pg_get_userbyid(r.relowner) = current_user)`;
 
 /**
- * The private schema and begin_statement, part of the aws_ml install script.
+ * The private schema and begin_statement, part of the aws_ml install script
+ * (and of the upgrade of an earlier version's: hence IF NOT EXISTS, OR REPLACE).
  * EXECUTE stays with PUBLIC (the default): the emulator calls it as the
  * session's role, and a user calling it only replaces the key with one the
  * emulator will not accept.
  */
 export function privateObjectsSql(): string {
-  return `CREATE SCHEMA ${PRIVATE_SCHEMA};
+  return `CREATE SCHEMA IF NOT EXISTS ${PRIVATE_SCHEMA};
 GRANT USAGE ON SCHEMA ${PRIVATE_SCHEMA} TO PUBLIC;
-CREATE FUNCTION ${PRIVATE_SCHEMA}.begin_statement(empty_by_truncate boolean) RETURNS text
+CREATE OR REPLACE FUNCTION ${PRIVATE_SCHEMA}.begin_statement(empty_by_truncate boolean) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $aurora_ml$
 DECLARE
   _key text := pg_catalog.gen_random_uuid()::text;

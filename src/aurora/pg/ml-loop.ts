@@ -21,7 +21,8 @@ import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
 import { beginStatementSql, CACHE_TABLE, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
-import type { PassDriver } from './pass-driver.ts';
+import type { PassDriver, PassText } from './pass-driver.ts';
+import { answeredStatement, type Prefetch, type PrefetchedCall, prefetchedCall } from './prefetch.ts';
 import { learnedPlaceholderKey, MODE_SETTING } from './stubs.ts';
 
 /** Nesting, ORDER BY ... LIMIT and CASE need a few rounds; more means the inputs keep changing. */
@@ -36,6 +37,10 @@ interface SessionSettings {
   readonly statementTimeoutMs: number;
   readonly restore: string;
   readonly inferenceTimeoutMs: number;
+  /** The server stores UTF-8 (answers with any character can be written into a statement). */
+  readonly serverUtf8: boolean;
+  /** The session may use the answer functions for the prefetched calls (see prefetch.ts). */
+  readonly answersAllowed: boolean;
 }
 
 /** What the loop keeps per client session between statements. */
@@ -44,7 +49,7 @@ export interface LoopSessionState {
   cachedRows: number;
 }
 
-function setupStatements(ownsTransaction: boolean, state: LoopSessionState): string[] {
+function setupStatements(ownsTransaction: boolean, state: LoopSessionState, prefetch: Prefetch | null): string[] {
   // Emptied before every statement, whatever the count says: a rollback (of a
   // refused statement, or of the client's own transaction) can bring back rows
   // an earlier DELETE removed, and answers from them would skip the gate.
@@ -59,7 +64,12 @@ function setupStatements(ownsTransaction: boolean, state: LoopSessionState): str
        current_setting('aurora_ml.inference_timeout', true),
        set_config('client_min_messages', 'notice', true),
        set_config('max_parallel_workers_per_gather', '0', true),
-       set_config('${MODE_SETTING}', 'on', true)`,
+       set_config('${MODE_SETTING}', 'on', true)${
+         prefetch === null
+           ? ''
+           : `,
+       current_setting('server_encoding'), ${prefetch.allowed}`
+       }`,
     beginStatementSql(emptyByTruncate),
     `SAVEPOINT ${SAVEPOINT}`,
   ];
@@ -81,9 +91,11 @@ function quote(value: string): string {
 
 function readSettings(frames: readonly Frame[]): SessionSettings {
   const row = frames.find((f) => f.code === BackendCode.DataRow);
-  const [timeout, minMessages, parallel, inference] = row ? parseDataRow(row.payload) : [];
+  const [timeout, minMessages, parallel, inference, , , , serverEncoding, allowed] = row ? parseDataRow(row.payload) : [];
   const inferenceMs = Number(inference);
   return {
+    serverUtf8: serverEncoding === 'UTF8',
+    answersAllowed: allowed === 't',
     statementTimeoutMs: parseDuration(timeout),
     inferenceTimeoutMs: Number.isFinite(inferenceMs) && inferenceMs > 0 ? inferenceMs : limits.defaultInferenceTimeoutMs,
     restore: `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),
@@ -108,6 +120,8 @@ export interface LoopOptions {
   /** True when the loop opened the transaction and must end it. */
   readonly ownsTransaction: boolean;
   readonly state: LoopSessionState;
+  /** The statement's calls can be found before it runs (see prefetch.ts). */
+  readonly prefetch?: Prefetch | null;
 }
 
 export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome> {
@@ -130,24 +144,38 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
 }
 
 async function runLoop(
-  { driver, up, evaluator, ownsTransaction, state }: LoopOptions,
+  { driver, up, evaluator, ownsTransaction, state, prefetch = null }: LoopOptions,
   runs: PassCollector[],
   trace: StatementTrace,
 ): Promise<LoopOutcome> {
   const startedAt = Date.now();
   trace.phase('run');
   const known = new Set<string>();
-  // The setup and the first run travel together: one round trip. The run is
-  // read as it arrives, with the statement key from the setup's answer, which
-  // comes first.
+  const collector = (statementKey: string | null, onRow?: (values: (string | null)[]) => void) => {
+    const c = new PassCollector(known, statementKey, up.decodeText, onRow);
+    runs.push(c);
+    return c;
+  };
+  // The setup and the first run (or the prefetch query) travel together: one
+  // round trip. The run is read as it arrives, with the statement key from the
+  // setup's answer, which comes first.
+  const found = new Map<string, PrefetchedCall>();
+  let prefetchedRows = 0;
+  const takeRow = (values: (string | null)[]) => {
+    const row = prefetch === null ? null : prefetchedCall(prefetch, values);
+    if (row === null) return;
+    prefetchedRows += Number(values[3] ?? 0);
+    if (!known.has(row.call.key)) found.set(row.call.key, row);
+  };
   let first: PassCollector | null = null;
-  const setupFrames = await driver.pass(setupStatements(ownsTransaction, state), (frame, control) => {
-    if (first === null) {
-      first = new PassCollector(known, readStatementKey(control), up.decodeText);
-      runs.push(first);
-    }
-    first.take(frame);
-  });
+  const setupFrames = await driver.pass(
+    setupStatements(ownsTransaction, state, prefetch),
+    (frame, control) => {
+      first ??= collector(readStatementKey(control), prefetch === null ? undefined : takeRow);
+      first.take(frame);
+    },
+    prefetch === null ? undefined : { sql: prefetch.query, textResults: true },
+  );
   const setupError = firstError(setupFrames);
   if (setupError) {
     if (ownsTransaction) await driver.control(['ROLLBACK']);
@@ -155,7 +183,7 @@ async function runLoop(
   }
   const settings = readSettings(setupFrames);
   const statementKey = readStatementKey(setupFrames);
-  let run: PassCollector = first ?? new PassCollector(known, statementKey, up.decodeText);
+  let run: PassCollector = first ?? collector(statementKey);
   const ctx = {
     user: up.session.user,
     database: up.session.database,
@@ -165,7 +193,9 @@ async function runLoop(
     caller: { front: 'postgres' as const, connectionId: up.session.processId },
     progress: trace,
   };
-  let rowCalls = 0;
+  let rowCalls: number | null = null;
+  /** What each run executes: the client's statement, or it with the prefetched answers written in. */
+  let text: PassText | undefined;
 
   const fail = async (error: EmulatorError | Frame): Promise<LoopOutcome> => {
     if (ownsTransaction) {
@@ -187,6 +217,59 @@ async function runLoop(
 
   /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
   const learned = new Set<string>();
+
+  /** Evaluates `misses`, COPYs the answers in (outside the savepoint, so later rounds' rollbacks keep them) and runs again. */
+  const evaluateAndRun = async (misses: readonly MlCall[], writeAnswers = false): Promise<EmulatorError | Frame | MlResults> => {
+    let copy: Buffer | null = null;
+    let results: MlResults = new Map();
+    if (misses.length > 0) {
+      trace.phase('evaluate', misses.length);
+      try {
+        results = await evaluator.evaluate(misses, ctx);
+        for (const call of misses) known.add(call.key);
+        copy = copyRows(withLearnedPlaceholders(results, misses, learned));
+        state.cachedRows += results.size;
+      } catch (err) {
+        return toEmulatorError(err);
+      }
+    }
+    if (writeAnswers && prefetch !== null) {
+      const answered = answeredStatement(prefetch, found, results, settings.serverUtf8);
+      if (answered !== null) text = { sql: answered };
+    }
+    const next = collector(statementKey);
+    trace.phase('cache-fill');
+    const fillFrames = await driver.pass(
+      [
+        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+        `RELEASE SAVEPOINT ${SAVEPOINT}`,
+        // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
+        ...(copy === null ? [] : [{ sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy }]),
+        `SAVEPOINT ${SAVEPOINT}`,
+      ],
+      (frame) => next.take(frame),
+      text,
+    );
+    const fillError = firstError(fillFrames);
+    if (fillError) return fillError;
+    run = next;
+    return results;
+  };
+
+  if (prefetch !== null) {
+    // The prefetch query's run: its rows are the statement's calls. When it
+    // failed, or the session may not use the answer functions, nothing it
+    // found is evaluated and the statement runs as written.
+    if (run.forged > 0) return fail(unverifiedMissError(statementKey !== null));
+    const usable = settings.answersAllowed && run.error === null;
+    const misses = usable ? [...run.misses, ...[...found.values()].map((f) => f.call)] : [];
+    if (!usable) found.clear();
+    run.dispose();
+    const outcome = await evaluateAndRun(misses, usable);
+    if (!(outcome instanceof Map)) return fail(outcome);
+    if (usable) rowCalls = prefetchedRows;
+  }
+
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { misses, total, forged } = run;
     if (forged > 0) {
@@ -194,7 +277,7 @@ async function runLoop(
       // be trusted to have reported its real calls either.
       return fail(unverifiedMissError(statementKey !== null));
     }
-    if (round === 0) rowCalls = total;
+    if (rowCalls === null) rowCalls = total;
     if (misses.length === 0 && total > 0) {
       // Every miss was answered already, yet the cache did not have it.
       return fail(new EmulatorError('Internal', 'the ML answer cache lost entries during the statement'));
@@ -212,34 +295,8 @@ async function runLoop(
       return { ok: true, answer: run.answer };
     }
     run.dispose();
-    let copy: Buffer;
-    trace.phase('evaluate', misses.length);
-    try {
-      const results = await evaluator.evaluate(misses, ctx);
-      for (const call of misses) known.add(call.key);
-      copy = copyRows(withLearnedPlaceholders(results, misses, learned));
-      state.cachedRows += results.size;
-    } catch (err) {
-      return fail(toEmulatorError(err));
-    }
-    // The answers go in outside the savepoint, so later rounds' rollbacks keep
-    // them; the next run travels in the same round trip.
-    const next = new PassCollector(known, statementKey, up.decodeText);
-    runs.push(next);
-    trace.phase('cache-fill');
-    const fillFrames = await driver.pass(
-      [
-        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
-        `RELEASE SAVEPOINT ${SAVEPOINT}`,
-        // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
-        { sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy },
-        `SAVEPOINT ${SAVEPOINT}`,
-      ],
-      (frame) => next.take(frame),
-    );
-    const fillError = firstError(fillFrames);
-    if (fillError) return fail(fillError);
-    run = next;
+    const outcome = await evaluateAndRun(misses);
+    if (!(outcome instanceof Map)) return fail(outcome);
   }
   return fail(
     new EmulatorError(

@@ -9,7 +9,7 @@
 import type { MlCall } from '../../ml/calls.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
-import { parseNoticeFields } from '../../wire/pg/messages.ts';
+import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
 import { FrameSpool } from './frame-spool.ts';
 import { MISS_MARKER, readMiss } from './miss-channel.ts';
 import { commandTag } from './own-statements.ts';
@@ -40,6 +40,8 @@ export class PassCollector {
     private readonly statementKey: string | null,
     /** The server sends notices in the client's encoding (its arguments are the client's data). */
     private readonly decodeText: (bytes: Buffer) => string,
+    /** A prefetch query's run: its rows go here, not to the client. */
+    private readonly onRow?: (values: (string | null)[]) => void,
   ) {}
 
   get misses(): MlCall[] {
@@ -55,6 +57,10 @@ export class PassCollector {
     if (frame.code === BackendCode.NoticeResponse && this.takeMiss(frame)) return;
     if (frame.code === BackendCode.ErrorResponse) this.error ??= frame;
     if (frame.code === BackendCode.CommandComplete) this.rows = rowsOfTag(commandTag([frame]));
+    if (this.onRow !== undefined) {
+      if (frame.code === BackendCode.DataRow && this.error === null) this.onRow(parseDataRow(frame.payload, this.decodeText));
+      return;
+    }
     if (this.missed || this.error !== null || !isResultFrame(frame)) return;
     this.answer.add(frame.raw);
   }

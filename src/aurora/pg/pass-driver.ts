@@ -28,7 +28,18 @@ export interface PassDriver {
    * (up to its ReadyForQuery); the run's answer goes to `run` as it arrives,
    * so that a run of a million rows is never held whole.
    */
-  pass(before: readonly ControlStatement[], run: (frame: Frame, control: readonly Frame[]) => void): Promise<Frame[]>;
+  pass(
+    before: readonly ControlStatement[],
+    run: (frame: Frame, control: readonly Frame[]) => void,
+    instead?: PassText,
+  ): Promise<Frame[]>;
+}
+
+/** What a pass runs instead of the client's statement as written (with the same parameters). */
+export interface PassText {
+  readonly sql: string;
+  /** Rows in text format whatever the client's Bind asked for: the emulator reads them. */
+  readonly textResults?: boolean;
 }
 
 /** Sends `messages` (the control statements' and then the run's); splits the answer at the first ReadyForQuery. */
@@ -61,7 +72,8 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
   return {
     statement,
     control: (statements) => up.send(controlMessages(statements)),
-    pass: async (before, run) => (await streamPass(up, [...controlMessages(before), serialize.query(statement)], run)).control,
+    pass: async (before, run, instead) =>
+      (await streamPass(up, [...controlMessages(before), serialize.query(instead?.sql ?? statement)], run)).control,
   };
 }
 
@@ -105,11 +117,17 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
   // Parsed afresh by each pass (a loop makes one to three): it runs the text
   // as bound, whatever the client has parsed or closed under its name since.
   const { bind } = statement;
-  const passMessages = [
+  const passMessages = (instead?: PassText) => [
     serialize.close('P', INTERNAL_PORTAL),
     serialize.close('S', PASS_STATEMENT),
-    serialize.parse(PASS_STATEMENT, statement.sql, statement.paramTypes),
-    serialize.bind(INTERNAL_PORTAL, PASS_STATEMENT, bind.paramFormats, bind.params, bind.resultFormats),
+    serialize.parse(PASS_STATEMENT, instead?.sql ?? statement.sql, statement.paramTypes),
+    serialize.bind(
+      INTERNAL_PORTAL,
+      PASS_STATEMENT,
+      bind.paramFormats,
+      bind.params,
+      instead?.textResults ? [] : bind.resultFormats,
+    ),
     serialize.execute(INTERNAL_PORTAL),
     serialize.close('P', INTERNAL_PORTAL),
     serialize.close('S', PASS_STATEMENT),
@@ -134,8 +152,8 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
       const frames = await up.send(controlMessages(statements));
       return tidied(frames, failedIn(frames), statements.length);
     },
-    pass: async (before, run) => {
-      const { control, failed } = await streamPass(up, [...controlMessages(before), ...passMessages], run);
+    pass: async (before, run, instead) => {
+      const { control, failed } = await streamPass(up, [...controlMessages(before), ...passMessages(instead)], run);
       return tidied(control, failed, before.length);
     },
   };

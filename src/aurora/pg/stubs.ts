@@ -8,6 +8,7 @@
  * miss-channel.ts for why the stubs run as the installing superuser.
  */
 
+import { answerFunctionsSql, argsFunctionName } from './answer-functions.ts';
 import {
   CACHE_IS_OURS,
   CACHE_TABLE,
@@ -32,7 +33,7 @@ export function awsMlVersionFor(engineVersion: string): '1.0' | '2.0' {
   return '1.0';
 }
 
-interface StubSpec {
+export interface StubSpec {
   /** Canonical name, also the first element of the miss DETAIL. */
   readonly fn: string;
   readonly signature: string;
@@ -40,6 +41,11 @@ interface StubSpec {
   readonly argsJson: string;
   /** Statements that assign the OUT parameters from the cached text `v`. */
   readonly decode: string;
+  /**
+   * Each OUT parameter as an SQL expression of the cached text `v`, for the
+   * answer functions (./answer-functions.ts); set-returning functions have none.
+   */
+  readonly fields?: Readonly<Record<string, string>>;
   /** Statements that assign placeholders while discovering. */
   readonly placeholder: string;
   /**
@@ -66,6 +72,7 @@ const stubs: readonly StubSpec[] = [
       'aws_comprehend.detect_sentiment(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL, OUT sentiment varchar, OUT confidence real)',
     argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
     decode: `sentiment := split_part(v, E'\\t', 1); confidence := split_part(v, E'\\t', 2)::real;`,
+    fields: { sentiment: `split_part(v, E'\\t', 1)::varchar`, confidence: `split_part(v, E'\\t', 2)::real` },
     placeholder: `sentiment := 'NEUTRAL'; confidence := 0;`,
   },
   {
@@ -76,6 +83,7 @@ const stubs: readonly StubSpec[] = [
       'aws_sagemaker.invoke_endpoint(endpoint_name varchar, max_rows_per_batch int, model_input json, OUT model_output varchar)',
     argsJson: 'json_build_array(endpoint_name, max_rows_per_batch, model_input)',
     decode: 'model_output := v;',
+    fields: { model_output: 'v::varchar' },
     placeholder: `model_output := '0';`,
     target: 'endpoint_name',
   },
@@ -85,6 +93,7 @@ const stubs: readonly StubSpec[] = [
       'aws_bedrock.invoke_model(model_id varchar, content_type text, accept_type text, model_input text, OUT model_output varchar)',
     argsJson: 'json_build_array(model_id, content_type, accept_type, model_input)',
     decode: 'model_output := v;',
+    fields: { model_output: 'v::varchar' },
     placeholder: `model_output := '{}';`,
     target: 'model_id',
   },
@@ -94,6 +103,7 @@ const stubs: readonly StubSpec[] = [
       'aws_bedrock.invoke_model_get_embeddings(model_id varchar, content_type text, json_key text, model_input text, OUT model_output float8[])',
     argsJson: 'json_build_array(model_id, content_type, json_key, model_input)',
     decode: 'model_output := v::float8[];',
+    fields: { model_output: 'v::float8[]' },
     placeholder: `model_output := '{}'::float8[];`,
     target: 'model_id',
   },
@@ -206,6 +216,7 @@ export function installSql(version: '1.0' | '2.0'): string {
     ...schemas.map((s) => `CREATE SCHEMA ${s}; GRANT USAGE ON SCHEMA ${s} TO PUBLIC;`),
     privateObjectsSql(),
     ...specs.map(stubSql),
+    answerFunctionsSql(specs),
     // As on Aurora: nobody may call the functions until granted.
     ...specs.map((s) => `REVOKE ALL ON FUNCTION ${identity(s)} FROM PUBLIC; GRANT EXECUTE ON FUNCTION ${identity(s)} TO aws_ml;`),
   ].join('\n');
@@ -213,18 +224,21 @@ export function installSql(version: '1.0' | '2.0'): string {
 
 /**
  * Brings stubs installed by an earlier emulator version (without the
- * private miss channel, see ./miss-channel.ts) to this version's, in place:
+ * private miss channel, see ./miss-channel.ts, or without the answer
+ * functions, see ./answer-functions.ts) to this version's, in place:
  * CREATE OR REPLACE keeps their owner, grants and the objects that use them.
  */
 export function upgradeSql(version: '1.0' | '2.0'): string {
   return [
     privateObjectsSql(),
     ...stubsFor(version).map((s) => stubSql(s).replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION')),
+    answerFunctionsSql(stubsFor(version)),
   ].join('\n');
 }
 
-/** True when aws_ml's stubs predate the miss channel and this session may upgrade them. */
-export const NEEDS_UPGRADE_QUERY = `SELECT pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)') IS NULL
+/** True when aws_ml's stubs predate the miss channel or the answer functions, and this session may upgrade them. */
+export const NEEDS_UPGRADE_QUERY = `SELECT (pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)') IS NULL
+    OR pg_catalog.to_regprocedure('${argsFunctionName('aws_comprehend.detect_sentiment')}(varchar,varchar,integer)') IS NULL)
   AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) AS needed`;
 
 export function uninstallSql(version: '1.0' | '2.0', cascade: boolean): string {

@@ -239,12 +239,12 @@ export function parseBackendKeyData(payload: Buffer): BackendKeyData {
 }
 
 /** First column of each DataRow as text (NULL as null). */
-export function parseDataRow(payload: Buffer): (string | null)[] {
+export function parseDataRow(payload: Buffer, decode: (bytes: Buffer) => string = (b) => b.toString('utf8')): (string | null)[] {
   const r = new BodyReader(payload);
   const out: (string | null)[] = [];
   for (let i = r.int16(); i > 0; i--) {
     const len = r.int32();
-    out.push(len === -1 ? null : r.bytes(len).toString('utf8'));
+    out.push(len === -1 ? null : decode(r.bytes(len)));
   }
   return out;
 }

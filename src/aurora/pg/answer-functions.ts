@@ -1,0 +1,154 @@
+/**
+ * Private twins of the scalar aws_ml functions, for statements whose calls
+ * were found before they ran (see ./prefetch.ts). The emulator writes the
+ * answers into the statement as a JSON object from each call's key text (the
+ * text a stub keys its cache with) to the cached text, and renames the calls:
+ *
+ * - `aurora_ml_private.<name>_args(...)`: the function's own parameters in,
+ *   the key text out, so the prefetch query computes exactly the stub's key
+ *   (the same parameter types coerce the arguments the same way).
+ * - `aurora_ml_private.<name>(answers jsonb, ...)` with the function's OUT
+ *   parameters and bare name, so a column named after the call keeps its
+ *   name; `aurora_ml_private.sentiment(answers, ...)` and `.confidence(...)`
+ *   stand for `(aws_comprehend.detect_sentiment(...)).sentiment` and
+ *   `.confidence`, named as those columns are.
+ *
+ * All but the whole-record detect_sentiment are one-expression SQL
+ * functions, which the planner inlines: `COALESCE(<answer>, <the stub>)`. A
+ * call without an answer (and a null answer, which the emulator leaves out)
+ * goes to the real stub, which answers from the cache table or reports the
+ * miss: an incomplete answer set costs time, never a wrong value. The stub
+ * in the expression also keeps PostgreSQL's EXECUTE check on it.
+ *
+ * All are SECURITY INVOKER and read nothing but their arguments: anyone may
+ * call them and learns only what they passed in. Names are qualified, so a
+ * caller's search_path cannot change what they compute.
+ */
+import { PRIVATE_SCHEMA } from './miss-channel.ts';
+import type { StubSpec } from './stubs.ts';
+
+interface Parameter {
+  readonly name: string;
+  readonly type: string;
+  /** ` DEFAULT ...` as declared, or ''. */
+  readonly default: string;
+}
+
+interface Signature {
+  /** schema.name */
+  readonly qualified: string;
+  readonly inputs: readonly Parameter[];
+  readonly outs: readonly Parameter[];
+}
+
+function parseSignature(signature: string): Signature {
+  const open = signature.indexOf('(');
+  const params = signature
+    .slice(open + 1, signature.lastIndexOf(')'))
+    .split(',')
+    .map((p) => p.trim());
+  const parse = (p: string): Parameter => {
+    const [decl = '', def] = p.split(/ (?=DEFAULT )/);
+    const [name = '', ...type] = decl.replace(/^OUT /, '').split(' ');
+    return { name, type: type.join(' '), default: def === undefined ? '' : ` ${def}` };
+  };
+  return {
+    qualified: signature.slice(0, open),
+    inputs: params.filter((p) => !p.startsWith('OUT ')).map(parse),
+    outs: params.filter((p) => p.startsWith('OUT ')).map(parse),
+  };
+}
+
+/** The functions with answer functions: the scalar ones (a set-returning call sits in FROM, usually LATERAL). */
+export function answerable(specs: readonly StubSpec[]): readonly StubSpec[] {
+  return specs.filter((s) => s.fields !== undefined);
+}
+
+const bare = (fn: string) => fn.slice(fn.indexOf('.') + 1);
+
+/** `aurora_ml_private.<name>_args`, the prefetch's key function for `fn`. */
+export function argsFunctionName(fn: string): string {
+  return `${PRIVATE_SCHEMA}.${bare(fn)}_args`;
+}
+
+/** `aurora_ml_private.<name>`, what a planned call is renamed to. */
+export function answerFunctionName(fn: string): string {
+  return `${PRIVATE_SCHEMA}.${bare(fn)}`;
+}
+
+/** `aurora_ml_private.<field>`, what `(call).field` of a function with several OUT parameters becomes. */
+export function fieldFunctionName(field: string): string {
+  return `${PRIVATE_SCHEMA}.${field}`;
+}
+
+/** The OUT fields of `spec` that have field functions (functions with several OUT parameters). */
+export function answerFields(spec: StubSpec): readonly string[] {
+  const fields = Object.keys(spec.fields ?? {});
+  return fields.length > 1 ? fields : [];
+}
+
+/** The stub's key text, from parameters named as the stub's. */
+function keySql(spec: StubSpec): string {
+  return `(${spec.argsJson.replace(/^json_build_array\(/, 'pg_catalog.json_build_array(')})::pg_catalog.text`;
+}
+
+/** A field's expression, reading its cached text from `answers`. */
+function fieldSql(spec: StubSpec, field: string): string {
+  const expression = spec.fields?.[field] ?? 'v';
+  return qualified(expression).replace(/\bv\b/g, `(answers OPERATOR(pg_catalog.->>) ${keySql(spec)})`);
+}
+
+const qualified = (sql: string) =>
+  sql.replaceAll('split_part(', 'pg_catalog.split_part(').replaceAll('::float8[]', '::pg_catalog.float8[]');
+
+const declared = (params: readonly Parameter[], out = false) =>
+  params.map((p) => `${out ? 'OUT ' : ''}${p.name} ${p.type}${p.default}`).join(', ');
+
+function argsFunctionSql(spec: StubSpec, sig: Signature): string {
+  return `CREATE OR REPLACE FUNCTION ${argsFunctionName(spec.fn)}(${declared(sig.inputs)}) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $aurora_ml$ SELECT ${keySql(spec)} $aurora_ml$;`;
+}
+
+const stubCall = (sig: Signature) => `${sig.qualified}(${sig.inputs.map((p) => p.name).join(', ')})`;
+
+/** One OUT parameter: inlinable COALESCE(answer, stub). */
+function scalarFunctionSql(spec: StubSpec, sig: Signature): string {
+  const out = sig.outs[0];
+  if (out === undefined) throw new Error(`${spec.fn} has no OUT parameter`);
+  return `CREATE OR REPLACE FUNCTION ${answerFunctionName(spec.fn)}(answers jsonb, ${declared(sig.inputs)}, ${declared(sig.outs, true)})
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED AS $aurora_ml$ SELECT COALESCE(${fieldSql(spec, out.name)}, ${stubCall(sig)}) $aurora_ml$;`;
+}
+
+/** One field of several: inlinable COALESCE(answer, (stub).field), named after the field. */
+function fieldFunctionSql(spec: StubSpec, sig: Signature, field: Parameter): string {
+  return `CREATE OR REPLACE FUNCTION ${fieldFunctionName(field.name)}(answers jsonb, ${declared(sig.inputs)}) RETURNS ${field.type}
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED AS $aurora_ml$ SELECT COALESCE(${fieldSql(spec, field.name)}, (${stubCall(sig)}).${field.name}) $aurora_ml$;`;
+}
+
+/** The whole record (several OUT parameters): PL/pgSQL, decoding as the stub does. */
+function recordFunctionSql(spec: StubSpec, sig: Signature): string {
+  const outs = sig.outs.map((p) => p.name);
+  return `CREATE OR REPLACE FUNCTION ${answerFunctionName(spec.fn)}(answers jsonb, ${declared(sig.inputs)}, ${declared(sig.outs, true)})
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED AS $aurora_ml$
+DECLARE
+  v text := answers OPERATOR(pg_catalog.->>) ${keySql(spec)};
+BEGIN
+  IF v IS NULL THEN
+    SELECT ${outs.map((o) => `s.${o}`).join(', ')} INTO ${outs.join(', ')} FROM ${stubCall(sig)} s;
+    RETURN;
+  END IF;
+  ${qualified(spec.decode)}
+END
+$aurora_ml$;`;
+}
+
+/** Every answer function of these stubs (CREATE OR REPLACE: install and upgrade alike). */
+export function answerFunctionsSql(specs: readonly StubSpec[]): string {
+  return answerable(specs)
+    .flatMap((spec) => {
+      const sig = parseSignature(spec.signature);
+      if (sig.outs.length === 1) return [argsFunctionSql(spec, sig), scalarFunctionSql(spec, sig)];
+      return [argsFunctionSql(spec, sig), recordFunctionSql(spec, sig), ...sig.outs.map((f) => fieldFunctionSql(spec, sig, f))];
+    })
+    .join('\n');
+}

@@ -1,0 +1,164 @@
+/**
+ * Answers an ML statement's calls before it runs, where the statement's
+ * shape allows (see ../../sql/pg/prefetch-plan.ts): a prefetch query lists
+ * the distinct calls, the emulator evaluates them, and the statement runs
+ * once with the answers written into its text, its calls renamed to the
+ * answer functions (./answer-functions.ts). Instead of a run of the whole
+ * statement with a stub per row, rolled back, and a second run with another,
+ * there is one cheap query and one run with an inlined lookup per row.
+ *
+ * Nothing here decides a result: an answer function without an answer calls
+ * the stub, so a call the prefetch did not find goes through the usual loop.
+ */
+import type { MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
+import { type PrefetchPlan, type PrefetchSite, planPrefetch } from '../../sql/pg/prefetch-plan.ts';
+import { answerable, answerFields, answerFunctionName, argsFunctionName, fieldFunctionName } from './answer-functions.ts';
+import { type StubSpec, stubsFor } from './stubs.ts';
+
+/** Above this, the answers stay in the cache table only: the statement would be too large to parse quickly. */
+const INLINE_LIMIT_BYTES = 8 * 1024 * 1024;
+const TAG = '$aurora_ml_answers$';
+
+export interface Prefetch {
+  readonly plan: PrefetchPlan;
+  /** Rows of (function, key text, cache key, calls), one per distinct call. */
+  readonly query: string;
+  /** A boolean SQL expression: the session may call the sites' functions, and their answer functions exist. */
+  readonly allowed: string;
+  readonly functions: ReadonlySet<string>;
+  readonly statement: string;
+}
+
+/** One call the prefetch found: its cache key's call, and the key text the answer functions look up. */
+export interface PrefetchedCall {
+  readonly call: MlCall;
+  readonly keyText: string;
+}
+
+export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch | null {
+  const specs = specsOf(version);
+  const plan = planPrefetch(sql, (fn) => specs.has(fn));
+  if (plan === null) return null;
+  const keys = plan.sites.map((s) => `${argsFunctionName(s.call.fn)}(${argsText(sql, s)})`);
+  const names = plan.sites.map((s) => `'${s.call.fn}'`);
+  const inner =
+    plan.sites.length === 1
+      ? `SELECT ${names[0]}::pg_catalog.text AS f, ${keys[0]} AS a ${plan.source}`
+      : `SELECT pg_catalog.unnest(ARRAY[${names.join(', ')}]::pg_catalog.text[]) AS f, pg_catalog.unnest(ARRAY[${keys.join(', ')}]) AS a ${plan.source}`;
+  const functions = new Set(plan.sites.map((s) => s.call.fn));
+  return {
+    plan,
+    statement: sql,
+    functions,
+    query: `SELECT p.f, p.a, pg_catalog.md5(p.f OPERATOR(pg_catalog.||) p.a), pg_catalog.count(*) FROM (${inner}) p GROUP BY p.f, p.a`,
+    allowed: allowedSql(plan, specs),
+  };
+}
+
+function specsOf(version: '1.0' | '2.0'): ReadonlyMap<string, StubSpec> {
+  return new Map(answerable(stubsFor(version)).map((s) => [s.fn, s]));
+}
+
+function argsText(sql: string, site: PrefetchSite): string {
+  return sql.slice(site.call.open + 1, site.call.close);
+}
+
+const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** Each function once (no overload anyone added), callable by this session, and every answer function there. */
+function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): string {
+  const fns = [...new Set(plan.sites.map((s) => s.call.fn))];
+  const own = new Set<string>();
+  for (const fn of fns) {
+    own.add(argsFunctionName(fn));
+    own.add(answerFunctionName(fn));
+    for (const field of answerFields(specs.get(fn) as StubSpec)) own.add(fieldFunctionName(field));
+  }
+  const named = (pairs: ReadonlyArray<readonly [string, string]>) =>
+    pairs
+      .map(
+        ([schema, name]) =>
+          `(n.nspname OPERATOR(pg_catalog.=) ${literal(schema)} AND p.proname OPERATOR(pg_catalog.=) ${literal(name)})`,
+      )
+      .join(' OR ');
+  const split = (q: string) => [q.slice(0, q.indexOf('.')), q.slice(q.indexOf('.') + 1)] as const;
+  const from = 'FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace';
+  return `(SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) ${fns.length}
+      AND pg_catalog.bool_and(pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE'))
+    ${from} WHERE ${named(fns.map(split))})
+  AND (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) ${own.size} ${from} WHERE ${named([...own].map(split))})`;
+}
+
+/** A row of the prefetch query as a call, or null when it names a function the plan has no site of. */
+export function prefetchedCall(prefetch: Prefetch, values: readonly (string | null)[]): PrefetchedCall | null {
+  const [fn, keyText, key] = values;
+  if (fn == null || keyText == null || key == null || !prefetch.functions.has(fn)) return null;
+  return { call: { fn: fn as MlFunction, key, args: JSON.parse(keyText) }, keyText };
+}
+
+/**
+ * The statement with its planned calls renamed to the answer functions and
+ * the answers written in, or null when they cannot be written in (too many,
+ * or characters the statement's encoding or the server could not take): then
+ * the statement runs as written, its stubs answering from the cache table.
+ */
+export function answeredStatement(
+  prefetch: Prefetch,
+  found: ReadonlyMap<string, PrefetchedCall>,
+  results: MlResults,
+  serverUtf8: boolean,
+): string | null {
+  const byFunction = new Map<string, Record<string, string>>();
+  for (const [key, { call, keyText }] of found) {
+    const value = results.get(key);
+    // A null answer stays out: the stub answers it from the cache table.
+    if (value === undefined || value === null) continue;
+    const answers = byFunction.get(call.fn) ?? {};
+    byFunction.set(call.fn, answers);
+    answers[keyText] = value;
+  }
+  const literals = new Map<string, string>();
+  let bytes = 0;
+  for (const fn of prefetch.functions) {
+    const json = jsonLiteral(byFunction.get(fn) ?? {}, serverUtf8);
+    if (json === null) return null;
+    bytes += json.length;
+    literals.set(fn, `${TAG}${json}${TAG}::pg_catalog.jsonb`);
+  }
+  if (bytes > INLINE_LIMIT_BYTES) return null;
+  return rename(prefetch, literals);
+}
+
+/** JSON in ASCII (any client encoding reads it the same), or null when the server could not take it. */
+function jsonLiteral(answers: Record<string, string>, serverUtf8: boolean): string | null {
+  const json = JSON.stringify(answers);
+  // jsonb refuses \u0000 and unpaired surrogates; dollar quoting ends at the tag.
+  if (json.includes('\\u0000') || /\\ud[89a-f]/i.test(json) || json.includes(TAG)) return null;
+  if (/[^ -~]/.test(json)) {
+    if (!serverUtf8) return null;
+    return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  return json;
+}
+
+function rename(prefetch: Prefetch, literals: ReadonlyMap<string, string>): string {
+  const sql = prefetch.statement;
+  const specs = new Map<string, StubSpec>();
+  for (const spec of stubsFor('2.0')) specs.set(spec.fn, spec);
+  const parts: string[] = [];
+  let at = 0;
+  for (const site of prefetch.plan.sites) {
+    const answers = literals.get(site.call.fn) ?? "'{}'::pg_catalog.jsonb";
+    const spec = specs.get(site.call.fn);
+    const field = site.field;
+    if (field !== undefined && spec !== undefined && answerFields(spec).includes(field.name)) {
+      parts.push(sql.slice(at, field.start), `${fieldFunctionName(field.name)}(${answers}, ${argsText(sql, site)})`);
+      at = field.end;
+    } else {
+      parts.push(sql.slice(at, site.call.start), `${answerFunctionName(site.call.fn)}(${answers}, `);
+      at = site.call.open + 1;
+    }
+  }
+  parts.push(sql.slice(at));
+  return parts.join('');
+}

@@ -1,0 +1,81 @@
+/**
+ * The text the emulator sends for a prefetched statement (src/aurora/pg/prefetch.ts):
+ * the prefetch query, and the statement with its calls renamed to the answer
+ * functions and the answers written in. Pure: no database (test/pg-prefetch.test.ts
+ * runs these texts).
+ */
+import { describe, expect, it } from 'vitest';
+import { answeredStatement, type PrefetchedCall, preparePrefetch } from '../src/aurora/pg/prefetch.ts';
+
+const SQL = `SELECT id, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment, aws_comprehend.detect_sentiment(txt, 'en') AS r FROM t`;
+
+function found(entries: ReadonlyArray<readonly [string, string]>): Map<string, PrefetchedCall> {
+  return new Map(
+    entries.map(([key, keyText]) => [
+      key,
+      { call: { fn: 'aws_comprehend.detect_sentiment', key, args: JSON.parse(keyText) }, keyText },
+    ]),
+  );
+}
+
+describe('the prefetch query', () => {
+  it('groups the key text the stub computes, with the cache key and the row count, over the statement source', () => {
+    const p = preparePrefetch(SQL, '2.0');
+    expect(p?.query).toBe(
+      "SELECT p.f, p.a, pg_catalog.md5(p.f OPERATOR(pg_catalog.||) p.a), pg_catalog.count(*) FROM (SELECT pg_catalog.unnest(ARRAY['aws_comprehend.detect_sentiment', 'aws_comprehend.detect_sentiment']::pg_catalog.text[]) AS f, pg_catalog.unnest(ARRAY[aurora_ml_private.detect_sentiment_args(txt, 'en'), aurora_ml_private.detect_sentiment_args(txt, 'en')]) AS a FROM t) p GROUP BY p.f, p.a",
+    );
+    expect(p?.allowed).toContain("has_function_privilege(p.oid, 'EXECUTE')");
+  });
+
+  it('Bedrock has no answer functions in aws_ml 1.0', () => {
+    expect(preparePrefetch(`SELECT aws_bedrock.invoke_model('m', 'a', 'b', x) FROM t`, '1.0')).toBeNull();
+    expect(preparePrefetch(`SELECT aws_bedrock.invoke_model('m', 'a', 'b', x) FROM t`, '2.0')).not.toBeNull();
+  });
+});
+
+describe('the answered statement', () => {
+  const prefetch = preparePrefetch(SQL, '2.0');
+  if (prefetch === null) throw new Error('no plan');
+
+  it('renames (call).field to the field function and a whole call to the record function, answers written in', () => {
+    const text = answeredStatement(
+      prefetch,
+      found([
+        ['k1', '["good", "en", null]'],
+        ['k2', '[null, "en", null]'],
+      ]),
+      new Map([
+        ['k1', 'POSITIVE\t0.9'],
+        ['k2', null],
+      ]),
+      true,
+    );
+    const answers = `$aurora_ml_answers${'$'}{"[\\"good\\", \\"en\\", null]":"POSITIVE\\t0.9"}$aurora_ml_answers$::pg_catalog.jsonb`;
+    // The null answer is left out: the stub answers it from the cache table.
+    expect(text).toBe(
+      `SELECT id, aurora_ml_private.sentiment(${answers}, txt, 'en'), aurora_ml_private.detect_sentiment(${answers}, txt, 'en') AS r FROM t`,
+    );
+  });
+
+  it('writes characters outside ASCII as JSON escapes, so any client encoding carries them', () => {
+    const text = answeredStatement(prefetch, found([['k', '["crème 😀", "en", null]']]), new Map([['k', 'brûlée']]), true);
+    expect(text).toContain('{"[\\"cr\\u00e8me \\ud83d\\ude00\\", \\"en\\", null]":"br\\u00fbl\\u00e9e"}');
+    expect(text).toMatch(/^[ -~\t]*$/);
+  });
+
+  it.each([
+    ['the server does not store UTF-8 and an answer has a character outside ASCII', 'brûlée', false],
+    ['an answer holds the dollar-quote tag', 'x $aurora_ml_answers$ y', true],
+    ['an answer holds a NUL character (jsonb refuses \\u0000)', 'a\u0000b', true],
+    ['an answer holds an unpaired surrogate', 'a\ud800b', true],
+  ])('keeps the statement as written when %s', (_why, answer, serverUtf8) => {
+    expect(answeredStatement(prefetch, found([['k', '["x", "en", null]']]), new Map([['k', answer]]), serverUtf8)).toBeNull();
+  });
+
+  it('keeps the statement as written when the answers pass 8 MB', () => {
+    const many = Array.from({ length: 90_000 }, (_v, i) => [`k${i}`, `["text number ${i}", "en", null]`] as const);
+    const results = new Map(many.map(([k]) => [k, `NEUTRAL\t0.5${'0'.repeat(40)}`]));
+    expect(answeredStatement(prefetch, found(many), results, true)).toBeNull();
+    expect(answeredStatement(prefetch, found(many.slice(0, 1000)), results, true)).not.toBeNull();
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * Statements whose calls are found before they run (issue 11's large SELECT):
+ * a prefetch query lists the distinct calls, and the statement runs once with
+ * the answers written into it. Checked against the discovery loop itself:
+ * the same statement wrapped in `CASE WHEN true THEN ... END`, which the
+ * planner never takes, must give every row the same value.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
+
+let env: TestEmulator;
+const ROWS = 120;
+
+beforeAll(async () => {
+  env = await startTestEmulatorWithMl();
+  const admin = await env.client();
+  // Texts that test the key's escaping: quotes, backslashes, tabs, newlines,
+  // non-ASCII, a NULL, and repeats (a SageMaker endpoint reads lines: its inputs have no newline).
+  await admin.query(`CREATE TABLE t AS
+    SELECT i AS id,
+      CASE WHEN i % 17 = 0 THEN NULL
+           ELSE (ARRAY['I love it', 'terrible service', 'Crème brûlée über alles 😀', 'a "quoted" \\ back\\slash',
+                       E'tab\\there', E'new\\nline', 'it''s fine'])[1 + i % 7] || ' #' || (i % 40) END AS txt
+    FROM generate_series(1, ${ROWS}) i`);
+  await admin.query('CREATE SEQUENCE s');
+});
+
+afterAll(async () => {
+  await env?.[Symbol.asyncDispose]();
+});
+
+/** Stub calls made by `sql` in one transaction (track_functions counts PL/pgSQL calls). */
+async function stubCalls(sql: string, params: unknown[] = []): Promise<{ rows: Record<string, unknown>[]; stubCalls: number }> {
+  const client = await env.client();
+  await client.query("BEGIN; SET LOCAL track_functions = 'pl'");
+  try {
+    const { rows } = await client.query(sql, params);
+    const counted = await client.query<{ calls: string }>(
+      "SELECT coalesce(sum(calls), 0) AS calls FROM pg_stat_xact_user_functions WHERE schemaname IN ('aws_comprehend', 'aws_sagemaker')",
+    );
+    return { rows, stubCalls: Number(counted.rows[0]?.calls) };
+  } finally {
+    await client.query('ROLLBACK');
+    await client.end();
+  }
+}
+
+describe('a statement whose calls are found first', () => {
+  it('gives every row what the discovery loop gives, without calling a stub', async () => {
+    const fast = await stubCalls(`SELECT id, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment AS s,
+        (aws_comprehend.detect_sentiment(txt, 'en')).confidence AS c,
+        aws_sagemaker.invoke_endpoint('demo-echo', NULL, replace(txt, E'\\n', ' ')) AS e
+      FROM t WHERE id > 3 ORDER BY id`);
+    const loop = await stubCalls(`SELECT id, CASE WHEN true THEN (aws_comprehend.detect_sentiment(txt, 'en')).sentiment END AS s,
+        CASE WHEN true THEN (aws_comprehend.detect_sentiment(txt, 'en')).confidence END AS c,
+        CASE WHEN true THEN aws_sagemaker.invoke_endpoint('demo-echo', NULL, replace(txt, E'\\n', ' ')) END AS e
+      FROM t WHERE id > 3 ORDER BY id`);
+    expect(fast.rows).toHaveLength(ROWS - 3);
+    expect(fast.rows).toEqual(loop.rows);
+    expect(fast.rows.filter((r) => r.s === null)).toHaveLength(loop.rows.filter((r) => r.s === null).length);
+    expect(new Set(fast.rows.map((r) => r.s))).toEqual(
+      new Set(['POSITIVE', 'NEGATIVE', 'NEUTRAL', null].filter((v) => loop.rows.some((r) => r.s === v))),
+    );
+    expect(fast.stubCalls).toBeLessThan(ROWS);
+    expect(loop.stubCalls).toBeGreaterThanOrEqual(3 * (ROWS - 3));
+  });
+
+  it('whole records and calls in FROM keep their column names and values', async () => {
+    const client = await env.client();
+    const whole = await client.query(`SELECT id, aws_comprehend.detect_sentiment(txt, 'en') FROM t ORDER BY id`);
+    const looped = await client.query(
+      `SELECT id, CASE WHEN true THEN aws_comprehend.detect_sentiment(txt, 'en') END AS detect_sentiment FROM t ORDER BY id`,
+    );
+    expect(whole.fields.map((f) => [f.name, f.dataTypeID])).toEqual([
+      ['id', 23],
+      ['detect_sentiment', 2249],
+    ]);
+    expect(whole.rows).toEqual(looped.rows);
+    const from = await client.query(`SELECT * FROM aws_comprehend.detect_sentiment('I love it', 'en')`);
+    expect(from.fields.map((f) => f.name)).toEqual(['sentiment', 'confidence']);
+    expect(from.rows).toEqual([{ sentiment: 'POSITIVE', confidence: expect.any(Number) }]);
+    const endpoint = await client.query(`SELECT * FROM aws_sagemaker.invoke_endpoint('demo-echo', NULL, 'x', 2)`);
+    expect(endpoint.rows).toEqual([{ model_output: 'x 2' }]);
+  });
+
+  it('runs the statement once: a sequence in its target list advances once per row', async () => {
+    const client = await env.client();
+    const before = Number((await client.query(`SELECT nextval('s') AS v`)).rows[0]?.v);
+    const { rows } = await client.query(
+      `SELECT nextval('s') AS n, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment FROM t`,
+    );
+    expect(rows).toHaveLength(ROWS);
+    const after = Number((await client.query(`SELECT nextval('s') AS v`)).rows[0]?.v);
+    expect(after - before).toBe(ROWS + 1);
+  });
+
+  it('UPDATE ... FROM and INSERT ... SELECT store what the loop stores', async () => {
+    const client = await env.client();
+    await client.query('CREATE TABLE r1 (id int PRIMARY KEY, s varchar, c real); CREATE TABLE r2 (LIKE r1)');
+    await client.query('INSERT INTO r1 (id) SELECT id FROM t; INSERT INTO r2 (id) SELECT id FROM t');
+    const fast = await client.query(`UPDATE r1 SET s = (aws_comprehend.detect_sentiment(t.txt, 'en')).sentiment,
+        c = (aws_comprehend.detect_sentiment(t.txt, 'en')).confidence FROM t WHERE t.id = r1.id AND t.id % 2 = 0`);
+    const loop =
+      await client.query(`UPDATE r2 SET s = CASE WHEN true THEN (aws_comprehend.detect_sentiment(t.txt, 'en')).sentiment END,
+        c = CASE WHEN true THEN (aws_comprehend.detect_sentiment(t.txt, 'en')).confidence END FROM t WHERE t.id = r2.id AND t.id % 2 = 0`);
+    expect(fast.rowCount).toBe(ROWS / 2);
+    expect(loop.rowCount).toBe(ROWS / 2);
+    const stored = async (table: string) => (await client.query(`SELECT * FROM ${table} ORDER BY id`)).rows;
+    expect(await stored('r1')).toEqual(await stored('r2'));
+    await client.query(`INSERT INTO r1 (id, s) SELECT id + 1000, aws_sagemaker.invoke_endpoint('demo-echo', NULL, replace(txt, E'\\n', ' ')) FROM t
+      ON CONFLICT (id) DO NOTHING`);
+    const inserted = await client.query(`SELECT id - 1000 AS id, s FROM r1 WHERE id > 1000 ORDER BY id`);
+    const expected = await client.query(
+      `SELECT id, CASE WHEN true THEN aws_sagemaker.invoke_endpoint('demo-echo', NULL, replace(txt, E'\\n', ' ')) END AS s FROM t ORDER BY id`,
+    );
+    expect(inserted.rows).toEqual(expected.rows);
+  });
+
+  it("bound parameters: the prefetch runs with the statement's own Bind", async () => {
+    const fast = await stubCalls(
+      `SELECT id, (aws_comprehend.detect_sentiment(txt, $1)).sentiment AS s FROM t WHERE id <= $2 ORDER BY id`,
+      ['en', 50],
+    );
+    const loop = await stubCalls(
+      `SELECT id, CASE WHEN true THEN (aws_comprehend.detect_sentiment(txt, $1)).sentiment END AS s FROM t WHERE id <= $2 ORDER BY id`,
+      ['en', 50],
+    );
+    expect(fast.rows).toHaveLength(50);
+    expect(fast.rows).toEqual(loop.rows);
+    expect(fast.stubCalls).toBeLessThan(50);
+  });
+
+  it('a volatile argument still fails as before, after the same rounds', async () => {
+    const client = await env.client();
+    await expect(
+      client.query(`SELECT (aws_comprehend.detect_sentiment(txt || random()::text, 'en')).sentiment FROM t WHERE id < 4`),
+    ).rejects.toMatchObject({ message: expect.stringContaining('kept changing') });
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('a prefetch query that fails (GROUP BY an output name) falls back to the loop with the right answer', async () => {
+    const client = await env.client();
+    const { rows } = await client.query(
+      `SELECT left(txt, 3) AS k, (aws_comprehend.detect_sentiment(max(txt), 'en')).sentiment AS s FROM t WHERE txt IS NOT NULL GROUP BY k ORDER BY k`,
+    );
+    const loop = await client.query(
+      `SELECT left(txt, 3) AS k, CASE WHEN true THEN (aws_comprehend.detect_sentiment(max(txt), 'en')).sentiment END AS s FROM t WHERE txt IS NOT NULL GROUP BY k ORDER BY k`,
+    );
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rows).toEqual(loop.rows);
+  });
+
+  it('LATIN1 client encoding: answers with characters outside ASCII come back byte for byte', async () => {
+    const client = await env.client();
+    await client.query('SET client_encoding = LATIN1');
+    const { rows } = await client.query(
+      `SELECT aws_sagemaker.invoke_endpoint('demo-echo', NULL, 'Crème brûlée', id) AS e FROM t WHERE id <= 2 ORDER BY id`,
+    );
+    expect(rows).toEqual([{ e: 'Crème brûlée 1' }, { e: 'Crème brûlée 2' }]);
+  });
+});
