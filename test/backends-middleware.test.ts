@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AwsError } from '../src/aws-error.ts';
 import { type ComposeConfig, composeBackends } from '../src/backends/compose.ts';
 import { sampleLatency } from '../src/backends/middleware/latency.ts';
 import { seededRandom } from '../src/backends/middleware/random.ts';
 import type { BedrockBackend, SageMakerBackend } from '../src/backends/types.ts';
-import { AwsError } from '../src/control/aws-error.ts';
 import { MlStats } from '../src/ml/stats.ts';
 import { ctx, failure } from './helpers/backend-contract.ts';
 

@@ -1,6 +1,6 @@
 /** The emulated IAM policy engine: grammar, size quotas, identity-policy evaluation and role trust. */
 import { describe, expect, it } from 'vitest';
-import { AwsError } from '../src/control/aws-error.ts';
+import { AwsError } from '../src/aws-error.ts';
 import {
   checkPolicySize,
   type Decision,
@@ -12,7 +12,7 @@ import {
   TRUST_POLICY_NAME,
   type TrustPrincipal,
   trustAdmits,
-} from '../src/control/iam/index.ts';
+} from '../src/iam/index.ts';
 
 const ACCOUNT = '123456789012';
 const OTHER_ACCOUNT = '210987654321';

@@ -8,7 +8,7 @@
  * services rename them (see services/errors.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import { AwsError } from '../control/aws-error.ts';
+import { AwsError } from '../aws-error.ts';
 import type { ApiCredential } from './server.ts';
 import { MAX_CLOCK_SKEW_MS, parseAuthorization, requestTime, requestTimeMs, signatureMatches } from './sigv4.ts';
 

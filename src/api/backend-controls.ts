@@ -18,10 +18,10 @@
  *   GET|PUT|DELETE /_aurora-ml/backends/bedrock/models/<model id or prefix*>   (URL-encoded)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsError } from '../aws-error.ts';
 import type { BedrockSpec, ComprehendSpec, SageMakerEndpointSpec } from '../backends/kinds.ts';
 import type { BackendControls } from '../backends/middleware/controls.ts';
 import type { BackendSelection } from '../backends/selection.ts';
-import { AwsError } from '../control/aws-error.ts';
 import { EmulatorError } from '../errors.ts';
 
 export const CONTROLS_PATH = '/_aurora-ml/backends';

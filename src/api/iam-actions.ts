@@ -1,5 +1,5 @@
 /** IAM's Query API (version 2010-05-08) over IamService: parameters in, IAM's XML shapes out. */
-import { AwsError } from '../control/aws-error.ts';
+import { AwsError } from '../aws-error.ts';
 import type { IamService, Page, PageRequest } from '../control/iam-service.ts';
 import type { IamRole, ManagedPolicy } from '../control/model.ts';
 import type { QueryParams } from './query.ts';

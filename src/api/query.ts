@@ -4,7 +4,7 @@
  * arrive flattened as the SDKs send them: `RoleNames.member.1=...` for IAM,
  * `Parameters.Parameter.1.ParameterName=...` for RDS.
  */
-import { AwsError } from '../control/aws-error.ts';
+import { AwsError } from '../aws-error.ts';
 
 /** How a service words a missing or ill-typed parameter (IAM and RDS differ). */
 export interface ParameterErrors {

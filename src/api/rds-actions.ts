@@ -1,5 +1,5 @@
 /** RDS's Query API (version 2014-10-31) over RdsService: parameters in, RDS's XML shapes out. */
-import { AwsError } from '../control/aws-error.ts';
+import { AwsError } from '../aws-error.ts';
 import type { ApplyMethod } from '../control/model.ts';
 import type {
   ClusterView,

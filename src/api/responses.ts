@@ -1,5 +1,5 @@
 /** The Query APIs' two envelopes: `<{Action}Response>` around a Result, and `<ErrorResponse>`. */
-import type { AwsError } from '../control/aws-error.ts';
+import type { AwsError } from '../aws-error.ts';
 import { element, escapeXml, fields, type XmlFields } from './xml.ts';
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';

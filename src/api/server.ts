@@ -12,13 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { AwsError } from '../aws-error.ts';
 import type { BackendControls } from '../backends/middleware/controls.ts';
 import type { BackendSelection } from '../backends/selection.ts';
-import { AwsError } from '../control/aws-error.ts';
+import type { Backends } from '../backends/types.ts';
 import { IamService } from '../control/iam-service.ts';
 import { RdsService } from '../control/rds-service.ts';
 import type { StateStore } from '../control/store.ts';
-import type { Backends } from '../ml/evaluator.ts';
 import { type Dashboard, handleDashboardRequest, isDashboardPath, UI_PATH } from '../observe/dashboard.ts';
 import { handleObserveRequest, METRICS_PATH, type ObserveRoutes } from '../observe/http.ts';
 import { type Authenticate, authenticator } from './authenticate.ts';

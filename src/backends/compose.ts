@@ -41,7 +41,6 @@
  * kinds while running; see selection.ts.
  */
 import type { Logger } from 'pino';
-import type { Backends } from '../ml/evaluator.ts';
 import type { MlStats } from '../ml/stats.ts';
 import { BedrockRouter } from './bedrock/router.ts';
 import {
@@ -71,7 +70,7 @@ import { EndpointDispatch } from './sagemaker/endpoints.ts';
 import type { EndpointConfig } from './sagemaker/router.ts';
 import { BackendSelection, type SelectionSnapshot } from './selection.ts';
 import { Switchable, switchableComprehend } from './switchable.ts';
-import type { BedrockBackend, ComprehendBackend } from './types.ts';
+import type { Backends, BedrockBackend, ComprehendBackend } from './types.ts';
 
 export type { BackendFactories, KindOptions, SageMakerEndpointSpec } from './kinds.ts';
 

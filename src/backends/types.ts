@@ -99,3 +99,10 @@ export interface BedrockBackend {
   readonly kind: string;
   invokeModel(modelId: string, request: InvokeRequest, ctx: CallContext): Promise<InvokeResponse>;
 }
+
+/** One backend per service: what the evaluator calls. */
+export interface Backends {
+  readonly comprehend: ComprehendBackend;
+  readonly sagemaker: SageMakerBackend;
+  readonly bedrock: BedrockBackend;
+}

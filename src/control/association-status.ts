@@ -4,7 +4,7 @@
  * ACTIVE once IAM's change has propagated) and on the role itself, which IAM
  * may change or delete at any time without RDS hearing of it.
  */
-import { trustAdmits } from './iam/index.ts';
+import { trustAdmits } from '../iam/index.ts';
 import type { AssociatedRole, AssociationStatus, Cluster, ControlState } from './model.ts';
 
 /** The principal RDS assumes associated roles as. */

@@ -3,8 +3,18 @@
  * and the feature names AddRoleToDBCluster accepts (Bedrock arrives with
  * aws_ml 2.0), and the order DescribeDBEngineVersions lists them in.
  */
-import { awsMlVersionFor } from '../aurora/pg/stubs.ts';
 import type { Engine, FeatureName } from './model.ts';
+
+/** Which extension version the emulated engine version installs (reference §3). */
+export function awsMlVersionFor(engineVersion: string): '1.0' | '2.0' {
+  const [majorText, minorText] = engineVersion.split('.');
+  const major = Number(majorText);
+  const minor = Number(minorText ?? '0');
+  if (major >= 16) return '2.0';
+  if (major === 15) return minor >= 5 ? '2.0' : '1.0';
+  if (major === 14) return minor >= 10 ? '2.0' : '1.0';
+  return '1.0';
+}
 
 export interface EngineVersionInfo {
   readonly engine: Engine;

@@ -8,10 +8,10 @@
  */
 import type { Logger } from 'pino';
 import { EmulatorError } from '../errors.ts';
+import { type Decision, evaluateIdentityPolicies } from '../iam/index.ts';
 import type { MlFunction } from '../ml/calls.ts';
 import { associationStatus } from './association-status.ts';
 import type { AuthorizationRequest, Authorizer } from './authorize.ts';
-import { type Decision, evaluateIdentityPolicies } from './iam/index.ts';
 import type { Cluster, ControlState, FeatureName, IamRole } from './model.ts';
 import { privilegeFor } from './mysql-privileges.ts';
 import { policiesOf } from './role-policies.ts';

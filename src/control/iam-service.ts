@@ -7,8 +7,8 @@
  * slip past it.
  */
 import { randomInt } from 'node:crypto';
-import { AwsError } from './aws-error.ts';
-import { checkPolicySize, parsePolicyDocument } from './iam/index.ts';
+import { AwsError } from '../aws-error.ts';
+import { checkPolicySize, parsePolicyDocument } from '../iam/index.ts';
 import type { ControlState, IamRole, ManagedPolicy } from './model.ts';
 import type { StateStore } from './store.ts';
 

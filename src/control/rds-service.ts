@@ -4,8 +4,9 @@
  * own error codes. Like IamService it reads the store's current state and
  * changes it only through `store.update`.
  */
+
+import { AwsError } from '../aws-error.ts';
 import { associationStatus, clusterArn } from './association-status.ts';
-import { AwsError } from './aws-error.ts';
 import { MAX_PARAMETERS_PER_CALL, type ParameterDefinition, parameterDefinitions } from './cluster-parameters.ts';
 import {
   compareVersions,

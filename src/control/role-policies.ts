@@ -1,5 +1,5 @@
 /** A role's policies as the IAM engine evaluates them: its inline policies, then its attached managed ones. */
-import type { NamedPolicy } from './iam/index.ts';
+import type { NamedPolicy } from '../iam/index.ts';
 import type { ControlState, IamRole } from './model.ts';
 
 export function policiesOf(state: ControlState, role: IamRole): NamedPolicy[] {

@@ -3,22 +3,16 @@
  * (user, function, resource) once, then runs every function family's batches
  * against its backend. Both protocol fronts use this; it knows no SQL.
  */
-import type { BedrockBackend, ComprehendBackend, SageMakerBackend } from '../backends/types.ts';
+import type { Backends } from '../backends/types.ts';
 import type { Authorizer } from '../control/authorize.ts';
 import { EmulatorError } from '../errors.ts';
+import { evaluateBedrock } from '../functions/bedrock.ts';
+import { evaluateComprehend } from '../functions/comprehend.ts';
+import { evaluateSageMaker } from '../functions/sagemaker.ts';
 import type { EvalContext, MlCall, MlResults } from './calls.ts';
 import { checkNotCanceled, timeoutError } from './deadline.ts';
-import { evaluateBedrock } from './functions/bedrock.ts';
-import { evaluateComprehend } from './functions/comprehend.ts';
-import { evaluateSageMaker } from './functions/sagemaker.ts';
 import { noStatementTracer, type StatementTracer } from './statement-trace.ts';
 import type { MlStats } from './stats.ts';
-
-export interface Backends {
-  readonly comprehend: ComprehendBackend;
-  readonly sagemaker: SageMakerBackend;
-  readonly bedrock: BedrockBackend;
-}
 
 export class MlEvaluator {
   constructor(

@@ -7,9 +7,8 @@ import type { Logger } from 'pino';
 import type { Layer } from '../backends/middleware/call.ts';
 import { withRetryTally } from '../backends/middleware/retry.ts';
 import { wrapBedrock, wrapComprehend, wrapSageMaker } from '../backends/middleware/wrap.ts';
-import type { CallContext } from '../backends/types.ts';
+import type { Backends, CallContext } from '../backends/types.ts';
 import { EmulatorError } from '../errors.ts';
-import type { Backends } from '../ml/evaluator.ts';
 import type { CallError, CallOrigin, CallRecorder, Service } from './call-log.ts';
 
 export interface ObserveOptions {

@@ -4,7 +4,7 @@
  * server serves it over HTTP (it satisfies ObserveRoutes).
  */
 import type { Logger } from 'pino';
-import type { Backends } from '../ml/evaluator.ts';
+import type { Backends } from '../backends/types.ts';
 import type { MlStats } from '../ml/stats.ts';
 import {
   type CallEntry,

@@ -6,10 +6,10 @@
  * credentials configured at all, is allowed everything, as an account's
  * administrator would be.
  */
-import { AwsError } from '../../control/aws-error.ts';
-import { type Decision, evaluateIdentityPolicies } from '../../control/iam/index.ts';
+import { AwsError } from '../../aws-error.ts';
 import type { ControlState, IamRole } from '../../control/model.ts';
 import { policiesOf } from '../../control/role-policies.ts';
+import { type Decision, evaluateIdentityPolicies } from '../../iam/index.ts';
 import type { Authorize } from './types.ts';
 
 const allowAll: Authorize = () => {};

@@ -4,9 +4,10 @@
  * the same Bedrock backend as aws_bedrock.invoke_model. Converse and
  * ConverseStream share the path scheme (see bedrock-converse.ts).
  */
+
+import { AwsError } from '../../aws-error.ts';
 import { BEDROCK_MAX_PAYLOAD_BYTES } from '../../backends/bedrock/limits.ts';
 import type { BedrockBackend, CallContext } from '../../backends/types.ts';
-import { AwsError } from '../../control/aws-error.ts';
 import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
 import { headerOf } from './types.ts';
 

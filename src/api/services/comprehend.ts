@@ -5,9 +5,9 @@
  * document over the size limit in ErrorList and answer the others.
  */
 
+import { AwsError } from '../../aws-error.ts';
 import { detectPiiEntities } from '../../backends/comprehend/pii.ts';
 import type { CallContext, ComprehendBackend } from '../../backends/types.ts';
-import { AwsError } from '../../control/aws-error.ts';
 import { limits } from '../../ml/limits.ts';
 import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
 import { headerOf } from './types.ts';

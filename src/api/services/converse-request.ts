@@ -5,9 +5,10 @@
  * images, documents, tools and guardrails are refused by name rather than
  * silently dropped, since an answer that ignored them would mislead.
  */
+
+import { AwsError } from '../../aws-error.ts';
 import type { Conversation, Turn } from '../../backends/bedrock/converse-native.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../backends/bedrock/json.ts';
-import { AwsError } from '../../control/aws-error.ts';
 
 const invalid = (message: string) => new AwsError('ValidationException', message);
 

@@ -7,7 +7,7 @@
  * same codes here, so an SDK sees the exception it would see from AWS.
  */
 import type { Logger } from 'pino';
-import { AwsError } from '../../control/aws-error.ts';
+import { AwsError } from '../../aws-error.ts';
 import { EmulatorError, type ErrorCode } from '../../errors.ts';
 import type { MlServiceName, ServiceResponse } from './types.ts';
 

@@ -7,10 +7,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import type { CallContext } from '../../backends/types.ts';
-import { AwsError } from '../../control/aws-error.ts';
+import { AwsError } from '../../aws-error.ts';
+import type { Backends, CallContext } from '../../backends/types.ts';
 import type { StateStore } from '../../control/store.ts';
-import type { Backends } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
 import { authorizerFor } from './authorize.ts';
 import { handleConverse } from './bedrock-converse.ts';

@@ -1,6 +1,6 @@
 /**
  * The evaluator answers every dialect in one compact form (see
- * src/ml/functions/comprehend.ts); the MySQL seed functions return
+ * src/functions/comprehend.ts); the MySQL seed functions return
  * Comprehend's own JSON shapes, so their cache values are reshaped before the
  * stubs read them.
  */

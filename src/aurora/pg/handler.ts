@@ -4,6 +4,7 @@
  * evaluation loop, and answers the extension DDL. Everything else is relayed.
  */
 import type { Logger } from 'pino';
+import { awsMlVersionFor } from '../../control/engine-versions.ts';
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { parseDeclare, preparedStatementName } from '../../sql/pg/cursor-commands.ts';
@@ -31,7 +32,7 @@ import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-lo
 import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
 import { preparePrefetch } from './prefetch.ts';
-import { awsMlVersionFor, NEEDS_UPGRADE_QUERY, upgradeSql } from './stubs.ts';
+import { NEEDS_UPGRADE_QUERY, upgradeSql } from './stubs.ts';
 import { wholeTextSyntaxError } from './syntax-check.ts';
 
 export interface PgAuroraOptions {

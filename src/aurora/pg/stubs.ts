@@ -22,17 +22,6 @@ import {
 /** The custom setting that tells stubs they run under the emulator. */
 export const MODE_SETTING = 'aurora_ml.mode';
 
-/** Which extension version the emulated engine version installs (reference §3). */
-export function awsMlVersionFor(engineVersion: string): '1.0' | '2.0' {
-  const [majorText, minorText] = engineVersion.split('.');
-  const major = Number(majorText);
-  const minor = Number(minorText ?? '0');
-  if (major >= 16) return '2.0';
-  if (major === 15) return minor >= 5 ? '2.0' : '1.0';
-  if (major === 14) return minor >= 10 ? '2.0' : '1.0';
-  return '1.0';
-}
-
 export interface StubSpec {
   /** Canonical name, also the first element of the miss DETAIL. */
   readonly fn: string;

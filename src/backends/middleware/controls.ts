@@ -12,7 +12,7 @@
  * which targets kept their own setting, and the same patch can drop them
  * (`targets: { name: { faults: null } }`).
  */
-import { AwsError } from '../../control/aws-error.ts';
+import { AwsError } from '../../aws-error.ts';
 import { SERVICES, type Service } from './call.ts';
 import type { FaultState } from './faults.ts';
 import { isPreset, PRESETS, type PresetName } from './presets.ts';

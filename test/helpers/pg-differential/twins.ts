@@ -30,7 +30,7 @@ export const SENTIMENT_RULES: readonly SentimentRule[] = [
 ];
 export const SENTIMENT_DEFAULT = { sentiment: 'NEUTRAL' as Label, score: 0.8 };
 
-/** The emulator's own checks before any backend call (src/ml/limits.ts, src/ml/functions/comprehend.ts). */
+/** The emulator's own checks before any backend call (src/ml/limits.ts, src/functions/comprehend.ts). */
 const LANGUAGES = ['en', 'es', 'fr', 'de', 'it', 'pt', 'ar', 'hi', 'ja', 'ko', 'zh', 'zh-TW'];
 const MAX_TEXT_BYTES = 5000;
 
@@ -104,7 +104,7 @@ $twin$;`;
 /**
  * invoke_endpoint's model, on the CSV line Aurora would send: fields in
  * argument order, NULL as an empty field, quoted when they hold a comma, a
- * quote or a line break (src/ml/functions/sagemaker.ts).
+ * quote or a line break (src/functions/sagemaker.ts).
  */
 function sagemakerCore(): string {
   const fn = 'aws_sagemaker.invoke_endpoint';

@@ -3,13 +3,13 @@
  * distinct call (Bedrock has no batching in Aurora), the raw response body as
  * model_output, or the float array found under json_key.
  */
-import type { BedrockBackend } from '../../backends/types.ts';
-import { EmulatorError } from '../../errors.ts';
-import type { EvalContext, MlCall, MlResults } from '../calls.ts';
-import { callContext } from '../deadline.ts';
-import { limits } from '../limits.ts';
-import { runBatches } from '../run-batches.ts';
-import type { MlStats } from '../stats.ts';
+import type { BedrockBackend } from '../backends/types.ts';
+import { EmulatorError } from '../errors.ts';
+import type { EvalContext, MlCall, MlResults } from '../ml/calls.ts';
+import { callContext } from '../ml/deadline.ts';
+import { limits } from '../ml/limits.ts';
+import { runBatches } from '../ml/run-batches.ts';
+import type { MlStats } from '../ml/stats.ts';
 
 /** Finds the embedding under json_key ('embedding', or 'embeddings' holding [[...]]). */
 export function embeddingFrom(body: string, jsonKey: string, modelId: string): number[] {

@@ -3,13 +3,13 @@
  * Comprehend's own limits and errors, batching of at most 25 documents, and
  * the text each result is cached as.
  */
-import type { ComprehendBackend } from '../../backends/types.ts';
-import { EmulatorError } from '../../errors.ts';
-import type { EvalContext, MlCall, MlResults } from '../calls.ts';
-import { callContext } from '../deadline.ts';
-import { limits } from '../limits.ts';
-import { chunk, runBatches } from '../run-batches.ts';
-import type { MlStats } from '../stats.ts';
+import type { ComprehendBackend } from '../backends/types.ts';
+import { EmulatorError } from '../errors.ts';
+import type { EvalContext, MlCall, MlResults } from '../ml/calls.ts';
+import { callContext } from '../ml/deadline.ts';
+import { limits } from '../ml/limits.ts';
+import { chunk, runBatches } from '../ml/run-batches.ts';
+import type { MlStats } from '../ml/stats.ts';
 
 type Task = 'sentiment' | 'entities' | 'key_phrases' | 'dominant_language';
 

@@ -4,13 +4,13 @@
  * max_rows_per_batch and SageMaker's 6 MB body limit; the response must have
  * one line per row.
  */
-import type { SageMakerBackend } from '../../backends/types.ts';
-import { EmulatorError } from '../../errors.ts';
-import type { EvalContext, JsonValue, MlCall, MlResults } from '../calls.ts';
-import { callContext } from '../deadline.ts';
-import { limits } from '../limits.ts';
-import { runBatches } from '../run-batches.ts';
-import type { MlStats } from '../stats.ts';
+import type { SageMakerBackend } from '../backends/types.ts';
+import { EmulatorError } from '../errors.ts';
+import type { EvalContext, JsonValue, MlCall, MlResults } from '../ml/calls.ts';
+import { callContext } from '../ml/deadline.ts';
+import { limits } from '../ml/limits.ts';
+import { runBatches } from '../ml/run-batches.ts';
+import type { MlStats } from '../ml/stats.ts';
 import { checkBatchSize } from './comprehend.ts';
 
 interface Row {
