@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { EmulatorError } from '../errors.ts';
+import { FUNCTIONS } from '../functions/registry.ts';
 import { type Decision, evaluateIdentityPolicies } from '../iam/index.ts';
 import type { MlFunction } from '../ml/calls.ts';
 import { associationStatus } from './association-status.ts';
@@ -44,27 +45,6 @@ interface CachedDecision {
   /** Epoch ms after which the decision must be made again (a PENDING association turning ACTIVE). */
   readonly validUntil: number;
 }
-
-const SERVICE_OF: Readonly<Record<MlFunction, FeatureName>> = {
-  'aws_comprehend.detect_sentiment': 'Comprehend',
-  'aws_comprehend.detect_dominant_language': 'Comprehend',
-  'aws_comprehend.detect_entities': 'Comprehend',
-  'aws_comprehend.detect_key_phrases': 'Comprehend',
-  'aws_sagemaker.invoke_endpoint': 'SageMaker',
-  'aws_bedrock.invoke_model': 'Bedrock',
-  'aws_bedrock.invoke_model_get_embeddings': 'Bedrock',
-};
-
-/** The IAM actions a call needs: Aurora batches Comprehend calls, so both forms. */
-const ACTIONS_OF: Readonly<Record<MlFunction, readonly string[]>> = {
-  'aws_comprehend.detect_sentiment': ['comprehend:DetectSentiment', 'comprehend:BatchDetectSentiment'],
-  'aws_comprehend.detect_dominant_language': ['comprehend:DetectDominantLanguage', 'comprehend:BatchDetectDominantLanguage'],
-  'aws_comprehend.detect_entities': ['comprehend:DetectEntities', 'comprehend:BatchDetectEntities'],
-  'aws_comprehend.detect_key_phrases': ['comprehend:DetectKeyPhrases', 'comprehend:BatchDetectKeyPhrases'],
-  'aws_sagemaker.invoke_endpoint': ['sagemaker:InvokeEndpoint'],
-  'aws_bedrock.invoke_model': ['bedrock:InvokeModel'],
-  'aws_bedrock.invoke_model_get_embeddings': ['bedrock:InvokeModel'],
-};
 
 /** Aurora MySQL's cluster parameter naming each service's role. */
 export const ROLE_PARAMETER: Readonly<Record<FeatureName, string>> = {
@@ -136,7 +116,7 @@ export class ControlGate implements Authorizer {
     const identifier = this.options.clusters[front];
     const cluster = identifier === undefined ? undefined : state.clusters[identifier];
     if (cluster === undefined) return { error: null, validUntil: Number.POSITIVE_INFINITY };
-    const service = SERVICE_OF[request.fn];
+    const service = FUNCTIONS[request.fn].feature;
     const fail = (step: Denial['step'], error: EmulatorError, validUntil = Number.POSITIVE_INFINITY): CachedDecision => ({
       error,
       step,
@@ -163,7 +143,7 @@ export class ControlGate implements Authorizer {
 
     // 4. IAM: every action the call needs, on the resource's ARN.
     const resourceArn = arnOf(state, service, request.resource);
-    for (const action of ACTIONS_OF[request.fn]) {
+    for (const action of FUNCTIONS[request.fn].actions) {
       const decision = evaluateIdentityPolicies(policiesOf(state, role.role), {
         action,
         resource: resourceArn,

@@ -2,17 +2,11 @@
  * What the fronts hand to the ML layer: row-level calls discovered in a
  * statement, already deduplicated by key. Dialect-independent.
  */
+
+import type { MlFunction } from '../functions/registry.ts';
 import type { BatchProgress } from './statement-trace.ts';
 
-/** Canonical Aurora function names (PostgreSQL spelling; MySQL maps onto them). */
-export type MlFunction =
-  | 'aws_comprehend.detect_sentiment'
-  | 'aws_comprehend.detect_dominant_language'
-  | 'aws_comprehend.detect_entities'
-  | 'aws_comprehend.detect_key_phrases'
-  | 'aws_sagemaker.invoke_endpoint'
-  | 'aws_bedrock.invoke_model'
-  | 'aws_bedrock.invoke_model_get_embeddings';
+export type { MlFunction };
 
 /** JSON values as the database serialised the arguments. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

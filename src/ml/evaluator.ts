@@ -8,6 +8,7 @@ import type { Authorizer } from '../control/authorize.ts';
 import { EmulatorError } from '../errors.ts';
 import { evaluateBedrock } from '../functions/bedrock.ts';
 import { evaluateComprehend } from '../functions/comprehend.ts';
+import { type Family, FUNCTIONS, resourceOf } from '../functions/registry.ts';
 import { evaluateSageMaker } from '../functions/sagemaker.ts';
 import type { EvalContext, MlCall, MlResults } from './calls.ts';
 import { checkNotCanceled, timeoutError } from './deadline.ts';
@@ -25,15 +26,12 @@ export class MlEvaluator {
 
   async evaluate(calls: readonly MlCall[], ctx: EvalContext): Promise<MlResults> {
     checkNotCanceled(ctx);
+    const unknown = calls.find((c) => !Object.hasOwn(FUNCTIONS, c.fn));
+    if (unknown !== undefined) throw new EmulatorError('Internal', `no ML function is named ${String(unknown.fn)}`);
     this.authorizeAll(calls, ctx);
-    const comprehend: MlCall[] = [];
-    const sagemaker: MlCall[] = [];
-    const bedrock: MlCall[] = [];
-    for (const call of calls) {
-      if (call.fn.startsWith('aws_comprehend.')) comprehend.push(call);
-      else if (call.fn === 'aws_sagemaker.invoke_endpoint') sagemaker.push(call);
-      else bedrock.push(call);
-    }
+    const byFamily: Record<Family, MlCall[]> = { comprehend: [], sagemaker: [], bedrock: [] };
+    for (const call of calls) byFamily[FUNCTIONS[call.fn].family].push(call);
+    const { comprehend, sagemaker, bedrock } = byFamily;
     try {
       const parts = await Promise.all([
         comprehend.length ? evaluateComprehend(comprehend, this.backends.comprehend, ctx, this.stats) : null,
@@ -55,8 +53,7 @@ export class MlEvaluator {
   private authorizeAll(calls: readonly MlCall[], ctx: EvalContext): void {
     const seen = new Set<string>();
     for (const call of calls) {
-      const resource =
-        call.fn === 'aws_sagemaker.invoke_endpoint' || call.fn.startsWith('aws_bedrock.') ? String(call.args[0] ?? '') : '*';
+      const resource = resourceOf(call.fn, call.args);
       const id = `${call.fn}\u0000${resource}`;
       if (seen.has(id)) continue;
       seen.add(id);

@@ -15,6 +15,7 @@
  * (suffix _b).
  */
 import { createHash } from 'node:crypto';
+import { MYSQL_BUILTINS, type MysqlBuiltin } from '../../functions/registry.ts';
 export const STUB_SCHEMA = 'aurora_ml';
 /**
  * Every text the stubs and the session tables hold is declared utf8mb4: a
@@ -63,24 +64,13 @@ export function learnedPlaceholderKey(fn: string, target: unknown): string | nul
 /** The functions whose stubs name a target (their first argument): SageMaker endpoints, Bedrock models. */
 const LEARNED_FUNCTIONS: ReadonlySet<string> = new Set(['aws_sagemaker.invoke_endpoint', 'aws_bedrock.invoke_model']);
 
-/** The built-ins the stubs stand for, with the argument counts accepted. */
-const BUILTIN_ARGS: Readonly<Record<string, readonly number[]>> = {
-  aws_comprehend_detect_sentiment: [2, 3],
-  aws_comprehend_detect_sentiment_confidence: [2, 3],
-  // Seed extensions (reference §1).
-  aws_comprehend_detect_entities: [2],
-  aws_comprehend_detect_key_phrases: [2],
-  aws_comprehend_detect_dominant_language: [1],
-};
+/** The built-ins the stubs stand for (src/functions/registry.ts), by name. */
+const BUILTINS: ReadonlyMap<string, MysqlBuiltin> = new Map(MYSQL_BUILTINS.map((b) => [b.name, b]));
 
-/** Seed extensions (reference §1): accepted with a warning, refused in strict mode. */
+/** The seed's direct SageMaker call, variadic: its inputs arrive as one JSON_ARRAY. */
 export const SEED_DIRECT_SAGEMAKER = 'aws_sagemaker_invoke_endpoint';
-export const SEED_FUNCTIONS: ReadonlySet<string> = new Set([
-  SEED_DIRECT_SAGEMAKER,
-  'aws_comprehend_detect_entities',
-  'aws_comprehend_detect_key_phrases',
-  'aws_comprehend_detect_dominant_language',
-]);
+/** Seed extensions: accepted with a warning, refused in strict mode. */
+export const SEED_FUNCTIONS: ReadonlySet<string> = new Set(MYSQL_BUILTINS.filter((b) => b.seed).map((b) => b.name));
 
 /** Functions whose VARCHAR result is compared with literals: ascii on Unicode connections, utf8mb4 (`_u`) otherwise. */
 const LABEL_RESULTS: ReadonlySet<string> = new Set([
@@ -98,8 +88,9 @@ function stubName(base: string, withBatch: boolean): string {
  * call. `unicodeConnection`: the connection's character set is a Unicode one.
  */
 export function stubFor(fn: string, argCount: number, unicodeConnection: boolean): string | undefined {
-  if (fn === SEED_DIRECT_SAGEMAKER) return argCount >= 2 ? fn : undefined;
-  if (!BUILTIN_ARGS[fn]?.includes(argCount)) return undefined;
+  const builtin = BUILTINS.get(fn);
+  if (builtin?.atLeast !== undefined) return argCount >= builtin.atLeast ? fn : undefined;
+  if (!builtin?.argCounts.includes(argCount)) return undefined;
   const base = LABEL_RESULTS.has(fn) && !unicodeConnection ? `${fn}_u` : fn;
   return stubName(base, argCount === 3);
 }

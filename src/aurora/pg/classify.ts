@@ -4,6 +4,7 @@
  * no I/O, so every rule here is testable on text alone.
  */
 import { EmulatorError } from '../../errors.ts';
+import { FUNCTIONS } from '../../functions/registry.ts';
 import { limits } from '../../ml/limits.ts';
 import { rewriteExtensionTable } from '../../sql/pg/catalog-rewrite.ts';
 import { type DeclareCommand, parseDeclare } from '../../sql/pg/cursor-commands.ts';
@@ -16,12 +17,6 @@ import { CATALOG_SCHEMA } from './extension.ts';
 
 /** Cheap test run on every statement of pass-through traffic. */
 const QUICK = /aws_(?:comprehend|sagemaker|bedrock|ml|commons)|pg_extension|aurora_ml/i;
-
-const SEED_FUNCTIONS: ReadonlySet<string> = new Set([
-  'aws_comprehend.detect_entities',
-  'aws_comprehend.detect_key_phrases',
-  'aws_comprehend.detect_dominant_language',
-]);
 
 export type Classified =
   /** Relay as is (possibly rewritten); `ddl` means ML dependencies may have changed. */
@@ -81,7 +76,7 @@ export function classify(sql: string, ctx: ClassifyContext): Classified {
   }
   const direct = calls.filter((c) => c.quoting === 'none');
   const seedNotices: string[] = [];
-  for (const call of direct) if (SEED_FUNCTIONS.has(call.fn)) seedNotices.push(seedUse(`${call.fn}() is`, ctx.strict));
+  for (const call of direct) if (FUNCTIONS[call.fn].seed) seedNotices.push(seedUse(`${call.fn}() is`, ctx.strict));
   for (let i = 0; i < rewritten.seedTwoArgCalls; i++) {
     seedNotices.push(seedUse('the two-argument form aws_sagemaker.invoke_endpoint(endpoint, payload) is', ctx.strict));
   }

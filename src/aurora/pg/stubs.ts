@@ -8,6 +8,7 @@
  * miss-channel.ts for why the stubs run as the installing superuser.
  */
 
+import { FUNCTIONS, ML_FUNCTIONS, type MlFunction, type PostgresStub } from '../../functions/registry.ts';
 import { answerFunctionsSql, argsFunctionName } from './answer-functions.ts';
 import {
   CACHE_IS_OURS,
@@ -22,29 +23,10 @@ import {
 /** The custom setting that tells stubs they run under the emulator. */
 export const MODE_SETTING = 'aurora_ml.mode';
 
-export interface StubSpec {
+/** A stub as the install script needs it: the registry's PostgreSQL entry, with its name. */
+export interface StubSpec extends PostgresStub {
   /** Canonical name, also the first element of the miss DETAIL. */
-  readonly fn: string;
-  readonly signature: string;
-  /** SQL expression building the JSON array of arguments that keys the cache. */
-  readonly argsJson: string;
-  /** Statements that assign the OUT parameters from the cached text `v`. */
-  readonly decode: string;
-  /**
-   * Each OUT parameter as an SQL expression of the cached text `v`, for the
-   * answer functions (./answer-functions.ts); set-returning functions have none.
-   */
-  readonly fields?: Readonly<Record<string, string>>;
-  /** Statements that assign placeholders while discovering. */
-  readonly placeholder: string;
-  /**
-   * The argument naming the call's target (endpoint, model): a miss answers
-   * with the statement's latest real answer for that target when there is
-   * one (see learnedPlaceholderKey), so an expression that fails on a
-   * made-up value (1 / 0) does not stop discovery at every row.
-   */
-  readonly target?: string;
-  readonly setReturning?: boolean;
+  readonly fn: MlFunction;
 }
 
 /** The cache row holding the latest real answer for a call's target, in SQL and for the loop. */
@@ -54,82 +36,10 @@ export function learnedPlaceholderKey(fn: string, target: unknown): string | nul
   return typeof target === 'string' && LEARNED_FUNCTIONS.has(fn) ? `${LEARNED_PREFIX}${fn}:${target}` : null;
 }
 
-const stubs: readonly StubSpec[] = [
-  {
-    fn: 'aws_comprehend.detect_sentiment',
-    signature:
-      'aws_comprehend.detect_sentiment(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL, OUT sentiment varchar, OUT confidence real)',
-    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
-    decode: `sentiment := split_part(v, E'\\t', 1); confidence := split_part(v, E'\\t', 2)::real;`,
-    fields: { sentiment: `split_part(v, E'\\t', 1)::varchar`, confidence: `split_part(v, E'\\t', 2)::real` },
-    placeholder: `sentiment := 'NEUTRAL'; confidence := 0;`,
-  },
-  {
-    fn: 'aws_sagemaker.invoke_endpoint',
-    // The real third parameter is VARIADIC "any", which PL/pgSQL cannot
-    // declare; the proxy rewrites every call to pass json_build_array(...).
-    signature:
-      'aws_sagemaker.invoke_endpoint(endpoint_name varchar, max_rows_per_batch int, model_input json, OUT model_output varchar)',
-    argsJson: 'json_build_array(endpoint_name, max_rows_per_batch, model_input)',
-    decode: 'model_output := v;',
-    fields: { model_output: 'v::varchar' },
-    placeholder: `model_output := '0';`,
-    target: 'endpoint_name',
-  },
-  {
-    fn: 'aws_bedrock.invoke_model',
-    signature:
-      'aws_bedrock.invoke_model(model_id varchar, content_type text, accept_type text, model_input text, OUT model_output varchar)',
-    argsJson: 'json_build_array(model_id, content_type, accept_type, model_input)',
-    decode: 'model_output := v;',
-    fields: { model_output: 'v::varchar' },
-    placeholder: `model_output := '{}';`,
-    target: 'model_id',
-  },
-  {
-    fn: 'aws_bedrock.invoke_model_get_embeddings',
-    signature:
-      'aws_bedrock.invoke_model_get_embeddings(model_id varchar, content_type text, json_key text, model_input text, OUT model_output float8[])',
-    argsJson: 'json_build_array(model_id, content_type, json_key, model_input)',
-    decode: 'model_output := v::float8[];',
-    fields: { model_output: 'v::float8[]' },
-    placeholder: `model_output := '{}'::float8[];`,
-    target: 'model_id',
-  },
-  {
-    fn: 'aws_comprehend.detect_dominant_language',
-    signature:
-      'aws_comprehend.detect_dominant_language(input_text varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (language_code varchar, score real)',
-    argsJson: 'json_build_array(input_text, max_rows_per_batch)',
-    decode: `RETURN QUERY SELECT x.l::varchar, x.s::real FROM json_to_recordset(v::json) AS x(l text, s float8);`,
-    placeholder: '',
-    setReturning: true,
-  },
-  {
-    fn: 'aws_comprehend.detect_entities',
-    signature:
-      'aws_comprehend.detect_entities(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (type varchar, text varchar, score real, begin_offset int, end_offset int)',
-    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
-    decode: `RETURN QUERY SELECT x.t::varchar, x.x::varchar, x.s::real, x.b, x.e FROM json_to_recordset(v::json) AS x(t text, x text, s float8, b int, e int);`,
-    placeholder: '',
-    setReturning: true,
-  },
-  {
-    fn: 'aws_comprehend.detect_key_phrases',
-    signature:
-      'aws_comprehend.detect_key_phrases(input_text varchar, language_code varchar, max_rows_per_batch int DEFAULT NULL) RETURNS TABLE (text varchar, score real, begin_offset int, end_offset int)',
-    argsJson: 'json_build_array(input_text, language_code, max_rows_per_batch)',
-    decode: `RETURN QUERY SELECT x.x::varchar, x.s::real, x.b, x.e FROM json_to_recordset(v::json) AS x(x text, s float8, b int, e int);`,
-    placeholder: '',
-    setReturning: true,
-  },
-];
+const stubs: readonly StubSpec[] = ML_FUNCTIONS.map((fn) => ({ fn, ...FUNCTIONS[fn].postgres }));
 
 /** The functions whose misses answer with a learned placeholder (their specs name a target). */
-const LEARNED_FUNCTIONS = new Set(stubs.filter((s) => s.target !== undefined).map((s) => s.fn));
-
-/** Functions that exist only in aws_ml 2.0. */
-const BEDROCK = /^aws_bedrock\./;
+const LEARNED_FUNCTIONS: ReadonlySet<string> = new Set(stubs.filter((s) => s.target !== undefined).map((s) => s.fn));
 
 function stubSql(spec: StubSpec): string {
   return `CREATE FUNCTION ${spec.signature}
@@ -193,7 +103,7 @@ function identity(spec: StubSpec): string {
 }
 
 export function stubsFor(version: '1.0' | '2.0'): readonly StubSpec[] {
-  return stubs.filter((s) => version === '2.0' || !BEDROCK.test(s.fn));
+  return stubs.filter((s) => version === '2.0' || s.since === undefined);
 }
 
 /** The whole install script for one extension version, run in one transaction. */

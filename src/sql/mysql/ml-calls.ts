@@ -11,21 +11,16 @@
  * built-in. Names in string literals and comments are not calls; names inside
  * executable comments (`/*! ... *\/`) are, as the server runs that text.
  */
+import { MYSQL_BUILTINS } from '../../functions/registry.ts';
 import { tokenize } from './lexer.ts';
 import { callArgs, type MlCallArg } from './ml-call-args.ts';
 import { isKeyword, type LexOptions, type Token } from './tokens.ts';
 
-export const MYSQL_ML_FUNCTIONS = [
-  'aws_comprehend_detect_sentiment',
-  'aws_comprehend_detect_sentiment_confidence',
-  // Seed extensions (reference §1): accepted, with a warning.
-  'aws_sagemaker_invoke_endpoint',
-  'aws_comprehend_detect_entities',
-  'aws_comprehend_detect_key_phrases',
-  'aws_comprehend_detect_dominant_language',
-] as const;
+/** The built-ins' names (src/functions/registry.ts), seed extensions included. */
+export const MYSQL_ML_FUNCTIONS: readonly string[] = MYSQL_BUILTINS.map((b) => b.name);
 
-export type MySqlMlFunction = (typeof MYSQL_ML_FUNCTIONS)[number];
+/** A built-in's name, lower case. */
+export type MySqlMlFunction = string;
 
 const BY_NAME: ReadonlySet<string> = new Set(MYSQL_ML_FUNCTIONS);
 

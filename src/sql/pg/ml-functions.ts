@@ -1,20 +1,11 @@
 /**
- * The Aurora ML functions the emulator implements, by canonical
- * 'schema.function' name, and the look-up the call finder does per name.
+ * The look-up the call finder does per name, over the functions of the
+ * registry (src/functions/registry.ts) by canonical 'schema.function' name.
  */
-
-export const ML_FUNCTIONS = [
-  'aws_comprehend.detect_sentiment',
-  'aws_comprehend.detect_entities',
-  'aws_comprehend.detect_key_phrases',
-  'aws_comprehend.detect_dominant_language',
-  'aws_sagemaker.invoke_endpoint',
-  'aws_bedrock.invoke_model',
-  'aws_bedrock.invoke_model_get_embeddings',
-] as const;
+import { ML_FUNCTIONS, type MlFunction } from '../../functions/registry.ts';
 
 /** Canonical 'schema.function' name. */
-export type MlFunctionName = (typeof ML_FUNCTIONS)[number];
+export type MlFunctionName = MlFunction;
 
 /** schema -> function -> canonical name. */
 const BY_SCHEMA: ReadonlyMap<string, ReadonlyMap<string, MlFunctionName>> = (() => {
