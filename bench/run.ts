@@ -41,6 +41,9 @@
  *      under 50 ms). Alone: `npx tsx bench/large-select.ts`.
  *  10. pgbench -S and the UPDATE with a dashboard subscriber streaming
  *      (/_aurora-ml/events) and without, alternating; target: within 5%.
+ *  11. What finding ML calls costs per statement, both fronts' scanners over
+ *      the scanner tests' statements; informational, no database. Alone:
+ *      `npx tsx bench/scanners.ts`.
  * pgbouncer, sysbench and HAProxy are apt-get installed when missing (as root).
  *
  * Prints one table with PASS/FAIL per target. Exits 0 when every measurement
@@ -67,6 +70,7 @@ import { freshDatabase, initPgbench, type PgbenchOptions, type QueryMode, runSel
 import { PGBOUNCER_BINARY, type Pgbouncer, startPgbouncer } from './pgbouncer.ts';
 import { installPhaseProbe, type PhaseProbe, type PhaseTotal } from './phases.ts';
 import { type LatencyResult, pgConnection, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
+import { measureScanners, scannerRows } from './scanners.ts';
 import {
   freshMysqlDatabase,
   type PsMode,
@@ -565,6 +569,13 @@ async function main(): Promise<number> {
     notes.push(`Large SELECT (9): ${ML_SELECT}`);
   } catch (err) {
     rows.push(errorRow('9', `${fmtInt(LARGE_ROWS)}-row SELECT with detect_sentiment`, err));
+  }
+
+  console.error('scanners: findMlCalls per statement, both fronts');
+  try {
+    rows.push(...scannerRows('11', measureScanners()));
+  } catch (err) {
+    rows.push(errorRow('11', 'ML call scanners per statement', err));
   }
 
   await cleanUp();

@@ -1,7 +1,9 @@
 /** `aurora-ml-emulator` / `npm start`: parse options, start, print where to connect. */
-import { type LoadedConfig, loadConfig, usage } from './config.ts';
+import { type LoadedConfig, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { type Emulator, startEmulator } from './main.ts';
+import { helpText } from './options/docs.ts';
+import { OPTIONS } from './options/table.ts';
 import { StartupError } from './startup-errors.ts';
 import { redactUrl } from './upstream-url.ts';
 
@@ -28,9 +30,12 @@ function stackOf(err: unknown): string {
 
 /** Before the options parse, --log-level debug is looked for by hand, so even their errors can show a stack. */
 function verboseRequested(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  const i = argv.lastIndexOf('--log-level');
+  const flag = `--${OPTIONS.logLevel.flag}`;
+  const i = argv.lastIndexOf(flag);
   const level =
-    (i >= 0 ? argv[i + 1] : undefined) ?? argv.find((a) => a.startsWith('--log-level='))?.slice(12) ?? env.AURORA_ML_LOG_LEVEL;
+    (i >= 0 ? argv[i + 1] : undefined) ??
+    argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1) ??
+    env[OPTIONS.logLevel.env];
   return level === 'debug' || level === 'trace';
 }
 
@@ -52,7 +57,7 @@ try {
   fail(err, verboseRequested(process.argv.slice(2), process.env));
 }
 if (config.help) {
-  process.stdout.write(usage);
+  process.stdout.write(helpText());
   process.exit(0);
 }
 const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';

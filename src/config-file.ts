@@ -8,33 +8,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { suggestion } from './did-you-mean.ts';
+import { OPTION_LIST } from './options/table.ts';
 import { usageError } from './startup-errors.ts';
 
 type Doc = Record<string, unknown>;
 
-export const TOP_LEVEL_KEYS = [
-  'pgListen',
-  'pgUpstream',
-  'mysqlListen',
-  'mysqlUpstream',
-  'dataDir',
-  'strict',
-  'pgEngineVersion',
-  'mysqlEngineVersion',
-  'region',
-  'accountId',
-  'logLevel',
-  'apiListen',
-  'controlPreset',
-  'associationDelayMs',
-  'apiCredentials',
-  'pgClusterId',
-  'mysqlClusterId',
-  'gate',
-  'sagemaker',
-  'backends',
-  'uiPoolSize',
-] as const;
+/** The options' YAML keys (src/options/table.ts), a nested one by its first part (`sagemaker` for `sagemaker.endpoints`). */
+const TOP_LEVEL_KEYS = [
+  ...new Set(OPTION_LIST.flatMap((o) => (o.configKey === undefined ? [] : [o.configKey.split('.')[0] ?? '']))),
+];
+/** Top-level keys that hold paths, made absolute against the file's folder. */
+const PATH_KEYS = OPTION_LIST.flatMap((o) => (o.isPath === true && o.configKey !== undefined ? [o.configKey] : []));
 
 const TUNING = ['latency', 'capacity', 'faults', 'targets'];
 /** Keys of an endpoint spec by kind; the aws and model kinds pass their options through, so they are not listed. */
@@ -93,7 +77,7 @@ function checkKeys(doc: Doc, known: readonly string[], prefix: string, name: (ke
 function resolvePaths(doc: Doc, base: string, name: (key: string) => string): Doc {
   const at = (p: unknown) => (typeof p === 'string' && p !== '' ? path.resolve(base, p) : p);
   const out: Doc = { ...doc };
-  if (typeof doc.dataDir === 'string') out.dataDir = at(doc.dataDir);
+  for (const key of PATH_KEYS) if (typeof doc[key] === 'string') out[key] = at(doc[key]);
   const endpoint = (spec: unknown, where: string) => {
     if (!isObject(spec)) return spec;
     const keys = typeof spec.kind === 'string' ? ENDPOINT_KEYS[spec.kind] : undefined;

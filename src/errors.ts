@@ -84,6 +84,8 @@ export const catalog = {
   DependentObjectsStillExist: entry('2BP01', 3730, 'HY000', 409),
   /** A client broke the wire protocol (MySQL answers ER_HANDSHAKE_ERROR). */
   ProtocolViolation: entry('08P01', 1043, '08S01', 400),
+  /** A PostgreSQL client asked for a protocol version other than 3.x (PostgreSQL's own answer: feature_not_supported). */
+  UnsupportedProtocolVersion: entry('0A000', 1043, '08S01', 400),
   /** The client asked for TLS, which the emulator does not speak. */
   TlsNotSupported: entry('08P01', 1043, '08S01', 400),
   /** The emulator could not set itself up in the upstream (privileges, binary-log settings). */

@@ -5,11 +5,12 @@
  * control-plane connection to it. Now the shutdown is quiet and exits 0,
  * whether the signal reaches the group or the emulator alone.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliCommand, startCli } from './helpers/cli-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'aurora-ml-shutdown-'));
 
@@ -21,38 +22,24 @@ afterAll(() => {
 async function runAndInterrupt(
   target: 'group' | 'process' | 'postgres-first',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', '--data-dir', dataDir, '--pg-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    output += s;
+  const cli = await startCli({
+    command: cliCommand('--data-dir', dataDir, '--pg-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'),
+    detached: true,
   });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    output += s;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const deadline = Date.now() + 90_000;
-  while (!/\n {2}then /.test(output) && child.exitCode === null && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(output).toContain('aurora-ml-emulator is running');
+  const pid = cli.child.pid ?? 0;
+  expect(cli.output()).toContain('aurora-ml-emulator is running');
   try {
     if (target === 'postgres-first') {
       // The worst order a terminal's Ctrl-C can produce: the server stops before the emulator hears of it.
-      process.kill(postmasterUnder(child.pid ?? 0), 'SIGINT');
+      process.kill(postmasterUnder(pid), 'SIGINT');
       await new Promise((r) => setTimeout(r, 300));
     }
     // A terminal's Ctrl-C reaches every process of the foreground group (negative pid).
-    process.kill(target === 'process' ? (child.pid ?? 0) : -(child.pid ?? 0), 'SIGINT');
-    return { ...(await exited), output };
+    process.kill(target === 'process' ? pid : -pid, 'SIGINT');
+    return { ...(await cli.exited), output: cli.output() };
   } finally {
     // Whatever failed above, nothing of this run outlives the test.
-    if (child.exitCode === null) process.kill(-(child.pid ?? 0), 'SIGKILL');
+    if (cli.child.exitCode === null) process.kill(-pid, 'SIGKILL');
   }
 }
 

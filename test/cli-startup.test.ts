@@ -6,7 +6,6 @@
  * stops the real CLI before anything starts, in at most two lines naming
  * what to fix, with exit code 2 for usage errors and 1 for the environment.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startEmulator } from '../src/index.ts';
 import { StartupError } from '../src/startup-errors.ts';
+import { cliCommand, startCli } from './helpers/cli-process.ts';
 import { UPSTREAM } from './helpers/emulator.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,26 +31,17 @@ interface Run {
 }
 
 /** The real CLI with no AURORA_ML_ variables but `env`; stops it once it prints its banner. */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AURORA_ML_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...clean, LOG_FORMAT: 'json', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      if (stdout.includes('then  ')) child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
+  const cli = await startCli({
+    command: cliCommand(...args),
+    cwd: ROOT,
+    env: { ...clean, LOG_FORMAT: 'json', ...env },
+    timeoutMs: 60_000,
+    mayExitFirst: true,
   });
+  const code = await cli.stop('SIGTERM');
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
 
 /** A failed start: the exit code, at most two lines naming `option`, no stack trace, no banner. */
@@ -210,13 +201,8 @@ describe('paths in a config file', () => {
   });
 
   it('the CLI started from another folder serves the module endpoint', async () => {
-    let banner = '';
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli.ts',
+    const cli = await startCli({
+      command: cliCommand(
         '--config',
         file,
         '--pg-listen',
@@ -225,22 +211,13 @@ describe('paths in a config file', () => {
         '127.0.0.1:0',
         '--pg-upstream',
         UPSTREAM,
-      ],
-      { cwd: ROOT, env: { ...process.env, LOG_FORMAT: 'json', AURORA_ML_CONFIG: '' } },
-    );
+      ),
+      cwd: ROOT,
+      env: { ...process.env, LOG_FORMAT: 'json', AURORA_ML_CONFIG: '' },
+      timeoutMs: 30_000,
+    });
     try {
-      const apiUrl = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner: ${banner}`)), 30_000);
-        child.stdout.on('data', (d: Buffer) => {
-          banner += d.toString();
-          const m = /AWS APIs\s+(http:\/\/\S+)/.exec(banner);
-          if (m?.[1] && banner.includes('then  ')) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${banner}`)));
-      });
+      const apiUrl = cli.address('AWS APIs');
       const client = new SageMakerRuntimeClient({
         endpoint: apiUrl,
         region: 'us-east-1',
@@ -251,7 +228,7 @@ describe('paths in a config file', () => {
       );
       expect(Buffer.from(out.Body ?? new Uint8Array()).toString()).toBe('relative:hi');
     } finally {
-      child.kill('SIGTERM');
+      await cli.stop('SIGTERM');
     }
   });
 });

@@ -2,16 +2,18 @@
  * Options: flags override the environment, which overrides the YAML file; the
  * CLI prints one block with where to connect, and that connection works.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defaults, loadConfig } from '../src/config.ts';
 import { startEmulator } from '../src/index.ts';
+import { CONFIG_FILE, OPTION_LIST, type OptionDocs } from '../src/options/table.ts';
 import { mysqlUrl, UPSTREAM } from './helpers/emulator.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aurora-ml-config-'));
@@ -59,6 +61,22 @@ describe('loadConfig', () => {
 });
 
 describe('the aurora-ml-emulator command', () => {
+  it('--help lists every option of the option table: its flag, variable and config key', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--help'], {
+      cwd: new URL('..', import.meta.url),
+    });
+    const documented: readonly OptionDocs[] = [CONFIG_FILE, ...OPTION_LIST];
+    const names = documented.flatMap((o) => [
+      ...(o.flag === undefined ? [] : [`--${o.flag}`]),
+      ...(o.env === undefined ? [] : [o.env]),
+      ...(o.configKey === undefined ? [] : [o.configKey]),
+    ]);
+    // As whole words: --pg-listen must not pass by way of --pg-listen-something.
+    const words = new Set(stdout.split(/[\s[\];=]+/));
+    expect(names.length).toBeGreaterThan(40);
+    expect(names.filter((n) => !words.has(n))).toEqual([]);
+  });
+
   it('prints where it listens, the upstream and a working connection string', async () => {
     const child = spawn(
       process.execPath,

@@ -13,6 +13,7 @@ import type { ControlState } from '../src/control/model.ts';
 import { openPgStateStore } from '../src/control/pg-state-store.ts';
 import { describeDifferences } from '../src/control/preset-diff.ts';
 import { controlStateFor } from '../src/control/presets.ts';
+import { cliCommand, startCli } from './helpers/cli-process.ts';
 import { UPSTREAM } from './helpers/emulator.ts';
 
 const DATABASE = `aurora_ml_reset_${process.pid}`;
@@ -140,15 +141,10 @@ describe('a state written by a newer emulator', () => {
 
 /** Starts the real CLI on `database`, returns its banner, then stops it. */
 async function bannerOf(database: string, flags: readonly string[]): Promise<string> {
-  const { spawn } = await import('node:child_process');
   const u = new URL(UPSTREAM);
   u.pathname = `/${database}`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli.ts',
+  const cli = await startCli({
+    command: cliCommand(
       '--pg-upstream',
       u.toString(),
       '--pg-listen',
@@ -158,23 +154,11 @@ async function bannerOf(database: string, flags: readonly string[]): Promise<str
       '--log-level',
       'warn',
       ...flags,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
+    ),
+    timeoutMs: 60_000,
   });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
-  while (!/\n {2}then /.test(out) && child.exitCode === null && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
-  child.kill('SIGINT');
-  await exited;
-  return out;
+  await cli.stop('SIGINT');
+  return cli.output();
 }
 
 describe('the CLI, after a walk under --control-preset bare', () => {

@@ -5,7 +5,7 @@
  * the real PostgreSQL through the emulator, with statements sent by psql.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -159,6 +159,10 @@ describe('dashboard routes', () => {
     expect(own.status).toBe(200);
     expect(own.body).toContain('<title>aurora-ml-emulator dashboard</title>');
     expect((await raw(`${api}/ui/dashboard.js`)).status).toBe(200);
+    // Every file of src/ui (the modules dashboard.js imports) is served.
+    for (const file of readdirSync(new URL('../src/ui/', import.meta.url))) {
+      expect((await raw(`${api}/ui/${file}`)).status, file).toBe(200);
+    }
     // Only the page's own files: nothing else of the source tree.
     expect((await raw(`${api}/ui/..%2Fobserve%2Fdashboard.ts`)).status).toBe(404);
     expect((await raw(`${api}/ui/package.json`)).status).toBe(404);

@@ -8,7 +8,7 @@
  * to copy or install fails here.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,7 +120,7 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
       const banner = emulator.output();
       const ui = /dashboard\s+(http:\/\/\S+)/.exec(banner)?.[1];
       expect(ui).toBeDefined();
-      for (const file of ['', 'dashboard.js', 'dashboard.css']) {
+      for (const file of ['', ...readdirSync(path.join(repo, 'src/ui'))]) {
         const res = await fetch(`${ui}/${file}`.replace(/\/$/, ''));
         expect(res.status).toBe(200);
         expect((await res.text()).length).toBeGreaterThan(100);

@@ -10,7 +10,7 @@
 import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SESSION_TABLES } from '../src/aurora/mysql/stubs.ts';
+import { MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SESSION_TABLES } from '../src/aurora/mysql/session-objects.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { startEmulator } from '../src/index.ts';
 import { UPSTREAM } from './helpers/emulator.ts';

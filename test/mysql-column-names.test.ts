@@ -10,12 +10,11 @@
  */
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/index.ts';
-import { startMysqlEmulator } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 import { type Answer, CAP, executeCommand, MARIADB_CAP, RawMySql } from './helpers/mysql-raw.ts';
 import { createReferenceDatabase } from './helpers/mysql-reference.ts';
-import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions } from './helpers/test-databases.ts';
+import { MYSQL_HOST, MYSQL_PORT } from './helpers/test-databases.ts';
 
 const DB = `aml_names_${process.pid}`;
 /** Reference functions with two arguments, and with Aurora's optional max_batch_size (one arity per stored function). */
@@ -62,7 +61,7 @@ const CASES: readonly Case[] = [
 ];
 
 let scorer: InferenceContainer;
-let emu: Emulator;
+let env: MysqlTestEmulator;
 let port = 0;
 let admin: mysql.Connection;
 
@@ -93,28 +92,31 @@ async function run(through: boolean, database: string, c: Case, binary: boolean,
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection(mysqlConnectionOptions());
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin.query(`CREATE DATABASE ${DB} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
-  await createReferenceDatabase(admin, REF, TEXTS, { sagemakerInputs: 2 });
-  await createReferenceDatabase(admin, REF_BATCH, TEXTS, { batchArgument: true });
-  for (const database of [DB, REF, REF_BATCH]) {
-    await admin.query(`CREATE TABLE ${database}.tickets (id INT PRIMARY KEY, message TEXT) ENGINE=InnoDB`);
-    for (const [i, t] of TEXTS.entries()) await admin.query(`INSERT INTO ${database}.tickets VALUES (?, ?)`, [i + 1, t]);
-  }
   // The model answers `v:<line>` with '|' for ',' (one field), which the reference function computes for simple inputs.
   scorer = await InferenceContainer.start({ handler: (lines) => lines.map((line) => `v:${line.replaceAll(',', '|')}`) });
-  emu = await startMysqlEmulator(DB, {
-    sagemakerEndpoints: { [ENDPOINT]: { kind: 'container', url: scorer.url } },
-  });
-  port = Number(new URL(emu.mysql?.url ?? '').port);
+  env = await startMysqlTestEmulator(
+    { sagemakerEndpoints: { [ENDPOINT]: { kind: 'container', url: scorer.url } } },
+    {
+      name: DB,
+      createOptions: 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci',
+      prepare: async (direct) => {
+        await createReferenceDatabase(direct, REF, TEXTS, { sagemakerInputs: 2 });
+        await createReferenceDatabase(direct, REF_BATCH, TEXTS, { batchArgument: true });
+        for (const database of [DB, REF, REF_BATCH]) {
+          await direct.query(`CREATE TABLE ${database}.tickets (id INT PRIMARY KEY, message TEXT) ENGINE=InnoDB`);
+          for (const [i, t] of TEXTS.entries()) await direct.query(`INSERT INTO ${database}.tickets VALUES (?, ?)`, [i + 1, t]);
+        }
+      },
+    },
+  );
+  admin = env.admin;
+  port = env.port;
 });
 
 afterAll(async () => {
-  await emu?.close();
+  for (const database of [REF, REF_BATCH]) await env?.admin.query(`DROP DATABASE IF EXISTS ${database}`);
+  await env?.[Symbol.asyncDispose]();
   await scorer?.close();
-  for (const database of [DB, REF, REF_BATCH]) await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
-  await admin?.end();
 });
 
 describe('ML result columns: the names and types the client wrote', () => {
@@ -130,7 +132,7 @@ describe('ML result columns: the names and types the client wrote', () => {
   }
 
   it("the issue's repro: the direct SageMaker call's column is named exactly as written, seed warning and all", async () => {
-    const c = await mysql.createConnection({ uri: emu.mysql?.url ?? '' });
+    const c = await mysql.createConnection({ uri: env.url });
     try {
       const [rows, fields] = await c.query<mysql.RowDataPacket[]>(`SELECT aws_sagemaker_invoke_endpoint('${ENDPOINT}', 1, 'x')`);
       expect(fields.map((f) => f.name)).toEqual([`aws_sagemaker_invoke_endpoint('${ENDPOINT}', 1, 'x')`]);
@@ -155,7 +157,7 @@ describe('ML result columns: the names and types the client wrote', () => {
   it('a view over ML calls, created through the emulator: SELECT * names its columns as MariaDB does', async () => {
     const view =
       "CREATE VIEW moods AS SELECT id, aws_comprehend_detect_sentiment(message, 'en'), aws_comprehend_detect_sentiment_confidence(message,'en') FROM tickets";
-    const through = await mysql.createConnection({ uri: emu.mysql?.url ?? '' });
+    const through = await mysql.createConnection({ uri: env.url });
     try {
       await through.query(view);
       await admin.query(`USE ${REF}`);

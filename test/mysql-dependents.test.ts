@@ -7,27 +7,18 @@
  */
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/index.ts';
-import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 
-const DIRECT = mysqlConnectionOptions();
 const DB = `aml_deps_${process.pid}`;
 const USER_DB = `aml_deps_u_${process.pid}`;
 const USER = `aml_deps_u_${process.pid}`;
 const PASSWORD = 'dependents-pw';
 
-let emu: Emulator;
+let env: MysqlTestEmulator;
 let admin: mysql.Connection;
-const opened: mysql.Connection[] = [];
 
-function emulatorPort(): number {
-  return Number(new URL(emu.mysql?.url ?? '').port);
-}
-
-async function connect(options: Omit<mysql.ConnectionOptions, 'host' | 'port'> = {}): Promise<mysql.Connection> {
-  const c = await mysql.createConnection({ host: '127.0.0.1', port: emulatorPort(), user: 'root', database: DB, ...options });
-  opened.push(c);
-  return c;
+function connect(options: Omit<mysql.ConnectionOptions, 'uri'> = {}): Promise<mysql.Connection> {
+  return env.client(options);
 }
 
 /** The answers of the checks that root's objects still run through the ML loop. */
@@ -38,25 +29,28 @@ async function rootObjectAnswers(c: mysql.Connection) {
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection(DIRECT);
-  for (const db of [DB, USER_DB]) {
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-    await admin.query(`CREATE DATABASE ${db}`);
-  }
-  await admin.query(`DROP USER IF EXISTS '${USER}'@'%'`);
-  await admin.query(`CREATE USER '${USER}'@'%' IDENTIFIED BY '${PASSWORD}'`);
-  await admin.query(`GRANT ALL PRIVILEGES ON ${USER_DB}.* TO '${USER}'@'%'`);
-  // The ML stubs: what an Aurora user calling ML has (nothing of root's database).
-  await admin.query(`GRANT EXECUTE, CREATE TEMPORARY TABLES ON aurora_ml.* TO '${USER}'@'%'`);
-  emu = await startMysqlEmulator(DB);
+  env = await startMysqlTestEmulator(
+    {},
+    {
+      name: DB,
+      prepare: async (direct) => {
+        await direct.query(`DROP DATABASE IF EXISTS ${USER_DB}`);
+        await direct.query(`CREATE DATABASE ${USER_DB}`);
+        await direct.query(`DROP USER IF EXISTS '${USER}'@'%'`);
+        await direct.query(`CREATE USER '${USER}'@'%' IDENTIFIED BY '${PASSWORD}'`);
+        await direct.query(`GRANT ALL PRIVILEGES ON ${USER_DB}.* TO '${USER}'@'%'`);
+        // The ML stubs: what an Aurora user calling ML has (nothing of root's database).
+        await direct.query(`GRANT EXECUTE, CREATE TEMPORARY TABLES ON aurora_ml.* TO '${USER}'@'%'`);
+      },
+    },
+  );
+  admin = env.admin;
 });
 
 afterAll(async () => {
-  await Promise.allSettled(opened.map((c) => c.end()));
-  await emu?.close();
-  await admin?.query(`DROP USER IF EXISTS '${USER}'@'%'`);
-  for (const db of [DB, USER_DB]) await admin?.query(`DROP DATABASE IF EXISTS ${db}`);
-  await admin?.end();
+  await env?.admin.query(`DROP USER IF EXISTS '${USER}'@'%'`);
+  await env?.admin.query(`DROP DATABASE IF EXISTS ${USER_DB}`);
+  await env?.[Symbol.asyncDispose]();
 });
 
 describe('the ML dependency list across users', () => {
@@ -99,7 +93,7 @@ describe('a definition whose client hangs up before the answer', () => {
     let hungUpBeforeAnswer: string | null = null;
     for (let attempt = 0; attempt < 10 && hungUpBeforeAnswer === null; attempt++) {
       const name = `hung_up_${attempt}`;
-      const leaving = await mysql.createConnection({ host: '127.0.0.1', port: emulatorPort(), user: 'root', database: DB });
+      const leaving = await mysql.createConnection({ host: '127.0.0.1', port: env.port, user: 'root', database: DB });
       let answered = false;
       leaving.query(`CREATE VIEW ${name} AS SELECT aws_comprehend_detect_sentiment('I love it', 'en') AS s`).then(
         () => {

@@ -12,35 +12,39 @@
  * when it reaches row 1 survives the loop's rollbacks and lives in the
  * upstream session this client's statements run in.
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/index.ts';
-import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 
 const DB = `aml_discovery_${process.pid}`;
 const ROWS = 500;
 
-let emu: Emulator;
+let env: MysqlTestEmulator;
 let admin: mysql.Connection;
 let conn: mysql.Connection;
 
 beforeAll(async () => {
-  admin = await mysql.createConnection(mysqlConnectionOptions());
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await admin.query(
-    `CREATE TABLE ${DB}.t (a INT PRIMARY KEY, b VARCHAR(64), inv DOUBLE, u INT, seen INT, UNIQUE KEY uq (u)) ENGINE=InnoDB`,
-  );
-  const values = Array.from({ length: ROWS }, (_, i) => `(${i + 1}, 'row ${i + 1}', NULL, NULL, NULL)`);
-  await admin.query(`INSERT INTO ${DB}.t VALUES ${values.join(', ')}`);
-  // Errors on a zero score, in a SELECT too (where 1 / 0 would only warn).
-  await admin.query(`CREATE FUNCTION ${DB}.inverse(x DOUBLE) RETURNS DOUBLE DETERMINISTIC
+  env = await startMysqlTestEmulator(
+    {},
+    {
+      name: DB,
+      prepare: async (direct) => {
+        await direct.query(
+          `CREATE TABLE ${DB}.t (a INT PRIMARY KEY, b VARCHAR(64), inv DOUBLE, u INT, seen INT, UNIQUE KEY uq (u)) ENGINE=InnoDB`,
+        );
+        const values = Array.from({ length: ROWS }, (_, i) => `(${i + 1}, 'row ${i + 1}', NULL, NULL, NULL)`);
+        await direct.query(`INSERT INTO ${DB}.t VALUES ${values.join(', ')}`);
+        // Errors on a zero score, in a SELECT too (where 1 / 0 would only warn).
+        await direct.query(`CREATE FUNCTION ${DB}.inverse(x DOUBLE) RETURNS DOUBLE DETERMINISTIC
     BEGIN
       IF x = 0 THEN SIGNAL SQLSTATE '22012' SET MYSQL_ERRNO = 1365, MESSAGE_TEXT = 'inverse of zero'; END IF;
       RETURN 1 / x;
     END`);
-  emu = await startMysqlEmulator(DB);
-  conn = await mysql.createConnection(emu.mysql?.url ?? '');
+      },
+    },
+  );
+  admin = env.admin;
+  conn = await env.client();
   await conn.query(
     "CREATE FUNCTION score(a INT, b VARCHAR(64)) RETURNS DOUBLE ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME 'demo-score'",
   );
@@ -49,10 +53,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await conn?.end();
-  await emu?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin?.end();
+  await env?.[Symbol.asyncDispose]();
 });
 
 /** Each row's score, asked in a statement that cannot fail on a placeholder. */
@@ -72,7 +73,7 @@ async function runs(): Promise<number> {
 
 /** SageMaker requests the emulator made so far (its call log). */
 async function sagemakerRequests(): Promise<number> {
-  const res = await fetch(`${emu.api.url}/_aurora-ml/calls?limit=10000`);
+  const res = await fetch(`${env.emulator.api.url}/_aurora-ml/calls?limit=10000`);
   const body = (await res.json()) as { calls?: { service?: string }[] };
   return (body.calls ?? []).filter((c) => c.service === 'sagemaker').length;
 }

@@ -6,11 +6,10 @@
  * failing statement whose misses outgrow the spill variable must fail
  * clearly rather than lose them.
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
-import type { Emulator } from '../src/index.ts';
-import { mysqlConnectionOptions, startMysqlEmulator } from './helpers/emulator.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 
 const DB = `aml_large_${process.pid}`;
 const ROWS = 200_000;
@@ -19,25 +18,27 @@ const DEFAULT_MAX_ALLOWED_PACKET = 16_777_216;
 /** Distinct texts spanning the four labels, so a placeholder ('NEUTRAL') stored by mistake shows. */
 const TEXT_SQL = `CONCAT(ELT(1 + seq % 4, 'I love this', 'I hate this', 'The box is blue', 'Great but awful'), ' #', seq)`;
 
-let emu: Emulator;
+let env: MysqlTestEmulator;
 let admin: mysql.Connection;
 let conn: mysql.Connection;
 
 beforeAll(async () => {
-  admin = await mysql.createConnection(mysqlConnectionOptions());
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await admin.query(`CREATE TABLE ${DB}.t (id INT PRIMARY KEY, txt VARCHAR(64) NOT NULL, s VARCHAR(16)) ENGINE=InnoDB`);
-  await admin.query(`INSERT INTO ${DB}.t (id, txt) SELECT seq, ${TEXT_SQL} FROM ${DB}.seq_1_to_${ROWS}`);
-  emu = await startMysqlEmulator(DB);
-  conn = await mysql.createConnection(emu.mysql?.url ?? '');
+  env = await startMysqlTestEmulator(
+    {},
+    {
+      name: DB,
+      prepare: async (direct) => {
+        await direct.query(`CREATE TABLE ${DB}.t (id INT PRIMARY KEY, txt VARCHAR(64) NOT NULL, s VARCHAR(16)) ENGINE=InnoDB`);
+        await direct.query(`INSERT INTO ${DB}.t (id, txt) SELECT seq, ${TEXT_SQL} FROM ${DB}.seq_1_to_${ROWS}`);
+      },
+    },
+  );
+  admin = env.admin;
+  conn = await env.client();
 }, 60_000);
 
 afterAll(async () => {
-  await conn?.end();
-  await emu?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin?.end();
+  await env?.[Symbol.asyncDispose]();
 });
 
 /** 2,000 distinct ids from a fixed seed (a linear congruential generator), in a stable order. */

@@ -10,11 +10,10 @@
  * the same statements straight on MariaDB over reference functions.
  */
 import * as mariadb from 'mariadb';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/index.ts';
-import { startMysqlEmulator } from './helpers/emulator.ts';
 import { InferenceContainer } from './helpers/inference-container.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 import {
   bulkCommand,
   CAP,
@@ -50,7 +49,7 @@ const label = (t: string) => sentimentOf(t).sentiment;
 const scoreFor = (a: number, b: number) => a * 3 + b * 0.5;
 
 let scorer: InferenceContainer;
-let emu: Emulator;
+let env: MysqlTestEmulator;
 let port = 0;
 let admin: mysql.Connection;
 
@@ -84,10 +83,6 @@ function raw(through: boolean, mariadbCapabilities = 0, capabilities: number = C
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection(mysqlConnectionOptions());
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await createReferenceDatabase(admin, REF, TEXTS);
   scorer = await InferenceContainer.start({
     handler: (lines) =>
       lines.map((line) => {
@@ -95,18 +90,18 @@ beforeAll(async () => {
         return `${scoreFor(a ?? 0, b ?? 0)}`;
       }),
   });
-  emu = await startMysqlEmulator(DB, {
-    sagemakerEndpoints: { [ENDPOINT]: { kind: 'container', url: scorer.url } },
-  });
-  port = Number(new URL(emu.mysql?.url ?? '').port);
+  env = await startMysqlTestEmulator(
+    { sagemakerEndpoints: { [ENDPOINT]: { kind: 'container', url: scorer.url } } },
+    { name: DB, prepare: (direct) => createReferenceDatabase(direct, REF, TEXTS) },
+  );
+  admin = env.admin;
+  port = env.port;
 });
 
 afterAll(async () => {
-  await emu?.close();
+  await env?.admin.query(`DROP DATABASE IF EXISTS ${REF}`);
+  await env?.[Symbol.asyncDispose]();
   await scorer?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin?.query(`DROP DATABASE IF EXISTS ${REF}`);
-  await admin?.end();
 });
 
 describe('the mariadb connector (3.5) through the emulator', () => {

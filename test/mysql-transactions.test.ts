@@ -10,11 +10,10 @@
  */
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/index.ts';
-import { startMysqlEmulator } from './helpers/emulator.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 import { type Answer, CAP, RawMySql } from './helpers/mysql-raw.ts';
 import { createReferenceDatabase, sentimentOf } from './helpers/mysql-reference.ts';
-import { MYSQL_HOST, MYSQL_PORT, mysqlConnectionOptions } from './helpers/test-databases.ts';
+import { MYSQL_HOST, MYSQL_PORT } from './helpers/test-databases.ts';
 
 const DB = `aml_tx_${process.pid}`;
 const REF = `aml_tx_ref_${process.pid}`;
@@ -27,7 +26,7 @@ const TEXTS = [
 ] as const;
 const label = (t: string) => sentimentOf(t).sentiment;
 
-let emu: Emulator;
+let env: MysqlTestEmulator;
 let emulatorUrl = '';
 let port = 0;
 let admin: mysql.Connection;
@@ -92,20 +91,15 @@ async function expectSameAsMariadb(script: readonly string[]): Promise<ReturnTyp
 }
 
 beforeAll(async () => {
-  admin = await mysql.createConnection(mysqlConnectionOptions());
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await createReferenceDatabase(admin, REF, TEXTS);
-  emu = await startMysqlEmulator(DB);
-  emulatorUrl = emu.mysql?.url ?? '';
-  port = Number(new URL(emulatorUrl).port);
+  env = await startMysqlTestEmulator({}, { name: DB, prepare: (direct) => createReferenceDatabase(direct, REF, TEXTS) });
+  admin = env.admin;
+  emulatorUrl = env.url;
+  port = env.port;
 });
 
 afterAll(async () => {
-  await emu?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await admin?.query(`DROP DATABASE IF EXISTS ${REF}`);
-  await admin?.end();
+  await env?.admin.query(`DROP DATABASE IF EXISTS ${REF}`);
+  await env?.[Symbol.asyncDispose]();
 });
 
 describe('autocommit off (the Python DB-API default)', () => {

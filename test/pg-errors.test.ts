@@ -1,5 +1,5 @@
 /**
- * Every limit and failure of the reference (§5) through the PostgreSQL front:
+ * Every service limit and failure (docs/aurora-behaviour.md) through the PostgreSQL front:
  * the client gets a PostgreSQL error with the catalog's SQLSTATE, the session
  * stays usable and the failed statement leaves no partial writes.
  */

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliCommand, startCli } from './helpers/cli-process.ts';
 import { startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
 
 const ROWS = 100_000;
@@ -51,32 +52,17 @@ function runClient(port: number, database: string, mode: 'simple' | 'extended', 
   });
 }
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
 /** An emulator in a process of its own, so that its peak RSS (VmHWM) is its alone. */
 async function startEmulatorProcess(upstreamUrl: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI, '--pg-upstream', upstreamUrl, '--pg-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /PostgreSQL front\s+127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`the emulator exited with ${code}: ${out}`)));
+  const cli = await startCli({
+    command: cliCommand('--pg-upstream', upstreamUrl, '--pg-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'),
   });
   return {
-    port,
-    pid: child.pid ?? 0,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
-      }),
+    port: Number(/^127\.0\.0\.1:(\d+)$/.exec(cli.address('PostgreSQL front'))?.[1]),
+    pid: cli.child.pid ?? 0,
+    stop: async () => {
+      await cli.stop('SIGINT');
+    },
   };
 }
 

@@ -37,8 +37,8 @@ describe('the answered statement', () => {
   const prefetch = preparePrefetch(SQL, '2.0');
   if (prefetch === null) throw new Error('no plan');
 
-  it('renames (call).field to the field function and a whole call to the record function, answers written in', () => {
-    const text = answeredStatement(
+  it('renames (call).field to the field function and a whole call to the record function, answers written in', async () => {
+    const text = await answeredStatement(
       prefetch,
       found([
         ['k1', '["good", "en", null]'],
@@ -57,8 +57,8 @@ describe('the answered statement', () => {
     );
   });
 
-  it('writes characters outside ASCII as JSON escapes, so any client encoding carries them', () => {
-    const text = answeredStatement(prefetch, found([['k', '["crème 😀", "en", null]']]), new Map([['k', 'brûlée']]), true);
+  it('writes characters outside ASCII as JSON escapes, so any client encoding carries them', async () => {
+    const text = await answeredStatement(prefetch, found([['k', '["crème 😀", "en", null]']]), new Map([['k', 'brûlée']]), true);
     expect(text).toContain('{"[\\"cr\\u00e8me \\ud83d\\ude00\\", \\"en\\", null]":"br\\u00fbl\\u00e9e"}');
     expect(text).toMatch(/^[ -~\t]*$/);
   });
@@ -68,14 +68,16 @@ describe('the answered statement', () => {
     ['an answer holds the dollar-quote tag', 'x $aurora_ml_answers$ y', true],
     ['an answer holds a NUL character (jsonb refuses \\u0000)', 'a\u0000b', true],
     ['an answer holds an unpaired surrogate', 'a\ud800b', true],
-  ])('keeps the statement as written when %s', (_why, answer, serverUtf8) => {
-    expect(answeredStatement(prefetch, found([['k', '["x", "en", null]']]), new Map([['k', answer]]), serverUtf8)).toBeNull();
+  ])('keeps the statement as written when %s', async (_why, answer, serverUtf8) => {
+    expect(
+      await answeredStatement(prefetch, found([['k', '["x", "en", null]']]), new Map([['k', answer]]), serverUtf8),
+    ).toBeNull();
   });
 
-  it('keeps the statement as written when the answers pass 8 MB', () => {
+  it('keeps the statement as written when the answers pass 8 MB', async () => {
     const many = Array.from({ length: 90_000 }, (_v, i) => [`k${i}`, `["text number ${i}", "en", null]`] as const);
     const results = new Map(many.map(([k]) => [k, `NEUTRAL\t0.5${'0'.repeat(40)}`]));
-    expect(answeredStatement(prefetch, found(many), results, true)).toBeNull();
-    expect(answeredStatement(prefetch, found(many.slice(0, 1000)), results, true)).not.toBeNull();
+    expect(await answeredStatement(prefetch, found(many), results, true)).toBeNull();
+    expect(await answeredStatement(prefetch, found(many.slice(0, 1000)), results, true)).not.toBeNull();
   });
 });

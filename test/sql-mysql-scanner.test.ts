@@ -9,6 +9,7 @@ import { splitStatements } from '../src/sql/mysql/statement-split.ts';
 import type { LexOptions, Token } from '../src/sql/mysql/tokens.ts';
 import { validateAliasFunction } from '../src/sql/mysql/validate-alias.ts';
 import { writeTargets } from '../src/sql/mysql/write-targets.ts';
+import { BEDROCK, CHURN, MYSQL_SCANNER_SAMPLES, PROC, SEED_SELECT, SEED_UPDATE } from './fixtures/mysql-scanner-samples.ts';
 
 function describeToken(t: Token): string | number {
   if ('value' in t) return t.value;
@@ -149,24 +150,6 @@ describe('mysql lexer: comments', () => {
     expect(tokenize('/*! SELECT 1').at(-1)).toMatchObject({ kind: 'comment', unterminated: true });
   });
 });
-
-const SEED_SELECT =
-  "SELECT product_name, price, aws_sagemaker_invoke_endpoint('recommendation-endpoint', CONCAT(user_id, ',', product_id)) AS score FROM products WHERE category = 'electronics' ORDER BY score DESC LIMIT 10";
-const SEED_UPDATE = "UPDATE tickets SET sentiment = aws_comprehend_detect_sentiment(message, 'en') WHERE sentiment IS NULL";
-const CHURN =
-  "CREATE FUNCTION will_churn (state varchar(2048), acc_length bigint(20), area_code bigint(20), int_plan varchar(2048)) RETURNS varchar(2048) CHARSET utf8mb4 alias aws_sagemaker_invoke_endpoint endpoint name 'churn-endpoint'";
-const BEDROCK =
-  "CREATE FUNCTION invoke_titan (request_body TEXT) RETURNS TEXT ALIAS AWS_BEDROCK_INVOKE_MODEL MODEL ID 'amazon.titan-text-express-v1' CONTENT_TYPE 'application/json' ACCEPT 'application/json' TIMEOUT_MS 5000";
-const PROC = `CREATE DEFINER = 'admin'@'%' PROCEDURE p(IN n INT)
-BEGIN
-  DECLARE i INT DEFAULT 0;
-  lbl: LOOP
-    IF i >= n THEN LEAVE lbl; END IF;
-    SET i = IF(i > 3, i + 2, i + 1);
-    SELECT CASE WHEN i > 1 THEN 'a' ELSE 'b' END;
-  END LOOP lbl;
-  WHILE i > 0 DO SET i = i - 1; END WHILE;
-END`;
 
 describe('mysql ML calls', () => {
   it('finds the seed statements', () => {
@@ -354,19 +337,9 @@ describe('mysql statements', () => {
   });
 });
 
-const SAMPLES = [
-  SEED_SELECT,
-  SEED_UPDATE,
-  CHURN,
-  BEDROCK,
-  PROC,
-  String.raw`SELECT 'a\'b', "c""d", _utf8mb4'x' /*! , 1 */ # c`,
-  "SELECT `a``b`, X'0F', 0b1, @v, @@x, ? -- c\n/* d */",
-];
-
 describe('mysql scanner robustness', () => {
   it('never throws on any prefix of the samples, in any mode', () => {
-    for (const s of SAMPLES) {
+    for (const s of MYSQL_SCANNER_SAMPLES) {
       for (let n = 0; n <= s.length; n++) {
         const p = s.slice(0, n);
         for (const opts of [{}, { ansiQuotes: true, noBackslashEscapes: true }]) {
@@ -380,14 +353,6 @@ describe('mysql scanner robustness', () => {
         }
       }
     }
-  });
-  it('prints µs per statement', () => {
-    const rounds = 2000;
-    const t0 = performance.now();
-    for (let r = 0; r < rounds; r++) for (const s of SAMPLES) findMlCalls(s);
-    const us = ((performance.now() - t0) * 1000) / (rounds * SAMPLES.length);
-    console.log(`mysql findMlCalls: ${us.toFixed(2)} µs/statement`);
-    expect(us).toBeGreaterThan(0);
   });
 });
 

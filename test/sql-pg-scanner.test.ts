@@ -11,6 +11,7 @@ import { firstKeywords } from '../src/sql/pg/statement-cursor.ts';
 import { classifyStatement } from '../src/sql/pg/statement-kind.ts';
 import { splitStatements } from '../src/sql/pg/statement-split.ts';
 import { isUnterminated, type Token } from '../src/sql/pg/tokens.ts';
+import { PG_SCANNER_CORPUS } from './fixtures/pg-scanner-corpus.ts';
 
 /** [kind, value-or-text] pairs, for compact expectations. */
 function lex(sql: string, scs = true): Array<[string, string | number]> {
@@ -446,116 +447,10 @@ describe('statement helpers', () => {
 
 // ---------------------------------------------------------------------------
 
-/** [statement, the ML calls it contains, in order]. Realistic Aurora ML SQL plus traps. */
-const CORPUS: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ["SELECT * FROM aws_comprehend.detect_sentiment('I love it','en')", ['aws_comprehend.detect_sentiment']],
-  [
-    "SELECT s.sentiment FROM reviews t, aws_comprehend.detect_sentiment(t.body,'en') s WHERE s.confidence > 0.8",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  ["SELECT (aws_comprehend.detect_sentiment(c,'en')).sentiment FROM t", ['aws_comprehend.detect_sentiment']],
-  ["SELECT (aws_comprehend.detect_sentiment(c, 'en')).* FROM t", ['aws_comprehend.detect_sentiment']],
-  [
-    "SELECT id FROM t WHERE (aws_comprehend.detect_sentiment(c, 'en')).sentiment = 'NEGATIVE'",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "SELECT t.id, s.* FROM t CROSS JOIN LATERAL aws_comprehend.detect_sentiment(t.c, 'en') AS s",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "WITH scored AS (SELECT id, (aws_comprehend.detect_sentiment(c, 'en')).confidence AS conf FROM t) SELECT * FROM scored ORDER BY conf DESC LIMIT 5",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "UPDATE reviews SET sentiment = (aws_comprehend.detect_sentiment(body, 'en')).sentiment WHERE sentiment IS NULL",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "INSERT INTO scores (id, label) SELECT id, (aws_comprehend.detect_sentiment(c, 'en')).sentiment FROM staging",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "SELECT count(*) FILTER (WHERE (aws_comprehend.detect_sentiment(c, 'en')).sentiment = 'POSITIVE') FROM t GROUP BY g",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "SELECT CASE WHEN (aws_comprehend.detect_sentiment(c, 'en')).confidence > 0.9 THEN 'sure' ELSE 'unsure' END FROM t",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    `SELECT aws_bedrock.invoke_model(model_id := 'anthropic.claude-v2', content_type := 'application/json', accept_type := 'application/json', model_input := '{"prompt":"hi"}')`,
-    ['aws_bedrock.invoke_model'],
-  ],
-  [
-    `SELECT aws_bedrock.invoke_model_get_embeddings(model_id => 'amazon.titan-embed-text-v1', content_type => 'application/json', json_key => 'embedding', model_input => json_build_object('inputText', c)::text) FROM docs`,
-    ['aws_bedrock.invoke_model_get_embeddings'],
-  ],
-  [
-    "SELECT aws_sagemaker.invoke_endpoint('churn-ep', NULL, age, income, tenure)::float AS p FROM customers",
-    ['aws_sagemaker.invoke_endpoint'],
-  ],
-  [
-    "SELECT aws_sagemaker.invoke_endpoint('fraud-ep', json_build_object('amount', amount, 'merchant', merchant)::text) FROM transactions",
-    ['aws_sagemaker.invoke_endpoint'],
-  ],
-  [
-    "SELECT aws_sagemaker.invoke_endpoint('outer', NULL, aws_sagemaker.invoke_endpoint('inner', 10, x)::float, y)",
-    ['aws_sagemaker.invoke_endpoint', 'aws_sagemaker.invoke_endpoint'],
-  ],
-  [
-    "SELECT aws_comprehend.detect_sentiment(aws_bedrock.invoke_model('m', 'application/json', 'application/json', c), 'en')",
-    ['aws_comprehend.detect_sentiment', 'aws_bedrock.invoke_model'],
-  ],
-  [`SELECT * FROM "aws_comprehend"."detect_sentiment"('x', 'en')`, ['aws_comprehend.detect_sentiment']],
-  ["SELECT * FROM AWS_Comprehend.Detect_Sentiment('x', 'en')", ['aws_comprehend.detect_sentiment']],
-  [
-    "SELECT * FROM aws_comprehend /* schema */ . -- dot\n detect_sentiment\n\t( 'x' , 'en' )",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [String.raw`SELECT * FROM U&"aws\005fcomprehend".detect_sentiment('x', 'en')`, ['aws_comprehend.detect_sentiment']],
-  ["SELECT * FROM mydb.aws_comprehend.detect_sentiment('x', 'en')", ['aws_comprehend.detect_sentiment']],
-  [
-    "SELECT aws_comprehend.detect_dominant_language(c), aws_comprehend.detect_key_phrases(c, 'en') FROM t",
-    ['aws_comprehend.detect_dominant_language', 'aws_comprehend.detect_key_phrases'],
-  ],
-  ["SELECT e.* FROM t, aws_comprehend.detect_entities(t.c, 'en') e", ['aws_comprehend.detect_entities']],
-  ["SELECT aws_comprehend.detect_sentiment(c, 'en', 25) FROM t", ['aws_comprehend.detect_sentiment']],
-  ["PREPARE q(text) AS SELECT (aws_comprehend.detect_sentiment($1, 'en')).sentiment", ['aws_comprehend.detect_sentiment']],
-  [
-    "CREATE MATERIALIZED VIEW mv AS SELECT id, (aws_comprehend.detect_sentiment(c, 'en')).sentiment FROM t WITH NO DATA",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  [
-    "CREATE FUNCTION f(x text) RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT (aws_comprehend.detect_sentiment(x, 'en')).sentiment; END",
-    ['aws_comprehend.detect_sentiment'],
-  ],
-  ["EXPLAIN ANALYZE SELECT (aws_comprehend.detect_sentiment(c, 'en')).sentiment FROM t", ['aws_comprehend.detect_sentiment']],
-  [
-    "SELECT ARRAY[aws_comprehend.detect_sentiment('a', 'en'), aws_comprehend.detect_sentiment('b', 'en')]",
-    ['aws_comprehend.detect_sentiment', 'aws_comprehend.detect_sentiment'],
-  ],
-  // Not calls.
-  ["SELECT 'aws_comprehend.detect_sentiment(x, ''en'')'", []],
-  ["SELECT E'aws_comprehend.detect_sentiment(\\'x\\', \\'en\\')'", []],
-  ["SELECT 1 -- aws_comprehend.detect_sentiment('x','en')\n", []],
-  ["SELECT /* aws_comprehend.detect_sentiment('x','en') /* nested */ */ 1", []],
-  ["SELECT $$aws_comprehend.detect_sentiment('x','en')$$", []],
-  [`SELECT "aws_comprehend.detect_sentiment"('x', 'en')`, []],
-  [`SELECT * FROM "AWS_COMPREHEND".detect_sentiment('x', 'en')`, []],
-  ['SELECT aws_comprehend.detect_sentiment FROM t', []],
-  ["SELECT aws_comprehend.detect_sentiment_confidence('x', 'en')", []],
-  ['DROP FUNCTION IF EXISTS foo(int), aws_comprehend.detect_sentiment(varchar, varchar, int)', []],
-  ['GRANT EXECUTE ON FUNCTION aws_sagemaker.invoke_endpoint(varchar, int, VARIADIC "any") TO app', []],
-  ["COMMENT ON FUNCTION aws_bedrock.invoke_model(varchar, text, text, text) IS 'x'", []],
-  ['CREATE OR REPLACE FUNCTION aws_comprehend.detect_sentiment(a text, b text) RETURNS text AS $$ SELECT a $$ LANGUAGE sql', []],
-  ["SELECT aws_comprehend.detect_sentiment('x', 'en'", []],
-];
-
 describe('findMlCalls', () => {
-  it(`finds every call in ${CORPUS.length} statements, and nothing else`, () => {
-    expect(CORPUS.length).toBeGreaterThanOrEqual(40);
-    for (const [sql, expected] of CORPUS) expect(fns(sql), sql).toEqual(expected);
+  it(`finds every call in ${PG_SCANNER_CORPUS.length} statements, and nothing else`, () => {
+    expect(PG_SCANNER_CORPUS.length).toBeGreaterThanOrEqual(40);
+    for (const [sql, expected] of PG_SCANNER_CORPUS) expect(fns(sql), sql).toEqual(expected);
   });
 
   it('reports name, parenthesis and argument offsets', () => {
@@ -793,7 +688,7 @@ describe('rewriteInvokeEndpoint', () => {
 
 describe('robustness', () => {
   const samples = [
-    ...CORPUS.map(([sql]) => sql),
+    ...PG_SCANNER_CORPUS.map(([sql]) => sql),
     String.raw`SELECT E'a\'b', U&'\0041' UESCAPE '!', $q$x$q$, "a""b", B'01', 'x'
 'y' /* a /* b */ */ -- c`,
     "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT aws_sagemaker.invoke_endpoint(''e'', 1, $1)'; SELECT 1",
@@ -830,36 +725,5 @@ describe('robustness', () => {
         }
       }
     }
-  });
-
-  it('prints the scanning cost per statement (informational)', () => {
-    const statements = CORPUS.map(([sql]) => sql);
-    const run = (): number => {
-      let n = 0;
-      for (const sql of statements) n += findMlCalls(sql, { scanBodies: true }).length;
-      return n;
-    };
-    for (let i = 0; i < 200; i++) run(); // warm up the JIT
-    const rounds = 2000;
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) run();
-    const perStatement = Number(process.hrtime.bigint() - t0) / 1000 / (rounds * statements.length);
-    const plain =
-      'SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at > $1 ORDER BY o.total DESC LIMIT 50';
-    const t1 = process.hrtime.bigint();
-    for (let i = 0; i < 100_000; i++) mightTouchMl(plain);
-    const precheck = Number(process.hrtime.bigint() - t1) / 1000 / 100_000;
-    const timeRefs = (names: ReadonlySet<string>): number => {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < 100_000; i++) referencesAny(plain, names);
-      return Number(process.hrtime.bigint() - t) / 1000 / 100_000;
-    };
-    const refs = timeRefs(new Set(['sentiment_view', 'score_fn']));
-    const refsLarge = timeRefs(new Set(Array.from({ length: 500 }, (_, i) => `ml_view_${i}`)));
-    console.log(
-      `pg scanner: findMlCalls ${perStatement.toFixed(2)} µs/statement (${statements.length} statements, avg ${Math.round(
-        statements.reduce((s, x) => s + x.length, 0) / statements.length,
-      )} chars); mightTouchMl ${precheck.toFixed(3)} µs; referencesAny no-match ${refs.toFixed(2)} µs (2 names), ${refsLarge.toFixed(2)} µs (500 names)`,
-    );
   });
 });

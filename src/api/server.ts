@@ -1,13 +1,12 @@
 /**
- * The AWS-compatible Query API (IAM 2010-05-08 and RDS 2014-10-31) on
- * node:http, for the AWS SDKs and CLI pointed at it with an endpoint URL.
- * One request: read the form, pick the service (Version, else the SigV4
- * scope's service, else the action's name), check the signature when
- * credentials are configured, run the action, answer AWS's XML. Only an
- * AwsError reaches the client as itself; anything else is logged and the
- * client sees InternalFailure. Requests for Comprehend, SageMaker Runtime and
- * Bedrock Runtime (by X-Amz-Target, path or SigV4 scope) go to ./services,
- * which answers in those services' JSON shapes.
+ * The API port on node:http: which handler answers which request. Browser
+ * checks come first for every request; then the emulator's own routes
+ * (/_aurora-ml/..., /metrics) are served here as JSON; requests for
+ * Comprehend, SageMaker Runtime and Bedrock Runtime (by X-Amz-Target, path or
+ * SigV4 scope) go to ./ml-service-call.ts, which answers in those services'
+ * JSON shapes; everything else is a call to the AWS Query APIs (IAM, RDS) for
+ * the SDKs and CLI pointed at this endpoint URL, answered by
+ * ./query-api-call.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,16 +24,17 @@ import { type Authenticate, authenticator } from './authenticate.ts';
 import { handleControlsRequest, MAX_PATCH_BYTES } from './backend-controls.ts';
 import { browserRefusal, hostRule, nonJsonWriteRefusal, type Refusal, sameOriginRefusal } from './browser-guard.ts';
 import { iamApi } from './iam-actions.ts';
+import { answerMlService, mlServiceOfRequest } from './ml-service-call.ts';
 import { OPENAPI_DOCUMENT, OPENAPI_PATH } from './openapi.ts';
-import { parseForm, QueryParams } from './query.ts';
+import { answerQueryApi } from './query-api-call.ts';
 import { rdsApi } from './rds-actions.ts';
+import { BodyTooLarge, readBody } from './read-body.ts';
 import { parseRequestTarget } from './request-target.ts';
-import { errorXml, successXml } from './responses.ts';
+import { errorXml } from './responses.ts';
 import type { ApiService } from './service.ts';
 import { dualProtocolServer } from './services/cleartext-http2.ts';
 import { errorResponse } from './services/errors.ts';
-import { handleMlService, ML_MAX_BODY_BYTES, type MlCaller, type MlServiceName, mlServiceOf } from './services/index.ts';
-import { type Credential, parseAuthorization } from './sigv4.ts';
+import type { Credential } from './sigv4.ts';
 
 /** A key the API accepts; with a role, the ML service APIs evaluate that role's IAM policies for its calls. */
 export interface ApiCredential extends Credential {
@@ -77,42 +77,12 @@ export interface ApiServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Far above any IAM policy or RDS request; guards memory, not semantics. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
 const OWN_PREFIX = '/_aurora-ml';
 const CONTROL_RESET_PATH = '/_aurora-ml/control/reset';
 
 /** The emulator's own routes: everything under /_aurora-ml, and Prometheus' /metrics. */
 function isOwnRoute(path: string): boolean {
   return path === METRICS_PATH || path === OWN_PREFIX || path.startsWith(`${OWN_PREFIX}/`);
-}
-
-interface Outcome {
-  readonly status: number;
-  readonly body: string;
-  readonly service?: string;
-  readonly action?: string;
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        reject(new BodyTooLarge());
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -124,143 +94,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const authenticate: Authenticate = authenticator(options.credentials);
   const hostAllowed = hostRule(options.host);
 
-  function pickService(version: string | undefined, scopeService: string | undefined, action: string | undefined) {
-    return (
-      services.find((s) => s.version === version) ??
-      services.find((s) => s.signingName === scopeService) ??
-      services.find((s) => action !== undefined && Object.hasOwn(s.actions, action))
-    );
-  }
-
-  async function handle(req: IncomingMessage, requestId: string): Promise<Outcome> {
-    let service: ApiService | undefined;
-    let action: string | undefined;
-    try {
-      const body = await readBody(req);
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const query = url.search.slice(1);
-      const values = parseForm(query);
-      const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      if (req.method === 'POST' && (isForm || req.headers['content-type'] === undefined)) {
-        for (const [k, v] of parseForm(body.toString('utf8'))) values.set(k, v);
-      }
-      action = values.get('Action');
-      const header = req.headers.authorization;
-      const auth = header === undefined ? undefined : parseAuthorization(header);
-      service = pickService(values.get('Version'), auth?.service, action);
-
-      authenticate(req, url, body);
-
-      if (action === undefined || action === '')
-        throw new AwsError('MissingAction', 'The request must contain the parameter Action');
-      if (!service) throw new AwsError('InvalidAction', `Could not find operation ${action} (unknown service or Version)`);
-      const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
-      if (!handler) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.version}`);
-      const result = await handler(new QueryParams(values, service.parameterErrors));
-      return {
-        status: 200,
-        body: successXml(service.namespace, action, result, requestId),
-        service: service.signingName,
-        action,
-      };
-    } catch (err) {
-      const error =
-        err instanceof AwsError
-          ? err
-          : err instanceof BodyTooLarge
-            ? new AwsError('RequestEntityTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413)
-            : internalFailure(err, requestId);
-      return {
-        status: error.httpStatus,
-        body: errorXml(service?.namespace, error, requestId),
-        ...(service ? { service: service.signingName } : {}),
-        ...(action !== undefined ? { action } : {}),
-      };
-    }
-  }
-
-  function internalFailure(err: unknown, requestId: string): AwsError {
-    options.log.error({ err, requestId }, 'control API: unexpected failure');
-    return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
-  }
-
-  /** One call to Comprehend, SageMaker Runtime or Bedrock Runtime: errors in that service's JSON shape. */
-  async function handleMl(req: IncomingMessage, res: ServerResponse, service: MlServiceName, requestId: string) {
-    const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const aborted = new AbortController();
-    res.on('close', () => {
-      if (!res.writableEnded) aborted.abort();
-    });
-    let body: Buffer = Buffer.alloc(0);
-    let failure: unknown;
-    let caller: MlCaller | undefined;
-    try {
-      body = await readBody(req, ML_MAX_BODY_BYTES);
-      const credential = authenticate(req, url, body);
-      if (credential) {
-        caller = { accessKeyId: credential.accessKeyId, ...(credential.roleName ? { roleName: credential.roleName } : {}) };
-      }
-    } catch (err) {
-      failure =
-        err instanceof BodyTooLarge
-          ? new AwsError('RequestEntityTooLarge', `Request body exceeds ${ML_MAX_BODY_BYTES} bytes`, 413)
-          : err;
-    }
-    const request = { method: req.method ?? 'GET', path: url.pathname, headers: req.headers, body, signal: aborted.signal };
-    const deps = { backends: options.backends, store: options.store, log: options.log };
-    const outcome = await handleMlService(service, request, deps, caller, requestId, failure);
-    res.writeHead(outcome.status, {
-      ...outcome.headers,
-      'content-length': outcome.body.length,
-      'x-amzn-requestid': requestId,
-    });
-    res.end(outcome.body);
-    options.log.info(
-      {
-        requestId,
-        service,
-        target: req.headers['x-amz-target'],
-        path: url.pathname,
-        status: outcome.status,
-        error: outcome.headers['x-amzn-errortype'],
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      'ML service API call',
-    );
-  }
-
+  /** The AWS APIs: an ML service's call, else a Query API call. */
   function respond(req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
     const requestId = randomUUID();
-    const header = req.headers.authorization;
-    const scope = header === undefined ? undefined : parseAuthorization(header)?.service;
-    const mlService = mlServiceOf(new URL(req.url ?? '/', 'http://localhost').pathname, req.headers, scope);
+    const mlService = mlServiceOfRequest(req, new URL(req.url ?? '/', 'http://localhost').pathname);
     if (mlService) {
-      void handleMl(req, res, mlService, requestId).catch((err) => {
+      const deps = { authenticate, backends: options.backends, store: options.store, log: options.log };
+      void answerMlService(req, res, mlService, requestId, deps).catch((err) => {
         options.log.error({ err, requestId }, 'ML service API: could not answer');
         res.destroy();
       });
       return;
     }
-    void handle(req, requestId).then((outcome) => {
-      res.writeHead(outcome.status, {
-        'content-type': 'text/xml; charset=utf-8',
-        'content-length': Buffer.byteLength(outcome.body),
-        'x-amzn-requestid': requestId,
-      });
-      res.end(outcome.body);
-      options.log.info(
-        {
-          requestId,
-          service: outcome.service,
-          action: outcome.action,
-          status: outcome.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'control API call',
-      );
-    });
+    void answerQueryApi(req, res, requestId, { services, authenticate, log: options.log });
   }
 
   const observe = options.observe;
@@ -280,9 +126,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     const requestId = randomUUID();
-    const header = req.headers.authorization;
-    const scope = header === undefined ? undefined : parseAuthorization(header)?.service;
-    const mlService = mlServiceOf(url.pathname, req.headers, scope);
+    const mlService = mlServiceOfRequest(req, url.pathname);
     if (mlService) {
       const outcome = errorResponse(mlService, { code: 'AccessDeniedException', status: 403, message: refusal.message });
       res.writeHead(outcome.status, { ...outcome.headers, 'content-length': outcome.body.length, 'x-amzn-requestid': requestId });

@@ -22,7 +22,7 @@ const roleParameter = (service: string): ParameterDefinition => ({
   name: `aws_default_${service.toLowerCase()}_role`,
   engines: ['aurora-mysql'],
   defaultValue: '',
-  // Reference §2: Aurora applies these at the writer's next reboot; we accept
+  // Aurora MySQL applies these at the writer's next reboot; we accept
   // 'immediate' too, so they are dynamic in DescribeDBClusterParameters' terms.
   applyType: 'dynamic',
   dataType: 'string',
@@ -40,7 +40,7 @@ export const PARAMETER_DEFINITIONS: readonly ParameterDefinition[] = [
     applyType: 'dynamic',
     dataType: 'boolean',
     allowedValues: '0,1',
-    // An emulator switch (reference §1), not an Aurora parameter: it changes at once.
+    // The seed's switch; real Aurora has none (role associations enable ML): it changes at once.
     applyMethods: ['immediate'],
     description: 'Emulator switch: 0 makes every machine learning call fail',
     valid: (value) => value === '0' || value === '1',

@@ -5,7 +5,7 @@
  */
 import type { Engine, FeatureName } from './model.ts';
 
-/** Which extension version the emulated engine version installs (reference §3). */
+/** Which aws_ml the emulated engine version installs: 2.0 from 14.10, 15.5 and 16 on; 1.0 (no Bedrock) before. */
 export function awsMlVersionFor(engineVersion: string): '1.0' | '2.0' {
   const [majorText, minorText] = engineVersion.split('.');
   const major = Number(majorText);
@@ -29,7 +29,7 @@ export const KNOWN_VERSIONS: Readonly<Record<Engine, readonly string[]>> = {
   'aurora-mysql': ['5.7.mysql_aurora.2.12.4', '8.0.mysql_aurora.3.05.2', '8.0.mysql_aurora.3.08.0'],
 };
 
-/** Feature names AddRoleToDBCluster accepts (reference §3-§4): Bedrock arrives with aws_ml 2.0. */
+/** Feature names AddRoleToDBCluster accepts (Aurora MySQL: none): Bedrock arrives with aws_ml 2.0. */
 export function supportedFeatureNames(engine: Engine, engineVersion: string): FeatureName[] {
   if (engine === 'aurora-mysql') return [];
   return awsMlVersionFor(engineVersion) === '2.0' ? ['Comprehend', 'SageMaker', 'Bedrock'] : ['Comprehend', 'SageMaker'];

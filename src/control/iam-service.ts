@@ -9,8 +9,20 @@
 import { randomInt } from 'node:crypto';
 import { AwsError } from '../aws-error.ts';
 import { checkPolicySize, parsePolicyDocument } from '../iam/index.ts';
+import { compareNames, type Page, type PageRequest, paginate } from './iam-paging.ts';
+import {
+  validateDescription,
+  validateName,
+  validatePath,
+  validatePathPrefix,
+  validatePolicyArn,
+  validateTrustPolicy,
+  validation,
+} from './iam-validation.ts';
 import type { ControlState, IamRole, ManagedPolicy } from './model.ts';
 import type { StateStore } from './store.ts';
+
+export type { Page, PageRequest } from './iam-paging.ts';
 
 /** IAM's quota of managed policies attached to one role. */
 export const MAX_ATTACHED_POLICIES_PER_ROLE = 10;
@@ -30,20 +42,6 @@ export interface CreatePolicyInput {
   readonly description?: string;
 }
 
-export interface PageRequest {
-  readonly pathPrefix?: string;
-  /** Opaque: the `marker` of the previous page. */
-  readonly marker?: string;
-  /** 1..1000, default 100. */
-  readonly maxItems?: number;
-}
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  /** Present when more items follow. */
-  readonly marker?: string;
-}
-
 export interface AttachedPolicy {
   readonly policyName: string;
   readonly policyArn: string;
@@ -55,10 +53,6 @@ export interface RolePolicy {
   readonly policyDocument: string;
 }
 
-/** The constraints IAM documents for its names, paths and descriptions. */
-const NAME = /^[\w+=,.@-]+$/;
-const PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
-const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy(\/[\u0021-\u007e]*)?\/[\w+=,.@-]+$/;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export class IamService {
@@ -70,9 +64,7 @@ export class IamService {
   async createRole(input: CreateRoleInput): Promise<IamRole> {
     validateName('roleName', input.roleName, 64);
     const path = validatePath(input.path);
-    if (input.description !== undefined && input.description.length > 1000) {
-      throw validation('description', 'Member must have length less than or equal to 1000');
-    }
+    validateDescription(input.description);
     const maxSessionDuration = input.maxSessionDuration ?? 3600;
     if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43200) {
       throw validation('maxSessionDuration', 'Member must have value between 3600 and 43200');
@@ -173,9 +165,7 @@ export class IamService {
   async createPolicy(input: CreatePolicyInput): Promise<ManagedPolicy> {
     validateName('policyName', input.policyName, 128);
     const path = validatePath(input.path);
-    if (input.description !== undefined && input.description.length > 1000) {
-      throw validation('description', 'Member must have length less than or equal to 1000');
-    }
+    validateDescription(input.description);
     checkPolicySize(input.policyDocument, 'managed');
     parsePolicyDocument(input.policyDocument, 'identity');
     return this.store.update((state) => {
@@ -279,77 +269,6 @@ function requireRole(state: ControlState, roleName: string): IamRole {
   const role = findRole(state, roleName);
   if (!role) throw new AwsError('NoSuchEntity', `The role with name ${roleName} cannot be found.`, 404);
   return role;
-}
-
-/** IAM's wording for constraint failures (it reports the member in camelCase). */
-function validation(member: string, constraint: string, value?: string): AwsError {
-  const shown = value === undefined ? '' : ` '${value}'`;
-  return new AwsError(
-    'ValidationError',
-    `1 validation error detected: Value${shown} at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
-function validateName(member: string, value: string, max: number): void {
-  if (value.length < 1 || value.length > max) {
-    throw validation(member, `Member must have length less than or equal to ${max}`, value);
-  }
-  if (!NAME.test(value)) throw validation(member, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+', value);
-}
-
-function validatePath(path: string | undefined): string {
-  const value = path ?? '/';
-  if (value.length > 512 || !PATH.test(value)) {
-    throw validation(
-      'path',
-      'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
-      value,
-    );
-  }
-  return value;
-}
-
-function validatePathPrefix(prefix: string | undefined): string {
-  const value = prefix ?? '/';
-  if (!value.startsWith('/') || value.length > 512) {
-    throw validation('pathPrefix', 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*', value);
-  }
-  return value;
-}
-
-function validatePolicyArn(arn: string): void {
-  if (!MANAGED_POLICY_ARN.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
-}
-
-function validateTrustPolicy(text: string): void {
-  checkPolicySize(text, 'trust');
-  parsePolicyDocument(text, 'trust');
-}
-
-function compareNames(a: string, b: string): number {
-  const la = a.toLowerCase();
-  const lb = b.toLowerCase();
-  return la < lb ? -1 : la > lb ? 1 : 0;
-}
-
-/**
- * IAM's Marker/MaxItems paging. Our marker is the key of the first item of
- * the next page, base64url-encoded so that clients treat it as opaque.
- */
-function paginate<T>(items: readonly T[], page: PageRequest, keyOf: (item: T) => string): Page<T> {
-  const maxItems = page.maxItems ?? 100;
-  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) {
-    throw validation('maxItems', 'Member must have value between 1 and 1000', String(maxItems));
-  }
-  let start = 0;
-  if (page.marker !== undefined) {
-    const key = Buffer.from(page.marker, 'base64url').toString('utf8');
-    start = items.findIndex((item) => keyOf(item) === key);
-    if (start < 0) throw new AwsError('InvalidInput', 'Invalid Marker.');
-  }
-  const slice = items.slice(start, start + maxItems);
-  const next = items[start + maxItems];
-  return next === undefined ? { items: slice } : { items: slice, marker: Buffer.from(keyOf(next), 'utf8').toString('base64url') };
 }
 
 /** IAM's unique ids: a 4-letter prefix naming the kind, then 17 uppercase letters and digits. */

@@ -1,5 +1,5 @@
 /**
- * Aurora MySQL's database privileges for ML calls (reference §2). Version 3
+ * Aurora MySQL's database privileges for ML calls. Version 3
  * uses the roles AWS_COMPREHEND_ACCESS, AWS_SAGEMAKER_ACCESS and
  * AWS_BEDROCK_ACCESS, which count only while active in the session (SET ROLE,
  * or activate_all_roles_on_login); version 2 uses the global privileges

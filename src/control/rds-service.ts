@@ -15,71 +15,12 @@ import {
   KNOWN_VERSIONS,
   supportedFeatureNames,
 } from './engine-versions.ts';
-import {
-  type ApplyMethod,
-  type AssociationStatus,
-  type Cluster,
-  type ControlState,
-  type Engine,
-  type FeatureName,
-  MAX_ASSOCIATED_ROLES,
-} from './model.ts';
+import { type Cluster, type ControlState, type Engine, type FeatureName, MAX_ASSOCIATED_ROLES } from './model.ts';
+import type { ClusterView, InstanceView, ParameterChange, ParameterView } from './rds-views.ts';
 import type { StateStore } from './store.ts';
 
 export type { EngineVersionInfo } from './engine-versions.ts';
-
-// -------------------------------------------------------------- views
-
-export interface AssociatedRoleView {
-  readonly roleArn: string;
-  readonly featureName: FeatureName | null;
-  readonly status: AssociationStatus;
-}
-
-export interface ClusterView {
-  readonly identifier: string;
-  readonly arn: string;
-  readonly engine: Engine;
-  readonly engineVersion: string;
-  readonly status: 'available';
-  readonly parameterGroupName: string;
-  /** 'pending-reboot' while a parameter waits for the writer's reboot. */
-  readonly parameterGroupStatus: 'in-sync' | 'pending-reboot';
-  readonly writerInstance: string;
-  readonly port: number;
-  readonly associatedRoles: readonly AssociatedRoleView[];
-}
-
-export interface ParameterView {
-  readonly name: string;
-  /** The parameter group's value: a pending value is shown as the value, with apply method pending-reboot (as RDS does). */
-  readonly value: string;
-  readonly source: 'engine-default' | 'user';
-  readonly applyType: 'dynamic' | 'static';
-  readonly dataType: 'string' | 'boolean';
-  readonly allowedValues?: string;
-  readonly isModifiable: true;
-  readonly applyMethod: ApplyMethod;
-  readonly description: string;
-}
-
-export interface InstanceView {
-  readonly identifier: string;
-  readonly arn: string;
-  readonly clusterIdentifier: string;
-  readonly engine: Engine;
-  readonly engineVersion: string;
-  readonly status: 'rebooting' | 'available';
-  readonly instanceClass: string;
-}
-
-export interface ParameterChange {
-  readonly name: string;
-  readonly value?: string;
-  readonly applyMethod?: ApplyMethod;
-}
-
-// ------------------------------------------------------------------ service
+export type { AssociatedRoleView, ClusterView, InstanceView, ParameterChange, ParameterView } from './rds-views.ts';
 
 export interface RdsServiceOptions {
   /** How long a new association stays PENDING. */

@@ -1,6 +1,8 @@
 /**
- * Counters with the meanings of Aurora MySQL's Aurora_ml_* status variables
- * (reference §2), kept for both fronts.
+ * Counters with the meanings of Aurora MySQL's Aurora_ml_* status variables,
+ * kept for both fronts. Ours where AWS is vague: logical = one per row-level
+ * call, actual = requests sent to a backend, cache hit = a call answered by an
+ * identical input already answered in the same statement.
  */
 export class MlStats {
   logicalRequests = 0;

@@ -48,10 +48,20 @@ export interface FrontConnections {
   readonly appPoolSize: number;
 }
 
+const JS = 'text/javascript; charset=utf-8';
+/** The page's files: index.html loads dashboard.js as a module, which imports the others. */
 const UI_FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
-  'dashboard.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
+  'dashboard.js': JS,
+  'dom.js': JS,
+  'page-state.js': JS,
+  'live-feed.js': JS,
+  'statements-view.js': JS,
+  'backends-view.js': JS,
+  'connections-view.js': JS,
+  'counters-view.js': JS,
+  'controls-view.js': JS,
 };
 const UI_DIR = new URL('../ui/', import.meta.url);
 

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/index.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_URL, mysqlConnectionOptions, mysqlUrl, PG_URL } from './test-databases.ts';
 
@@ -59,6 +60,49 @@ export async function startTestEmulator(options: EmulatorOptions = {}, upstreamU
       return c;
     },
     [Symbol.asyncDispose]: dispose,
+  };
+}
+
+/** What a suite's tests use of its emulator (the suite disposes of it). */
+export interface SuiteEmulator extends Omit<TestEmulator, typeof Symbol.asyncDispose> {
+  /** The PostgreSQL front's port. */
+  readonly port: number;
+}
+
+/**
+ * startTestEmulator for the enclosing describe block (or file): started in its
+ * beforeAll, disposed in its afterAll. The object can be taken at once; it
+ * reads the running emulator, so use it inside the tests.
+ */
+export function startTestEmulatorForSuite(options: EmulatorOptions = {}): SuiteEmulator {
+  let env: TestEmulator | undefined;
+  const running = (): TestEmulator => {
+    if (env === undefined) throw new Error('the suite emulator is not running (use it inside a test or hook)');
+    return env;
+  };
+  beforeAll(async () => {
+    env = await startTestEmulator(options);
+  });
+  afterAll(async () => {
+    await env?.[Symbol.asyncDispose]();
+  });
+  return {
+    get emulator() {
+      return running().emulator;
+    },
+    get url() {
+      return running().url;
+    },
+    get directUrl() {
+      return running().directUrl;
+    },
+    get database() {
+      return running().database;
+    },
+    get port() {
+      return running().emulator.postgres.port;
+    },
+    client: () => running().client(),
   };
 }
 

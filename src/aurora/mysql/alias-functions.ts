@@ -1,6 +1,6 @@
 /**
  * Aurora MySQL's ML user functions, `CREATE FUNCTION ... ALIAS
- * AWS_SAGEMAKER_INVOKE_ENDPOINT | AWS_BEDROCK_INVOKE_MODEL ...` (reference §2).
+ * AWS_SAGEMAKER_INVOKE_ENDPOINT | AWS_BEDROCK_INVOKE_MODEL ...` (Bedrock from 3.06).
  *
  * Each becomes a real stored function in the upstream, with the signature,
  * DEFINER, SQL SECURITY and COMMENT the user wrote, whose body calls the

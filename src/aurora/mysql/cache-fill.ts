@@ -5,7 +5,7 @@
  * MariaDB's default of 16 MB: the rows are split into statements of at most
  * FILL_STATEMENT_BYTES each.
  */
-import { CACHE_TABLE } from './stubs.ts';
+import { CACHE_TABLE } from './session-objects.ts';
 
 /**
  * A fixed budget rather than the server's @@max_allowed_packet (which would

@@ -8,7 +8,8 @@ import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { upstreamDefinition, withAliasClause } from './alias-functions.ts';
 import { syntaxErrorNear } from './syntax-error.ts';
-import { answerRows, send } from './synthetic-result.ts';
+import { answerRows, sendToClient } from './synthetic-result.ts';
+import { isErr } from './upstream-errors.ts';
 
 /**
  * The CREATE FUNCTION the upstream runs for a CREATE FUNCTION ... ALIAS ...: a
@@ -41,10 +42,10 @@ const SHOW_CREATE_COLUMNS = [
 /** SHOW CREATE FUNCTION: an ALIAS function shows its ALIAS clause, as on Aurora. */
 export async function showCreateFunction(sql: string, up: ControlledUpstream): Promise<void> {
   const answer = await up.query(sql);
-  const rows = answer[0]?.payload[0] === 0xff ? [] : textRows(answer, SHOW_CREATE_COLUMNS.length);
+  const rows = isErr(answer[0]) ? [] : textRows(answer, SHOW_CREATE_COLUMNS.length);
   const text = rows[0]?.[2];
   if (rows.length !== 1 || text == null || withAliasClause(text) === text) {
-    send(up, answer);
+    sendToClient(up, answer);
     return;
   }
   const row = [...(rows[0] as (string | null)[])];

@@ -14,6 +14,7 @@ import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { STUB_SCHEMA } from './stubs.ts';
 import { utf8Literal } from './synthetic-result.ts';
+import { isErr } from './upstream-errors.ts';
 
 /** Views over views over ML calls: a few levels deep is what schemas use; more are not followed. */
 const MAX_DEPTH = 5;
@@ -35,7 +36,7 @@ export async function loadMlDependents(up: ControlledUpstream, alsoReaching: rea
   for (let depth = 0; depth < MAX_DEPTH && needles.length > 0; depth++) {
     const like = needles.map((n) => `d LIKE ${utf8Literal(`%${escapeLike(n)}%`)}`).join(' OR ');
     const answer = await up.query(`SELECT s, n, d FROM (${DEFINITIONS}) defs WHERE s <> '${STUB_SCHEMA}' AND (${like})`);
-    if (answer[0]?.payload[0] === 0xff) break;
+    if (isErr(answer[0])) break;
     // LIKE found candidates; a name counts only as a whole word (a view `v` is not in `vat`).
     const word = new RegExp(`(^|[^\\w$])(${needles.map(escapeRegExp).join('|')})($|[^\\w$])`, 'i');
     const next: string[] = [];
@@ -70,7 +71,7 @@ export async function readableDefinitions(up: ControlledUpstream, keys: readonly
     const answer = await up.query(
       `SELECT s, n FROM (${DEFINITIONS}) defs WHERE d IS NOT NULL AND d <> '' AND (LOWER(s), LOWER(n)) IN (${pairs.join(', ')})`,
     );
-    if (answer[0]?.payload[0] === 0xff) continue;
+    if (isErr(answer[0])) continue;
     for (const [schema, name] of textRows(answer, 2)) {
       if (schema != null && name != null) readable.add(`${schema}.${name}`.toLowerCase());
     }

@@ -1,7 +1,7 @@
 /**
  * The system variables Aurora MySQL has and the upstream server does not:
  * the session variable `aurora_ml_inference_timeout` and the cluster
- * parameters `aws_default_{comprehend,sagemaker,bedrock}_role` (reference §2).
+ * parameters `aws_default_{comprehend,sagemaker,bedrock}_role` (role ARNs, '' when unset).
  * SET, SHOW VARIABLES LIKE and SELECT @@name see them as on Aurora; the
  * server's own variables still come from the server.
  */
@@ -9,7 +9,7 @@ import { EmulatorError } from '../../errors.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { likePattern } from './status-variables.ts';
-import { answerOk, answerRows, send, utf8Literal } from './synthetic-result.ts';
+import { answerOk, answerRows, sendToClient, utf8Literal } from './synthetic-result.ts';
 
 /** The cluster's role parameters, as the control plane has them in effect. */
 export type RoleParameters = Readonly<
@@ -92,7 +92,7 @@ export async function answerVariables(sql: string, ctx: VariableContext, up: Con
     if (name.toLowerCase() === 'aurora_ml_strict') return value === 'ON' ? '1' : '0';
     return name.toLowerCase() === 'aurora_ml_inference_timeout' ? value : utf8Literal(value);
   });
-  send(up, await up.query(alone === undefined ? text : `${text.replace(/;?\s*$/, '')} AS \`${alone}\``));
+  sendToClient(up, await up.query(alone === undefined ? text : `${text.replace(/;?\s*$/, '')} AS \`${alone}\``));
 }
 
 async function setVariable(

@@ -1,6 +1,6 @@
 /**
  * EXPLAIN of a statement with batched ML calls shows `Batched machine
- * learning` in the Extra column, as Aurora MySQL does (reference §2), on the
+ * learning` in the Extra column, as Aurora MySQL documents, on the
  * plan's first row (the table the calls run over).
  */
 import type { Packet } from '../../wire/mysql/framer.ts';

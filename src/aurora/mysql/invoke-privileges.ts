@@ -16,7 +16,8 @@ import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { raiseWarning } from './ml-loop.ts';
 import { resultColumns } from './result-columns.ts';
 import { withWarningCount } from './server-status.ts';
-import { answerOk, answerRows, send, utf8Literal } from './synthetic-result.ts';
+import { answerOk, answerRows, sendToClient, utf8Literal } from './synthetic-result.ts';
+import { isErr } from './upstream-errors.ts';
 
 export interface InvokePrivilegeContext {
   readonly store: StateStore;
@@ -28,7 +29,7 @@ const PRIVILEGES = String.raw`INVOKE\s+(?:COMPREHEND|SAGEMAKER|BEDROCK)(?:\s*,\s
 const GRANT = new RegExp(String.raw`^\s*GRANT\s+(${PRIVILEGES})\s+ON\s+\*\.\*\s+TO\s+(.+?)\s*;?\s*$`, 'is');
 const REVOKE = new RegExp(String.raw`^\s*REVOKE\s+(${PRIVILEGES})\s+ON\s+\*\.\*\s+FROM\s+(.+?)\s*;?\s*$`, 'is');
 const SHOW_GRANTS = /^\s*SHOW\s+GRANTS(?:\s+FOR\s+(.+?))?\s*;?\s*$/is;
-/** The seed's `GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* TO u` (reference §1): every ML privilege. */
+/** The seed's `GRANT EXECUTE ON FUNCTION mysql.aurora_ml.* TO u` (no such schema on Aurora): every ML privilege. */
 const SEED_GRANT = /^\s*GRANT\s+EXECUTE\s+ON\s+FUNCTION\s+`?mysql`?\s*\.\s*`?aurora_ml`?\s*\.\s*\*\s+TO\s+(.+?)\s*;?\s*$/is;
 
 /** Cheap pre-check. */
@@ -69,7 +70,7 @@ export async function answerInvokePrivileges(
   const grant = GRANT.exec(sql);
   const revoke = grant === null ? REVOKE.exec(sql) : null;
   const match = grant ?? revoke;
-  if (match === null) return send(up, await up.query(sql));
+  if (match === null) return sendToClient(up, await up.query(sql));
   const privileges = privilegesIn(match[1] ?? '');
   const accounts = (match[2] ?? '').split(',').map(normalizeAccount);
   for (const account of accounts) await requireAccount(account, up);
@@ -123,13 +124,13 @@ async function seedGrant(grantees: string, ctx: InvokePrivilegeContext, up: Cont
     const answers = await Promise.all(
       Object.values(ACCESS_ROLE).map((role) => up.query(`GRANT ${role} TO ${accounts.join(', ')}`)),
     );
-    const failed = answers.find((a) => a[0]?.payload[0] === 0xff);
-    if (failed !== undefined) return send(up, failed);
+    const failed = answers.find((a) => isErr(a[0]));
+    if (failed !== undefined) return sendToClient(up, failed);
   } else {
     await changeInvokePrivileges(ctx, accounts, Object.values(INVOKE_PRIVILEGE), true);
   }
   await raiseWarning(up, what);
-  send(up, withWarningCount(await up.query('DO 0'), 1, up.deprecateEof));
+  sendToClient(up, withWarningCount(await up.query('DO 0'), 1, up.deprecateEof));
 }
 
 /** The server's own error for a grantee that does not exist (ER_PASSWORD_NO_MATCH). */
@@ -155,7 +156,7 @@ async function showGrants(
 ): Promise<void> {
   const answer = await up.query(sql);
   const columns = resultColumns(answer);
-  if (columns === null || columns.length !== 1) return send(up, answer);
+  if (columns === null || columns.length !== 1) return sendToClient(up, answer);
   let account: string;
   if (target === undefined || /^current_user(\(\))?$/i.test(target.trim())) {
     const [me] = textRows(await up.query('SELECT CURRENT_USER()'), 1);
@@ -164,7 +165,7 @@ async function showGrants(
     account = normalizeAccount(target);
   }
   const held = ctx.store.current().invokePrivileges[ctx.clusterId]?.[account] ?? [];
-  if (held.length === 0) return send(up, answer);
+  if (held.length === 0) return sendToClient(up, answer);
   const rows = [...textRows(answer, 1), [`GRANT ${held.join(', ')} ON *.* TO ${account}`]];
   await answerRows(up, [columns[0]?.name ?? 'Grants'], rows);
 }

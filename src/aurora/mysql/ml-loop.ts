@@ -10,7 +10,7 @@
  *   again ... until a run misses nothing. That run is the real execution: its
  *   rows, OK packet and warnings go to the client and its effects stay. A run
  *   that fails takes its miss rows with it: the next one spills its misses
- *   into a user variable (./stubs.ts).
+ *   into a user variable (./stubs.ts; ./loop-misses.ts reads them back).
  *
  * The savepoint needs a transaction. Inside the client's own it is simply
  * set; in autocommit mode the emulator turns autocommit off for the
@@ -27,27 +27,21 @@
  */
 
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import type { JsonValue, MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
+import type { MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
 import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
-import { ServerStatus } from '../../wire/mysql/codes.ts';
+import { ResponseHeader, ServerStatus } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements } from './cache-fill.ts';
 import { mysqlCacheValue } from './cache-values.ts';
+import { distinctMisses, spilledMisses } from './loop-misses.ts';
 import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
+import { CACHE_TABLE, LAST_MISS_VARIABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
 import { ER_TABLE_NOT_LOCKED_FOR_WRITE, type LoopSession, refreshTables, type SessionFacts } from './session-setup.ts';
-import {
-  CACHE_TABLE,
-  LAST_MISS_VARIABLE,
-  learnedPlaceholderKey,
-  MISS_COUNTER,
-  MISS_TABLE,
-  MODE_VARIABLE,
-  SPILL_VARIABLE,
-} from './stubs.ts';
+import { learnedPlaceholderKey } from './stubs.ts';
 import { utf8Literal } from './synthetic-result.ts';
 import { check, errnoOf, implicitCommit, isErr, SAVEPOINT_DOES_NOT_EXIST } from './upstream-errors.ts';
 
@@ -96,7 +90,7 @@ export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
   try {
     const answer = await converge(req, trace);
     // An UPDATE's or INSERT's OK packet says how many rows it changed.
-    const ok = answer.length === 1 && answer[0]?.payload[0] === 0x00 ? parseOk(answer[0].payload) : null;
+    const ok = answer.length === 1 && answer[0]?.payload[0] === ResponseHeader.OK ? parseOk(answer[0].payload) : null;
     if (ok !== null) trace.rows(ok.affectedRows);
     trace.end(statementError(answer));
     return answer;
@@ -254,13 +248,6 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
   }
 }
 
-/** The misses a run recorded in the miss table, and its last miss (`[k, f, a]`, or NULL). */
-function distinctMisses(answer: readonly Packet[], last: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
-  const lastMiss = textRows(last, 1)[0]?.[0];
-  const lastRow = lastMiss == null ? [] : [JSON.parse(lastMiss) as (string | null)[]];
-  return distinct([...textRows(answer, 3), ...lastRow], known);
-}
-
 /**
  * The cache rows for a round's answers (as the stubs read them: see
  * ./cache-values.ts), plus, for each target (endpoint, model) not learned
@@ -283,33 +270,6 @@ function cacheValues(results: MlResults, calls: readonly MlCall[], learned: Set<
     values.set(key, value);
   }
   return values;
-}
-
-/** The misses a run spilled: `[k, f, a],` after one another. */
-function spilledMisses(answer: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
-  const text = textRows(answer, 1)[0]?.[0];
-  // CONCAT gives NULL (warning 1301) once the variable would outgrow max_allowed_packet: the
-  // misses so far are gone, and the later ones went to the miss table the failure rolled back.
-  if (text == null) throw spillOverflow();
-  if (text === '') return [];
-  return distinct(JSON.parse(`[${text.slice(0, -1)}]`) as (string | null)[][], known);
-}
-
-function spillOverflow(): EmulatorError {
-  return new EmulatorError(
-    'UnsafeMlStatement',
-    `aurora-ml-emulator cannot run the ML calls of this statement: it failed on the emulator's placeholder answers, and the arguments of its calls, kept in ${SPILL_VARIABLE} until they are answered, exceed max_allowed_packet`,
-    { hint: 'Make the statement succeed whatever the ML calls return, or run it over fewer rows at a time' },
-  );
-}
-
-function distinct(misses: Iterable<readonly (string | null | undefined)[]>, known: ReadonlySet<string>): MlCall[] {
-  const calls = new Map<string, MlCall>();
-  for (const [k, f, a] of misses) {
-    if (k == null || f == null || a == null || known.has(k) || calls.has(k)) continue;
-    calls.set(k, { fn: f as MlFunction, key: k, args: JSON.parse(a) as JsonValue[] });
-  }
-  return [...calls.values()];
 }
 
 /**

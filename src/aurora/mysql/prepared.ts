@@ -10,11 +10,12 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import { boundTypes, bulkRows, executePayload } from '../../wire/mysql/binary-params.ts';
-import { Command } from '../../wire/mysql/codes.ts';
+import { Command, ResponseHeader } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { packet } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import type { Route } from './statement-routes.ts';
+import { isErr } from './upstream-errors.ts';
 
 /** What the handler keeps for one prepared statement. */
 export interface PreparedMl {
@@ -57,7 +58,9 @@ export function executeRefusal(payload: Buffer): EmulatorError | null {
 /** The statement id and parameter count a COM_STMT_PREPARE_OK gives, or null for an ERR. */
 export function preparedStatement(answer: readonly { readonly payload: Buffer }[]): { id: number; params: number } | null {
   const ok = answer[0]?.payload;
-  return ok !== undefined && ok[0] === 0x00 && ok.length >= 9 ? { id: ok.readUInt32LE(1), params: ok.readUInt16LE(7) } : null;
+  return ok !== undefined && ok[0] === ResponseHeader.OK && ok.length >= 9
+    ? { id: ok.readUInt32LE(1), params: ok.readUInt16LE(7) }
+    : null;
 }
 
 /** What the loop sends for one execution. */
@@ -90,7 +93,7 @@ export function executionRuns(payload: Buffer, prepared: PreparedMl, up: Control
   const executions = rows.map((row) => frameCommand(executePayload(id, types as Buffer, row)));
   const discover = async () => {
     const answers = await Promise.all(executions.map((e) => up.command(e, 'binary-result')));
-    return answers.find((a) => a[0]?.payload[0] === 0xff) ?? answers.at(-1) ?? [];
+    return answers.find((a) => isErr(a[0])) ?? answers.at(-1) ?? [];
   };
   return { run, discover };
 }

@@ -2,6 +2,7 @@
  * The column definitions of a one-result-set answer (ColumnDefinition41):
  * names and whether each holds numbers, for answers the emulator re-encodes.
  */
+import { ResponseHeader } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { PayloadReader } from '../../wire/mysql/messages.ts';
 
@@ -39,7 +40,9 @@ function columnInfo(p: Packet): ColumnInfo | null {
 export function resultColumns(answer: readonly Packet[]): ColumnInfo[] | null {
   const head = answer[0]?.payload;
   const count = head?.[0];
-  if (head === undefined || count === undefined || count === 0x00 || count >= 0xfb) return null;
+  // An OK, or a first byte from LOCAL INFILE up (EOF, ERR, or a column count too large for one byte).
+  if (head === undefined || count === undefined || count === ResponseHeader.OK || count >= ResponseHeader.LocalInfile)
+    return null;
   const infos = answer.slice(1, 1 + count).map(columnInfo);
   return infos.some((c) => c === null) ? null : (infos as ColumnInfo[]);
 }

@@ -16,7 +16,7 @@ import { splitStatements } from '../../sql/mysql/statement-split.ts';
 import { SEED_DIRECT_SAGEMAKER, SEED_FUNCTIONS, STUB_SCHEMA, stubFor } from './stubs.ts';
 
 export interface RewriteOptions {
-  /** Seed extensions are errors (reference §1). */
+  /** Seed extensions (SQL real Aurora rejects, accepted here with a warning) are errors. */
   readonly strict: boolean;
   /** The connection's character set is a Unicode one (decides the stubs' result charset). */
   readonly unicode: boolean;
@@ -79,7 +79,7 @@ interface Edit {
 }
 
 /**
- * The warning a statement using seed extensions gets (reference §1), or null.
+ * The warning a statement using seed extensions gets (for SHOW WARNINGS), or null.
  * Its MySQL errno is the catalog's NotSupportedByAurora one.
  */
 export function seedWarning(sql: string): string | null {

@@ -6,7 +6,7 @@
  * (the emulator ran it with autocommit off) and a seed extension's warning.
  */
 import { type AnswerKind, AnswerShape, type PacketRole, type ShapeOptions } from '../../wire/mysql/answer-shape.ts';
-import { ServerStatus } from '../../wire/mysql/codes.ts';
+import { ResponseHeader, ServerStatus } from '../../wire/mysql/codes.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
 import { PayloadReader } from '../../wire/mysql/messages.ts';
 import { packet } from '../../wire/mysql/serializer.ts';
@@ -18,13 +18,14 @@ export const TRANSACTION_FLAGS =
 const STATUS_ROLES: ReadonlySet<PacketRole> = new Set(['ok', 'end', 'eof']);
 
 /** An EOF packet (not the OK that replaces it under CLIENT_DEPRECATE_EOF). */
-const isEof = (payload: Buffer, deprecateEof: boolean) => payload[0] === 0xfe && payload.length < 9 && !deprecateEof;
+const isEof = (payload: Buffer, deprecateEof: boolean) =>
+  payload[0] === ResponseHeader.EOF && payload.length < 9 && !deprecateEof;
 
 /** Offset of the status flags in an OK or EOF payload, or -1. */
 function statusOffset(payload: Buffer, deprecateEof: boolean): number {
   const header = payload[0];
   if (isEof(payload, deprecateEof)) return payload.length >= 5 ? 3 : -1; // EOF: header, warnings(2), status(2)
-  if (header !== 0x00 && header !== 0xfe) return -1;
+  if (header !== ResponseHeader.OK && header !== ResponseHeader.EOF) return -1;
   const r = new PayloadReader(payload);
   r.int1();
   r.lenenc(); // affected rows
@@ -35,7 +36,7 @@ function statusOffset(payload: Buffer, deprecateEof: boolean): number {
 /** The status flags of an answer's last OK or EOF; null when it ended with ERR. */
 export function finalStatus(answer: readonly Packet[], deprecateEof: boolean): number | null {
   const last = answer.at(-1)?.payload;
-  if (last === undefined || last[0] === 0xff) return null;
+  if (last === undefined || last[0] === ResponseHeader.ERR) return null;
   const at = statusOffset(last, deprecateEof);
   return at < 0 ? null : last.readUInt16LE(at);
 }

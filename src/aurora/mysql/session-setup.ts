@@ -10,7 +10,7 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { finalStatus } from './server-status.ts';
-import { CACHE_TABLE, MISS_TABLE, SESSION_TABLES } from './stubs.ts';
+import { CACHE_TABLE, MISS_TABLE, SESSION_TABLES } from './session-objects.ts';
 import { isUnicodeCharset } from './synthetic-result.ts';
 import { check } from './upstream-errors.ts';
 

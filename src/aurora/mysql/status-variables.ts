@@ -1,5 +1,5 @@
 /**
- * Aurora MySQL's ML status variables (reference §2): `SHOW [GLOBAL|SESSION]
+ * Aurora MySQL's ML status variables (meanings in src/ml/stats.ts): `SHOW [GLOBAL|SESSION]
  * STATUS LIKE 'Aurora_ml%'` answers from the emulator's counters, and
  * `FLUSH STATUS` resets them as well as the server's own.
  */

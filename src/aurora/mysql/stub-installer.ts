@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { ACCESS_ROLE, type PrivilegeModel } from '../../control/mysql-privileges.ts';
+import { ResponseHeader } from '../../wire/mysql/codes.ts';
 import { parseErr, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import type { DefinedObject } from './defined-object.ts';
@@ -16,11 +17,13 @@ import { INSTALLED_STUBS_QUERY, installStatements } from './stubs.ts';
 export class StubInstaller {
   private installing: Promise<void> | null = null;
   /**
-   * Until the stubs are installed the emulator cannot know which views and
-   * routines depend on ML (after a restart, say), so the handler answers
-   * every statement itself until then, relaying those that are not ML.
+   * Whether an install has ended, well or not. Until then the emulator cannot
+   * know which views and routines depend on ML (after a restart, say), so
+   * the handler answers every statement itself, relaying those that are not
+   * ML. A failed install settles it too: statements pass by again, and the
+   * next ML statement tries the install anew.
    */
-  installed = false;
+  installSettled = false;
   /** 'schema.name' of the views and routines that reach an ML stub (./dependencies.ts). */
   dependents: ReadonlySet<string> = new Set();
 
@@ -36,7 +39,7 @@ export class StubInstaller {
       // again by the next ML statement; meanwhile other statements pass by.
       this.installing.catch(() => {
         this.installing = null;
-        this.installed = true;
+        this.installSettled = true;
       });
     }
     return this.installing;
@@ -90,11 +93,11 @@ export class StubInstaller {
     }
     for (const statement of installStatements(installed)) {
       const [first] = await up.query(statement);
-      if (first?.payload[0] === 0xff) throw installError(parseErr(first.payload));
+      if (first?.payload[0] === ResponseHeader.ERR) throw installError(parseErr(first.payload));
     }
     if (this.privilegeModel === 'roles') await this.createAccessRoles(up);
     await this.refreshDependents(up);
-    this.installed = true;
+    this.installSettled = true;
   }
 
   /**
@@ -105,7 +108,7 @@ export class StubInstaller {
   private async createAccessRoles(up: ControlledUpstream): Promise<void> {
     for (const role of Object.values(ACCESS_ROLE)) {
       const [first] = await up.query(`CREATE ROLE IF NOT EXISTS ${role}`);
-      if (first?.payload[0] === 0xff) {
+      if (first?.payload[0] === ResponseHeader.ERR) {
         this.log.warn({ role, error: parseErr(first.payload).message }, 'could not create an Aurora ML role');
       }
     }

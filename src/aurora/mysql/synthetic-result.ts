@@ -41,16 +41,16 @@ export async function answerRows(
   rows: readonly (readonly (string | null)[])[],
   numeric: readonly boolean[] = [],
 ): Promise<void> {
-  send(up, await up.query(selectRows(columns, rows, numeric)));
+  sendToClient(up, await up.query(selectRows(columns, rows, numeric)));
 }
 
 /** Answers the client with the server's OK for a statement that changes nothing (keeps its status flags). */
 export async function answerOk(up: ControlledUpstream): Promise<void> {
-  send(up, await up.query('DO 0'));
+  sendToClient(up, await up.query('DO 0'));
 }
 
 /** Passes an upstream answer on to the client. */
-export function send(up: ControlledUpstream, answer: readonly Packet[]): void {
+export function sendToClient(up: ControlledUpstream, answer: readonly Packet[]): void {
   up.toClient(Buffer.concat(answer.map((p) => p.raw)));
 }
 

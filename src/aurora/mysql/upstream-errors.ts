@@ -7,6 +7,7 @@
  * a catalog error naming the statement's failure.
  */
 import { EmulatorError } from '../../errors.ts';
+import { ResponseHeader } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr } from '../../wire/mysql/messages.ts';
 
@@ -30,7 +31,8 @@ export class ServerRefusal extends Error {
   }
 }
 
-export const isErr = (p: Packet | undefined) => p?.payload[0] === 0xff;
+/** Whether the packet is an ERR (its header byte). */
+export const isErr = (p: Packet | undefined) => p?.payload[0] === ResponseHeader.ERR;
 
 /** The errno of an answer that is an ERR, or null. */
 export function errnoOf(answer: readonly Packet[]): number | null {

@@ -17,7 +17,7 @@ import type { Frame } from '../../wire/pg/framer.ts';
 import { type BindMessage, parseRowDescriptionNames } from '../../wire/pg/messages.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
-import type { AnsweredResult } from './extended-runner.ts';
+import type { AnsweredResult } from './extended-state.ts';
 import { type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';

@@ -22,45 +22,8 @@ import { BackendCode, FrontendCode } from '../../wire/pg/codes.ts';
 import { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep } from '../../wire/pg/statement-handler.ts';
-import type { FrameSpool } from './frame-spool.ts';
+import type { ExtendedState, HandledExecute, PortalResult, StatementResult } from './extended-state.ts';
 import { commandTag, errorIn, noticeCodes, ownStatement } from './own-statements.ts';
-
-export type HandledExecute = Extract<ExtendedStep, { kind: 'execute-handled' }>;
-
-/** What running one handled statement gave: its answer frames, or the bytes of its error... */
-export type AnsweredResult =
-  | { readonly ok: true; readonly frames: readonly Frame[] }
-  | { readonly ok: false; readonly error: Buffer };
-
-/** ...or, for an ML statement, its answer waiting in a spool (see frame-spool.ts); whoever delivers it disposes of it. */
-export type StatementResult = AnsweredResult | { readonly ok: true; readonly spool: FrameSpool };
-
-/** A handled portal's result after an Execute with a row limit (or after it completed). */
-interface PortalResult {
-  readonly bindId: number;
-  /** Emptied once served, so a finished portal keeps only its tag. */
-  rows: readonly Frame[];
-  offset: number;
-  readonly tag: string;
-  /** An Execute has answered from it already: later answers count only their own rows. */
-  answered: boolean;
-}
-
-/** What the runner keeps per client session between pipelines. */
-export class ExtendedState {
-  /** The emulator's BEGIN stands in for the client's implicit transaction until its Sync. */
-  ownsBlock = false;
-  /** An error happened: the client's messages are skipped until its Sync. */
-  skipping = false;
-  /** The upstream itself is skipping until a Sync (an error in a pipeline sent without one). */
-  upstreamNeedsSync = false;
-  readonly portals = new Map<string, PortalResult>();
-
-  /** The handler must see the client's messages until its next Sync. */
-  get holding(): boolean {
-    return this.ownsBlock || this.skipping;
-  }
-}
 
 const NO_TRANSACTION = 'there is no transaction in progress';
 

@@ -13,26 +13,17 @@ import { classifyStatement } from '../../sql/pg/statement-kind.ts';
 import { splitStatements } from '../../sql/pg/statement-split.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Prepared } from '../../wire/pg/extended-batch.ts';
-import { Frame } from '../../wire/pg/framer.ts';
-import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
 import { runDeclare } from './cursor.ts';
-import { DEPENDENTS_QUERY, DependencyIndex } from './dependencies.ts';
-import {
-  type AnsweredResult,
-  ExtendedRunner,
-  ExtendedState,
-  type HandledExecute,
-  type StatementResult,
-} from './extended-runner.ts';
-import { INSTALLED_QUERY, parseInstalled, planExtension } from './extension.ts';
+import { ExtendedRunner } from './extended-runner.ts';
+import { ExtendedState, type HandledExecute, type StatementResult } from './extended-state.ts';
+import { ExtensionCatalog } from './extension-catalog.ts';
 import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
-import { errorIn, ownStatement } from './own-statements.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
 import { preparePrefetch } from './prefetch.ts';
-import { NEEDS_UPGRADE_QUERY, upgradeSql } from './stubs.ts';
 import { wholeTextSyntaxError } from './syntax-check.ts';
 
 export interface PgAuroraOptions {
@@ -56,18 +47,18 @@ interface SessionState extends LoopSessionState {
 }
 
 export class PgAuroraHandler implements StatementHandler {
-  private readonly dependents = new DependencyIndex();
-  private readonly installed = new Map<string, Map<string, string>>();
+  private readonly catalog: ExtensionCatalog;
   /** What is kept per client session, by upstream backend process id. */
   private readonly sessions = new Map<number, SessionState>();
   private readonly version: '1.0' | '2.0';
 
   constructor(private readonly options: PgAuroraOptions) {
     this.version = awsMlVersionFor(options.engineVersion);
+    this.catalog = new ExtensionCatalog(this.version, options.log);
   }
 
   wantsQuery(sql: string, session: SessionInfo): boolean {
-    return mightNeedEmulator(sql, this.dependents.get(session.database), this.sessions.get(session.processId)?.preparedMl);
+    return mightNeedEmulator(sql, this.catalog.dependentsIn(session.database), this.sessions.get(session.processId)?.preparedMl);
   }
 
   prepare(sql: string, session: SessionInfo): Prepared {
@@ -95,9 +86,9 @@ export class PgAuroraHandler implements StatementHandler {
 
   private classify(sql: string, session: SessionInfo): Classified {
     return classify(sql, {
-      dependents: this.dependents.get(session.database),
+      dependents: this.catalog.dependentsIn(session.database),
       preparedMl: this.state(session).preparedMl,
-      catalogInstalled: (this.installed.get(session.database)?.size ?? 0) > 0,
+      catalogInstalled: this.catalog.hasExtensions(session.database),
       strict: this.state(session).strict ?? this.options.strict,
       lastDenial: () => this.options.lastDenial?.(session.processId) ?? null,
     });
@@ -134,44 +125,8 @@ export class PgAuroraHandler implements StatementHandler {
 
   // ---- running ----
 
-  async onSessionReady(up: ControlledUpstream): Promise<void> {
-    if (this.installed.has(up.session.database)) return;
-    await this.refreshCatalog(up);
-    await this.upgradeStubs(up);
-  }
-
-  /**
-   * aws_ml installed by an earlier emulator version has stubs without the
-   * private miss channel, whose misses the loop refuses: a superuser's first
-   * session upgrades them in place (others get the loop's hint to reinstall).
-   */
-  private async upgradeStubs(up: ControlledUpstream): Promise<void> {
-    const version = this.installed.get(up.session.database)?.get('aws_ml');
-    if (version === undefined) return;
-    const probe = await up.exchange([ownStatement(NEEDS_UPGRADE_QUERY)]);
-    const row = (probe.groups[0] ?? []).find((f) => f.code === BackendCode.DataRow);
-    if (row === undefined || parseDataRow(row.payload)[0] !== 't') return;
-    const script = ['BEGIN', upgradeSql(version === '1.0' ? '1.0' : '2.0'), 'COMMIT'];
-    const single = script.flatMap((text) => splitStatements(text, {}).map((st) => st.text));
-    const answer = await up.exchange(single.map(ownStatement));
-    if (answer.failedAt >= 0) {
-      const error = errorIn(answer.groups[answer.failedAt] ?? []);
-      await up.exchange([ownStatement('ROLLBACK')]);
-      this.options.log.warn(
-        { database: up.session.database, error: error === undefined ? undefined : parseNoticeFields(error.payload).message },
-        'could not upgrade the aws_ml stubs of an earlier emulator version: reinstall aws_ml',
-      );
-      return;
-    }
-    this.options.log.info({ database: up.session.database }, 'upgraded the aws_ml stubs of an earlier emulator version');
-  }
-
-  /** Reads the emulated extensions and the ML-dependent objects (named statements: the client's stay). */
-  private async refreshCatalog(up: ControlledUpstream): Promise<void> {
-    const answer = await up.exchange([ownStatement(INSTALLED_QUERY), ownStatement(DEPENDENTS_QUERY)]);
-    if (answer.failedAt >= 0) return;
-    this.installed.set(up.session.database, parseInstalled(answer.groups[0] ?? []));
-    this.dependents.update(up.session.database, answer.groups[1] ?? []);
+  onSessionReady(up: ControlledUpstream): Promise<void> {
+    return this.catalog.onSessionReady(up);
   }
 
   async runQuery(sql: string, up: ControlledUpstream): Promise<void> {
@@ -198,7 +153,7 @@ export class PgAuroraHandler implements StatementHandler {
       }
     }
     if (wrap) await up.send([serialize.query(failed ? 'ROLLBACK' : 'COMMIT')]);
-    if (refresh && !failed && up.status === 'I') await this.refreshCatalog(up);
+    if (refresh && !failed && up.status === 'I') await this.catalog.refresh(up);
     up.toClient(serialize.readyForQuery(up.status));
   }
 
@@ -225,7 +180,7 @@ export class PgAuroraHandler implements StatementHandler {
         return { ok, refresh: classified.kind === 'plain' && classified.ddl };
       }
       case 'extension': {
-        const result = await this.runExtension(classified.command, up, false);
+        const result = await this.catalog.runExtension(classified.command, up, false);
         up.toClient(result.ok ? Buffer.concat(result.frames.map((f) => f.raw)) : result.error);
         return { ok: result.ok, refresh: true };
       }
@@ -256,35 +211,6 @@ export class PgAuroraHandler implements StatementHandler {
         return { ok: result.ok, refresh: false };
       }
     }
-  }
-
-  /** Answers CREATE/ALTER/DROP EXTENSION for the emulated extensions (inside a block when `inBlock`). */
-  private async runExtension(
-    command: NonNullable<ReturnType<typeof parseExtensionCommand>>,
-    up: ControlledUpstream,
-    inBlock: boolean,
-  ): Promise<AnsweredResult> {
-    await this.refreshCatalog(up);
-    let plan: ReturnType<typeof planExtension>;
-    try {
-      plan = planExtension(command, this.installed.get(up.session.database) ?? new Map(), this.version);
-    } catch (err) {
-      return { ok: false, error: serialize.emulatorError(toEmulatorError(err)) };
-    }
-    const own = !inBlock && up.status === 'I';
-    const statements = plan.statements.length === 0 ? [] : own ? ['BEGIN', ...plan.statements, 'COMMIT'] : plan.statements;
-    if (statements.length > 0) {
-      // One statement per Parse: the plan's scripts are split first.
-      const single = statements.flatMap((text) => splitStatements(text, {}).map((st) => st.text));
-      const answer = await up.exchange(single.map(ownStatement));
-      if (answer.failedAt >= 0) {
-        const error = errorIn(answer.groups[answer.failedAt] ?? []);
-        if (own) await up.exchange([ownStatement('ROLLBACK')]);
-        return { ok: false, error: error?.raw ?? serialize.emulatorError(new EmulatorError('Internal', 'extension DDL failed')) };
-      }
-    }
-    await this.refreshCatalog(up);
-    return { ok: true, frames: [...plan.notices.map(noticeFrame), commandFrame(plan.tag)] };
   }
 
   /** Forwards a plain statement's answer (without ReadyForQuery); false when it failed. */
@@ -337,7 +263,7 @@ export class PgAuroraHandler implements StatementHandler {
   private async runHandledExecute(step: HandledExecute, up: ControlledUpstream): Promise<StatementResult> {
     if (step.refusal !== undefined) return { ok: false, error: this.errorBytes(toEmulatorError(step.refusal)) };
     const extension = parseExtensionCommand(step.sql);
-    if (extension !== null) return this.runExtension(extension, up, true);
+    if (extension !== null) return this.catalog.runExtension(extension, up, true);
     const declare = classifyStatement(step.sql) === 'declare' ? parseDeclare(step.sql) : null;
     if (declare !== null) {
       return runDeclare({
@@ -367,12 +293,4 @@ export class PgAuroraHandler implements StatementHandler {
 
 export function noticeMessage(message: string): Buffer {
   return serialize.noticeResponse({ severity: 'NOTICE', code: '00000', message });
-}
-
-function noticeFrame(message: string): Frame {
-  return new Frame(BackendCode.NoticeResponse, noticeMessage(message));
-}
-
-function commandFrame(tag: string): Frame {
-  return new Frame(BackendCode.CommandComplete, serialize.commandComplete(tag));
 }

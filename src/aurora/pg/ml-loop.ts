@@ -234,7 +234,7 @@ async function runLoop(
       }
     }
     if (writeAnswers && prefetch !== null) {
-      const answered = answeredStatement(prefetch, found, results, settings.serverUtf8);
+      const answered = await answeredStatement(prefetch, found, results, settings.serverUtf8);
       if (answered !== null) text = { sql: answered };
     }
     const next = collector(statementKey);

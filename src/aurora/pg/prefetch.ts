@@ -101,44 +101,62 @@ export function prefetchedCall(prefetch: Prefetch, values: readonly (string | nu
  * the answers written in, or null when they cannot be written in (too many,
  * or characters the statement's encoding or the server could not take): then
  * the statement runs as written, its stubs answering from the cache table.
+ * The JSON is built a slice of answers at a time, so that a large answer set
+ * does not hold up the other connections.
  */
-export function answeredStatement(
+export async function answeredStatement(
   prefetch: Prefetch,
   found: ReadonlyMap<string, PrefetchedCall>,
   results: MlResults,
   serverUtf8: boolean,
-): string | null {
-  const byFunction = new Map<string, Record<string, string>>();
+): Promise<string | null> {
+  const byFunction = new Map<string, Array<[string, string]>>();
+  let estimate = 0;
   for (const [key, { call, keyText }] of found) {
     const value = results.get(key);
     // A null answer stays out: the stub answers it from the cache table.
     if (value === undefined || value === null) continue;
-    const answers = byFunction.get(call.fn) ?? {};
+    const answers = byFunction.get(call.fn) ?? [];
     byFunction.set(call.fn, answers);
-    answers[keyText] = value;
+    answers.push([keyText, value]);
+    estimate += keyText.length + value.length + 6;
   }
+  if (estimate * prefetch.plan.sites.length > INLINE_LIMIT_BYTES) return null;
   const literals = new Map<string, string>();
   let bytes = 0;
   for (const fn of prefetch.functions) {
-    const json = jsonLiteral(byFunction.get(fn) ?? {}, serverUtf8);
+    const json = await jsonLiteral(byFunction.get(fn) ?? [], serverUtf8);
     if (json === null) return null;
-    bytes += json.length;
+    bytes += json.length * prefetch.plan.sites.filter((s) => s.call.fn === fn).length;
     literals.set(fn, `${TAG}${json}${TAG}::pg_catalog.jsonb`);
   }
   if (bytes > INLINE_LIMIT_BYTES) return null;
   return rename(prefetch, literals);
 }
 
-/** JSON in ASCII (any client encoding reads it the same), or null when the server could not take it. */
-function jsonLiteral(answers: Record<string, string>, serverUtf8: boolean): string | null {
-  const json = JSON.stringify(answers);
+/** Answers written a slice at a time, with a turn of the event loop between slices. */
+const SLICE = 2000;
+
+/** A JSON object in ASCII (any client encoding reads it the same), or null when the server could not take it. */
+async function jsonLiteral(answers: ReadonlyArray<readonly [string, string]>, serverUtf8: boolean): Promise<string | null> {
+  const parts: string[] = [];
+  for (let from = 0; from < answers.length; from += SLICE) {
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const [key, value] of answers.slice(from, from + SLICE)) {
+      const part = asciiJson(`${JSON.stringify(key)}:${JSON.stringify(value)}`, serverUtf8);
+      if (part === null) return null;
+      parts.push(part);
+    }
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function asciiJson(json: string, serverUtf8: boolean): string | null {
   // jsonb refuses \u0000 and unpaired surrogates; dollar quoting ends at the tag.
   if (json.includes('\\u0000') || /\\ud[89a-f]/i.test(json) || json.includes(TAG)) return null;
-  if (/[^ -~]/.test(json)) {
-    if (!serverUtf8) return null;
-    return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  }
-  return json;
+  if (!/[^ -~]/.test(json)) return json;
+  if (!serverUtf8) return null;
+  return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function rename(prefetch: Prefetch, literals: ReadonlyMap<string, string>): string {

@@ -1,5 +1,5 @@
 /**
- * Aurora's retries (reference §5; the policy is ours): throttling and 5xx
+ * Aurora retries some failed requests without saying which (the policy is ours): throttling and 5xx
  * answers are retried up to `maxRetries` times with exponential backoff, each
  * retry counted in Aurora_ml_retry_request_cnt. A backoff that would pass the
  * deadline is not started: the last error is returned instead.

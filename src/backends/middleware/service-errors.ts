@@ -84,7 +84,7 @@ export function throttlingError(call: CallTarget, limit: number): EmulatorError 
   return faultError(call, 'ThrottlingException', `More than ${limit} concurrent requests (capacity.maxConcurrent).`);
 }
 
-/** Service codes meaning "throttled" or "server-side failure": the ones Aurora retries (reference §5). */
+/** Service codes meaning "throttled" or "server-side failure": the ones retried (our choice; see retry.ts). */
 const RETRYABLE = new Set([
   'ThrottlingException',
   'ServiceUnavailable',

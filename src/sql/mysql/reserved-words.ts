@@ -1,5 +1,5 @@
 /**
- * The words Aurora MySQL 3.06 reserved for its ML DDL (reference §2). Used
+ * The words Aurora MySQL reserves for its ML DDL from version 3.06 on. Used
  * unquoted as an identifier they are a syntax error there, so the emulator
  * refuses them too: a schema that works here must work on Aurora.
  */

@@ -1,6 +1,6 @@
 /**
- * The rules Aurora MySQL applies to an ALIAS function definition (reference
- * §2), as plain data: the proxy chooses the errno and message wording.
+ * The rules Aurora MySQL documents for an ALIAS function definition, as
+ * plain data: the proxy chooses the errno and message wording.
  */
 import type { AliasFunction } from './create-function-alias.ts';
 

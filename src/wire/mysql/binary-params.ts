@@ -12,8 +12,9 @@
  *   per row and parameter an indicator (0 value, 1 NULL, 2 DEFAULT, 3 IGNORE)
  *   and, after 0, the value.
  */
+
+import { ProtocolViolation } from '../protocol-violation.ts';
 import { Command } from './codes.ts';
-import { ProtocolViolation } from './framer.ts';
 import { PayloadReader } from './messages.ts';
 
 /** COM_STMT_BULK_EXECUTE flag: the parameter types follow the flags. */

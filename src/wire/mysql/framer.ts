@@ -3,10 +3,14 @@
  * little-endian payload length and a 1-byte sequence id; a payload of exactly
  * 0xFFFFFF bytes is continued by the next wire packet (down to one shorter,
  * possibly empty), and the pieces form one logical packet. A partial packet
- * waits for the next chunk; only the incomplete tail is kept.
+ * waits for the next chunk; only the incomplete tail is kept (see
+ * ../message-reader.ts).
  */
-import { ByteQueue } from '../byte-queue.ts';
+import { MessageReader } from '../message-reader.ts';
+import { ProtocolViolation } from '../protocol-violation.ts';
 import { MAX_MESSAGE_LENGTH, MAX_PACKET_PAYLOAD } from './codes.ts';
+
+export { ProtocolViolation } from '../protocol-violation.ts';
 
 /** One logical packet: the wire bytes as they travelled and the joined payload. */
 export class Packet {
@@ -20,22 +24,13 @@ export class Packet {
   ) {}
 }
 
-export class ProtocolViolation extends Error {
-  override readonly name = 'ProtocolViolation';
-}
-
-export class PacketReader {
-  private readonly bytes = new ByteQueue();
-
-  constructor(public maxLength = MAX_MESSAGE_LENGTH) {}
-
-  /** Keeps a received chunk; `next` reads packets from it. */
-  append(chunk: Buffer): void {
-    this.bytes.append(chunk);
+export class PacketReader extends MessageReader<Packet> {
+  constructor(public maxLength = MAX_MESSAGE_LENGTH) {
+    super();
   }
 
   /** The next complete logical packet, or null until more bytes arrive (see ../byte-queue.ts). */
-  next(): Packet | null {
+  override next(): Packet | null {
     const q = this.bytes;
     // The wire packets of one logical packet: each of 0xFFFFFF bytes is continued by the next.
     let span = 0;
@@ -54,14 +49,6 @@ export class PacketReader {
     return packet;
   }
 
-  /** Returns every complete logical packet in the pending bytes + chunk. */
-  push(chunk: Buffer): Packet[] {
-    this.append(chunk);
-    const packets: Packet[] = [];
-    for (let p = this.next(); p !== null; p = this.next()) packets.push(p);
-    return packets;
-  }
-
   private packetAt(buf: Buffer, start: number, end: number): Packet {
     const raw = buf.subarray(start, end);
     const first = buf.readUIntLE(start, 3);
@@ -74,15 +61,5 @@ export class PacketReader {
       offset += 4 + length;
     }
     return new Packet(raw[3] ?? 0, raw, Buffer.concat(parts));
-  }
-
-  /** Bytes received but not yet part of a returned packet. */
-  get buffered(): number {
-    return this.bytes.length;
-  }
-
-  /** Hands over the bytes of an incomplete packet (when the stream changes hands). */
-  takeTail(): Buffer {
-    return this.bytes.takeAll();
   }
 }

@@ -2,9 +2,10 @@
  * The MySQL packets the emulator reads itself, as typed values. Everything
  * else travels as raw packets and is never decoded.
  */
+
+import { ProtocolViolation } from '../protocol-violation.ts';
 import { isAscii } from './client-charset.ts';
 import { Capability, PROTOCOL_VERSION, ResponseHeader } from './codes.ts';
-import { ProtocolViolation } from './framer.ts';
 
 /** Reads the fields of a payload with bounds checks. */
 export class PayloadReader {
@@ -235,7 +236,7 @@ export function statementBytes(payload: Buffer): Buffer {
  * the connection's charset is known: 7-bit bytes read alike in every charset
  * the emulator rewrites, and the rest only has to keep the SQL's structure
  * (8-bit bytes are never quotes, backslashes or keywords in those charsets).
- * The handler gets the statement decoded in the real charset (./session.ts).
+ * The handler gets the statement decoded in the real charset (./handler-runs.ts).
  */
 export function provisionalText(bytes: Buffer): string {
   return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');

@@ -1,7 +1,8 @@
 /** The MySQL front's listening socket. */
 import type { Logger } from 'pino';
 import { type Front, listenFront } from '../listener.ts';
-import { MySqlSession, type UpstreamAddress } from './session.ts';
+import type { UpstreamAddress } from '../session-sockets.ts';
+import { MySqlSession } from './session.ts';
 import type { StatementHandler } from './statement-handler.ts';
 
 export interface MySqlFrontOptions {

@@ -3,7 +3,7 @@
  * whether a whole chunk from the client can be relayed as it came.
  */
 import { FrontendCode } from './codes.ts';
-import type { RelayKind } from './upstream.ts';
+import type { RelayKind } from './relayed-requests.ts';
 
 /** Both get the statement's bytes as sent: only the session knows the client's encoding. */
 export interface FastPathDecider {

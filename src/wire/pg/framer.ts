@@ -2,10 +2,13 @@
  * Splits a PostgreSQL byte stream into messages without copying them:
  * every frame is a view into the bytes received. A partial message waits for
  * the next chunk, and a large message arriving in many chunks is joined
- * once, when complete (see ../byte-queue.ts).
+ * once, when complete (see ../message-reader.ts).
  */
-import { ByteQueue } from '../byte-queue.ts';
+import { MessageReader } from '../message-reader.ts';
+import { ProtocolViolation } from '../protocol-violation.ts';
 import { MAX_MESSAGE_LENGTH, MAX_STARTUP_LENGTH } from './codes.ts';
+
+export { ProtocolViolation } from '../protocol-violation.ts';
 
 /** One message: a view into the bytes received; the body view is made only when asked for. */
 export class Frame {
@@ -23,19 +26,10 @@ export class Frame {
   }
 }
 
-export class ProtocolViolation extends Error {
-  override readonly name = 'ProtocolViolation';
-}
-
-export class FrameReader {
-  private readonly bytes = new ByteQueue();
-
+export class FrameReader extends MessageReader<Frame> {
   /** @param typed false while reading the untyped startup-phase message */
-  constructor(public typed = true) {}
-
-  /** Keeps a received chunk; `next` reads frames from it. */
-  append(chunk: Buffer): void {
-    this.bytes.append(chunk);
+  constructor(public typed = true) {
+    super();
   }
 
   /**
@@ -43,7 +37,7 @@ export class FrameReader {
    * ../byte-queue.ts). In untyped mode it reads one startup-phase message:
    * the caller decides, from it, whether the stream is typed from then on.
    */
-  next(): Frame | null {
+  override next(): Frame | null {
     const q = this.bytes;
     const headerSize = this.typed ? 5 : 4;
     if (!q.ensure(headerSize)) return null;
@@ -59,30 +53,9 @@ export class FrameReader {
     return new Frame(this.typed ? (raw[0] ?? 0) : 0, raw, headerSize);
   }
 
-  /**
-   * Returns every complete frame in the pending bytes + chunk, keeping the
-   * rest. In untyped mode at most one frame is returned (the caller decides
-   * whether the stream is typed from then on); push an empty chunk to read
-   * what is already buffered.
-   */
-  push(chunk: Buffer): Frame[] {
-    this.append(chunk);
-    const frames: Frame[] = [];
-    for (let frame = this.next(); frame !== null; frame = this.next()) {
-      frames.push(frame);
-      if (!this.typed) break;
-    }
-    return frames;
-  }
-
-  /** Hands over the bytes of an incomplete frame (when the stream changes hands). */
-  takeTail(): Buffer {
-    return this.bytes.takeAll();
-  }
-
-  /** Bytes received but not yet part of a returned frame. */
-  get buffered(): number {
-    return this.bytes.length;
+  /** In untyped mode `push` returns at most one frame: the caller decides whether the stream is typed from then on. */
+  protected override oneAtATime(): boolean {
+    return !this.typed;
   }
 }
 

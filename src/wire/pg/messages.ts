@@ -2,8 +2,9 @@
  * The PostgreSQL messages the emulator reads or writes itself, as typed
  * values. Everything else travels as raw frames and is never decoded.
  */
+
+import { ProtocolViolation } from '../protocol-violation.ts';
 import { ErrorField, type TransactionStatus } from './codes.ts';
-import { ProtocolViolation } from './framer.ts';
 
 /**
  * Turns the bytes of a text field into a string. The client and the server

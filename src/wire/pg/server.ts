@@ -1,8 +1,9 @@
 /** The PostgreSQL front's listening socket. */
 import type { Logger } from 'pino';
 import { type Front, listenFront } from '../listener.ts';
+import type { UpstreamAddress } from '../session-sockets.ts';
 import { SessionRegistry } from './registry.ts';
-import { PgSession, type UpstreamAddress } from './session.ts';
+import { PgSession } from './session.ts';
 import type { StatementHandler } from './statement-handler.ts';
 
 export interface PgFrontOptions {

@@ -9,20 +9,19 @@
  * still go straight to the client.
  *
  * To know when the upstream has answered everything relayed to it (so the
- * session may take control), the link keeps the relayed requests that owe a
- * ReadyForQuery, in order: Query and FunctionCall always get one; a Sync gets
- * one unless the server reads it in COPY FROM STDIN mode, where PostgreSQL
- * ignores Sync and Flush (an extended-protocol COPY sends Parse/Bind/Execute/
- * Sync, the data, CopyDone and then another Sync, as tokio-postgres does).
+ * session may take control), the link follows message boundaries of what it
+ * relays and keeps what the relayed requests still owe (see
+ * relayed-requests.ts).
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { Fifo } from '../fifo.ts';
+import { UPSTREAM_BYTES_PER_TURN } from '../fair-share.ts';
 import { type ClientEncoding, clientEncoding, UTF8 } from './client-encoding.ts';
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
 import { parseParameterStatus, parseReadyForQuery } from './messages.ts';
-import { type GroupedAnswer, isFinalResponse, ResponseGrouper } from './response-groups.ts';
+import { RelayedRequests, type RelayKind } from './relayed-requests.ts';
+import { type GroupedAnswer, ResponseGrouper } from './response-groups.ts';
 import { serialize } from './serializer.ts';
 import type { ControlledUpstream, SessionInfo } from './statement-handler.ts';
 import { toClientEncoding } from './transcode.ts';
@@ -34,23 +33,6 @@ interface Exchange {
   reject(err: Error): void;
 }
 
-/** What a relayed client message means for the ReadyForQuery bookkeeping. */
-export type RelayKind =
-  /** Query or FunctionCall: one ReadyForQuery. */
-  | 'query'
-  /** Sync: one ReadyForQuery unless read in copy-in mode. */
-  | 'sync'
-  /** CopyDone or CopyFail: ends copy-in mode. */
-  | 'copy-end'
-  /** Anything else (Parse ... Flush, CopyData, Terminate). */
-  | 'other';
-
-/**
- * Q = query, S = sync, C = copy end, F = extended messages relayed without a
- * Sync (their final responses are counted in `finalsOwed`); in sending order.
- */
-type Outstanding = 'Q' | 'S' | 'C' | 'F';
-
 const FLUSH = serialize.flush();
 
 export class UpstreamLink {
@@ -58,16 +40,8 @@ export class UpstreamLink {
   private readonly tracker = new ReadyForQueryTracker((payload) => this.onParameterStatus(payload));
   private readonly reader = new FrameReader();
   private current: Exchange | null = null;
-  private readonly outstanding = new Fifo<Outstanding>();
-  /** Entries of `outstanding` that owe a ReadyForQuery. */
-  private requests = 0;
-  /** Final responses still owed to each F entry of `outstanding`, in order. */
-  private readonly finalsOwed = new Fifo<number>();
-  /** An error answered relayed messages sent without a Sync: the server skips everything until one. */
-  skippingUntilSync = false;
-  /** The upstream is in copy-in mode and the client has not yet ended it. */
-  private copyInOpen = false;
-  private idleWaiters: (() => void)[] = [];
+  /** What the relayed client messages still owe. */
+  private readonly relayed = new RelayedRequests();
   private closedError: Error | null = null;
   private startupDone = false;
   status: TransactionStatus = 'I';
@@ -112,10 +86,33 @@ export class UpstreamLink {
         return;
       }
       for (const frame of this.reader.push(rest)) this.onControlledFrame(frame);
+      this.shareTurn(chunk.length);
     } catch (err) {
       // A malformed upstream stream cannot be followed any further.
       this.socket.destroy(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  /** Bytes of controlled answers read on this turn of the event loop (see UPSTREAM_BYTES_PER_TURN). */
+  private turnBytes = 0;
+  private turnEnds = false;
+  private pausedForTurn = false;
+
+  private shareTurn(bytes: number): void {
+    this.turnBytes += bytes;
+    if (this.turnBytes >= UPSTREAM_BYTES_PER_TURN && !this.pausedForTurn) {
+      this.pausedForTurn = true;
+      this.socket.pause();
+    }
+    if (this.turnEnds) return;
+    this.turnEnds = true;
+    setImmediate(() => {
+      this.turnEnds = false;
+      this.turnBytes = 0;
+      if (!this.pausedForTurn) return;
+      this.pausedForTurn = false;
+      this.socket.resume();
+    });
   }
 
   /** Authentication is relayed frame by frame while watching for the first ReadyForQuery. */
@@ -145,83 +142,11 @@ export class UpstreamLink {
 
   // Bound once: the relay path runs for every chunk.
   private readonly readyCallback = (status: number) => this.onRelayedReady(status);
-  private readonly messageCallback = (code: number) => this.onRelayedMessage(code);
-
-  private onRelayedMessage(code: number): void {
-    if (code === BackendCode.CopyInResponse) this.onCopyIn();
-    if (this.finalsOwed.length === 0 || this.outstanding.peek() !== 'F') return;
-    if (code === BackendCode.ErrorResponse) {
-      // The server now skips to the next Sync: nothing more comes for the F entries before it.
-      while (this.outstanding.peek() === 'F') {
-        this.outstanding.shift();
-        this.finalsOwed.shift();
-      }
-      this.skippingUntilSync = true;
-      this.wakeIfIdle();
-    } else if (isFinalResponse(code)) {
-      const left = (this.finalsOwed.peek() ?? 1) - 1;
-      if (left > 0) this.finalsOwed.replaceFirst(left);
-      else {
-        this.outstanding.shift();
-        this.finalsOwed.shift();
-        this.wakeIfIdle();
-      }
-    }
-  }
-
-  /**
-   * Notes relayed extended messages sent without a Sync that owe `finals`
-   * final responses: the session may take control only once they are in.
-   */
-  expectFinals(finals: number): void {
-    // While the server skips to a Sync not yet sent, it will not answer these at all.
-    if (finals === 0 || (this.skippingUntilSync && this.requests === 0)) return;
-    this.outstanding.push('F');
-    this.finalsOwed.push(finals);
-  }
-
-  private wakeIfIdle(): void {
-    if (this.requests > 0 || this.finalsOwed.length > 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /**
-   * The upstream entered copy-in mode for the oldest unanswered request. Until
-   * it reads the client's CopyDone/CopyFail it ignores Sync: forget the Syncs
-   * relayed in that stretch; if the client has not ended the copy yet, forget
-   * the ones it sends until it does.
-   */
-  private onCopyIn(): void {
-    const q = this.outstanding;
-    // A simple Query's ReadyForQuery still comes after the copy; an extended
-    // COPY's own Sync (if already sent) is one of those read in copy mode.
-    const i = q.peek() === 'Q' ? 1 : 0;
-    let ended = false;
-    while (!ended) {
-      const item = q.at(i);
-      if (item === 'S') {
-        q.removeAt(i);
-        this.requests--;
-      } else if (item === 'C') {
-        q.removeAt(i);
-        ended = true;
-      } else break; // the end, or a Query sent into the copy (the server fails the copy on it)
-    }
-    if (!ended) this.copyInOpen = true;
-  }
+  private readonly messageCallback = (code: number) => this.relayed.onMessage(code);
 
   private onRelayedReady(status: number): void {
     this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
-    this.skippingUntilSync = false;
-    // Copy ends before the answered request belong to copies already over.
-    while (this.outstanding.peek() === 'C') this.outstanding.shift();
-    if (this.outstanding.shift() !== undefined) this.requests--;
-    if (this.requests <= 0) {
-      this.requests = 0;
-      this.wakeIfIdle();
-    }
+    this.relayed.onReady();
   }
 
   private onControlledFrame(frame: Frame): void {
@@ -238,7 +163,7 @@ export class UpstreamLink {
     }
     if (frame.code === BackendCode.ReadyForQuery) {
       this.status = parseReadyForQuery(frame.payload);
-      this.skippingUntilSync = false;
+      this.relayed.skippingUntilSync = false;
     }
     if (ex.take(frame)) {
       this.current = null;
@@ -254,31 +179,19 @@ export class UpstreamLink {
     this.encoding = clientEncoding(this.clientEncodingName, this.serverEncodingName);
   }
 
-  /** Writes relayed bytes whose requests were announced with expect(). */
-  write(chunk: Buffer): boolean {
-    return this.socket.write(chunk);
-  }
-
   /** Notes what one relayed client message owes (see RelayKind), in sending order. */
   expect(kind: RelayKind): void {
-    switch (kind) {
-      case 'query':
-        this.outstanding.push('Q');
-        this.requests++;
-        break;
-      case 'sync':
-        if (!this.copyInOpen) {
-          this.outstanding.push('S');
-          this.requests++;
-        }
-        break;
-      case 'copy-end':
-        if (this.copyInOpen) this.copyInOpen = false;
-        else this.outstanding.push('C');
-        break;
-      case 'other':
-        break;
-    }
+    this.relayed.expect(kind);
+  }
+
+  /** Notes relayed extended messages sent without a Sync that owe `finals` final responses. */
+  expectFinals(finals: number): void {
+    this.relayed.expectFinals(finals);
+  }
+
+  /** An error answered relayed messages sent without a Sync: the server skips everything until one. */
+  get skippingUntilSync(): boolean {
+    return this.relayed.skippingUntilSync;
   }
 
   /** The upstream as the statement handler drives it (see statement-handler.ts). */
@@ -321,7 +234,7 @@ export class UpstreamLink {
 
   /** Something sent to the upstream is not answered yet. */
   get busy(): boolean {
-    return this.current !== null || this.requests > 0 || this.finalsOwed.length > 0;
+    return this.current !== null || this.relayed.owed;
   }
 
   /**
@@ -329,22 +242,22 @@ export class UpstreamLink {
    * that settles, the server may be skipping everything up to the next Sync.
    */
   get extendedUnsettled(): boolean {
-    return this.finalsOwed.length > 0 || this.skippingUntilSync;
+    return this.relayed.extendedUnsettled;
   }
 
   /** Resolves once every relayed request has been answered. */
   whenIdle(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (this.requests === 0 && this.finalsOwed.length === 0) return Promise.resolve();
+    if (!this.relayed.owed) return Promise.resolve();
     // The server holds answers to messages relayed without a Sync or Flush in its
     // output buffer (a lone Close, say) until one comes: ask for them, or wait forever.
-    if (this.finalsOwed.length > 0) this.socket.write(FLUSH);
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.relayed.finalsPending) this.socket.write(FLUSH);
+    return this.relayed.whenAnswered();
   }
 
   /** True when nothing relayed or sent awaits an answer. */
   get idle(): boolean {
-    return this.requests === 0 && this.finalsOwed.length === 0 && this.current === null && !this.copyInOpen;
+    return this.relayed.settled && this.current === null;
   }
 
   /**
@@ -409,8 +322,7 @@ export class UpstreamLink {
     this.closedError = err;
     this.current?.reject(err);
     this.current = null;
-    for (const w of this.idleWaiters) w();
-    this.idleWaiters = [];
+    this.relayed.wakeAll();
   }
 
   get closed(): boolean {
