@@ -72,22 +72,22 @@ afterAll(async () => {
 describe('aws Comprehend backend against the emulator API', () => {
   it('answers the four batch operations exactly as the built-in backend', async () => {
     expect(comprehend.kind).toBe('aws');
-    expect(await comprehend.batchDetectSentiment(TEXTS, 'en', ctx())).toEqual(
-      await builtin.batchDetectSentiment(TEXTS, 'en', ctx()),
+    expect(await comprehend.detect('DetectSentiment', TEXTS, 'en', ctx())).toEqual(
+      await builtin.detect('DetectSentiment', TEXTS, 'en', ctx()),
     );
-    expect(await comprehend.batchDetectDominantLanguage(TEXTS, ctx())).toEqual(
-      await builtin.batchDetectDominantLanguage(TEXTS, ctx()),
+    expect(await comprehend.detect('DetectDominantLanguage', TEXTS, '', ctx())).toEqual(
+      await builtin.detect('DetectDominantLanguage', TEXTS, '', ctx()),
     );
-    expect(await comprehend.batchDetectEntities(TEXTS, 'en', ctx())).toEqual(
-      await builtin.batchDetectEntities(TEXTS, 'en', ctx()),
+    expect(await comprehend.detect('DetectEntities', TEXTS, 'en', ctx())).toEqual(
+      await builtin.detect('DetectEntities', TEXTS, 'en', ctx()),
     );
-    expect(await comprehend.batchDetectKeyPhrases(TEXTS, 'en', ctx())).toEqual(
-      await builtin.batchDetectKeyPhrases(TEXTS, 'en', ctx()),
+    expect(await comprehend.detect('DetectKeyPhrases', TEXTS, 'en', ctx())).toEqual(
+      await builtin.detect('DetectKeyPhrases', TEXTS, 'en', ctx()),
     );
   });
 
   it("turns a document in ErrorList into the SQL side's TextSizeLimitExceeded", async () => {
-    const err = await rejection(comprehend.batchDetectSentiment(['fine', 'x'.repeat(5_001)], 'en', ctx()));
+    const err = await rejection(comprehend.detect('DetectSentiment', ['fine', 'x'.repeat(5_001)], 'en', ctx()));
     expect(err.code).toBe('TextSizeLimitExceeded');
     expect(err.serviceCode).toBe('TextSizeLimitExceededException');
     expect(err.message).toBe(
@@ -97,21 +97,21 @@ describe('aws Comprehend backend against the emulator API', () => {
   });
 
   it('maps UnsupportedLanguageException and BatchSizeLimitExceededException', async () => {
-    const language = await rejection(comprehend.batchDetectEntities(['hello'], 'xx', ctx()));
+    const language = await rejection(comprehend.detect('DetectEntities', ['hello'], 'xx', ctx()));
     expect([language.code, language.serviceCode]).toEqual(['UnsupportedLanguage', 'UnsupportedLanguageException']);
     expect(language.message).toMatch(/^Comprehend UnsupportedLanguageException: /);
-    const batch = await rejection(comprehend.batchDetectSentiment(new Array<string>(26).fill('hi'), 'en', ctx()));
+    const batch = await rejection(comprehend.detect('DetectSentiment', new Array<string>(26).fill('hi'), 'en', ctx()));
     expect([batch.code, batch.serviceCode]).toEqual(['BatchSizeLimitExceeded', 'BatchSizeLimitExceededException']);
   });
 
   it('gives up at once on a deadline already past, and on a cancelled statement', async () => {
     const late = await rejection(
-      comprehend.batchDetectSentiment(['hi'], 'en', { deadline: Date.now() - 1, signal: new AbortController().signal }),
+      comprehend.detect('DetectSentiment', ['hi'], 'en', { deadline: Date.now() - 1, signal: new AbortController().signal }),
     );
     expect(late.code).toBe('InferenceTimeout');
     const controller = new AbortController();
     controller.abort();
-    const canceled = await rejection(comprehend.batchDetectSentiment(['hi'], 'en', ctx(10_000, controller.signal)));
+    const canceled = await rejection(comprehend.detect('DetectSentiment', ['hi'], 'en', ctx(10_000, controller.signal)));
     expect(canceled.code).toBe('QueryCanceled');
   });
 });

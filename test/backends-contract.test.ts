@@ -89,13 +89,13 @@ describe('rules backends answer as scripted', () => {
 
   it('Comprehend: exact text, pattern, language, default; offsets where the entity text occurs', async () => {
     const b = new RulesComprehendBackend(RULES);
-    const out = await b.batchDetectSentiment(['I love this product', 'REFUND please', 'whatever'], 'en', c());
+    const out = await b.detect('DetectSentiment', ['I love this product', 'REFUND please', 'whatever'], 'en', c());
     expect(out.map((r) => r.sentiment)).toEqual(['POSITIVE', 'NEGATIVE', 'NEUTRAL']);
     expect(out[0]?.scores.Positive).toBe(0.99);
-    expect((await b.batchDetectSentiment(['hola'], 'es', c()))[0]?.sentiment).toBe('MIXED');
-    const [entities] = await b.batchDetectEntities(['We met Acme Corp today'], 'en', c());
+    expect((await b.detect('DetectSentiment', ['hola'], 'es', c()))[0]?.sentiment).toBe('MIXED');
+    const [entities] = await b.detect('DetectEntities', ['We met Acme Corp today'], 'en', c());
     expect(entities).toEqual([{ type: 'ORGANIZATION', text: 'Acme Corp', score: 0.97, beginOffset: 7, endOffset: 16 }]);
-    expect((await b.batchDetectDominantLanguage(['Bonjour'], c()))[0]).toEqual([{ languageCode: 'fr', score: 0.98 }]);
+    expect((await b.detect('DetectDominantLanguage', ['Bonjour'], '', c()))[0]).toEqual([{ languageCode: 'fr', score: 0.98 }]);
   });
 
   it('SageMaker: per-line rules and an ordered queue, errors as the service reports them', async () => {

@@ -258,7 +258,7 @@ describe('faults', () => {
       bedrock: { faults: { queue: ['ThrottlingException'] } },
     });
     try {
-      const c = await failure(backends.comprehend.batchDetectSentiment(['hi'], 'en', ctx()));
+      const c = await failure(backends.comprehend.detect('DetectSentiment', ['hi'], 'en', ctx()));
       expect([c.code, c.serviceCode]).toEqual(['ServiceUnavailable', 'ServiceUnavailableException']);
       const body = Buffer.from(JSON.stringify({ inputText: 'hi' }));
       const b = await failure(

@@ -81,7 +81,7 @@ describe('backend calls made by SQL', () => {
     }
 
     // The recorded path answers exactly what the backend answers when called directly.
-    const direct = await new BuiltinComprehendBackend().batchDetectSentiment(REVIEWS, 'en', {
+    const direct = await new BuiltinComprehendBackend().detect('DetectSentiment', REVIEWS, 'en', {
       deadline: Date.now() + 10_000,
       signal: new AbortController().signal,
     });
@@ -261,7 +261,7 @@ describe('Observer', () => {
       bedrock: new BuiltinBedrockBackend(),
     });
     const ctx = { deadline: Date.now() + 10_000, signal: new AbortController().signal };
-    await backends.comprehend.batchDetectEntities(['Alice lives in Paris'], 'en', ctx);
+    await backends.comprehend.detect('DetectEntities', ['Alice lives in Paris'], 'en', ctx);
     const missing = await backends.sagemaker
       .invokeEndpoint('no-such-endpoint', { body: Buffer.from('1\n2\n'), contentType: 'text/csv', accept: 'text/csv' }, ctx)
       .catch((err: unknown) => err);

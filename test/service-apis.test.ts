@@ -102,7 +102,7 @@ describe('ML service APIs against the SQL functions', () => {
 
   it('DetectEntities, DetectKeyPhrases and DetectDominantLanguage answer what the built-in backend answers', async () => {
     const entities = await comprehend.send(new DetectEntitiesCommand({ Text: NEWS, LanguageCode: 'en' }));
-    const [expectedEntities] = await builtin.batchDetectEntities([NEWS], 'en', ctx());
+    const [expectedEntities] = await builtin.detect('DetectEntities', [NEWS], 'en', ctx());
     expect(entities.Entities).toEqual(
       expectedEntities?.map((e) => ({
         Score: e.score,
@@ -115,13 +115,13 @@ describe('ML service APIs against the SQL functions', () => {
     expect(entities.Entities?.length).toBeGreaterThan(0);
 
     const phrases = await comprehend.send(new DetectKeyPhrasesCommand({ Text: NEWS, LanguageCode: 'en' }));
-    const [expectedPhrases] = await builtin.batchDetectKeyPhrases([NEWS], 'en', ctx());
+    const [expectedPhrases] = await builtin.detect('DetectKeyPhrases', [NEWS], 'en', ctx());
     expect(phrases.KeyPhrases).toEqual(
       expectedPhrases?.map((k) => ({ Score: k.score, Text: k.text, BeginOffset: k.beginOffset, EndOffset: k.endOffset })),
     );
 
     const language = await comprehend.send(new DetectDominantLanguageCommand({ Text: 'Ceci est une phrase en français.' }));
-    const [expectedLanguages] = await builtin.batchDetectDominantLanguage(['Ceci est une phrase en français.'], ctx());
+    const [expectedLanguages] = await builtin.detect('DetectDominantLanguage', ['Ceci est une phrase en français.'], '', ctx());
     expect(language.Languages).toEqual(expectedLanguages?.map((l) => ({ LanguageCode: l.languageCode, Score: l.score })));
     expect(language.Languages?.[0]?.LanguageCode).toBe('fr');
     // And the SQL function agrees on the winner.

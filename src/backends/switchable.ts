@@ -89,9 +89,6 @@ export function switchableComprehend(slot: Switchable<ComprehendBackend>): Compr
     get kind() {
       return slot.current.kind;
     },
-    batchDetectSentiment: (texts, lang, ctx) => slot.run((b) => b.batchDetectSentiment(texts, lang, ctx)),
-    batchDetectDominantLanguage: (texts, ctx) => slot.run((b) => b.batchDetectDominantLanguage(texts, ctx)),
-    batchDetectEntities: (texts, lang, ctx) => slot.run((b) => b.batchDetectEntities(texts, lang, ctx)),
-    batchDetectKeyPhrases: (texts, lang, ctx) => slot.run((b) => b.batchDetectKeyPhrases(texts, lang, ctx)),
+    detect: (operation, texts, languageCode, ctx) => slot.run((b) => b.detect(operation, texts, languageCode, ctx)),
   };
 }

@@ -8,6 +8,7 @@
  */
 
 import type { Caller } from '../ml/calls.ts';
+import { limits } from '../ml/limits.ts';
 
 /** What every backend call receives besides its payload. */
 export interface CallContext {
@@ -67,13 +68,53 @@ export interface KeyPhrase {
   readonly endOffset: number;
 }
 
-/** Comprehend. Batch methods take at most 25 documents (the caller enforces it). */
+/** One document's result, per Comprehend operation the backends answer. */
+export interface ComprehendResults {
+  readonly DetectSentiment: SentimentResult;
+  readonly DetectDominantLanguage: DominantLanguage[];
+  readonly DetectEntities: Entity[];
+  readonly DetectKeyPhrases: KeyPhrase[];
+}
+
+export type ComprehendOperation = keyof ComprehendResults;
+
+/** What the layers around a backend need to know of an operation. */
+export interface ComprehendOperationSpec {
+  /** AWS has a Batch* form (up to 25 documents per request); without one, a request per document. */
+  readonly batch: boolean;
+  /** The language codes it accepts (UnsupportedLanguageException otherwise); null: it takes none. */
+  readonly languages: readonly string[] | null;
+}
+
+export const COMPREHEND_OPERATIONS: { readonly [Op in ComprehendOperation]: ComprehendOperationSpec } = {
+  DetectSentiment: { batch: true, languages: limits.comprehendLanguages },
+  DetectDominantLanguage: { batch: true, languages: null },
+  DetectEntities: { batch: true, languages: limits.comprehendLanguages },
+  DetectKeyPhrases: { batch: true, languages: limits.comprehendLanguages },
+};
+
+/** The AWS operation one backend call makes, as the call log and recorded cassettes name it. */
+export function awsOperationName(operation: ComprehendOperation): string {
+  return COMPREHEND_OPERATIONS[operation].batch ? `Batch${operation}` : operation;
+}
+
+/**
+ * Comprehend: one method for every operation, so that the layers between the
+ * evaluator and a backend (middleware, the switchable holder) need no change
+ * when an operation is added.
+ */
 export interface ComprehendBackend {
   readonly kind: string;
-  batchDetectSentiment(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<SentimentResult[]>;
-  batchDetectDominantLanguage(texts: readonly string[], ctx: CallContext): Promise<DominantLanguage[][]>;
-  batchDetectEntities(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<Entity[][]>;
-  batchDetectKeyPhrases(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<KeyPhrase[][]>;
+  /**
+   * Runs `operation` over at most 25 documents (the caller enforces it);
+   * results in document order. DetectDominantLanguage ignores languageCode.
+   */
+  detect<Op extends ComprehendOperation>(
+    operation: Op,
+    texts: readonly string[],
+    languageCode: string,
+    ctx: CallContext,
+  ): Promise<ComprehendResults[Op][]>;
 }
 
 export interface InvokeRequest {

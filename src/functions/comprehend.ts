@@ -3,15 +3,34 @@
  * Comprehend's own limits and errors, batching of at most 25 documents, and
  * the text each result is cached as.
  */
-import type { ComprehendBackend } from '../backends/types.ts';
+import {
+  COMPREHEND_OPERATIONS,
+  type ComprehendBackend,
+  type ComprehendOperation,
+  type ComprehendResults,
+} from '../backends/types.ts';
 import { EmulatorError } from '../errors.ts';
-import type { EvalContext, MlCall, MlResults } from '../ml/calls.ts';
+import type { EvalContext, MlCall, MlFunction, MlResults } from '../ml/calls.ts';
 import { callContext } from '../ml/deadline.ts';
 import { limits } from '../ml/limits.ts';
 import { chunk, runBatches } from '../ml/run-batches.ts';
 import type { MlStats } from '../ml/stats.ts';
 
-type Task = 'sentiment' | 'entities' | 'key_phrases' | 'dominant_language';
+/**
+ * How one aws_comprehend function is evaluated: the backend operation that
+ * answers it, and the text its answer is cached as (the stubs decode it:
+ * src/functions/registry.ts), with the MySQL seed functions' own shape where
+ * it differs (they return Comprehend's JSON).
+ */
+interface ComprehendTask<Op extends ComprehendOperation> {
+  readonly operation: Op;
+  readonly encode: (result: ComprehendResults[Op]) => string;
+  readonly mysqlValue?: (cached: string) => string;
+}
+
+/** A task whose operation is no longer known statically (the table below holds several). */
+type AnyTask = ComprehendTask<ComprehendOperation>;
+const task = <Op extends ComprehendOperation>(t: ComprehendTask<Op>): AnyTask => t as unknown as AnyTask;
 
 interface Document {
   readonly key: string;
@@ -20,18 +39,67 @@ interface Document {
   readonly batchSize: number;
 }
 
-const taskOf = (fn: string): Task => {
-  switch (fn) {
-    case 'aws_comprehend.detect_sentiment':
-      return 'sentiment';
-    case 'aws_comprehend.detect_entities':
-      return 'entities';
-    case 'aws_comprehend.detect_key_phrases':
-      return 'key_phrases';
-    default:
-      return 'dominant_language';
-  }
+interface CompactEntity {
+  t: string;
+  x: string;
+  s: number;
+  b: number;
+  e: number;
+}
+interface CompactPhrase {
+  x: string;
+  s: number;
+  b: number;
+  e: number;
+}
+
+export const COMPREHEND_TASKS: Readonly<Partial<Record<MlFunction, AnyTask>>> = {
+  'aws_comprehend.detect_sentiment': task({
+    operation: 'DetectSentiment',
+    encode: (r) => `${r.sentiment}\t${scoreOf(r.sentiment, r.scores)}`,
+  }),
+  'aws_comprehend.detect_entities': task({
+    operation: 'DetectEntities',
+    encode: (list) =>
+      JSON.stringify(list.map((e): CompactEntity => ({ t: e.type, x: e.text, s: e.score, b: e.beginOffset, e: e.endOffset }))),
+    mysqlValue: (cached) =>
+      JSON.stringify(
+        (JSON.parse(cached) as CompactEntity[]).map((e) => ({
+          Type: e.t,
+          Text: e.x,
+          Score: e.s,
+          BeginOffset: e.b,
+          EndOffset: e.e,
+        })),
+      ),
+  }),
+  'aws_comprehend.detect_key_phrases': task({
+    operation: 'DetectKeyPhrases',
+    encode: (list) =>
+      JSON.stringify(list.map((k): CompactPhrase => ({ x: k.text, s: k.score, b: k.beginOffset, e: k.endOffset }))),
+    mysqlValue: (cached) =>
+      JSON.stringify(
+        (JSON.parse(cached) as CompactPhrase[]).map((p) => ({ Text: p.x, Score: p.s, BeginOffset: p.b, EndOffset: p.e })),
+      ),
+  }),
+  'aws_comprehend.detect_dominant_language': task({
+    operation: 'DetectDominantLanguage',
+    encode: (list) => JSON.stringify(list.map((l) => ({ l: l.languageCode, s: l.score }))),
+    // The language with the highest score (Comprehend lists them best first).
+    mysqlValue: (cached) => (JSON.parse(cached) as { l: string }[])[0]?.l ?? '',
+  }),
 };
+
+function taskOf(fn: MlFunction): AnyTask {
+  const found = COMPREHEND_TASKS[fn];
+  if (!found) throw new EmulatorError('InvalidArgument', `${fn} is not a Comprehend function`);
+  return found;
+}
+
+/** The value a MySQL stub reads from the cache for a Comprehend function's cached answer. */
+export function comprehendMysqlValue(fn: MlFunction, cached: string): string {
+  return COMPREHEND_TASKS[fn]?.mysqlValue?.(cached) ?? cached;
+}
 
 function checkText(text: string): void {
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -47,11 +115,11 @@ function checkText(text: string): void {
   }
 }
 
-function checkLanguage(language: string): void {
-  if (!limits.comprehendLanguages.includes(language)) {
+function checkLanguage(language: string, accepted: readonly string[]): void {
+  if (!accepted.includes(language)) {
     throw new EmulatorError(
       'UnsupportedLanguage',
-      `Comprehend UnsupportedLanguageException: The language code '${language}' is not supported. Supported languages: ${limits.comprehendLanguages.join(', ')}`,
+      `Comprehend UnsupportedLanguageException: The language code '${language}' is not supported. Supported languages: ${accepted.join(', ')}`,
       { serviceCode: 'UnsupportedLanguageException' },
     );
   }
@@ -75,12 +143,14 @@ export async function evaluateComprehend(
   stats: MlStats,
 ): Promise<MlResults> {
   const results: MlResults = new Map();
-  const groups = new Map<string, Document[]>();
+  const groups = new Map<string, { readonly task: AnyTask; readonly docs: Document[] }>();
   for (const call of calls) {
     const task = taskOf(call.fn);
+    const languages = COMPREHEND_OPERATIONS[task.operation].languages;
+    // The functions without a language (detect_dominant_language) take the batch size second.
     const [text, second, third] = call.args;
-    const language = task === 'dominant_language' ? '' : second;
-    const batchArg = task === 'dominant_language' ? second : third;
+    const language = languages === null ? '' : second;
+    const batchArg = languages === null ? second : third;
     if (text === null || text === undefined || language === null) {
       results.set(call.key, null);
       continue;
@@ -88,59 +158,31 @@ export async function evaluateComprehend(
     const batchSize = Math.min(checkBatchSize(batchArg, call.fn) ?? limits.comprehendMaxBatch, limits.comprehendMaxBatch);
     const doc: Document = { key: call.key, text: String(text), language: String(language), batchSize };
     checkText(doc.text);
-    if (task !== 'dominant_language') checkLanguage(doc.language);
-    const group = `${task}\u0000${doc.language}\u0000${batchSize}`;
-    const list = groups.get(group) ?? [];
-    groups.set(group, list);
-    list.push(doc);
+    if (languages !== null) checkLanguage(doc.language, languages);
+    const group = `${task.operation}\u0000${doc.language}\u0000${batchSize}`;
+    const entry = groups.get(group) ?? { task, docs: [] };
+    groups.set(group, entry);
+    entry.docs.push(doc);
   }
   const jobs: (() => Promise<void>)[] = [];
-  for (const [group, docs] of groups) {
-    const task = group.split('\u0000')[0] as Task;
+  for (const { task, docs } of groups.values()) {
     for (const batch of chunk(docs, (docs[0] as Document).batchSize)) {
       jobs.push(async () => {
-        const texts = batch.map((d) => d.text);
-        const language = (batch[0] as Document).language;
         stats.actualRequests++;
         if (batch.length === 1) stats.singleRequests++;
-        const encoded = await runTask(task, texts, language, backend, ctx);
+        const texts = batch.map((d) => d.text);
+        const language = (batch[0] as Document).language;
+        const answers = await backend.detect(task.operation, texts, language, callContext(ctx));
         stats.actualResponses++;
-        for (const [i, d] of batch.entries()) results.set(d.key, encoded[i] ?? null);
+        for (const [i, d] of batch.entries()) {
+          const answer = answers[i];
+          results.set(d.key, answer === undefined ? null : task.encode(answer));
+        }
       });
     }
   }
   await runBatches(jobs, limits.requestConcurrency, ctx.progress);
   return results;
-}
-
-async function runTask(
-  task: Task,
-  texts: readonly string[],
-  language: string,
-  backend: ComprehendBackend,
-  ctx: EvalContext,
-): Promise<string[]> {
-  const call = callContext(ctx);
-  switch (task) {
-    case 'sentiment': {
-      const out = await backend.batchDetectSentiment(texts, language, call);
-      return out.map((r) => `${r.sentiment}\t${scoreOf(r.sentiment, r.scores)}`);
-    }
-    case 'entities': {
-      const out = await backend.batchDetectEntities(texts, language, call);
-      return out.map((list) =>
-        JSON.stringify(list.map((e) => ({ t: e.type, x: e.text, s: e.score, b: e.beginOffset, e: e.endOffset }))),
-      );
-    }
-    case 'key_phrases': {
-      const out = await backend.batchDetectKeyPhrases(texts, language, call);
-      return out.map((list) => JSON.stringify(list.map((k) => ({ x: k.text, s: k.score, b: k.beginOffset, e: k.endOffset }))));
-    }
-    case 'dominant_language': {
-      const out = await backend.batchDetectDominantLanguage(texts, call);
-      return out.map((list) => JSON.stringify(list.map((l) => ({ l: l.languageCode, s: l.score }))));
-    }
-  }
 }
 
 /** The confidence Aurora reports: the score of the winning label. */

@@ -54,16 +54,39 @@ export interface PostgresStub {
   readonly since?: '2.0';
 }
 
-/** A MySQL built-in standing for the function (src/aurora/mysql/stubs.ts holds its stored-function stubs). */
+/** A MySQL built-in standing for the function (src/aurora/mysql/stubs.ts writes its stored-function stubs). */
 export interface MysqlBuiltin {
   readonly name: string;
-  /** The argument counts Aurora MySQL accepts. */
+  /**
+   * The argument counts Aurora MySQL accepts: (input_text) for one,
+   * (input_text, language_code) for two, and max_batch_size third for three.
+   */
   readonly argCounts: readonly number[];
-  /** Variadic: at least this many arguments. */
+  /** Variadic: at least this many arguments (the stubs file writes its stub by hand). */
   readonly atLeast?: number;
   /** An emulator extension: a warning, refused in strict mode. */
   readonly seed?: boolean;
+  /** The stored function's result, for the built-ins whose stub is written from this entry. */
+  readonly stub?: MysqlStubResult;
 }
+
+/** What a MySQL stub returns, from the cached text `v` (see the family's evaluation for what it holds). */
+export interface MysqlStubResult {
+  /** The RETURNS type; for a label, without its character set. */
+  readonly returns: string;
+  readonly result: string;
+  /** What a miss returns while discovering. */
+  readonly placeholder: string;
+  /**
+   * A label compared with literals: ascii on Unicode connections, since ascii
+   * compares with any connection collation, and a utf8mb4 twin (suffix `_u`)
+   * for the others (latin1...), where utf8mb4 wins the comparison and ascii would not.
+   */
+  readonly label?: boolean;
+}
+
+/** Comprehend's JSON, as the MySQL seed functions return it. */
+const COMPREHEND_JSON: MysqlStubResult = { returns: 'LONGTEXT CHARACTER SET utf8mb4', result: 'v', placeholder: `'[]'` };
 
 export interface FunctionSpec {
   readonly family: Family;
@@ -98,8 +121,16 @@ export const FUNCTIONS: Readonly<Record<MlFunction, FunctionSpec>> = {
       placeholder: `sentiment := 'NEUTRAL'; confidence := 0;`,
     },
     mysql: [
-      { name: 'aws_comprehend_detect_sentiment', argCounts: [2, 3] },
-      { name: 'aws_comprehend_detect_sentiment_confidence', argCounts: [2, 3] },
+      {
+        name: 'aws_comprehend_detect_sentiment',
+        argCounts: [2, 3],
+        stub: { returns: 'VARCHAR(16)', result: `SUBSTRING_INDEX(v, '\\t', 1)`, placeholder: `'NEUTRAL'`, label: true },
+      },
+      {
+        name: 'aws_comprehend_detect_sentiment_confidence',
+        argCounts: [2, 3],
+        stub: { returns: 'DOUBLE', result: `CAST(SUBSTRING_INDEX(v, '\\t', -1) AS DOUBLE)`, placeholder: '0' },
+      },
     ],
   },
   'aws_sagemaker.invoke_endpoint': {
@@ -172,7 +203,14 @@ export const FUNCTIONS: Readonly<Record<MlFunction, FunctionSpec>> = {
       placeholder: '',
       setReturning: true,
     },
-    mysql: [{ name: 'aws_comprehend_detect_dominant_language', argCounts: [1], seed: true }],
+    mysql: [
+      {
+        name: 'aws_comprehend_detect_dominant_language',
+        argCounts: [1],
+        seed: true,
+        stub: { returns: 'VARCHAR(16)', result: 'v', placeholder: `'en'`, label: true },
+      },
+    ],
   },
   'aws_comprehend.detect_entities': {
     family: 'comprehend',
@@ -187,7 +225,7 @@ export const FUNCTIONS: Readonly<Record<MlFunction, FunctionSpec>> = {
       placeholder: '',
       setReturning: true,
     },
-    mysql: [{ name: 'aws_comprehend_detect_entities', argCounts: [2], seed: true }],
+    mysql: [{ name: 'aws_comprehend_detect_entities', argCounts: [2], seed: true, stub: COMPREHEND_JSON }],
   },
   'aws_comprehend.detect_key_phrases': {
     family: 'comprehend',
@@ -202,7 +240,7 @@ export const FUNCTIONS: Readonly<Record<MlFunction, FunctionSpec>> = {
       placeholder: '',
       setReturning: true,
     },
-    mysql: [{ name: 'aws_comprehend_detect_key_phrases', argCounts: [2], seed: true }],
+    mysql: [{ name: 'aws_comprehend_detect_key_phrases', argCounts: [2], seed: true, stub: COMPREHEND_JSON }],
   },
 };
 

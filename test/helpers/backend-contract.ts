@@ -87,10 +87,10 @@ export function comprehendContract(name: string, make: Make<Subject<ComprehendBa
       const b = subject().backend;
       const reversed = [...TEXTS].reverse();
       for (const run of [
-        (t: string[]) => b.batchDetectSentiment(t, 'en', ctx()),
-        (t: string[]) => b.batchDetectEntities(t, 'en', ctx()),
-        (t: string[]) => b.batchDetectKeyPhrases(t, 'en', ctx()),
-        (t: string[]) => b.batchDetectDominantLanguage(t, ctx()),
+        (t: string[]) => b.detect('DetectSentiment', t, 'en', ctx()),
+        (t: string[]) => b.detect('DetectEntities', t, 'en', ctx()),
+        (t: string[]) => b.detect('DetectKeyPhrases', t, 'en', ctx()),
+        (t: string[]) => b.detect('DetectDominantLanguage', t, '', ctx()),
       ] as ((t: string[]) => Promise<unknown[]>)[]) {
         const forward = await run([...TEXTS]);
         expect(forward).toHaveLength(TEXTS.length);
@@ -101,17 +101,17 @@ export function comprehendContract(name: string, make: Make<Subject<ComprehendBa
     it('accepts a full batch: 25 documents of 5000 bytes each', async () => {
       const doc = 'The service was fine. '.repeat(228).slice(0, 5000);
       expect(Buffer.byteLength(doc)).toBe(5000);
-      const out = await subject().backend.batchDetectSentiment(Array(25).fill(doc), 'en', ctx());
+      const out = await subject().backend.detect('DetectSentiment', Array(25).fill(doc), 'en', ctx());
       expect(out).toHaveLength(25);
     });
 
     it('fails at once with the timeout when the deadline has passed', async () => {
-      await timesOut(() => subject().backend.batchDetectSentiment(TEXTS, 'en', past()));
-      await timesOut(() => subject().backend.batchDetectDominantLanguage(TEXTS, past()));
+      await timesOut(() => subject().backend.detect('DetectSentiment', TEXTS, 'en', past()));
+      await timesOut(() => subject().backend.detect('DetectDominantLanguage', TEXTS, '', past()));
     });
 
     it('fails with QueryCanceled when the statement is cancelled', async () => {
-      await cancels(() => subject().backend.batchDetectEntities(TEXTS, 'en', aborted()));
+      await cancels(() => subject().backend.detect('DetectEntities', TEXTS, 'en', aborted()));
     });
   });
 }

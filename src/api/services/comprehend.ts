@@ -7,7 +7,14 @@
 
 import { AwsError } from '../../aws-error.ts';
 import { detectPiiEntities } from '../../backends/comprehend/pii.ts';
-import type { CallContext, ComprehendBackend } from '../../backends/types.ts';
+import {
+  type CallContext,
+  COMPREHEND_OPERATIONS,
+  type ComprehendBackend,
+  type ComprehendOperation,
+  type ComprehendOperationSpec,
+  type ComprehendResults,
+} from '../../backends/types.ts';
 import { limits } from '../../ml/limits.ts';
 import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
 import { headerOf } from './types.ts';
@@ -59,31 +66,34 @@ function checkLanguage(code: string, supported: readonly string[]): void {
   );
 }
 
+/** Each backend operation's result as Comprehend's JSON shows it. */
+const WIRE: { readonly [Op in ComprehendOperation]: (result: ComprehendResults[Op]) => Json } = {
+  DetectSentiment: (r) => ({ Sentiment: r.sentiment, SentimentScore: { ...r.scores } }),
+  DetectDominantLanguage: (list) => ({ Languages: list.map((l) => ({ LanguageCode: l.languageCode, Score: l.score })) }),
+  DetectEntities: (list) => ({
+    Entities: list.map((e) => ({
+      Score: e.score,
+      Type: e.type,
+      Text: e.text,
+      BeginOffset: e.beginOffset,
+      EndOffset: e.endOffset,
+    })),
+  }),
+  DetectKeyPhrases: (list) => ({
+    KeyPhrases: list.map((k) => ({ Score: k.score, Text: k.text, BeginOffset: k.beginOffset, EndOffset: k.endOffset })),
+  }),
+};
+
+function backendTask<Op extends ComprehendOperation>(backend: ComprehendBackend, operation: Op): BatchTask {
+  return async ({ texts, languageCode }, ctx) =>
+    (await backend.detect(operation, texts, languageCode, ctx)).map((r) => WIRE[operation](r));
+}
+
 function tasks(backend: ComprehendBackend): Readonly<Record<string, BatchTask>> {
   return {
-    Sentiment: async ({ texts, languageCode }, ctx) =>
-      (await backend.batchDetectSentiment(texts, languageCode, ctx)).map((r) => ({
-        Sentiment: r.sentiment,
-        SentimentScore: { ...r.scores },
-      })),
-    DominantLanguage: async ({ texts }, ctx) =>
-      (await backend.batchDetectDominantLanguage(texts, ctx)).map((list) => ({
-        Languages: list.map((l) => ({ LanguageCode: l.languageCode, Score: l.score })),
-      })),
-    Entities: async ({ texts, languageCode }, ctx) =>
-      (await backend.batchDetectEntities(texts, languageCode, ctx)).map((list) => ({
-        Entities: list.map((e) => ({
-          Score: e.score,
-          Type: e.type,
-          Text: e.text,
-          BeginOffset: e.beginOffset,
-          EndOffset: e.endOffset,
-        })),
-      })),
-    KeyPhrases: async ({ texts, languageCode }, ctx) =>
-      (await backend.batchDetectKeyPhrases(texts, languageCode, ctx)).map((list) => ({
-        KeyPhrases: list.map((k) => ({ Score: k.score, Text: k.text, BeginOffset: k.beginOffset, EndOffset: k.endOffset })),
-      })),
+    ...Object.fromEntries(
+      (Object.keys(COMPREHEND_OPERATIONS) as ComprehendOperation[]).map((op) => [op, backendTask(backend, op)]),
+    ),
     // No ComprehendBackend method detects PII: the built-in detector answers whatever backend is configured.
     PiiEntities: async ({ texts, languageCode }) =>
       texts.map((text) => ({
@@ -107,19 +117,20 @@ function piiLabels(text: string, languageCode: string): Json {
 interface Operation {
   readonly task: string;
   readonly batch: boolean;
-  /** undefined: the operation takes no LanguageCode. */
-  readonly languages: readonly string[] | undefined;
+  /** null: the operation takes no LanguageCode. */
+  readonly languages: readonly string[] | null;
 }
 
+/** Each backend operation, and its Batch* form where AWS has one. */
+const BACKEND_OPERATIONS: [string, Operation][] = (
+  Object.entries(COMPREHEND_OPERATIONS) as [ComprehendOperation, ComprehendOperationSpec][]
+).flatMap(([name, spec]) => [
+  [name, { task: name, batch: false, languages: spec.languages }],
+  ...(spec.batch ? [[`Batch${name}`, { task: name, batch: true, languages: spec.languages }] as [string, Operation]] : []),
+]);
+
 const OPERATIONS: Readonly<Record<string, Operation>> = {
-  DetectSentiment: { task: 'Sentiment', batch: false, languages: limits.comprehendLanguages },
-  BatchDetectSentiment: { task: 'Sentiment', batch: true, languages: limits.comprehendLanguages },
-  DetectDominantLanguage: { task: 'DominantLanguage', batch: false, languages: undefined },
-  BatchDetectDominantLanguage: { task: 'DominantLanguage', batch: true, languages: undefined },
-  DetectEntities: { task: 'Entities', batch: false, languages: limits.comprehendLanguages },
-  BatchDetectEntities: { task: 'Entities', batch: true, languages: limits.comprehendLanguages },
-  DetectKeyPhrases: { task: 'KeyPhrases', batch: false, languages: limits.comprehendLanguages },
-  BatchDetectKeyPhrases: { task: 'KeyPhrases', batch: true, languages: limits.comprehendLanguages },
+  ...Object.fromEntries(BACKEND_OPERATIONS),
   // Comprehend has no BatchDetectPiiEntities.
   DetectPiiEntities: { task: 'PiiEntities', batch: false, languages: PII_LANGUAGES },
   ContainsPiiEntities: { task: 'ContainsPii', batch: false, languages: PII_LANGUAGES },

@@ -27,6 +27,7 @@
  */
 
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
+import { comprehendMysqlValue } from '../../functions/comprehend.ts';
 import type { MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
@@ -36,7 +37,6 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements } from './cache-fill.ts';
-import { mysqlCacheValue } from './cache-values.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
 import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
 import { CACHE_TABLE, LAST_MISS_VARIABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
@@ -250,7 +250,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
 
 /**
  * The cache rows for a round's answers (as the stubs read them: see
- * ./cache-values.ts), plus, for each target (endpoint, model) not learned
+ * src/functions/comprehend.ts), plus, for each target (endpoint, model) not learned
  * yet, its first real answer as the value its later misses return in place
  * of the placeholder: a run then gets past expressions that fail on a
  * made-up value and finds every call at once. One row per target and
@@ -260,7 +260,7 @@ function cacheValues(results: MlResults, calls: readonly MlCall[], learned: Set<
   const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
   const values = new Map<string, string | null>();
   for (const [k, v] of results) {
-    values.set(k, v === null ? null : mysqlCacheValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v));
+    values.set(k, v === null ? null : comprehendMysqlValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v));
   }
   for (const call of calls) {
     const key = learnedPlaceholderKey(call.fn, call.args[0]);

@@ -51,12 +51,6 @@ export const SEED_DIRECT_SAGEMAKER = 'aws_sagemaker_invoke_endpoint';
 /** Seed extensions: accepted with a warning, refused in strict mode. */
 export const SEED_FUNCTIONS: ReadonlySet<string> = new Set(MYSQL_BUILTINS.filter((b) => b.seed).map((b) => b.name));
 
-/** Functions whose VARCHAR result is compared with literals: ascii on Unicode connections, utf8mb4 (`_u`) otherwise. */
-const LABEL_RESULTS: ReadonlySet<string> = new Set([
-  'aws_comprehend_detect_sentiment',
-  'aws_comprehend_detect_dominant_language',
-]);
-
 /** `_u` = utf8mb4 result (before the batch suffix `_b`), e.g. aws_comprehend_detect_sentiment_u_b. */
 function stubName(base: string, withBatch: boolean): string {
   return withBatch ? `${base}_b` : base;
@@ -70,47 +64,9 @@ export function stubFor(fn: string, argCount: number, unicodeConnection: boolean
   const builtin = BUILTINS.get(fn);
   if (builtin?.atLeast !== undefined) return argCount >= builtin.atLeast ? fn : undefined;
   if (!builtin?.argCounts.includes(argCount)) return undefined;
-  const base = LABEL_RESULTS.has(fn) && !unicodeConnection ? `${fn}_u` : fn;
+  const base = builtin.stub?.label && !unicodeConnection ? `${fn}_u` : fn;
   return stubName(base, argCount === 3);
 }
-
-interface StubSpec {
-  readonly name: string;
-  /** The evaluator's function (default aws_comprehend.detect_sentiment). */
-  readonly fn?: string;
-  readonly batchArg: boolean;
-  readonly returns: string;
-  /** Expression over the cached text `v` ('LABEL<TAB>score'). */
-  readonly result: string;
-  readonly placeholder: string;
-}
-
-const SPECS: readonly StubSpec[] = [
-  {
-    name: 'aws_comprehend_detect_sentiment',
-    batchArg: false,
-    // ascii compares with any connection collation (design notes).
-    returns: 'VARCHAR(16) CHARACTER SET ascii',
-    result: `SUBSTRING_INDEX(v, '\\t', 1)`,
-    placeholder: `'NEUTRAL'`,
-  },
-  {
-    // For connections whose character set is not Unicode (latin1...): there a
-    // utf8mb4 result wins the comparison with a literal, where ascii would not.
-    name: 'aws_comprehend_detect_sentiment_u',
-    batchArg: false,
-    returns: 'VARCHAR(16) CHARACTER SET utf8mb4',
-    result: `SUBSTRING_INDEX(v, '\\t', 1)`,
-    placeholder: `'NEUTRAL'`,
-  },
-  {
-    name: 'aws_comprehend_detect_sentiment_confidence',
-    batchArg: false,
-    returns: 'DOUBLE',
-    result: `CAST(SUBSTRING_INDEX(v, '\\t', -1) AS DOUBLE)`,
-    placeholder: '0',
-  },
-];
 
 interface StubBody {
   readonly name: string;
@@ -197,16 +153,46 @@ function learnedAnswer(b: StubBody): string {
       END IF;`;
 }
 
-function stub(spec: StubSpec, withBatch: boolean): string {
-  return stubSql({
-    name: stubName(spec.name, withBatch),
-    params: `input_text ${UTF8_TEXT}, language_code ${utf8Varchar(64)}${withBatch ? ', max_batch_size INT' : ''}`,
-    argsJson: `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
-    fn: spec.fn ?? 'aws_comprehend.detect_sentiment',
-    returns: spec.returns,
-    result: spec.result,
-    placeholder: spec.placeholder,
+/**
+ * The stubs written from a registry entry (the Comprehend functions): one
+ * per argument form (a third argument, max_batch_size, has its own stub:
+ * suffix _b) and, for a label, per result character set (suffix _u).
+ */
+function builtinStubs(builtin: MysqlBuiltin & { readonly fn: string }): string[] {
+  const result = builtin.stub;
+  if (!result) return [];
+  const types = result.label
+    ? [
+        { suffix: '', returns: `${result.returns} CHARACTER SET ascii` },
+        { suffix: '_u', returns: `${result.returns} CHARACTER SET utf8mb4` },
+      ]
+    : [{ suffix: '', returns: result.returns }];
+  const forms = builtin.argCounts.map((count) => {
+    const withBatch = count === 3;
+    const text = count === 1;
+    return {
+      withBatch,
+      params: text
+        ? `input_text ${UTF8_TEXT}`
+        : `input_text ${UTF8_TEXT}, language_code ${utf8Varchar(64)}${withBatch ? ', max_batch_size INT' : ''}`,
+      argsJson: text
+        ? 'JSON_ARRAY(input_text, NULL)'
+        : `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
+    };
   });
+  return types.flatMap((type) =>
+    forms.map((form) =>
+      stubSql({
+        name: stubName(`${builtin.name}${type.suffix}`, form.withBatch),
+        params: form.params,
+        argsJson: form.argsJson,
+        fn: builtin.fn,
+        returns: type.returns,
+        result: result.result,
+        placeholder: result.placeholder,
+      }),
+    ),
+  );
 }
 
 /**
@@ -259,42 +245,6 @@ const BEDROCK_ALIAS = stubSql({
   target: 'model_id',
 });
 
-/**
- * Seed extensions returning Comprehend's own JSON (the cache holds it in that
- * shape: see ./cache-values.ts), and the dominant language's code.
- */
-const SEED_COMPREHEND_SPECS: readonly StubSpec[] = [
-  {
-    name: 'aws_comprehend_detect_entities',
-    fn: 'aws_comprehend.detect_entities',
-    batchArg: false,
-    returns: 'LONGTEXT CHARACTER SET utf8mb4',
-    result: 'v',
-    placeholder: `'[]'`,
-  },
-  {
-    name: 'aws_comprehend_detect_key_phrases',
-    fn: 'aws_comprehend.detect_key_phrases',
-    batchArg: false,
-    returns: 'LONGTEXT CHARACTER SET utf8mb4',
-    result: 'v',
-    placeholder: `'[]'`,
-  },
-];
-
-function dominantLanguageStub(name: string, returns: string): string {
-  return stubSql({
-    name,
-    params: `input_text ${UTF8_TEXT}`,
-    argsJson: 'JSON_ARRAY(input_text, NULL)',
-    fn: 'aws_comprehend.detect_dominant_language',
-    returns,
-    result: 'v',
-    placeholder: `'en'`,
-  });
-}
-
-/** Statements that (re)create the stub database; each one a separate COM_QUERY. */
 /** The stubs' version: a digest of their definitions, in each one's COMMENT. */
 export const STUB_VERSION = `aurora-ml-emulator stub ${createHash('sha256')
   .update(definitions().join('\n'))
@@ -322,13 +272,5 @@ export function installStatements(installed: ReadonlyMap<string, string> = new M
 
 /** Every stub's CREATE FUNCTION, with VERSION_MARK where its version goes. */
 function definitions(): string[] {
-  return [
-    ...SPECS.flatMap((s) => [stub(s, false), stub(s, true)]),
-    ...SEED_COMPREHEND_SPECS.map((s) => stub(s, false)),
-    dominantLanguageStub('aws_comprehend_detect_dominant_language', 'VARCHAR(16) CHARACTER SET ascii'),
-    dominantLanguageStub('aws_comprehend_detect_dominant_language_u', 'VARCHAR(16) CHARACTER SET utf8mb4'),
-    SAGEMAKER_DIRECT,
-    SAGEMAKER_ALIAS,
-    BEDROCK_ALIAS,
-  ];
+  return [...MYSQL_BUILTINS.flatMap(builtinStubs), SAGEMAKER_DIRECT, SAGEMAKER_ALIAS, BEDROCK_ALIAS];
 }

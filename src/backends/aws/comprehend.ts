@@ -5,9 +5,13 @@
  */
 import {
   BatchDetectDominantLanguageCommand,
+  type BatchDetectDominantLanguageItemResult,
   BatchDetectEntitiesCommand,
+  type BatchDetectEntitiesItemResult,
   BatchDetectKeyPhrasesCommand,
+  type BatchDetectKeyPhrasesItemResult,
   BatchDetectSentimentCommand,
+  type BatchDetectSentimentItemResult,
   type BatchItemError,
   ComprehendClient,
   type LanguageCode,
@@ -16,12 +20,10 @@ import { EmulatorError } from '../../errors.ts';
 import type {
   CallContext,
   ComprehendBackend,
-  DominantLanguage,
-  Entity,
+  ComprehendOperation,
+  ComprehendResults,
   EntityType,
-  KeyPhrase,
   SentimentLabel,
-  SentimentResult,
 } from '../types.ts';
 import { batchItemError, mapAwsError } from './errors.ts';
 import { type AwsBackendOptions, clientConfig, type SendOptions, sendWithin } from './options.ts';
@@ -32,6 +34,65 @@ interface Indexed {
   readonly Index?: number | undefined;
 }
 
+/** What one operation's answer holds: its results (with their document index) and its failed documents. */
+interface BatchOutput<R> {
+  readonly ResultList?: R[] | undefined;
+  readonly ErrorList?: BatchItemError[] | undefined;
+}
+
+/**
+ * How one operation is asked of AWS: the request for a batch of documents
+ * (all in the same language), and one result mapped to the backends' shape.
+ */
+interface AwsOperation<Op extends ComprehendOperation, R extends Indexed = Indexed> {
+  send(client: ComprehendClient, texts: string[], language: LanguageCode, options: SendOptions): Promise<BatchOutput<R>>;
+  result(result: R): ComprehendResults[Op];
+}
+
+const OPERATIONS: { readonly [Op in ComprehendOperation]: AwsOperation<Op> } = {
+  DetectSentiment: {
+    send: (client, texts, language, o) =>
+      client.send(new BatchDetectSentimentCommand({ TextList: texts, LanguageCode: language }), o),
+    result: (r: BatchDetectSentimentItemResult) => ({
+      sentiment: (r.Sentiment ?? 'NEUTRAL') as SentimentLabel,
+      scores: {
+        Positive: r.SentimentScore?.Positive ?? 0,
+        Negative: r.SentimentScore?.Negative ?? 0,
+        Neutral: r.SentimentScore?.Neutral ?? 0,
+        Mixed: r.SentimentScore?.Mixed ?? 0,
+      },
+    }),
+  },
+  DetectDominantLanguage: {
+    send: (client, texts, _language, o) => client.send(new BatchDetectDominantLanguageCommand({ TextList: texts }), o),
+    result: (r: BatchDetectDominantLanguageItemResult) =>
+      (r.Languages ?? []).map((l) => ({ languageCode: l.LanguageCode ?? '', score: l.Score ?? 0 })),
+  },
+  DetectEntities: {
+    send: (client, texts, language, o) =>
+      client.send(new BatchDetectEntitiesCommand({ TextList: texts, LanguageCode: language }), o),
+    result: (r: BatchDetectEntitiesItemResult) =>
+      (r.Entities ?? []).map((e) => ({
+        type: (e.Type ?? 'OTHER') as EntityType,
+        text: e.Text ?? '',
+        score: e.Score ?? 0,
+        beginOffset: e.BeginOffset ?? 0,
+        endOffset: e.EndOffset ?? 0,
+      })),
+  },
+  DetectKeyPhrases: {
+    send: (client, texts, language, o) =>
+      client.send(new BatchDetectKeyPhrasesCommand({ TextList: texts, LanguageCode: language }), o),
+    result: (r: BatchDetectKeyPhrasesItemResult) =>
+      (r.KeyPhrases ?? []).map((k) => ({
+        text: k.Text ?? '',
+        score: k.Score ?? 0,
+        beginOffset: k.BeginOffset ?? 0,
+        endOffset: k.EndOffset ?? 0,
+      })),
+  },
+};
+
 export class AwsComprehendBackend implements ComprehendBackend {
   readonly kind = 'aws';
   private readonly client: ComprehendClient;
@@ -40,58 +101,11 @@ export class AwsComprehendBackend implements ComprehendBackend {
     this.client = new ComprehendClient(clientConfig(options));
   }
 
-  async batchDetectSentiment(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<SentimentResult[]> {
-    const out = await this.send(ctx, (o) =>
-      this.client.send(new BatchDetectSentimentCommand({ TextList: [...texts], LanguageCode: languageCode as LanguageCode }), o),
-    );
-    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) => ({
-      sentiment: (r.Sentiment ?? 'NEUTRAL') as SentimentLabel,
-      scores: {
-        Positive: r.SentimentScore?.Positive ?? 0,
-        Negative: r.SentimentScore?.Negative ?? 0,
-        Neutral: r.SentimentScore?.Neutral ?? 0,
-        Mixed: r.SentimentScore?.Mixed ?? 0,
-      },
-    }));
-  }
-
-  async batchDetectDominantLanguage(texts: readonly string[], ctx: CallContext): Promise<DominantLanguage[][]> {
-    const out = await this.send(ctx, (o) =>
-      this.client.send(new BatchDetectDominantLanguageCommand({ TextList: [...texts] }), o),
-    );
-    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) =>
-      (r.Languages ?? []).map((l) => ({ languageCode: l.LanguageCode ?? '', score: l.Score ?? 0 })),
-    );
-  }
-
-  async batchDetectEntities(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<Entity[][]> {
-    const out = await this.send(ctx, (o) =>
-      this.client.send(new BatchDetectEntitiesCommand({ TextList: [...texts], LanguageCode: languageCode as LanguageCode }), o),
-    );
-    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) =>
-      (r.Entities ?? []).map((e) => ({
-        type: (e.Type ?? 'OTHER') as EntityType,
-        text: e.Text ?? '',
-        score: e.Score ?? 0,
-        beginOffset: e.BeginOffset ?? 0,
-        endOffset: e.EndOffset ?? 0,
-      })),
-    );
-  }
-
-  async batchDetectKeyPhrases(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<KeyPhrase[][]> {
-    const out = await this.send(ctx, (o) =>
-      this.client.send(new BatchDetectKeyPhrasesCommand({ TextList: [...texts], LanguageCode: languageCode as LanguageCode }), o),
-    );
-    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) =>
-      (r.KeyPhrases ?? []).map((k) => ({
-        text: k.Text ?? '',
-        score: k.Score ?? 0,
-        beginOffset: k.BeginOffset ?? 0,
-        endOffset: k.EndOffset ?? 0,
-      })),
-    );
-  }
+  readonly detect: ComprehendBackend['detect'] = async (operation, texts, languageCode, ctx) => {
+    const spec: AwsOperation<typeof operation> = OPERATIONS[operation];
+    const out = await this.send(ctx, (o) => spec.send(this.client, [...texts], languageCode as LanguageCode, o));
+    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) => spec.result(r));
+  };
 
   async close(): Promise<void> {
     this.client.destroy();

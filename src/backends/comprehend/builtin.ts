@@ -3,7 +3,7 @@
  * beside this one), behind the ComprehendBackend interface.
  */
 import { EmulatorError } from '../../errors.ts';
-import type { CallContext, ComprehendBackend, DominantLanguage, Entity, KeyPhrase, SentimentResult } from '../types.ts';
+import type { CallContext, ComprehendBackend, ComprehendOperation, ComprehendResults } from '../types.ts';
 import { detectEntities } from './entities.ts';
 import { detectKeyPhrases } from './key-phrases.ts';
 import { detectDominantLanguage, loadLanguageModel } from './language.ts';
@@ -14,27 +14,24 @@ function check(ctx: CallContext): void {
   if (Date.now() > ctx.deadline) throw new EmulatorError('InferenceTimeout', 'Comprehend request timed out');
 }
 
+/** The model answering each operation for one document. */
+const MODELS: { readonly [Op in ComprehendOperation]: (text: string, languageCode: string) => ComprehendResults[Op] } = {
+  DetectSentiment: analyzeSentiment,
+  DetectDominantLanguage: (text) => detectDominantLanguage(text),
+  DetectEntities: detectEntities,
+  DetectKeyPhrases: detectKeyPhrases,
+};
+
+/** Models whose data loads on first use. */
+const LOADS: Partial<Record<ComprehendOperation, () => Promise<void>>> = { DetectDominantLanguage: loadLanguageModel };
+
 export class BuiltinComprehendBackend implements ComprehendBackend {
   readonly kind = 'builtin';
 
-  async batchDetectSentiment(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<SentimentResult[]> {
+  readonly detect: ComprehendBackend['detect'] = async (operation, texts, languageCode, ctx) => {
     check(ctx);
-    return texts.map((t) => analyzeSentiment(t, languageCode));
-  }
-
-  async batchDetectDominantLanguage(texts: readonly string[], ctx: CallContext): Promise<DominantLanguage[][]> {
-    check(ctx);
-    await loadLanguageModel();
-    return texts.map((t) => detectDominantLanguage(t));
-  }
-
-  async batchDetectEntities(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<Entity[][]> {
-    check(ctx);
-    return texts.map((t) => detectEntities(t, languageCode));
-  }
-
-  async batchDetectKeyPhrases(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<KeyPhrase[][]> {
-    check(ctx);
-    return texts.map((t) => detectKeyPhrases(t, languageCode));
-  }
+    await LOADS[operation]?.();
+    const model = MODELS[operation];
+    return texts.map((text) => model(text, languageCode));
+  };
 }

@@ -2,13 +2,16 @@
  * Adapts a Layer to each service's backend interface, so that every wrapper
  * takes a backend and returns one of the same interface and wrappers compose.
  */
-import type {
-  BedrockBackend,
-  CallContext,
-  ComprehendBackend,
-  InvokeRequest,
-  InvokeResponse,
-  SageMakerBackend,
+import {
+  awsOperationName,
+  type BedrockBackend,
+  type CallContext,
+  type ComprehendBackend,
+  type ComprehendOperation,
+  type ComprehendResults,
+  type InvokeRequest,
+  type InvokeResponse,
+  type SageMakerBackend,
 } from '../types.ts';
 import type { BackendCall, Codec, Json, Layer } from './call.ts';
 
@@ -61,36 +64,25 @@ function withLazyRequest<T>(call: Omit<BackendCall<T>, 'request'>, build: () => 
 }
 
 export function wrapComprehend(inner: ComprehendBackend, layer: Layer): ComprehendBackend {
-  const run = <T>(
-    operation: string,
-    texts: readonly string[],
-    languageCode: string | null,
-    ctx: CallContext,
-    go: (c: CallContext) => Promise<T>,
-  ) => {
-    const call = withLazyRequest<T>(
-      {
-        service: 'comprehend',
-        operation,
-        target: operation,
-        items: texts.length,
-        ...(languageCode === null ? {} : { languageCode }),
-        codec: jsonCodec<T>(),
-      },
-      (): Json => (languageCode === null ? { texts: [...texts] } : { texts: [...texts], languageCode }),
-    );
-    return layer(call, ctx, go);
-  };
   return {
     kind: inner.kind,
-    batchDetectSentiment: (texts, lang, ctx) =>
-      run('BatchDetectSentiment', texts, lang, ctx, (c) => inner.batchDetectSentiment(texts, lang, c)),
-    batchDetectDominantLanguage: (texts, ctx) =>
-      run('BatchDetectDominantLanguage', texts, null, ctx, (c) => inner.batchDetectDominantLanguage(texts, c)),
-    batchDetectEntities: (texts, lang, ctx) =>
-      run('BatchDetectEntities', texts, lang, ctx, (c) => inner.batchDetectEntities(texts, lang, c)),
-    batchDetectKeyPhrases: (texts, lang, ctx) =>
-      run('BatchDetectKeyPhrases', texts, lang, ctx, (c) => inner.batchDetectKeyPhrases(texts, lang, c)),
+    detect: <Op extends ComprehendOperation>(operation: Op, texts: readonly string[], languageCode: string, ctx: CallContext) => {
+      // DetectDominantLanguage takes no language: its requests carry none, as AWS's do.
+      const language = operation === 'DetectDominantLanguage' ? null : languageCode;
+      const name = awsOperationName(operation);
+      const call = withLazyRequest<ComprehendResults[Op][]>(
+        {
+          service: 'comprehend',
+          operation: name,
+          target: name,
+          items: texts.length,
+          ...(language === null ? {} : { languageCode: language }),
+          codec: jsonCodec<ComprehendResults[Op][]>(),
+        },
+        (): Json => (language === null ? { texts: [...texts] } : { texts: [...texts], languageCode: language }),
+      );
+      return layer(call, ctx, (c) => inner.detect(operation, texts, languageCode, c));
+    },
   };
 }
 

@@ -21,9 +21,12 @@
  * Entities and key phrases get their offsets from where their text occurs in
  * the document (in code points); those whose text does not occur are left out.
  */
+import { EmulatorError } from '../../errors.ts';
 import type {
   CallContext,
   ComprehendBackend,
+  ComprehendOperation,
+  ComprehendResults,
   DominantLanguage,
   Entity,
   EntityType,
@@ -45,12 +48,12 @@ interface Task<A> {
   readonly fallback?: A;
 }
 
-interface ComprehendRules {
-  readonly sentiment?: Task<SentimentResult>;
-  readonly dominantLanguage?: Task<DominantLanguage[]>;
-  readonly entities?: Task<readonly Omit<Entity, 'beginOffset' | 'endOffset'>[]>;
-  readonly keyPhrases?: Task<readonly Omit<KeyPhrase, 'beginOffset' | 'endOffset'>[]>;
-}
+/** What a rules file can script, per operation; an operation it leaves out goes to the fallback. */
+type ComprehendRules = { readonly [Op in ComprehendOperation]?: Task<Scripted<Op>> };
+
+/** Entities and key phrases are scripted without offsets: they are placed where their text occurs. */
+type Unplaced<T> = T extends readonly (infer I)[] ? Omit<I, 'beginOffset' | 'endOffset'>[] : T;
+type Scripted<Op extends ComprehendOperation> = Unplaced<ComprehendResults[Op]>;
 
 const LABELS: readonly SentimentLabel[] = ['POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED'];
 const SCORE_KEYS: Record<SentimentLabel, keyof SentimentScore> = {
@@ -118,17 +121,35 @@ function task<A>(value: unknown, where: string, answer: (o: Record<string, unkno
   return fallback === undefined ? { rules } : { rules, fallback };
 }
 
+/**
+ * Each scriptable operation: its section of the rules file, how one answer
+ * there is read, how it becomes a document's result, and the result when
+ * neither a rule nor a fallback answers.
+ */
+interface Scriptable<Op extends ComprehendOperation> {
+  readonly section: string;
+  readonly parse: (o: Record<string, unknown>, where: string) => Scripted<Op>;
+  readonly place: (answer: Scripted<Op>, text: string) => ComprehendResults[Op];
+  readonly empty: ComprehendResults[Op];
+}
+
+const NEUTRAL: SentimentResult = { sentiment: 'NEUTRAL', scores: { Positive: 0, Negative: 0, Neutral: 1, Mixed: 0 } };
+
+const SCRIPTABLE: { readonly [Op in ComprehendOperation]?: Scriptable<Op> } = {
+  DetectSentiment: { section: 'sentiment', parse: sentiment, place: (a) => a, empty: NEUTRAL },
+  DetectDominantLanguage: { section: 'dominantLanguage', parse: languages, place: (a) => a, empty: [] },
+  DetectEntities: { section: 'entities', parse: entities, place: located, empty: [] },
+  DetectKeyPhrases: { section: 'keyPhrases', parse: phrases, place: located, empty: [] },
+};
+
 export function parseComprehendRules(doc: unknown): ComprehendRules {
   const s = section(doc, 'comprehend');
-  const out: { -readonly [K in keyof ComprehendRules]: ComprehendRules[K] } = {};
-  const sent = task(s.sentiment, 'comprehend.sentiment', sentiment);
-  if (sent) out.sentiment = sent;
-  const lang = task(s.dominantLanguage, 'comprehend.dominantLanguage', languages);
-  if (lang) out.dominantLanguage = lang;
-  const ents = task(s.entities, 'comprehend.entities', entities);
-  if (ents) out.entities = ents;
-  const keys = task(s.keyPhrases, 'comprehend.keyPhrases', phrases);
-  if (keys) out.keyPhrases = keys;
+  const out: { -readonly [Op in ComprehendOperation]?: Task<Scripted<Op>> } = {};
+  for (const operation of Object.keys(SCRIPTABLE) as ComprehendOperation[]) {
+    const spec = SCRIPTABLE[operation] as Scriptable<typeof operation>;
+    const parsed = task(s[spec.section], `comprehend.${spec.section}`, spec.parse);
+    if (parsed) (out as Record<string, unknown>)[operation] = parsed;
+  }
   return out;
 }
 
@@ -146,8 +167,6 @@ function located<T extends { text: string }>(
   }
   return out;
 }
-
-const NEUTRAL: SentimentResult = { sentiment: 'NEUTRAL', scores: { Positive: 0, Negative: 0, Neutral: 1, Mixed: 0 } };
 
 export class RulesComprehendBackend implements ComprehendBackend {
   readonly kind = 'rules';
@@ -184,31 +203,21 @@ export class RulesComprehendBackend implements ComprehendBackend {
     });
   }
 
-  async batchDetectSentiment(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<SentimentResult[]> {
+  readonly detect: ComprehendBackend['detect'] = async (operation, texts, languageCode, ctx) => {
     checkRulesContext('Comprehend rules', ctx);
     const fb = this.fallback;
-    const scripted = this.answer(this.file.current().sentiment, texts, languageCode);
-    return this.merge(scripted, texts, (a) => a, fb && ((m) => fb.batchDetectSentiment(m, languageCode, ctx)), NEUTRAL);
-  }
-
-  async batchDetectDominantLanguage(texts: readonly string[], ctx: CallContext): Promise<DominantLanguage[][]> {
-    checkRulesContext('Comprehend rules', ctx);
-    const fb = this.fallback;
-    const scripted = this.answer(this.file.current().dominantLanguage, texts, '');
-    return this.merge(scripted, texts, (a) => a, fb && ((m) => fb.batchDetectDominantLanguage(m, ctx)), []);
-  }
-
-  async batchDetectEntities(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<Entity[][]> {
-    checkRulesContext('Comprehend rules', ctx);
-    const fb = this.fallback;
-    const scripted = this.answer(this.file.current().entities, texts, languageCode);
-    return this.merge(scripted, texts, located, fb && ((m) => fb.batchDetectEntities(m, languageCode, ctx)), []);
-  }
-
-  async batchDetectKeyPhrases(texts: readonly string[], languageCode: string, ctx: CallContext): Promise<KeyPhrase[][]> {
-    checkRulesContext('Comprehend rules', ctx);
-    const fb = this.fallback;
-    const scripted = this.answer(this.file.current().keyPhrases, texts, languageCode);
-    return this.merge(scripted, texts, located, fb && ((m) => fb.batchDetectKeyPhrases(m, languageCode, ctx)), []);
-  }
+    const ask = fb && ((missing: string[]) => fb.detect(operation, missing, languageCode, ctx));
+    const spec = SCRIPTABLE[operation] as Scriptable<typeof operation> | undefined;
+    if (!spec) {
+      if (ask) return ask([...texts]);
+      throw new EmulatorError(
+        'InvalidArgument',
+        `The Comprehend rules file cannot script ${operation}, and no backend answers it`,
+      );
+    }
+    // DetectDominantLanguage takes no language: its rules match on the text alone.
+    const language = operation === 'DetectDominantLanguage' ? '' : languageCode;
+    const scripted = this.answer(this.file.current()[operation] as Task<Scripted<typeof operation>> | undefined, texts, language);
+    return this.merge(scripted, texts, spec.place, ask, spec.empty);
+  };
 }
