@@ -8,7 +8,6 @@
  */
 
 import type { Caller } from '../ml/calls.ts';
-import { limits } from '../ml/limits.ts';
 
 /** What every backend call receives besides its payload. */
 export interface CallContext {
@@ -68,7 +67,30 @@ export interface KeyPhrase {
   readonly endOffset: number;
 }
 
-/** One document's result, per Comprehend operation the backends answer. */
+/** The subset of Comprehend's PiiEntityType the built-in detector reports; AWS reports more. */
+export type PiiEntityType =
+  | 'EMAIL'
+  | 'PHONE'
+  | 'SSN'
+  | 'CREDIT_DEBIT_NUMBER'
+  | 'IP_ADDRESS'
+  | 'URL'
+  | 'DATE_TIME'
+  | 'NAME'
+  | 'ADDRESS';
+
+export interface PiiEntity {
+  readonly type: PiiEntityType;
+  readonly score: number;
+  /** In code points, as Entity's. */
+  readonly beginOffset: number;
+  readonly endOffset: number;
+}
+
+/**
+ * One document's result, per Comprehend operation the backends answer
+ * (./comprehend-operations.ts says how each is asked and shown).
+ */
 export interface ComprehendResults {
   readonly DetectSentiment: SentimentResult;
   readonly DetectDominantLanguage: DominantLanguage[];
@@ -77,26 +99,6 @@ export interface ComprehendResults {
 }
 
 export type ComprehendOperation = keyof ComprehendResults;
-
-/** What the layers around a backend need to know of an operation. */
-export interface ComprehendOperationSpec {
-  /** AWS has a Batch* form (up to 25 documents per request); without one, a request per document. */
-  readonly batch: boolean;
-  /** The language codes it accepts (UnsupportedLanguageException otherwise); null: it takes none. */
-  readonly languages: readonly string[] | null;
-}
-
-export const COMPREHEND_OPERATIONS: { readonly [Op in ComprehendOperation]: ComprehendOperationSpec } = {
-  DetectSentiment: { batch: true, languages: limits.comprehendLanguages },
-  DetectDominantLanguage: { batch: true, languages: null },
-  DetectEntities: { batch: true, languages: limits.comprehendLanguages },
-  DetectKeyPhrases: { batch: true, languages: limits.comprehendLanguages },
-};
-
-/** The AWS operation one backend call makes, as the call log and recorded cassettes name it. */
-export function awsOperationName(operation: ComprehendOperation): string {
-  return COMPREHEND_OPERATIONS[operation].batch ? `Batch${operation}` : operation;
-}
 
 /**
  * Comprehend: one method for every operation, so that the layers between the

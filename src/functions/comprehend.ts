@@ -3,12 +3,8 @@
  * Comprehend's own limits and errors, batching of at most 25 documents, and
  * the text each result is cached as.
  */
-import {
-  COMPREHEND_OPERATIONS,
-  type ComprehendBackend,
-  type ComprehendOperation,
-  type ComprehendResults,
-} from '../backends/types.ts';
+import { COMPREHEND_OPERATIONS } from '../backends/comprehend-operations.ts';
+import type { ComprehendBackend, ComprehendOperation, ComprehendResults } from '../backends/types.ts';
 import { EmulatorError } from '../errors.ts';
 import type { EvalContext, MlCall, MlFunction, MlResults } from '../ml/calls.ts';
 import { callContext } from '../ml/deadline.ts';

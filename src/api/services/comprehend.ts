@@ -7,14 +7,8 @@
 
 import { AwsError } from '../../aws-error.ts';
 import { detectPiiEntities } from '../../backends/comprehend/pii.ts';
-import {
-  type CallContext,
-  COMPREHEND_OPERATIONS,
-  type ComprehendBackend,
-  type ComprehendOperation,
-  type ComprehendOperationSpec,
-  type ComprehendResults,
-} from '../../backends/types.ts';
+import { COMPREHEND_OPERATIONS, type ComprehendOperationSpec } from '../../backends/comprehend-operations.ts';
+import type { CallContext, ComprehendBackend, ComprehendOperation } from '../../backends/types.ts';
 import { limits } from '../../ml/limits.ts';
 import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
 import { headerOf } from './types.ts';
@@ -66,27 +60,10 @@ function checkLanguage(code: string, supported: readonly string[]): void {
   );
 }
 
-/** Each backend operation's result as Comprehend's JSON shows it. */
-const WIRE: { readonly [Op in ComprehendOperation]: (result: ComprehendResults[Op]) => Json } = {
-  DetectSentiment: (r) => ({ Sentiment: r.sentiment, SentimentScore: { ...r.scores } }),
-  DetectDominantLanguage: (list) => ({ Languages: list.map((l) => ({ LanguageCode: l.languageCode, Score: l.score })) }),
-  DetectEntities: (list) => ({
-    Entities: list.map((e) => ({
-      Score: e.score,
-      Type: e.type,
-      Text: e.text,
-      BeginOffset: e.beginOffset,
-      EndOffset: e.endOffset,
-    })),
-  }),
-  DetectKeyPhrases: (list) => ({
-    KeyPhrases: list.map((k) => ({ Score: k.score, Text: k.text, BeginOffset: k.beginOffset, EndOffset: k.endOffset })),
-  }),
-};
-
 function backendTask<Op extends ComprehendOperation>(backend: ComprehendBackend, operation: Op): BatchTask {
+  const spec: ComprehendOperationSpec<Op> = COMPREHEND_OPERATIONS[operation];
   return async ({ texts, languageCode }, ctx) =>
-    (await backend.detect(operation, texts, languageCode, ctx)).map((r) => WIRE[operation](r));
+    (await backend.detect(operation, texts, languageCode, ctx)).map((r) => spec.toJson(r));
 }
 
 function tasks(backend: ComprehendBackend): Readonly<Record<string, BatchTask>> {

@@ -5,26 +5,16 @@
  */
 import {
   BatchDetectDominantLanguageCommand,
-  type BatchDetectDominantLanguageItemResult,
   BatchDetectEntitiesCommand,
-  type BatchDetectEntitiesItemResult,
   BatchDetectKeyPhrasesCommand,
-  type BatchDetectKeyPhrasesItemResult,
   BatchDetectSentimentCommand,
-  type BatchDetectSentimentItemResult,
   type BatchItemError,
   ComprehendClient,
   type LanguageCode,
 } from '@aws-sdk/client-comprehend';
 import { EmulatorError } from '../../errors.ts';
-import type {
-  CallContext,
-  ComprehendBackend,
-  ComprehendOperation,
-  ComprehendResults,
-  EntityType,
-  SentimentLabel,
-} from '../types.ts';
+import { COMPREHEND_OPERATIONS } from '../comprehend-operations.ts';
+import type { CallContext, ComprehendBackend, ComprehendOperation } from '../types.ts';
 import { batchItemError, mapAwsError } from './errors.ts';
 import { type AwsBackendOptions, clientConfig, type SendOptions, sendWithin } from './options.ts';
 
@@ -34,63 +24,24 @@ interface Indexed {
   readonly Index?: number | undefined;
 }
 
-/** What one operation's answer holds: its results (with their document index) and its failed documents. */
-interface BatchOutput<R> {
-  readonly ResultList?: R[] | undefined;
+/** What one request answered: results with their document index, and failed documents. */
+interface BatchOutput {
+  readonly ResultList?: Indexed[] | undefined;
   readonly ErrorList?: BatchItemError[] | undefined;
 }
 
-/**
- * How one operation is asked of AWS: the request for a batch of documents
- * (all in the same language), and one result mapped to the backends' shape.
- */
-interface AwsOperation<Op extends ComprehendOperation, R extends Indexed = Indexed> {
-  send(client: ComprehendClient, texts: string[], language: LanguageCode, options: SendOptions): Promise<BatchOutput<R>>;
-  result(result: R): ComprehendResults[Op];
-}
+/** The request each operation makes for a batch of documents, all in one language. */
+type Send = (client: ComprehendClient, texts: string[], language: LanguageCode, options: SendOptions) => Promise<BatchOutput>;
 
-const OPERATIONS: { readonly [Op in ComprehendOperation]: AwsOperation<Op> } = {
-  DetectSentiment: {
-    send: (client, texts, language, o) =>
-      client.send(new BatchDetectSentimentCommand({ TextList: texts, LanguageCode: language }), o),
-    result: (r: BatchDetectSentimentItemResult) => ({
-      sentiment: (r.Sentiment ?? 'NEUTRAL') as SentimentLabel,
-      scores: {
-        Positive: r.SentimentScore?.Positive ?? 0,
-        Negative: r.SentimentScore?.Negative ?? 0,
-        Neutral: r.SentimentScore?.Neutral ?? 0,
-        Mixed: r.SentimentScore?.Mixed ?? 0,
-      },
-    }),
-  },
-  DetectDominantLanguage: {
-    send: (client, texts, _language, o) => client.send(new BatchDetectDominantLanguageCommand({ TextList: texts }), o),
-    result: (r: BatchDetectDominantLanguageItemResult) =>
-      (r.Languages ?? []).map((l) => ({ languageCode: l.LanguageCode ?? '', score: l.Score ?? 0 })),
-  },
-  DetectEntities: {
-    send: (client, texts, language, o) =>
-      client.send(new BatchDetectEntitiesCommand({ TextList: texts, LanguageCode: language }), o),
-    result: (r: BatchDetectEntitiesItemResult) =>
-      (r.Entities ?? []).map((e) => ({
-        type: (e.Type ?? 'OTHER') as EntityType,
-        text: e.Text ?? '',
-        score: e.Score ?? 0,
-        beginOffset: e.BeginOffset ?? 0,
-        endOffset: e.EndOffset ?? 0,
-      })),
-  },
-  DetectKeyPhrases: {
-    send: (client, texts, language, o) =>
-      client.send(new BatchDetectKeyPhrasesCommand({ TextList: texts, LanguageCode: language }), o),
-    result: (r: BatchDetectKeyPhrasesItemResult) =>
-      (r.KeyPhrases ?? []).map((k) => ({
-        text: k.Text ?? '',
-        score: k.Score ?? 0,
-        beginOffset: k.BeginOffset ?? 0,
-        endOffset: k.EndOffset ?? 0,
-      })),
-  },
+const SENDS: { readonly [Op in ComprehendOperation]: Send } = {
+  DetectSentiment: (client, texts, language, o) =>
+    client.send(new BatchDetectSentimentCommand({ TextList: texts, LanguageCode: language }), o),
+  DetectDominantLanguage: (client, texts, _language, o) =>
+    client.send(new BatchDetectDominantLanguageCommand({ TextList: texts }), o),
+  DetectEntities: (client, texts, language, o) =>
+    client.send(new BatchDetectEntitiesCommand({ TextList: texts, LanguageCode: language }), o),
+  DetectKeyPhrases: (client, texts, language, o) =>
+    client.send(new BatchDetectKeyPhrasesCommand({ TextList: texts, LanguageCode: language }), o),
 };
 
 export class AwsComprehendBackend implements ComprehendBackend {
@@ -102,9 +53,10 @@ export class AwsComprehendBackend implements ComprehendBackend {
   }
 
   readonly detect: ComprehendBackend['detect'] = async (operation, texts, languageCode, ctx) => {
-    const spec: AwsOperation<typeof operation> = OPERATIONS[operation];
-    const out = await this.send(ctx, (o) => spec.send(this.client, [...texts], languageCode as LanguageCode, o));
-    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) => spec.result(r));
+    const send = SENDS[operation];
+    const out = await this.send(ctx, (o) => send(this.client, [...texts], languageCode as LanguageCode, o));
+    const { fromJson } = COMPREHEND_OPERATIONS[operation];
+    return inOrder(texts.length, out.ResultList, out.ErrorList, (r) => fromJson(r as Record<string, unknown>));
   };
 
   async close(): Promise<void> {

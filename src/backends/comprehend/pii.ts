@@ -5,28 +5,9 @@
  * recogniser, and street addresses by a US-style pattern. Offsets count code
  * points, as Comprehend's do.
  */
-import type { Entity } from '../types.ts';
+import type { Entity, PiiEntity, PiiEntityType } from '../types.ts';
 import { detectEntities } from './entities.ts';
 import { OffsetMap } from './text-offsets.ts';
-
-/** The subset of Comprehend's PiiEntityType this detector reports. */
-export type PiiEntityType =
-  | 'EMAIL'
-  | 'PHONE'
-  | 'SSN'
-  | 'CREDIT_DEBIT_NUMBER'
-  | 'IP_ADDRESS'
-  | 'URL'
-  | 'DATE_TIME'
-  | 'NAME'
-  | 'ADDRESS';
-
-export interface PiiEntity {
-  readonly type: PiiEntityType;
-  readonly score: number;
-  readonly beginOffset: number;
-  readonly endOffset: number;
-}
 
 interface Pattern {
   readonly type: PiiEntityType;

@@ -2,16 +2,16 @@
  * Adapts a Layer to each service's backend interface, so that every wrapper
  * takes a backend and returns one of the same interface and wrappers compose.
  */
-import {
-  awsOperationName,
-  type BedrockBackend,
-  type CallContext,
-  type ComprehendBackend,
-  type ComprehendOperation,
-  type ComprehendResults,
-  type InvokeRequest,
-  type InvokeResponse,
-  type SageMakerBackend,
+import { awsOperationName } from '../comprehend-operations.ts';
+import type {
+  BedrockBackend,
+  CallContext,
+  ComprehendBackend,
+  ComprehendOperation,
+  ComprehendResults,
+  InvokeRequest,
+  InvokeResponse,
+  SageMakerBackend,
 } from '../types.ts';
 import type { BackendCall, Codec, Json, Layer } from './call.ts';
 

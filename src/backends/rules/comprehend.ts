@@ -23,7 +23,6 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import type {
-  CallContext,
   ComprehendBackend,
   ComprehendOperation,
   ComprehendResults,
