@@ -86,6 +86,13 @@ describe('aws Comprehend backend against the emulator API', () => {
     );
   });
 
+  it('asks DetectPiiEntities once per document (AWS has no batch form) and answers as the built-in backend', async () => {
+    const texts = ['Mail jane@example.com today', 'Call (206) 555-0123', 'no identifiers'];
+    expect(await comprehend.detect('DetectPiiEntities', texts, 'en', ctx())).toEqual(
+      await builtin.detect('DetectPiiEntities', texts, 'en', ctx()),
+    );
+  });
+
   it("turns a document in ErrorList into the SQL side's TextSizeLimitExceeded", async () => {
     const err = await rejection(comprehend.detect('DetectSentiment', ['fine', 'x'.repeat(5_001)], 'en', ctx()));
     expect(err.code).toBe('TextSizeLimitExceeded');

@@ -145,6 +145,21 @@ describe('batching', () => {
     expect(big.stats.actualRequests).toBe(2);
   });
 
+  it('Comprehend without a Batch* form (DetectPiiEntities): one document a request, whatever max_rows_per_batch says', async () => {
+    const { ml, stats, asked } = evaluator();
+    const docs = Array.from({ length: 7 }, (_v, i) =>
+      call('aws_comprehend.detect_pii_entities', `p${i}`, `write to user${i}@example.com`, 'en', 25),
+    );
+    const results = await ml.evaluate(docs, ctx());
+    expect(stats.actualRequests).toBe(7);
+    expect(asked.map((r) => r.fn)).toEqual(['aws_comprehend.detect_pii_entities']);
+    expect(FUNCTIONS['aws_comprehend.detect_pii_entities'].actions).toEqual(['comprehend:DetectPiiEntities']);
+    // Cached as Comprehend's JSON, for both dialects.
+    expect(JSON.parse(results.get('p3') ?? 'null')).toEqual([
+      { Type: 'EMAIL', Score: 0.9999, BeginOffset: 'write to '.length, EndOffset: 'write to user3@example.com'.length },
+    ]);
+  });
+
   it('Bedrock: one request per call', async () => {
     const { ml, stats } = evaluator();
     const calls = Array.from({ length: 5 }, (_v, i) =>

@@ -5,7 +5,7 @@
  * SDK's output and the emulator's own Comprehend API both use that shape).
  */
 import { limits } from '../ml/limits.ts';
-import type { ComprehendOperation, ComprehendResults, EntityType, SentimentLabel } from './types.ts';
+import type { ComprehendOperation, ComprehendResults, EntityType, PiiEntityType, SentimentLabel } from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -68,6 +68,12 @@ export const COMPREHEND_OPERATIONS: { readonly [Op in ComprehendOperation]: Comp
     languages: limits.comprehendLanguages,
     toJson: (list) => ({ KeyPhrases: list.map((k) => ({ Text: k.text, ...span(k) })) }),
     fromJson: (j) => items(j.KeyPhrases).map((k) => ({ text: str(k.Text), ...spanOf(k) })),
+  },
+  DetectPiiEntities: {
+    batch: false,
+    languages: ['en', 'es'],
+    toJson: (list) => ({ Entities: list.map((e) => ({ Type: e.type, ...span(e) })) }),
+    fromJson: (j) => items(j.Entities).map((e) => ({ type: str(e.Type) as PiiEntityType, ...spanOf(e) })),
   },
 };
 

@@ -96,6 +96,7 @@ export interface ComprehendResults {
   readonly DetectDominantLanguage: DominantLanguage[];
   readonly DetectEntities: Entity[];
   readonly DetectKeyPhrases: KeyPhrase[];
+  readonly DetectPiiEntities: PiiEntity[];
 }
 
 export type ComprehendOperation = keyof ComprehendResults;

@@ -78,6 +78,12 @@ export const COMPREHEND_TASKS: Readonly<Partial<Record<MlFunction, AnyTask>>> = 
         (JSON.parse(cached) as CompactPhrase[]).map((p) => ({ Text: p.x, Score: p.s, BeginOffset: p.b, EndOffset: p.e })),
       ),
   }),
+  'aws_comprehend.detect_pii_entities': task({
+    operation: 'DetectPiiEntities',
+    // Comprehend's JSON, which the MySQL function returns as it is and the PostgreSQL stub reads.
+    encode: (list) =>
+      JSON.stringify(list.map((e) => ({ Type: e.type, Score: e.score, BeginOffset: e.beginOffset, EndOffset: e.endOffset }))),
+  }),
   'aws_comprehend.detect_dominant_language': task({
     operation: 'DetectDominantLanguage',
     encode: (list) => JSON.stringify(list.map((l) => ({ l: l.languageCode, s: l.score }))),
@@ -142,7 +148,7 @@ export async function evaluateComprehend(
   const groups = new Map<string, { readonly task: AnyTask; readonly docs: Document[] }>();
   for (const call of calls) {
     const task = taskOf(call.fn);
-    const languages = COMPREHEND_OPERATIONS[task.operation].languages;
+    const { languages, batch } = COMPREHEND_OPERATIONS[task.operation];
     // The functions without a language (detect_dominant_language) take the batch size second.
     const [text, second, third] = call.args;
     const language = languages === null ? '' : second;
@@ -151,7 +157,9 @@ export async function evaluateComprehend(
       results.set(call.key, null);
       continue;
     }
-    const batchSize = Math.min(checkBatchSize(batchArg, call.fn) ?? limits.comprehendMaxBatch, limits.comprehendMaxBatch);
+    // An operation without a Batch* form takes one document a request, whatever max_rows_per_batch says.
+    const most = batch ? limits.comprehendMaxBatch : 1;
+    const batchSize = Math.min(checkBatchSize(batchArg, call.fn) ?? most, most);
     const doc: Document = { key: call.key, text: String(text), language: String(language), batchSize };
     checkText(doc.text);
     if (languages !== null) checkLanguage(doc.language, languages);

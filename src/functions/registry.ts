@@ -14,6 +14,7 @@ export const ML_FUNCTIONS = [
   'aws_comprehend.detect_dominant_language',
   'aws_comprehend.detect_entities',
   'aws_comprehend.detect_key_phrases',
+  'aws_comprehend.detect_pii_entities',
   'aws_sagemaker.invoke_endpoint',
   'aws_bedrock.invoke_model',
   'aws_bedrock.invoke_model_get_embeddings',
@@ -241,6 +242,23 @@ export const FUNCTIONS: Readonly<Record<MlFunction, FunctionSpec>> = {
       setReturning: true,
     },
     mysql: [{ name: 'aws_comprehend_detect_key_phrases', argCounts: [2], seed: true, stub: COMPREHEND_JSON }],
+  },
+  'aws_comprehend.detect_pii_entities': {
+    family: 'comprehend',
+    feature: 'Comprehend',
+    // Comprehend has no BatchDetectPiiEntities: one request per document.
+    actions: ['comprehend:DetectPiiEntities'],
+    resourceArg: null,
+    seed: true,
+    postgres: {
+      signature: `${textFunction('detect_pii_entities')}) RETURNS TABLE (type varchar, score real, begin_offset int, end_offset int)`,
+      argsJson: TEXT_ARGS,
+      // The cached text is Comprehend's own JSON (src/functions/comprehend.ts), for both dialects.
+      decode: `RETURN QUERY SELECT x."Type"::varchar, x."Score"::real, x."BeginOffset", x."EndOffset" FROM json_to_recordset(v::json) AS x("Type" text, "Score" float8, "BeginOffset" int, "EndOffset" int);`,
+      placeholder: '',
+      setReturning: true,
+    },
+    mysql: [{ name: 'aws_comprehend_detect_pii_entities', argCounts: [2], seed: true, stub: COMPREHEND_JSON }],
   },
 };
 

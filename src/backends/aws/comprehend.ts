@@ -10,6 +10,7 @@ import {
   BatchDetectSentimentCommand,
   type BatchItemError,
   ComprehendClient,
+  DetectPiiEntitiesCommand,
   type LanguageCode,
 } from '@aws-sdk/client-comprehend';
 import { EmulatorError } from '../../errors.ts';
@@ -42,6 +43,15 @@ const SENDS: { readonly [Op in ComprehendOperation]: Send } = {
     client.send(new BatchDetectEntitiesCommand({ TextList: texts, LanguageCode: language }), o),
   DetectKeyPhrases: (client, texts, language, o) =>
     client.send(new BatchDetectKeyPhrasesCommand({ TextList: texts, LanguageCode: language }), o),
+  // No Batch* form: a request per document, answered as a batch would be.
+  DetectPiiEntities: async (client, texts, language, o) => ({
+    ResultList: await Promise.all(
+      texts.map(async (text, Index) => ({
+        Index,
+        ...(await client.send(new DetectPiiEntitiesCommand({ Text: text, LanguageCode: language }), o)),
+      })),
+    ),
+  }),
 };
 
 export class AwsComprehendBackend implements ComprehendBackend {

@@ -7,6 +7,7 @@ import type { CallContext, ComprehendBackend, ComprehendOperation, ComprehendRes
 import { detectEntities } from './entities.ts';
 import { detectKeyPhrases } from './key-phrases.ts';
 import { detectDominantLanguage, loadLanguageModel } from './language.ts';
+import { detectPiiEntities } from './pii.ts';
 import { analyzeSentiment } from './sentiment.ts';
 
 function check(ctx: CallContext): void {
@@ -20,6 +21,7 @@ const MODELS: { readonly [Op in ComprehendOperation]: (text: string, languageCod
   DetectDominantLanguage: (text) => detectDominantLanguage(text),
   DetectEntities: detectEntities,
   DetectKeyPhrases: detectKeyPhrases,
+  DetectPiiEntities: detectPiiEntities,
 };
 
 /** Models whose data loads on first use. */
