@@ -6,7 +6,6 @@
  */
 
 import { AwsError } from '../../aws-error.ts';
-import { detectPiiEntities } from '../../backends/comprehend/pii.ts';
 import { COMPREHEND_OPERATIONS, type ComprehendOperationSpec } from '../../backends/comprehend-operations.ts';
 import type { CallContext, ComprehendBackend, ComprehendOperation } from '../../backends/types.ts';
 import { limits } from '../../ml/limits.ts';
@@ -14,9 +13,6 @@ import type { Authorize, ServiceRequest, ServiceResponse } from './types.ts';
 import { headerOf } from './types.ts';
 
 export const COMPREHEND_TARGET_PREFIX = 'Comprehend_20171127.';
-
-/** What the built-in PII detector reads; Comprehend's DetectPiiEntities takes these two. */
-const PII_LANGUAGES: readonly string[] = ['en', 'es'];
 
 type Json = Record<string, unknown>;
 
@@ -71,24 +67,14 @@ function tasks(backend: ComprehendBackend): Readonly<Record<string, BatchTask>> 
     ...Object.fromEntries(
       (Object.keys(COMPREHEND_OPERATIONS) as ComprehendOperation[]).map((op) => [op, backendTask(backend, op)]),
     ),
-    // No ComprehendBackend method detects PII: the built-in detector answers whatever backend is configured.
-    PiiEntities: async ({ texts, languageCode }) =>
-      texts.map((text) => ({
-        Entities: detectPiiEntities(text, languageCode).map((e) => ({
-          Score: e.score,
-          Type: e.type,
-          BeginOffset: e.beginOffset,
-          EndOffset: e.endOffset,
-        })),
-      })),
+    // ContainsPiiEntities: one label per PII type DetectPiiEntities finds, with its best score.
+    ContainsPiiEntities: async ({ texts, languageCode }, ctx) =>
+      (await backend.detect('DetectPiiEntities', texts, languageCode, ctx)).map((found) => {
+        const best = new Map<string, number>();
+        for (const e of found) best.set(e.type, Math.max(best.get(e.type) ?? 0, e.score));
+        return { Labels: [...best].map(([Name, Score]) => ({ Name, Score })) };
+      }),
   };
-}
-
-/** ContainsPiiEntities: one label per PII type found, with its best score. */
-function piiLabels(text: string, languageCode: string): Json {
-  const best = new Map<string, number>();
-  for (const e of detectPiiEntities(text, languageCode)) best.set(e.type, Math.max(best.get(e.type) ?? 0, e.score));
-  return { Labels: [...best].map(([Name, Score]) => ({ Name, Score })) };
 }
 
 interface Operation {
@@ -108,9 +94,11 @@ const BACKEND_OPERATIONS: [string, Operation][] = (
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...Object.fromEntries(BACKEND_OPERATIONS),
-  // Comprehend has no BatchDetectPiiEntities.
-  DetectPiiEntities: { task: 'PiiEntities', batch: false, languages: PII_LANGUAGES },
-  ContainsPiiEntities: { task: 'ContainsPii', batch: false, languages: PII_LANGUAGES },
+  ContainsPiiEntities: {
+    task: 'ContainsPiiEntities',
+    batch: false,
+    languages: COMPREHEND_OPERATIONS.DetectPiiEntities.languages,
+  },
 };
 
 /** The operation X-Amz-Target names, or undefined when the header is not Comprehend's. */
@@ -164,7 +152,6 @@ async function runSingle(
   const tooLarge = textTooLarge(text);
   if (tooLarge) throw new AwsError('TextSizeLimitExceededException', tooLarge);
   if (operation.languages) checkLanguage(languageCode, operation.languages);
-  if (operation.task === 'ContainsPii') return piiLabels(text, languageCode);
   const [result] = await (all[operation.task] as BatchTask)({ texts: [text], languageCode }, ctx);
   return result ?? {};
 }
