@@ -10,16 +10,17 @@
  *
  * Runnable alone: `npx tsx bench/large-select.ts` (BENCH_LARGE_ROWS as in run.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { memoryOf, startEmulatorProcess } from './emulator-process.ts';
 import { freshDatabase } from './pgbench.ts';
-import { fmtInt, fmtMs, fmtS, type Row, renderTable } from './table.ts';
+import { fmtInt, fmtMB, fmtMs, fmtS, type Row, renderTable } from './table.ts';
 import { elapsedMs, percentile, type Target } from './util.ts';
 
 export const PLAIN_SELECT = 'SELECT id, length(txt) FROM t';
@@ -29,8 +30,6 @@ const RATIO_TARGET = 10;
 const PEAK_RSS_TARGET_BYTES = 300 * 1024 * 1024;
 const SELECT_ONE_P99_TARGET_MS = 50;
 const SAMPLE_EVERY_MS = 10;
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 export interface LargeSelectResult {
   readonly rows: number;
@@ -53,64 +52,6 @@ export interface OutputCheck {
   readonly firstMismatch: string | null;
   /** Every id 1..rows once: line count right and the ids sum to rows(rows+1)/2. */
   readonly idsComplete: boolean;
-}
-
-interface EmulatorProcess {
-  readonly port: number;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
-
-async function startEmulatorProcess(upstreamUrl: string): Promise<EmulatorProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      CLI,
-      '--pg-upstream',
-      upstreamUrl,
-      '--pg-listen',
-      '127.0.0.1:0',
-      '--api-listen',
-      '127.0.0.1:0',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let banner = '';
-    const onData = (s: string) => {
-      banner += s;
-      const m = /PostgreSQL front\s+127\.0\.0\.1:(\d+)/.exec(banner);
-      if (m === null) return;
-      child.stdout?.off('data', onData);
-      // Keep draining stdout so log lines can never block the emulator on a full pipe.
-      child.stdout?.resume();
-      resolve(Number(m[1]));
-    };
-    child.stdout?.setEncoding('utf8').on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${String(code)}: ${banner}`)));
-  });
-  return { port, pid: child.pid ?? 0, stop: () => stopChild(child) };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGINT');
-  });
-}
-
-/** A memory figure of /proc/PID/status (VmRSS, VmHWM), in bytes. */
-async function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-  if (m === null) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]) * 1024;
 }
 
 /** Runs sql in `psql -X -At` with its output going to outFile; resolves with the wall time. */
@@ -247,8 +188,6 @@ export async function measureLargeSelect(server: Target, rows: number): Promise<
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-const fmtMB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(0)} MB`;
 
 export function largeSelectRows(r: LargeSelectResult): Row[] {
   const ratio = r.mlMs / r.plainMs;

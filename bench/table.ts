@@ -40,3 +40,4 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 export const fmtMs = (ms: number): string => (ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(2)} ms`);
 export const fmtS = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 export const fmtRatio = (r: number): string => r.toFixed(2);
+export const fmtMB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(0)} MB`;
