@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPENDENTS_QUERY } from '../src/aurora/pg/dependencies.ts';
 import { startTestEmulator, type TestEmulator, UPSTREAM } from './helpers/emulator.ts';
 
 let env: TestEmulator;
@@ -105,6 +106,32 @@ describe('privileges', () => {
     } finally {
       await direct.end();
     }
+  });
+});
+
+describe('the objects that reach an ML function, as the front reads them', () => {
+  it('finds views and functions through views, and its query stays well below the JIT threshold', async () => {
+    await admin.query('CREATE EXTENSION IF NOT EXISTS aws_ml CASCADE');
+    await admin.query(`CREATE VIEW dep_v1 AS SELECT (aws_comprehend.detect_sentiment('x', 'en')).sentiment`);
+    await admin.query('CREATE VIEW dep_v2 AS SELECT sentiment FROM dep_v1');
+    await admin.query(`CREATE FUNCTION dep_f1() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT sentiment FROM dep_v2; END`);
+    await admin.query(`CREATE FUNCTION dep_f2() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT dep_f1(); END`);
+    const direct = new pg.Client(env.directUrl);
+    await direct.connect();
+    try {
+      const found = await direct.query<{ coalesce: string }>(DEPENDENTS_QUERY);
+      expect(found.rows.map((r) => r.coalesce)).toEqual(expect.arrayContaining(['dep_v1', 'dep_v2', 'dep_f1', 'dep_f2']));
+      // JIT compiling it cost a database's first session 60-80 ms; the estimate is what decides.
+      const plan = await direct.query<{ 'QUERY PLAN': [{ Plan: { 'Total Cost': number } }] }>(
+        `EXPLAIN (FORMAT JSON) ${DEPENDENTS_QUERY}`,
+      );
+      const cost = plan.rows[0]?.['QUERY PLAN'][0].Plan['Total Cost'] ?? Number.POSITIVE_INFINITY;
+      const threshold = await direct.query<{ c: string }>(`SELECT current_setting('jit_above_cost') AS c`);
+      expect(cost).toBeLessThan(Number(threshold.rows[0]?.c) / 2);
+    } finally {
+      await direct.end();
+    }
+    await admin.query('DROP FUNCTION dep_f2, dep_f1; DROP VIEW dep_v2, dep_v1');
   });
 });
 
