@@ -11,7 +11,7 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { runToConvergence } from './ml-loop.ts';
 import type { PreparedMl } from './prepared.ts';
-import type { LoopSession, SessionFacts } from './session-setup.ts';
+import type { LoopSession, PipelinedSetup, SessionFacts } from './session-setup.ts';
 import type { StubInstaller } from './stub-installer.ts';
 
 /** What the handler keeps per client connection. */
@@ -43,7 +43,7 @@ export interface CommandContext {
 /** Runs a statement through the ML loop until its answer holds no placeholder. */
 export function converge(
   cmd: CommandContext,
-  facts: SessionFacts,
+  facts: SessionFacts | PipelinedSetup,
   answer: AnswerKind,
   run: () => Promise<Packet[]>,
   warning: string | null = null,

@@ -13,6 +13,7 @@ import { mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
 import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sql/mysql/prepare-statements.ts';
 import { RESERVED_WORD_HINT, reservedWordUse } from '../../sql/mysql/reserved-words.ts';
 import { classifyStatement } from '../../sql/mysql/statement-kind.ts';
+import type { Packet } from '../../wire/mysql/framer.ts';
 import { packet, serialize } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream, SessionInfo, StatementHandler } from '../../wire/mysql/statement-handler.ts';
 import { withClientColumnNames } from './column-names.ts';
@@ -25,7 +26,7 @@ import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivile
 import { frameCommand } from './prepared.ts';
 import { answerExecute, answerPrepare, answerPrepareSql } from './prepared-commands.ts';
 import { rewriteToStubs, seedWarning } from './rewrite.ts';
-import { newLoopSession, prepareSessionTables, setUpSession } from './session-setup.ts';
+import { newLoopSession, pipelinedSetup, prepareSessionTables, StaleSetup, setUpSession } from './session-setup.ts';
 import { refuseNonTransactionalTargets, refuseReservedWords } from './statement-guards.ts';
 import { routeOf, triggerRefusal, WRITE_KINDS } from './statement-routes.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
@@ -228,12 +229,26 @@ export class MySqlAuroraHandler implements StatementHandler {
       const route = routeOf(kind);
       if (route === 'definition') return defining(this.stubs, up, sql, () => runDefinition(cmd, sql, kind));
       if (route === 'once') return sendToClient(up, await up.query(sql));
-      const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
-      const rewritten = rewriteToStubs(sql, { strict: this.strict(state), unicode: facts.unicode }) ?? sql;
-      if (kind === 'create_table_select') return createTableSelect(cmd, rewritten, facts);
-      if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
       const warning = command?.kind === 'execute' ? (state.preparedNames.get(command.name) ?? null) : seedWarning(sql);
-      const answer = await converge(cmd, facts, 'result', () => up.query(rewritten), warning, sql);
+      const rewrite = (unicode: boolean) => rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
+      // The setup's facts with the loop's first statements where they can go together (session-setup.ts).
+      const pipelined = kind === 'create_table_select' ? null : pipelinedSetup(up, state, this.checksPrivileges(up.session));
+      let answer: Packet[] | null = null;
+      if (pipelined !== null) {
+        const rewritten = rewrite(pipelined.unicode);
+        if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
+        answer = await converge(cmd, pipelined, 'result', () => up.query(rewritten), warning, sql).catch((err: unknown) => {
+          if (err instanceof StaleSetup) return null;
+          throw err;
+        });
+      }
+      if (answer === null) {
+        const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
+        const rewritten = rewrite(facts.unicode);
+        if (kind === 'create_table_select') return createTableSelect(cmd, rewritten, facts);
+        if (pipelined === null && WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
+        answer = await converge(cmd, facts, 'result', () => up.query(rewritten), warning, sql);
+      }
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);
       sendToClient(up, withClientColumnNames(answer, sql, 'result', up));

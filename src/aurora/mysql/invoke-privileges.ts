@@ -13,7 +13,7 @@ import type { StateStore } from '../../control/store.ts';
 import { EmulatorError } from '../../errors.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
-import { raiseWarning } from './ml-loop.ts';
+import { raiseWarning } from './loop-end.ts';
 import { resultColumns } from './result-columns.ts';
 import { withWarningCount } from './server-status.ts';
 import { answerOk, answerRows, sendToClient, utf8Literal } from './synthetic-result.ts';

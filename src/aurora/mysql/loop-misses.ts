@@ -6,20 +6,23 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
-import type { Packet } from '../../wire/mysql/framer.ts';
-import { textRows } from '../../wire/mysql/messages.ts';
 import { SPILL_VARIABLE } from './session-objects.ts';
 
-/** The misses a run recorded in the miss table, and its last miss (`[k, f, a]`, or NULL). */
-export function distinctMisses(answer: readonly Packet[], last: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
-  const lastMiss = textRows(last, 1)[0]?.[0];
+/**
+ * The misses a run recorded in the miss table (rows `[k, f, a]`), and its last miss
+ * (`[k, f, a]` as JSON, or NULL): the only one when the run missed once.
+ */
+export function distinctMisses(
+  rows: readonly (readonly (string | null | undefined)[])[],
+  lastMiss: string | null | undefined,
+  known: ReadonlySet<string>,
+): MlCall[] {
   const lastRow = lastMiss == null ? [] : [JSON.parse(lastMiss) as (string | null)[]];
-  return distinct([...textRows(answer, 3), ...lastRow], known);
+  return distinct([...rows, ...lastRow], known);
 }
 
-/** The misses a run spilled: `[k, f, a],` after one another. */
-export function spilledMisses(answer: readonly Packet[], known: ReadonlySet<string>): MlCall[] {
-  const text = textRows(answer, 1)[0]?.[0];
+/** The misses a run spilled: `[k, f, a],` after one another (the spill variable's value). */
+export function spilledMisses(text: string | null | undefined, known: ReadonlySet<string>): MlCall[] {
   // CONCAT gives NULL (warning 1301) once the variable would outgrow max_allowed_packet: the
   // misses so far are gone, and the later ones went to the miss table the failure rolled back.
   if (text == null) throw spillOverflow();

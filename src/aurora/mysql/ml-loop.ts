@@ -20,8 +20,13 @@
  * transaction (an implicit commit), and the end of the loop leaves no
  * savepoint, setting or variable of its own behind, whatever happened.
  *
- * The emulator's statements are pipelined, so a statement whose calls are
- * answered in one round costs five round trips plus the backend's time. After
+ * The emulator's statements are pipelined (and leave in one write per round
+ * trip), so a statement whose calls are answered in one round costs three
+ * round trips plus the backend's time on MariaDB once the session's tables
+ * exist (the setup's facts go with the first run: ./session-setup.ts
+ * PipelinedSetup), four otherwise; a run's misses are read from variables
+ * unless it missed more than once, and undoing it goes with the next round's
+ * statements. After
  * the last run only statements that use no table run (SELECT @var, SET,
  * COMMIT, RELEASE SAVEPOINT), as those leave the client's SHOW WARNINGS alone.
  */
@@ -37,17 +42,32 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements } from './cache-fill.ts';
+import { finish, type Outcome, raiseWarning, SAVEPOINT, withMySqlTimeout } from './loop-end.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
 import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
-import { CACHE_TABLE, LAST_MISS_VARIABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
-import { ER_TABLE_NOT_LOCKED_FOR_WRITE, type LoopSession, refreshTables, type SessionFacts } from './session-setup.ts';
+import {
+  CACHE_TABLE,
+  LAST_MISS_VARIABLE,
+  MISS_COUNTER,
+  MISS_TABLE,
+  MODE_VARIABLE,
+  OWN_VARIABLE,
+  SPILL_VARIABLE,
+} from './session-objects.ts';
+import {
+  ER_TABLE_NOT_LOCKED_FOR_WRITE,
+  type LoopSession,
+  ownTransactionSql,
+  type PipelinedSetup,
+  refreshTables,
+  type SessionFacts,
+  StaleSetup,
+} from './session-setup.ts';
 import { learnedPlaceholderKey } from './stubs.ts';
-import { utf8Literal } from './synthetic-result.ts';
-import { check, errnoOf, implicitCommit, isErr, SAVEPOINT_DOES_NOT_EXIST } from './upstream-errors.ts';
+import { check, errnoOf, implicitCommit, isErr } from './upstream-errors.ts';
 
 /** Nesting and ORDER BY ... LIMIT need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
-const SAVEPOINT = 'aurora_ml_statement';
 
 /** A pipelined answer that may never be awaited if an earlier step fails. */
 const pending = <T>(p: Promise<T>): Promise<T> => {
@@ -60,7 +80,8 @@ const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
 export interface LoopRequest {
   readonly up: ControlledUpstream;
   readonly session: LoopSession;
-  readonly facts: SessionFacts;
+  /** The setup's facts, or the setup to ask for them with the loop's first statements. */
+  readonly facts: SessionFacts | PipelinedSetup;
   readonly evaluator: MlEvaluator;
   /** Sends the client's statement (with its calls pointed at the stubs) once. */
   run(): Promise<Packet[]>;
@@ -77,9 +98,6 @@ export interface LoopRequest {
   /** The client's statement, as the dashboard shows it. */
   readonly sql?: string;
 }
-
-/** How the statement's transaction ended, for the loop's clean-up. */
-type Outcome = 'succeeded' | 'failed' | 'committed';
 
 /**
  * The final run's answer (an OK, a result set, or the statement's own ERR),
@@ -109,11 +127,14 @@ function statementError(answer: readonly Packet[]): StatementFailure | undefined
 }
 
 async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet[]> {
-  const { up, session, facts, evaluator } = req;
+  const { up, session, evaluator } = req;
   const startedAt = Date.now();
   trace.phase('run');
+  const setup = 'query' in req.facts ? req.facts : null;
+  let facts = setup === null ? (req.facts as SessionFacts) : null;
   // In autocommit mode the statement would be a transaction of its own: the emulator makes one.
-  const own = !facts.inTransaction && facts.autocommit;
+  // With a pipelined setup the server decides that (ownTransactionSql) and the facts tell it after.
+  let own: boolean | null = facts === null ? null : !facts.inTransaction && facts.autocommit;
   const work = new AbortController();
   session.work = work;
   const signal = AbortSignal.any([up.signal, work.signal]);
@@ -125,10 +146,15 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
   /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
   const learned = new Set<string>();
   try {
+    const factsAnswer = setup === null ? null : pending(up.query(setup.query));
+    const makeOwn =
+      own === null
+        ? `${OWN_VARIABLE} = ${ownTransactionSql}, autocommit = IF(${ownTransactionSql}, 0, @@autocommit), `
+        : own
+          ? 'autocommit = 0, '
+          : '';
     const opening = [
-      up.query(
-        `SET ${own ? 'autocommit = 0, ' : ''}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`,
-      ),
+      up.query(`SET ${makeOwn}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`),
       // Emptied before every statement, inside the transaction (which the first one opens): a
       // rollback of the client's transaction can bring back rows an earlier DELETE removed, and
       // answers from them would skip the control plane's gate.
@@ -139,8 +165,27 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
     // Discovering: this round's run only made the calls (req.discover); its answer is not the statement's.
     let discovering = req.discover !== undefined;
     const next = () => pending(discovering && req.discover ? req.discover() : req.run());
+    // With the miss count, what a run's misses left in variables (no table read: SHOW WARNINGS
+    // stays the final run's): the last miss, which is the only one when the count is 1, or
+    // everything spilled. Only a run with several misses has its miss table read after it.
+    const readCounter = () => pending(up.query(`SELECT ${MISS_COUNTER}, ${spilling ? SPILL_VARIABLE : LAST_MISS_VARIABLE}`));
+    /** The last run is still to be undone: the next round's statements start with the rollback. */
+    let undoPending = false;
     let run = next();
-    let counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
+    let counter = readCounter();
+    if (setup !== null && factsAnswer !== null) {
+      facts = setup.read(await factsAnswer);
+      own = !facts.inTransaction && facts.autocommit;
+      if (facts.unicode !== setup.unicode) {
+        // The statement went to the stubs of the other charset: undone, it begins again.
+        await Promise.allSettled([...opening, run, counter]);
+        await finish(up, own, 'failed');
+        throw new StaleSetup();
+      }
+    }
+    const { timeLimitMs, account, activeRoles, grantedRoles } = facts as SessionFacts;
+    /** Known from here on: from the facts, read before or with the first statements. */
+    const owns = own as boolean;
     const opened = await Promise.all(opening);
     if (opened.some((a) => errnoOf(a) === ER_TABLE_NOT_LOCKED_FOR_WRITE)) {
       // LOCK TABLES after a stub read the tables (./session-setup.ts): the run read a cache nobody
@@ -150,12 +195,12 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       await refreshTables(up);
       const again = [up.query(`SAVEPOINT ${SAVEPOINT}`)];
       run = next();
-      counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
+      counter = readCounter();
       check(await Promise.all(again));
     } else check(opened);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const answer = await run;
-      const [missed] = textRows(await counter, 1);
+      const [missed] = textRows(await counter, 2);
       if (signal.aborted) throw new EmulatorError('QueryCanceled', 'Query execution was interrupted');
       const misses = Number(missed?.[0] ?? 0);
       if (round === 0) firstRunCalls = misses;
@@ -164,7 +209,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
         discovering = false;
         const again = [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`), up.query(`SAVEPOINT ${SAVEPOINT}`)];
         run = next();
-        counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
+        counter = readCounter();
         check(await Promise.all(again));
         continue;
       }
@@ -177,14 +222,14 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       }
       if (misses === 0) {
         outcome = committed ? 'committed' : isErr(answer[0]) ? 'failed' : 'succeeded';
-        await finish(up, own, outcome);
+        await finish(up, owns, outcome);
         if (outcome === 'failed') return answer;
         // Counters with Aurora's meanings: logical = row-level calls, cache hits = repeats of an input.
         evaluator.stats.logicalRequests += firstRunCalls;
         evaluator.stats.logicalResponses += firstRunCalls;
         evaluator.stats.cacheHits += Math.max(0, firstRunCalls - known.size);
         // Run with autocommit off, the answer says "in transaction": the client's statement alone would not.
-        const settled = own ? withTransactionFlags(answer, req.answer, up, ServerStatus.SERVER_STATUS_AUTOCOMMIT) : answer;
+        const settled = owns ? withTransactionFlags(answer, req.answer, up, ServerStatus.SERVER_STATUS_AUTOCOMMIT) : answer;
         if (!req.warning) return settled;
         await raiseWarning(up, req.warning);
         return withWarningCount(settled, 1, up.deprecateEof);
@@ -193,17 +238,24 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       const failed = isErr(answer[0]) || isErr(answer.at(-1));
       // A failed run took its miss rows with it: its last miss is what it leaves.
       const lostRows = failed && !spilling;
-      // The rollback takes the run's miss rows (and its changes) away.
-      const [recorded = [], last = [], ...rest] = await Promise.all([
-        up.query(spilling ? `SELECT ${SPILL_VARIABLE}` : `SELECT k, f, a FROM ${MISS_TABLE}`),
-        up.query(`SELECT ${lostRows ? LAST_MISS_VARIABLE : 'NULL'}`),
-        up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`),
-      ]);
-      check([recorded, last, ...rest]);
-      const calls = spilling ? spilledMisses(recorded, known) : distinctMisses(recorded, last, known);
+      const left = missed?.[1];
+      let calls: MlCall[];
+      if (spilling) calls = spilledMisses(left, known);
+      else if (misses === 1 || lostRows) calls = distinctMisses([], left, known);
+      else {
+        // The rollback takes the run's miss rows (and its changes) away: they are read first.
+        const [recorded = [], ...rest] = await Promise.all([
+          up.query(`SELECT k, f, a FROM ${MISS_TABLE}`),
+          up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`),
+        ]);
+        check([recorded, ...rest]);
+        calls = distinctMisses(textRows(recorded, 3), null, known);
+      }
+      // Otherwise the run is undone with the next round's statements (or by finish): one round trip less.
+      undoPending = spilling || misses === 1 || lostRows;
       if (failed && calls.length === 0) {
         // Nothing new to answer: another run would fail alike, so its error is the statement's own.
-        await finish(up, own, 'failed');
+        await finish(up, owns, 'failed');
         return answer;
       }
       spilling ||= failed;
@@ -212,14 +264,14 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
         user: up.session.user,
         database: up.session.database,
         signal,
-        statementDeadline: facts.timeLimitMs > 0 ? startedAt + facts.timeLimitMs : Number.POSITIVE_INFINITY,
+        statementDeadline: timeLimitMs > 0 ? startedAt + timeLimitMs : Number.POSITIVE_INFINITY,
         inferenceTimeoutMs: session.inferenceTimeoutMs,
         caller: {
           front: 'mysql',
           connectionId: up.session.connectionId,
-          account: facts.account,
-          activeRoles: facts.activeRoles,
-          grantedRoles: facts.grantedRoles,
+          account,
+          activeRoles,
+          grantedRoles,
         },
         progress: trace,
       });
@@ -228,6 +280,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       const rows = [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
       const refill = [
+        ...(undoPending ? [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)] : []),
         ...cacheFillStatements(rows).map((insert) => up.query(insert)),
         up.query(`SET ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = ${spilling ? "''" : 'NULL'}, ${LAST_MISS_VARIABLE} = NULL`),
         up.query(`SAVEPOINT ${SAVEPOINT}`),
@@ -235,14 +288,20 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       // After a discovery the statement itself runs; if it still misses, discovery again.
       discovering = req.discover !== undefined && !discovering;
       run = next();
-      counter = pending(up.query(`SELECT ${MISS_COUNTER}`));
+      counter = readCounter();
       check(await Promise.all(refill));
       trace.phase('run');
     }
     throw new EmulatorError('DidNotConverge', `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions`);
   } catch (err) {
+    if (err instanceof StaleSetup) throw err;
+    // The setup's answer lost: whether the loop made the transaction, as the server decided it.
+    own ??= await up.query(`SELECT ${OWN_VARIABLE}`).then(
+      (a) => textRows(a, 1)[0]?.[0] === '1',
+      () => false,
+    );
     await finish(up, own, outcome === 'committed' ? 'committed' : 'failed').catch(() => {});
-    throw withMySqlTimeout(err, facts);
+    throw withMySqlTimeout(err, /mariadb/i.test(up.session.serverVersion));
   } finally {
     session.work = null;
   }
@@ -270,54 +329,4 @@ function cacheValues(results: MlResults, calls: readonly MlCall[], learned: Set<
     values.set(key, value);
   }
   return values;
-}
-
-/**
- * Leaves the upstream session as the client's statement alone would have:
- * the emulator's transaction committed or rolled back and autocommit back on,
- * or, inside the client's transaction, the statement's work kept or undone
- * and the savepoint released; the loop's variables unset either way.
- */
-async function finish(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
-  const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
-  if (own) {
-    // A statement that ran ends with COMMIT; one that failed is undone to the savepoint and the
-    // rest (the session tables' rows) committed by SET autocommit = 1. As on MariaDB for the
-    // statement alone: a READ ONLY left over from an earlier transaction (START TRANSACTION READ
-    // ONLY ended by SET autocommit = 1) is forgotten on COMMIT, kept after a failed statement.
-    const end = outcome === 'failed' ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
-    const answers = await Promise.all([up.query(end), up.query(reset)]);
-    check(answers.filter((a) => errnoOf(a) !== SAVEPOINT_DOES_NOT_EXIST));
-    return;
-  }
-  if (outcome === 'committed') {
-    check([await up.query(reset)]);
-    return;
-  }
-  const answers = await Promise.all([
-    ...(outcome === 'failed' ? [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)] : []),
-    up.query(`RELEASE SAVEPOINT ${SAVEPOINT}`),
-    up.query(reset),
-  ]);
-  // A failed statement may have taken the whole transaction with it (a deadlock, a DDL that
-  // committed before it failed): then there is no savepoint left to undo or release.
-  check(answers.filter((a) => !(outcome === 'failed' && errnoOf(a) === SAVEPOINT_DOES_NOT_EXIST)));
-}
-
-/** A top-level SIGNAL of class 01 leaves exactly this warning in the session's diagnostics area. */
-export async function raiseWarning(up: ControlledUpstream, message: string): Promise<void> {
-  const errno = new EmulatorError('NotSupportedByAurora', message).entry.mysqlErrno;
-  await Promise.all([
-    up.query(`SET @aurora_ml_warning = ${utf8Literal(message)}`),
-    up.query(`SIGNAL SQLSTATE '01000' SET MESSAGE_TEXT = @aurora_ml_warning, MYSQL_ERRNO = ${errno}`),
-    up.query('SET @aurora_ml_warning = NULL'),
-  ]);
-}
-
-/** The server's own wording for its statement time limit. */
-function withMySqlTimeout(err: unknown, facts: SessionFacts): unknown {
-  if (!(err instanceof EmulatorError) || err.code !== 'StatementTimeout') return err;
-  return facts.mariadb
-    ? new EmulatorError('MaxStatementTime', 'Query execution was interrupted (max_statement_time exceeded)')
-    : new EmulatorError('StatementTimeout', 'Query execution was interrupted, maximum statement execution time exceeded');
 }

@@ -33,6 +33,12 @@ export const SPILL_VARIABLE = '@aurora_ml_spill';
  * often the call whose placeholder made it fail) is all the loop learns.
  */
 export const LAST_MISS_VARIABLE = '@aurora_ml_last_miss';
+/**
+ * Whether the loop made the statement's transaction itself (autocommit on,
+ * no transaction open), when the server decided it (./session-setup.ts
+ * PipelinedSetup): read back only if the setup's answer is lost.
+ */
+export const OWN_VARIABLE = '@aurora_ml_own';
 
 /** Per-session tables, created before a statement's first run. */
 export const SESSION_TABLES = [

@@ -21,6 +21,8 @@ export interface LoopSession {
   work: AbortController | null;
   /** The cache and miss tables exist in the upstream session (COM_RESET_CONNECTION drops them). */
   tablesReady: boolean;
+  /** The charset fact the last setup read (see PipelinedSetup). */
+  unicode?: boolean;
 }
 
 export function newLoopSession(inferenceTimeoutMs: number): LoopSession {
@@ -95,7 +97,13 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession,
     throw err;
   }
   session.tablesReady = true;
-  factsAnswer ??= answers[0] ?? [];
+  const facts = readFacts(factsAnswer ?? answers[0] ?? [], up);
+  session.unicode = facts.unicode;
+  return facts;
+}
+
+/** The facts in the answer to factsQuery. */
+function readFacts(factsAnswer: Packet[], up: ControlledUpstream): SessionFacts {
   const [facts] = textRows(factsAnswer, FACT_COLUMNS);
   const status = finalStatus(factsAnswer, up.deprecateEof) ?? up.status;
   return {
@@ -110,6 +118,47 @@ export async function setUpSession(up: ControlledUpstream, session: LoopSession,
     grantedRoles: facts?.[6] ? facts[6].split(',') : [],
   };
 }
+
+/**
+ * The setup's facts asked in the same round trip as the loop's first
+ * statements, instead of one round trip before them. Two facts decide what
+ * those statements are: whether the loop makes the transaction (the server
+ * decides that itself, with the same test as the facts' status flags: see
+ * ownTransactionSql), and the charset, which picks the stubs the statement is
+ * rewritten to: the session's last reading is used, and when the facts say
+ * otherwise the loop undoes its start and the statement begins again the
+ * usual way (StaleSetup). Only on MariaDB (@@in_transaction), and once the
+ * session's tables exist (the first statement may have to change the binlog
+ * format before making them).
+ */
+export interface PipelinedSetup {
+  readonly query: string;
+  /** The charset fact the statement was rewritten for. */
+  readonly unicode: boolean;
+  /** The facts from the query's answer (the charset fact remembered for the next statement). */
+  read(answer: Packet[]): SessionFacts;
+}
+
+export function pipelinedSetup(up: ControlledUpstream, session: LoopSession, privileges: boolean): PipelinedSetup | null {
+  const { unicode } = session;
+  if (!session.tablesReady || unicode === undefined || !/mariadb/i.test(up.session.serverVersion)) return null;
+  return {
+    query: factsQuery(up, privileges),
+    unicode,
+    read: (answer) => {
+      check([answer]);
+      const facts = readFacts(answer, up);
+      session.unicode = facts.unicode;
+      return facts;
+    },
+  };
+}
+
+/** MariaDB's test for "autocommit on and no transaction open", as the status flags tell it. */
+export const ownTransactionSql = '(@@in_transaction = 0 AND @@autocommit = 1)';
+
+/** The statement's charset fact differed from the session's last: the loop undid its start. */
+export class StaleSetup extends Error {}
 
 /** ER_TABLE_NOT_LOCKED_FOR_WRITE */
 export const ER_TABLE_NOT_LOCKED_FOR_WRITE = 1099;

@@ -24,9 +24,9 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
-import { BackendCode } from '../../wire/pg/codes.ts';
+import { BackendCode, ErrorField } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
-import { parseNoticeFields } from '../../wire/pg/messages.ts';
+import { type NoticeFields, parseNoticeFields } from '../../wire/pg/messages.ts';
 
 export const PRIVATE_SCHEMA = 'aurora_ml_private';
 /** The NOTICE text a stub raises on a cache miss; DETAIL is [function, key, args, statement key]. */
@@ -83,23 +83,53 @@ export const dropPrivateObjectsSql = `DROP SCHEMA IF EXISTS ${PRIVATE_SCHEMA} CA
  * a user controls, the user could otherwise create a look-alike returning a
  * key of their choosing. Without aws_ml it does nothing (no key: every miss
  * notice is refused, and the statement fails on its own missing functions).
+ *
+ * Checking the owner costs more than the rest of the setup (a join planned
+ * anew in every DO block), so the notice also names the function's oid, and
+ * the session's later statements pass that oid as `trustedOid`: the same
+ * function is then known to be a superuser's (only a superuser could have
+ * changed its owner or its SECURITY DEFINER since; a function dropped and
+ * made again has another oid), and any other oid goes through the full
+ * check, which plpgsql plans only when it gets there.
  */
-export function beginStatementSql(emptyByTruncate: boolean): string {
+export function beginStatementSql(emptyByTruncate: boolean, trustedOid: string | null = null): string {
+  const fn = `pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)')`;
+  const notice = `RAISE NOTICE '${KEY_MARKER}' USING DETAIL = ${PRIVATE_SCHEMA}.begin_statement(${emptyByTruncate}), HINT = ${fn}::pg_catalog.oid::pg_catalog.text;`;
+  const known =
+    trustedOid !== null && /^\d+$/.test(trustedOid)
+      ? `IF ${fn}::pg_catalog.oid OPERATOR(pg_catalog.=) '${trustedOid}'::pg_catalog.oid THEN
+    ${notice}
+  ELS`
+      : '';
   return `DO $aurora_ml$ BEGIN
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) p.proowner
-      WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)')
+  ${known}IF EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) p.proowner
+      WHERE p.oid OPERATOR(pg_catalog.=) ${fn}
         AND p.prosecdef AND o.rolsuper) THEN
-    RAISE NOTICE '${KEY_MARKER}' USING DETAIL = ${PRIVATE_SCHEMA}.begin_statement(${emptyByTruncate});
+    ${notice}
   END IF;
 END $aurora_ml$`;
 }
 
 /** The statement key from the setup's answer, or null when aws_ml is not installed. */
 export function readStatementKey(setupFrames: readonly Frame[]): string | null {
+  return readKeyNotice(setupFrames)?.detail ?? null;
+}
+
+/**
+ * The statement key, and the oid of the begin_statement that gave it (see
+ * beginStatementSql), from the setup's answer: nulls when aws_ml is not installed.
+ */
+export function readBegin(setupFrames: readonly Frame[]): { readonly key: string | null; readonly oid: string | null } {
+  const notice = readKeyNotice(setupFrames);
+  const hint = notice?.fields.get(ErrorField.Hint);
+  return { key: notice?.detail ?? null, oid: hint !== undefined && /^\d+$/.test(hint) ? hint : null };
+}
+
+function readKeyNotice(setupFrames: readonly Frame[]): NoticeFields | null {
   for (const frame of setupFrames) {
     if (frame.code !== BackendCode.NoticeResponse) continue;
     const notice = parseNoticeFields(frame.payload);
-    if (notice.message === KEY_MARKER && notice.detail !== undefined) return notice.detail;
+    if (notice.message === KEY_MARKER && notice.detail !== undefined) return notice;
   }
   return null;
 }

@@ -19,7 +19,7 @@ import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
-import { beginStatementSql, CACHE_TABLE, readStatementKey, unverifiedMissError } from './miss-channel.ts';
+import { beginStatementSql, CACHE_TABLE, readBegin, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
 import type { PassDriver, PassText } from './pass-driver.ts';
 import { answeredStatement, type Prefetch, type PrefetchedCall, prefetchedCall } from './prefetch.ts';
@@ -47,6 +47,8 @@ interface SessionSettings {
 export interface LoopSessionState {
   /** Rows the previous statements put in the cache table (a large count empties it with TRUNCATE). */
   cachedRows: number;
+  /** The oid of the begin_statement this session found a superuser's (see miss-channel.ts beginStatementSql). */
+  trustedBegin?: string | null;
 }
 
 function setupStatements(ownsTransaction: boolean, state: LoopSessionState, prefetch: Prefetch | null): string[] {
@@ -70,7 +72,7 @@ function setupStatements(ownsTransaction: boolean, state: LoopSessionState, pref
            : `,
        current_setting('server_encoding'), ${prefetch.allowed}`
        }`,
-    beginStatementSql(emptyByTruncate),
+    beginStatementSql(emptyByTruncate, state.trustedBegin ?? null),
     `SAVEPOINT ${SAVEPOINT}`,
   ];
   return ownsTransaction ? ['BEGIN', ...statements] : statements;
@@ -182,7 +184,8 @@ async function runLoop(
     return { ok: false, error: setupError };
   }
   const settings = readSettings(setupFrames);
-  const statementKey = readStatementKey(setupFrames);
+  const { key: statementKey, oid: trustedBegin } = readBegin(setupFrames);
+  state.trustedBegin = trustedBegin;
   let run: PassCollector = first ?? collector(statementKey);
   const ctx = {
     user: up.session.user,
@@ -196,10 +199,14 @@ async function runLoop(
   let rowCalls: number | null = null;
   /** What each run executes: the client's statement, or it with the prefetched answers written in. */
   let text: PassText | undefined;
+  /** The closing statements' answer, when they went right behind a sealed run (see sealed-statement.ts). */
+  let closed: Frame[] | null = null;
+  const closingStatements = () => (ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore]);
 
   const fail = async (error: EmulatorError | Frame): Promise<LoopOutcome> => {
     if (ownsTransaction) {
-      await driver.control(['ROLLBACK']);
+      // After a closing COMMIT the transaction is over (a failed one's COMMIT rolled it back).
+      if (closed === null) await driver.control(['ROLLBACK']);
     } else {
       // Leave the client's transaction aborted, exactly as a failing statement would:
       // the transaction itself, not only the loop's savepoint (COMMIT AND CHAIN
@@ -239,17 +246,19 @@ async function runLoop(
     }
     const next = collector(statementKey);
     trace.phase('cache-fill');
-    const fillFrames = await driver.pass(
-      [
-        `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
-        `RELEASE SAVEPOINT ${SAVEPOINT}`,
-        // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
-        ...(copy === null ? [] : [{ sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy }]),
-        `SAVEPOINT ${SAVEPOINT}`,
-      ],
-      (frame) => next.take(frame),
-      text,
-    );
+    const before = [
+      `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+      `RELEASE SAVEPOINT ${SAVEPOINT}`,
+      // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
+      ...(copy === null ? [] : [{ sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy }]),
+      `SAVEPOINT ${SAVEPOINT}`,
+    ];
+    const take = (frame: Frame) => next.take(frame);
+    let fillFrames: Frame[];
+    if (text !== undefined && prefetch?.sealed && driver.passThenClose !== undefined) {
+      // The run can report no miss: its closing statements go with it, one round trip less.
+      ({ control: fillFrames, closing: closed } = await driver.passThenClose(before, take, text, closingStatements()));
+    } else fillFrames = await driver.pass(before, take, text);
     const fillError = firstError(fillFrames);
     if (fillError) return fillError;
     run = next;
@@ -272,6 +281,10 @@ async function runLoop(
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { misses, total, forged } = run;
+    if (closed !== null && (forged > 0 || total > 0) && firstError(closed) === undefined) {
+      // A sealed run cannot reach a stub: it did, and its effects are committed or released already.
+      return fail(new EmulatorError('Internal', 'a statement without stub calls reported a miss after it was closed'));
+    }
     if (forged > 0) {
       // Nothing a forged notice names is evaluated, and the statement cannot
       // be trusted to have reported its real calls either.
@@ -284,8 +297,10 @@ async function runLoop(
     }
     if (misses.length === 0) {
       if (run.error !== null) return fail(run.error);
-      if (up.signal.aborted) return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
-      const closing = await driver.control(ownsTransaction ? ['COMMIT'] : [`RELEASE SAVEPOINT ${SAVEPOINT}`, settings.restore]);
+      if (closed === null && up.signal.aborted) {
+        return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
+      }
+      const closing = closed ?? (await driver.control(closingStatements()));
       const closingError = firstError(closing);
       if (closingError) return { ok: false, error: closingError };
       evaluator.stats.logicalRequests += rowCalls;

@@ -33,6 +33,18 @@ export interface PassDriver {
     run: (frame: Frame, control: readonly Frame[]) => void,
     instead?: PassText,
   ): Promise<Frame[]>;
+  /**
+   * pass(), with `after` (the emulator's statements that close the client's
+   * statement) pipelined behind the run in the same round trip. Resolves with
+   * the answers to `before` and to `after`. Only for a run that cannot report
+   * a miss (see sealed-statement.ts); absent where the protocol cannot do it.
+   */
+  passThenClose?(
+    before: readonly ControlStatement[],
+    run: (frame: Frame, control: readonly Frame[]) => void,
+    instead: PassText | undefined,
+    after: readonly string[],
+  ): Promise<{ readonly control: Frame[]; readonly closing: Frame[] }>;
 }
 
 /** What a pass runs instead of the client's statement as written (with the same parameters). */
@@ -42,22 +54,26 @@ export interface PassText {
   readonly textResults?: boolean;
 }
 
-/** Sends `messages` (the control statements' and then the run's); splits the answer at the first ReadyForQuery. */
+/**
+ * Sends `messages` (the control statements', the run's, and with `closing`
+ * the closing statements'); splits the answer at its ReadyForQuery messages.
+ */
 async function streamPass(
   up: ControlledUpstream,
   messages: readonly Buffer[],
   run: (frame: Frame, control: readonly Frame[]) => void,
+  closing: Frame[] | null = null,
 ): Promise<{ control: Frame[]; failed: boolean }> {
   const control: Frame[] = [];
-  let inRun = false;
+  /** 0: the control statements' answer, 1: the run's, 2: the closing statements'. */
+  let part = 0;
   let failed = false;
-  await up.stream(messages, 2, (frame) => {
-    if (frame.code === BackendCode.ErrorResponse) failed = true;
-    if (inRun) run(frame, control);
-    else {
-      control.push(frame);
-      inRun = frame.code === BackendCode.ReadyForQuery;
-    }
+  await up.stream(messages, closing === null ? 2 : 3, (frame) => {
+    if (frame.code === BackendCode.ErrorResponse && part < 2) failed = true;
+    if (part === 0) control.push(frame);
+    else if (part === 1) run(frame, control);
+    else closing?.push(frame);
+    if (frame.code === BackendCode.ReadyForQuery) part++;
   });
   return { control, failed };
 }
@@ -74,6 +90,12 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
     control: (statements) => up.send(controlMessages(statements)),
     pass: async (before, run, instead) =>
       (await streamPass(up, [...controlMessages(before), serialize.query(instead?.sql ?? statement)], run)).control,
+    passThenClose: async (before, run, instead, after) => {
+      const closing: Frame[] = [];
+      const messages = [...controlMessages(before), serialize.query(instead?.sql ?? statement), ...controlMessages(after)];
+      const { control } = await streamPass(up, messages, run, closing);
+      return { control, closing };
+    },
   };
 }
 

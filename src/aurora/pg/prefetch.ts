@@ -13,6 +13,7 @@
 import type { MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import { type PrefetchPlan, type PrefetchSite, planPrefetch } from '../../sql/pg/prefetch-plan.ts';
 import { answerable, answerFields, answerFunctionName, argsFunctionName, fieldFunctionName } from './answer-functions.ts';
+import { runsOnlyItsCalls } from './sealed-statement.ts';
 import { type StubSpec, stubsFor } from './stubs.ts';
 
 /** Above this, the answers stay in the cache table only: the statement would be too large to parse quickly. */
@@ -27,6 +28,8 @@ export interface Prefetch {
   readonly allowed: string;
   readonly functions: ReadonlySet<string>;
   readonly statement: string;
+  /** The statement runs nothing but its planned calls on literals (see sealed-statement.ts). */
+  readonly sealed: boolean;
 }
 
 /** One call the prefetch found: its cache key's call, and the key text the answer functions look up. */
@@ -52,6 +55,10 @@ export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch |
     functions,
     query: `SELECT p.f, p.a, pg_catalog.md5(p.f OPERATOR(pg_catalog.||) p.a), pg_catalog.count(*) FROM (${inner}) p GROUP BY p.f, p.a`,
     allowed: allowedSql(plan, specs),
+    sealed: runsOnlyItsCalls(sql, plan, (fn, name) => {
+      const spec = specs.get(fn);
+      return spec !== undefined && answerFields(spec).includes(name);
+    }),
   };
 }
 
@@ -65,7 +72,11 @@ function argsText(sql: string, site: PrefetchSite): string {
 
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-/** Each function once (no overload anyone added), callable by this session, and every answer function there. */
+/**
+ * Each function once (no overload anyone added), callable by this session, and every answer function there.
+ * to_regproc finds a qualified name only when exactly one function has it: no catalog scan to plan, which
+ * matters as this is planned for every ML statement.
+ */
 function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): string {
   const fns = [...new Set(plan.sites.map((s) => s.call.fn))];
   const own = new Set<string>();
@@ -74,19 +85,17 @@ function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): s
     own.add(answerFunctionName(fn));
     for (const field of answerFields(specs.get(fn) as StubSpec)) own.add(fieldFunctionName(field));
   }
-  const named = (pairs: ReadonlyArray<readonly [string, string]>) =>
-    pairs
-      .map(
-        ([schema, name]) =>
-          `(n.nspname OPERATOR(pg_catalog.=) ${literal(schema)} AND p.proname OPERATOR(pg_catalog.=) ${literal(name)})`,
-      )
-      .join(' OR ');
   const split = (q: string) => [q.slice(0, q.indexOf('.')), q.slice(q.indexOf('.') + 1)] as const;
-  const from = 'FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace';
-  return `(SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) ${fns.length}
-      AND pg_catalog.bool_and(pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE'))
-    ${from} WHERE ${named(fns.map(split))})
-  AND (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) ${own.size} ${from} WHERE ${named([...own].map(split))})`;
+  const regproc = (q: string) => {
+    const [schema, name] = split(q);
+    return `pg_catalog.to_regproc(${literal(`"${schema}"."${name}"`)})`;
+  };
+  const callable = fns.map((fn) => {
+    const [schema] = split(fn);
+    return `pg_catalog.has_schema_privilege(pg_catalog.to_regnamespace(${literal(`"${schema}"`)}), 'USAGE')
+    AND pg_catalog.has_function_privilege(${regproc(fn)}, 'EXECUTE')`;
+  });
+  return `(${[...callable, ...[...own].map((q) => `${regproc(q)} IS NOT NULL`)].join('\n    AND ')})`;
 }
 
 /** A row of the prefetch query as a call, or null when it names a function the plan has no site of. */

@@ -15,6 +15,7 @@
  * once cost one round trip.
  */
 import type { Socket } from 'node:net';
+import { tickWrite } from '../tick-write.ts';
 import { type AnswerKind, AnswerShape, type ShapeOptions } from './answer-shape.ts';
 import { type Packet, PacketReader } from './framer.ts';
 import { packet, serialize } from './serializer.ts';
@@ -97,7 +98,7 @@ export class UpstreamLink {
     const role = ex.shape.next(p.payload, 0, p.payload.length);
     if (role === 'infile-request') {
       // The proxy has no file to send: an empty packet declines, the server answers OK or ERR.
-      this.socket.write(packet(Buffer.alloc(0), p.sequenceId + 1));
+      this.send(packet(Buffer.alloc(0), p.sequenceId + 1));
     }
     if (ex.shape.done) {
       this.exchanges.shift();
@@ -120,14 +121,19 @@ export class UpstreamLink {
     const shape = new AnswerShape(answer, this.options);
     if (shape.done) {
       // A command without an answer (COM_STMT_SEND_LONG_DATA, COM_STMT_CLOSE).
-      this.socket.write(framed);
+      this.send(framed);
       return Promise.resolve([]);
     }
     const result = new Promise<Packet[]>((resolve, reject) => {
       this.exchanges.push({ shape, packets: [], resolve, reject });
     });
-    this.socket.write(framed);
+    this.send(framed);
     return result;
+  }
+
+  /** Commands written in one turn of the event loop leave in one write (../tick-write.ts). */
+  private send(bytes: Buffer): void {
+    tickWrite(this.socket, bytes);
   }
 
   /** The session takes the upstream over for the statement handler. */

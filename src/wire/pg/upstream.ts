@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { UPSTREAM_BYTES_PER_TURN } from '../fair-share.ts';
+import { tickWrite } from '../tick-write.ts';
 import { type ClientEncoding, clientEncoding, UTF8 } from './client-encoding.ts';
 import { BackendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
@@ -218,8 +219,9 @@ export class UpstreamLink {
           endsWithSync,
         ),
       decodeText: (bytes) => link.encoding.decodeLenient(bytes),
+      // An answer and its ReadyForQuery, written apart, leave in one write (../tick-write.ts).
       toClient: (bytes) => {
-        client.write(bytes);
+        tickWrite(client, bytes);
       },
       clientDrained: () => drained(client),
       get status() {

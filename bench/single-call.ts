@@ -1,0 +1,211 @@
+/**
+ * The fixed cost of ONE ML call through each front (issue 15): counts the
+ * round trips between the emulator and its upstream for a single literal
+ * call, then times single calls (a distinct text each, so no cache answers)
+ * and SELECT 1 through the same emulator, on both fronts.
+ *
+ *   npx tsx bench/single-call.ts            # counts and timings
+ *   SINGLE_CALLS=500 npx tsx bench/single-call.ts
+ *   SINGLE_ONLY=count npx tsx bench/single-call.ts   # only the round-trip counts
+ *
+ * Round trips are counted by a loopback TCP relay between the emulator and
+ * each upstream: one round trip is a burst of bytes towards the server
+ * followed by the server's answer (a burst ends when the server speaks).
+ * The timings use a second emulator straight in front of the servers.
+ */
+import net from 'node:net';
+import pino from 'pino';
+import { type Emulator, startEmulator } from '../src/index.ts';
+import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
+import { freshDatabase } from './pgbench.ts';
+import { type LatencyResult, pgConnection, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
+import { freshMysqlDatabase } from './sysbench.ts';
+
+const DATABASE = 'aurora_ml_single_call';
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: DATABASE };
+const MY = { host: '127.0.0.1', port: 3306, user: 'root', database: DATABASE };
+const CALLS = Number(process.env.SINGLE_CALLS ?? 2000);
+const WARM_UP = Number(process.env.SINGLE_WARM_UP ?? 200);
+const ONLY = process.env.SINGLE_ONLY ?? '';
+
+/** A relay that counts the emulator's request bursts (round trips) to one server. */
+interface CountingRelay {
+  readonly port: number;
+  /** Bursts towards the server since the last reset, and the SQL-ish text each carried. */
+  readonly bursts: string[][];
+  /** Per burst: [first byte sent, last answer byte received] (performance.now()). */
+  readonly times: [number, number][];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+async function countingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
+  const bursts: string[][] = [];
+  const times: [number, number][] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    let open = false;
+    client.on('data', (chunk) => {
+      if (!open) {
+        bursts.push([]);
+        times.push([performance.now(), 0]);
+      }
+      open = true;
+      bursts[bursts.length - 1]?.push(readable(chunk));
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      open = false;
+      const last = times[times.length - 1];
+      if (last !== undefined) last[1] = performance.now();
+      client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as net.AddressInfo;
+  return {
+    port: address.port,
+    bursts,
+    times,
+    reset: () => {
+      bursts.length = 0;
+      times.length = 0;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The printable runs of a chunk, enough to see which statements a burst carried. */
+function readable(chunk: Buffer): string {
+  return chunk
+    .toString('latin1')
+    .replace(/[^ -~]+/g, ' | ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+async function start(pgPort: number, myPort: number): Promise<Emulator> {
+  return startEmulator({
+    pgListen: '127.0.0.1:0',
+    apiListen: '127.0.0.1:0',
+    pgUpstream: `postgres://${PG.user}@${PG.host}:${pgPort}/${DATABASE}`,
+    mysqlListen: '127.0.0.1:0',
+    mysqlUpstream: `mysql://${MY.user}@${MY.host}:${myPort}/${DATABASE}`,
+    logger: pino({ level: 'warn' }, pino.destination(2)),
+  });
+}
+
+const pgUrl = (e: Emulator) =>
+  `postgres://${PG.user}@${e.postgres.url.replace(/^postgres:\/\/[^@]*@/, '').replace(/\/.*$/, '')}/${DATABASE}`;
+const myUrl = (e: Emulator) => {
+  const front = e.mysql;
+  if (front === null) throw new Error('no MySQL front');
+  return front.url.replace(/\/[^/]*$/, `/${DATABASE}`);
+};
+
+async function countRoundTrips(): Promise<void> {
+  const pgRelay = await countingRelay(PG);
+  const myRelay = await countingRelay(MY);
+  const emulator = await start(pgRelay.port, myRelay.port);
+  try {
+    const pgc = await pgConnection(pgUrl(emulator));
+    const myc = await mysqlConnection(myUrl(emulator));
+    for (let i = 0; i < 300; i++) {
+      await pgc.query(`SELECT * FROM aws_comprehend.detect_sentiment('warm ${i}', 'en')`);
+      await myc.query(`SELECT aws_comprehend_detect_sentiment('warm ${i}', 'en') AS sentiment`);
+    }
+    /** Runs `sql(i)` SAMPLES times; prints the last call's bursts and the mean time per burst. */
+    const SAMPLES = 100;
+    const measure = async (label: string, relay: CountingRelay, run: (i: number) => Promise<unknown>) => {
+      const upstream: number[] = [];
+      const gaps: number[] = [];
+      let last: string[][] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        relay.reset();
+        await run(i);
+        last = relay.bursts.map((b) => [...b]);
+        relay.times.forEach(([sent, answered], k) => {
+          upstream[k] = (upstream[k] ?? 0) + (answered - sent) / SAMPLES;
+          gaps[k] = (gaps[k] ?? 0) + (k === 0 ? 0 : sent - (relay.times[k - 1]?.[1] ?? sent)) / SAMPLES;
+        });
+      }
+      console.log(`${label}: ${last.length} round trips to the upstream`);
+      for (const [k, b] of last.entries()) {
+        const times = `upstream ${upstream[k]?.toFixed(3)} ms, emulator before it ${gaps[k]?.toFixed(3)} ms`;
+        console.log(`  ${k + 1}. [${times}] ${b.join(' || ').slice(0, 400)}`);
+      }
+    };
+    await measure('PostgreSQL, one call (idle session)', pgRelay, (i) =>
+      pgc.query(`SELECT * FROM aws_comprehend.detect_sentiment('count me ${i}', 'en')`),
+    );
+    await pgc.query('BEGIN');
+    await measure('PostgreSQL, one call (inside BEGIN)', pgRelay, (i) =>
+      pgc.query(`SELECT * FROM aws_comprehend.detect_sentiment('count me in a block ${i}', 'en')`),
+    );
+    await pgc.query('COMMIT');
+    await measure('MySQL, one call (autocommit)', myRelay, (i) =>
+      myc.query(`SELECT aws_comprehend_detect_sentiment('count me ${i}', 'en') AS sentiment`),
+    );
+    await myc.query('BEGIN');
+    await measure('MySQL, one call (inside BEGIN)', myRelay, (i) =>
+      myc.query(`SELECT aws_comprehend_detect_sentiment('count me in a block ${i}', 'en') AS sentiment`),
+    );
+    await myc.query('COMMIT');
+    await pgc.end();
+    await myc.end();
+  } finally {
+    await emulator.close();
+    await pgRelay.close();
+    await myRelay.close();
+  }
+}
+
+const fmt = (r: LatencyResult) =>
+  `median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  mean ${r.meanMs.toFixed(3)} ms`;
+
+async function timings(): Promise<void> {
+  const emulator = await start(PG.port, MY.port);
+  try {
+    const seed = Number(process.env.SINGLE_SEED ?? Date.now() % 100_000);
+    const pgSentiment = await sentimentRoundTrips(pgUrl(emulator), WARM_UP, CALLS, null, seed);
+    console.log(`PG    detect_sentiment  ${fmt(pgSentiment)}`);
+    const pgOne = await selectOneRoundTrips(() => pgConnection(pgUrl(emulator)), WARM_UP, CALLS);
+    console.log(`PG    SELECT 1          ${fmt(pgOne)}`);
+    const mySentiment = await mysqlSentimentRoundTrips(myUrl(emulator), WARM_UP, CALLS, seed);
+    console.log(`MySQL detect_sentiment  ${fmt(mySentiment)}`);
+    const myOne = await selectOneRoundTrips(() => mysqlConnection(myUrl(emulator)), WARM_UP, CALLS);
+    console.log(`MySQL SELECT 1          ${fmt(myOne)}`);
+  } finally {
+    await emulator.close();
+  }
+}
+
+async function main(): Promise<void> {
+  await freshDatabase(PG);
+  await freshMysqlDatabase(MY);
+  const setup = await start(PG.port, MY.port);
+  try {
+    const c = await pgConnection(pgUrl(setup));
+    await c.query('CREATE EXTENSION IF NOT EXISTS aws_ml CASCADE');
+    await c.end();
+  } finally {
+    await setup.close();
+  }
+  if (ONLY !== 'time') await countRoundTrips();
+  if (ONLY !== 'count') await timings();
+}
+
+await main();

@@ -1,0 +1,59 @@
+/**
+ * A loopback TCP relay that counts round trips: put between the emulator and
+ * its upstream, it records every burst of bytes a client sends before the
+ * server answers (one round trip), per connection, with the printable text
+ * of what the burst carried. Nothing is changed on the way.
+ */
+import net from 'node:net';
+
+export interface CountingRelay {
+  readonly port: number;
+  /** Round trips since the last reset, over all connections: the text each carried. */
+  bursts(): string[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startCountingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
+  let bursts: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    let burst: number | null = null;
+    client.on('data', (chunk) => {
+      if (burst === null || burst >= bursts.length) {
+        burst = bursts.length;
+        bursts.push('');
+      }
+      bursts[burst] += printable(chunk);
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      burst = null;
+      client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    bursts: () => [...bursts],
+    reset: () => {
+      bursts = [];
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function printable(chunk: Buffer): string {
+  return chunk.toString('latin1').replace(/[^ -~]+/g, ' ');
+}

@@ -1,0 +1,274 @@
+/**
+ * The fixed cost of one ML call (issue 15): how many round trips the emulator
+ * makes to its upstream for a single literal call, counted by a TCP relay
+ * between the two, and that the shortcuts behind those counts keep every
+ * check: the session's trust in begin_statement is re-established when the
+ * function changes, privileges are checked per statement, and the MySQL
+ * loop still finds several misses, and the misses of a failing run.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CountingRelay, startCountingRelay } from './helpers/counting-relay.ts';
+import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
+import { MYSQL_HOST, MYSQL_PORT, MYSQL_USER, PG_URL } from './helpers/test-databases.ts';
+
+const SUFFIX = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
+const LABELS = ['POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED'];
+
+describe('PostgreSQL front, one literal call', () => {
+  const pgTarget = new URL(PG_URL);
+  const APP = `single_call_app_${SUFFIX}`;
+  let relay: CountingRelay;
+  let env: TestEmulator;
+  let su: pg.Client;
+
+  beforeAll(async () => {
+    relay = await startCountingRelay({ host: pgTarget.hostname, port: Number(pgTarget.port || 5432) });
+    const through = new URL(PG_URL);
+    through.port = String(relay.port);
+    env = await startTestEmulator({}, through.toString());
+    su = await env.client();
+    await su.query('CREATE EXTENSION aws_ml CASCADE');
+    await su.query(`DROP ROLE IF EXISTS ${APP}`);
+    await su.query(`CREATE ROLE ${APP} LOGIN`);
+  });
+  afterAll(async () => {
+    await env?.[Symbol.asyncDispose]();
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${APP}`);
+    await admin.end();
+    await relay?.close();
+  });
+
+  const sentiment = async (client: pg.Client, text: string) =>
+    (await client.query(`SELECT sentiment FROM aws_comprehend.detect_sentiment('${text}', 'en')`)).rows[0]?.sentiment;
+
+  it('takes two round trips, and from its second statement on skips the owner check of begin_statement', async () => {
+    expect(LABELS).toContain(await sentiment(su, 'first of the session'));
+    relay.reset();
+    expect(LABELS).toContain(await sentiment(su, 'counted outside a block'));
+    const idle = relay.bursts();
+    expect(idle, idle.join('\n----\n')).toHaveLength(2);
+    // The setup and the prefetch query together; then the answers, the run and its COMMIT.
+    expect(idle[0]).toContain('BEGIN');
+    expect(idle[0]).toContain('::pg_catalog.oid OPERATOR(pg_catalog.=)');
+    expect(idle[1]).toMatch(/COPY .*detect_sentiment.* COMMIT/);
+    // The statement's transaction is over: the next one is another.
+    const txids = [
+      (await su.query('SELECT txid_current() AS t')).rows[0]?.t,
+      (await su.query('SELECT txid_current() AS t')).rows[0]?.t,
+    ];
+    expect(txids[0]).not.toBe(txids[1]);
+    await su.query('BEGIN');
+    await su.query(`SET LOCAL client_min_messages = 'warning'`);
+    await su.query('SET LOCAL max_parallel_workers_per_gather = 3');
+    relay.reset();
+    expect(LABELS).toContain(await sentiment(su, 'counted inside a block'));
+    expect(relay.bursts()).toHaveLength(2);
+    expect(relay.bursts()[1]).toContain('RELEASE SAVEPOINT aurora_ml_statement');
+    // The client's settings are back, and the block goes on.
+    expect((await su.query('SHOW client_min_messages')).rows).toEqual([{ client_min_messages: 'warning' }]);
+    expect((await su.query('SHOW max_parallel_workers_per_gather')).rows).toEqual([{ max_parallel_workers_per_gather: '3' }]);
+    await su.query('COMMIT');
+  });
+
+  it('closes a statement that reads a table in a round trip of its own', async () => {
+    await su.query('CREATE TABLE IF NOT EXISTS notes (txt text)');
+    relay.reset();
+    await su.query(`SELECT (aws_comprehend.detect_sentiment('a table too', 'en')).sentiment FROM notes`);
+    const bursts = relay.bursts();
+    expect(bursts).toHaveLength(3);
+    expect(bursts[2]).toContain('COMMIT');
+  });
+
+  it('trusts a begin_statement made anew only after the full check', async () => {
+    expect(LABELS).toContain(await sentiment(su, 'before the reinstall'));
+    // A new begin_statement (another oid) from a superuser: trusted again after the full check.
+    await su.query('DROP EXTENSION aws_ml CASCADE');
+    await su.query('CREATE EXTENSION aws_ml CASCADE');
+    expect(LABELS).toContain(await sentiment(su, 'after the reinstall'));
+    // A look-alike of a user who may create schemas, in the same session: never trusted.
+    await su.query(`GRANT CREATE ON DATABASE ${env.database} TO ${APP}`);
+    const url = new URL(env.url);
+    url.username = APP;
+    const app = new pg.Client({ connectionString: url.toString() });
+    await app.connect();
+    try {
+      await su.query(`GRANT aws_ml TO ${APP}`);
+      expect(LABELS).toContain(await sentiment(app, 'the user, trusted'));
+      await su.query('DROP EXTENSION aws_ml CASCADE');
+      await app.query('CREATE SCHEMA aurora_ml_private');
+      await app.query(`CREATE FUNCTION aurora_ml_private.begin_statement(boolean) RETURNS text
+        LANGUAGE sql SECURITY DEFINER AS $$ SELECT 'known' $$`);
+      const forged = await app
+        .query(
+          `DO $$ BEGIN
+            IF false THEN PERFORM aws_comprehend.detect_sentiment('never', 'en'); END IF;
+            RAISE NOTICE 'aurora_ml:miss' USING DETAIL = '["aws_comprehend.detect_sentiment","k",["I love it","en",null],"known"]';
+          END $$`,
+        )
+        .then(
+          () => null,
+          (err: unknown) => err as { code?: string; message?: string },
+        );
+      expect(forged?.code).toBe('42501');
+      expect(forged?.message).toContain('cannot be verified');
+    } finally {
+      await app.end();
+      await su.query('DROP SCHEMA IF EXISTS aurora_ml_private CASCADE');
+      await su.query('CREATE EXTENSION IF NOT EXISTS aws_ml CASCADE');
+      await su.query(`REVOKE CREATE ON DATABASE ${env.database} FROM ${APP}`);
+    }
+  });
+
+  it('runs the statement as written, without answers written in, once someone added an overload', async () => {
+    await su.query(
+      `CREATE FUNCTION aws_comprehend.detect_sentiment(t text) RETURNS text LANGUAGE sql AS $$ SELECT 'overload' $$`,
+    );
+    try {
+      relay.reset();
+      expect(LABELS).toContain(await sentiment(su, 'with an overload'));
+      expect(relay.bursts().join('\n')).not.toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+    } finally {
+      await su.query('DROP FUNCTION aws_comprehend.detect_sentiment(text)');
+    }
+    relay.reset();
+    expect(LABELS).toContain(await sentiment(su, 'without it'));
+    expect(relay.bursts().join('\n')).toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+  });
+
+  it('checks EXECUTE on every statement: a revoke between two calls refuses the second', async () => {
+    const url = new URL(env.url);
+    url.username = APP;
+    const app = new pg.Client({ connectionString: url.toString() });
+    await app.connect();
+    try {
+      await su.query(`GRANT aws_ml TO ${APP}`);
+      expect(LABELS).toContain(await sentiment(app, 'granted'));
+      // Without USAGE on the schema, the call is refused too, as PostgreSQL refuses it.
+      await su.query('REVOKE USAGE ON SCHEMA aws_comprehend FROM PUBLIC');
+      try {
+        await expect(sentiment(app, 'no usage')).rejects.toMatchObject({
+          code: '42501',
+          message: expect.stringContaining('schema'),
+        });
+      } finally {
+        await su.query('GRANT USAGE ON SCHEMA aws_comprehend TO PUBLIC');
+      }
+      await su.query(`REVOKE aws_ml FROM ${APP}`);
+      await expect(sentiment(app, 'revoked')).rejects.toMatchObject({ code: '42501' });
+      // Inside the client's block the refusal aborts the block, as PostgreSQL's own would.
+      await app.query('BEGIN');
+      await expect(sentiment(app, 'revoked in a block')).rejects.toMatchObject({ code: '42501' });
+      await expect(app.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+      await app.query('ROLLBACK');
+    } finally {
+      await app.end();
+    }
+  });
+});
+
+describe('MySQL front, one literal call', () => {
+  const database = `aurora_ml_single_${SUFFIX}`;
+  let relay: CountingRelay;
+  let env: MysqlTestEmulator;
+
+  beforeAll(async () => {
+    relay = await startCountingRelay({ host: MYSQL_HOST, port: MYSQL_PORT });
+    env = await startMysqlTestEmulator(
+      { mysqlUpstream: `mysql://${MYSQL_USER}@127.0.0.1:${relay.port}/${database}` },
+      {
+        name: database,
+        prepare: async (admin, db) => {
+          await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, txt VARCHAR(100)) ENGINE = InnoDB`);
+          await admin.query(`INSERT INTO ${db}.t VALUES (1, 'I love it'), (2, 'I hate it'), (3, 'I love it')`);
+        },
+      },
+    );
+  });
+  afterAll(async () => {
+    await env?.[Symbol.asyncDispose]();
+    await relay?.close();
+  });
+
+  it('takes three round trips in autocommit mode and inside a transaction', async () => {
+    const c = await env.client();
+    await c.query(`SELECT aws_comprehend_detect_sentiment('first of the session', 'en') AS s`);
+    relay.reset();
+    const [rows] = await c.query(`SELECT aws_comprehend_detect_sentiment('counted', 'en') AS s`);
+    expect(LABELS).toContain((rows as { s: string }[])[0]?.s);
+    const bursts = relay.bursts();
+    expect(bursts).toHaveLength(3);
+    // The setup's facts go with the first run; the server decides whether the loop makes the transaction.
+    expect(bursts[0]).toMatch(
+      /SELECT @@character_set_connection.*autocommit = IF\(\(@@in_transaction = 0 AND @@autocommit = 1\), 0/,
+    );
+    // The run's misses are read from variables, and the rollback goes with the cache fill.
+    expect(bursts.join('\n')).not.toContain('SELECT k, f, a FROM aurora_ml.aurora_ml_miss');
+    expect(bursts[1]).toMatch(/ROLLBACK TO SAVEPOINT aurora_ml_statement.*INSERT INTO aurora_ml\.aurora_ml_cache/);
+    expect(bursts[2]).toMatch(/COMMIT.*autocommit = 1/);
+    await c.query('BEGIN');
+    relay.reset();
+    await c.query(`SELECT aws_comprehend_detect_sentiment('counted in a block', 'en') AS s`);
+    expect(relay.bursts()).toHaveLength(3);
+    expect(relay.bursts()[2]).toContain('RELEASE SAVEPOINT aurora_ml_statement');
+    expect(relay.bursts()[2]).not.toContain('autocommit = 1');
+    // Still the client's transaction, with autocommit as it was.
+    const [state] = await c.query('SELECT @@in_transaction AS t, @@autocommit AS a, @aurora_ml_own AS o');
+    expect(state).toEqual([{ t: 1, a: 1, o: null }]);
+    await c.query('COMMIT');
+    // Autocommit off and no transaction yet: the statement's transaction stays open, as the statement alone leaves it.
+    await c.query('SET autocommit = 0');
+    await c.query(`SELECT aws_comprehend_detect_sentiment('autocommit off', 'en') AS s`);
+    const [off] = await c.query('SELECT @@in_transaction AS t, @@autocommit AS a');
+    expect(off).toEqual([{ t: 1, a: 0 }]);
+    await c.query('COMMIT');
+    await c.query('SET autocommit = 1');
+  });
+
+  it('begins again the usual way when the charset changed since the last statement', async () => {
+    const c = await env.client();
+    await c.query(`SELECT aws_comprehend_detect_sentiment('utf8 first', 'en') AS s`);
+    await c.query('SET NAMES latin1');
+    relay.reset();
+    const [rows] = await c.query(`SELECT aws_comprehend_detect_sentiment('I love it, in latin1', 'en') AS s`);
+    expect(rows).toEqual([{ s: 'POSITIVE' }]);
+    // The pipelined start, undone, then the setup alone and the loop.
+    expect(relay.bursts().length).toBeGreaterThan(3);
+    const [state] = await c.query('SELECT @@in_transaction AS t, @@autocommit AS a, @aurora_ml_mode AS m');
+    expect(state).toEqual([{ t: 0, a: 1, m: null }]);
+    relay.reset();
+    await c.query(`SELECT aws_comprehend_detect_sentiment('latin1 again', 'en') AS s`);
+    expect(relay.bursts()).toHaveLength(3);
+    await c.query('SET NAMES utf8mb4');
+  });
+
+  it('still reads several misses from the miss table, with the right counters', async () => {
+    const c = await env.client();
+    const status = async () => {
+      const [r] = await c.query(`SHOW GLOBAL STATUS LIKE 'Aurora_ml_logical_request_cnt'`);
+      return Number((r as { Value: string }[])[0]?.Value);
+    };
+    const before = await status();
+    const [rows] = await c.query(`SELECT id, aws_comprehend_detect_sentiment(txt, 'en') AS s FROM t ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 1, s: 'POSITIVE' },
+      { id: 2, s: 'NEGATIVE' },
+      { id: 3, s: 'POSITIVE' },
+    ]);
+    expect((await status()) - before).toBe(3);
+  });
+
+  it('finds the one miss of a run that fails, and leaves no change of the failed statement', async () => {
+    const c = await env.client();
+    await c.query('BEGIN');
+    await expect(
+      c.query(`INSERT INTO t VALUES (1, aws_comprehend_detect_sentiment('duplicate key', 'en'))`),
+    ).rejects.toMatchObject({ errno: 1062 });
+    const [count] = await c.query('SELECT COUNT(*) AS n FROM t');
+    expect(count).toEqual([{ n: 3 }]);
+    await c.query('ROLLBACK');
+  });
+});
