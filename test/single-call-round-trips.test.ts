@@ -45,6 +45,19 @@ describe('PostgreSQL front, one literal call', () => {
   const sentiment = async (client: pg.Client, text: string) =>
     (await client.query(`SELECT sentiment FROM aws_comprehend.detect_sentiment('${text}', 'en')`)).rows[0]?.sentiment;
 
+  it('relays a plain statement naming columns sentiment and confidence as it came, in one round trip', async () => {
+    await su.query('CREATE TABLE IF NOT EXISTS plain_reviews (id int, sentiment text, confidence real)');
+    const sql = 'SELECT id, sentiment, confidence FROM plain_reviews WHERE sentiment IS NOT NULL';
+    relay.reset();
+    expect((await su.query(sql)).rows).toEqual([]);
+    const bursts = relay.bursts();
+    expect(bursts, bursts.join('\n----\n')).toHaveLength(1);
+    // The client's Query alone: no setup, savepoint or catalog statement of the emulator's beside it.
+    expect(bursts[0]).toContain(sql);
+    expect(bursts[0]?.replace(sql, '')).not.toMatch(/[a-z]{3}/i);
+    await su.query('DROP TABLE plain_reviews');
+  });
+
   it('takes two round trips, and from its second statement on skips the owner check of begin_statement', async () => {
     expect(LABELS).toContain(await sentiment(su, 'first of the session'));
     relay.reset();

@@ -4,6 +4,11 @@
  * bodies, PL/pgSQL). A statement naming one of them must go through the
  * evaluation loop even though it mentions no aws_* function itself.
  *
+ * The emulator's own functions (aurora_ml_private: the answer functions
+ * `sentiment`, `confidence`, ...) only run in statements the emulator
+ * writes: counted as dependents, their names made every statement naming a
+ * column `sentiment` take the evaluation loop's slow path.
+ *
  * The recursive step names the class of what it follows (a view's rows in
  * pg_class, a function's in pg_proc): without it the planner's estimate of
  * the recursion ran past jit_above_cost once aws_ml had eight functions, and
@@ -12,6 +17,7 @@
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { parseDataRow } from '../../wire/pg/messages.ts';
+import { PRIVATE_SCHEMA } from './miss-channel.ts';
 
 export const DEPENDENTS_QUERY = `WITH RECURSIVE
 ml AS (
@@ -20,7 +26,7 @@ ml AS (
 ),
 textual AS (
   SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE n.nspname NOT IN ('aws_comprehend', 'aws_sagemaker', 'aws_bedrock', 'pg_catalog', 'information_schema')
+  WHERE n.nspname NOT IN ('aws_comprehend', 'aws_sagemaker', 'aws_bedrock', '${PRIVATE_SCHEMA}', 'pg_catalog', 'information_schema')
     AND p.prosrc ~* 'aws_(comprehend|sagemaker|bedrock)'
 ),
 dep(oid, kind) AS (
