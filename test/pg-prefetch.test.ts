@@ -6,6 +6,8 @@
  * planner never takes, must give every row the same value.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREFETCH_CHUNK } from '../src/aurora/pg/prefetch-spool.ts';
+import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
 
 let env: TestEmulator;
@@ -157,5 +159,63 @@ describe('a statement whose calls are found first', () => {
       `SELECT aws_sagemaker.invoke_endpoint('demo-echo', NULL, 'Crème brûlée', id) AS e FROM t WHERE id <= 2 ORDER BY id`,
     );
     expect(rows).toEqual([{ e: 'Crème brûlée 1' }, { e: 'Crème brûlée 2' }]);
+  });
+});
+
+describe('a prefetch finding more distinct calls than it holds in memory (prefetch-spool.ts)', () => {
+  const MANY = PREFETCH_CHUNK * 2 + 1234;
+
+  it('spools them, answers every row as the model does, in both query protocols', async () => {
+    const client = await env.client();
+    try {
+      await client.query(`CREATE TABLE many AS
+        SELECT i AS id, CASE WHEN i % 3 = 0 THEN 'I love this, order ' ELSE 'Broken again, order ' END || i AS txt,
+          NULL::text AS s FROM generate_series(1, ${MANY}) i`);
+      const before = env.emulator.stats.actualRequests;
+      const updated = await client.query(`UPDATE many SET s = (aws_comprehend.detect_sentiment(txt, 'en')).sentiment`);
+      expect(updated.rowCount).toBe(MANY);
+      // Every distinct text evaluated once, 25 to a request: two spooled chunks, then the rest, and no miss after.
+      expect(env.emulator.stats.actualRequests - before).toBe(Math.ceil(PREFETCH_CHUNK / 25) * 2 + Math.ceil(1234 / 25));
+      const [entry] = env.emulator.statements.recent(1);
+      expect(entry?.phases.filter((p) => p.kind === 'evaluate').map((p) => p.calls)).toEqual([
+        PREFETCH_CHUNK,
+        PREFETCH_CHUNK,
+        1234,
+      ]);
+      const { rows } = await client.query<{ id: number; txt: string; s: string }>('SELECT id, txt, s FROM many ORDER BY id');
+      expect(rows.filter((r) => r.s !== analyzeSentiment(r.txt, 'en').sentiment)).toEqual([]);
+      // The extended protocol, with a bound parameter, reads the same answers back.
+      const selected = await client.query<{ id: number; s: string }>({
+        text: `SELECT id, (aws_comprehend.detect_sentiment(txt, $1)).sentiment AS s FROM many ORDER BY id`,
+        values: ['en'],
+      });
+      expect(selected.rows.map((r) => r.s)).toEqual(rows.map((r) => r.s));
+    } finally {
+      await client.query('DROP TABLE IF EXISTS many');
+      await client.end();
+    }
+  });
+
+  it('a failing chunk fails the statement as a failing call does, and leaves the table and the session as they were', async () => {
+    const client = await env.client();
+    try {
+      // The last text is over Comprehend's 5,000 bytes: its chunk is the last one evaluated.
+      await client.query(`CREATE TABLE many AS
+        SELECT i AS id, CASE WHEN i = ${MANY} THEN repeat('x', 6000) ELSE 'text ' || i END AS txt, NULL::text AS s
+        FROM generate_series(1, ${MANY}) i ORDER BY i`);
+      await client.query('BEGIN');
+      await expect(client.query(`UPDATE many SET s = (aws_comprehend.detect_sentiment(txt, 'en')).sentiment`)).rejects.toThrow(
+        /TextSizeLimitExceeded/,
+      );
+      // As after any failing statement in a block: aborted until ROLLBACK.
+      await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+      await client.query('ROLLBACK');
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM many WHERE s IS NOT NULL');
+      expect(rows[0]?.n).toBe(0);
+      expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.query('DROP TABLE IF EXISTS many');
+      await client.end();
+    }
   });
 });

@@ -138,8 +138,9 @@ export class FrameSpool {
   }
 }
 
-function openSpillFile(): number {
-  const dir = mkdtempSync(join(tmpdir(), 'aurora-ml-spool-'));
+/** A temporary file unlinked at once: it goes with the descriptor, whatever happens to the process. */
+export function openSpillFile(prefix = 'aurora-ml-spool-'): number {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const path = join(dir, 'rows');
   const fd = openSync(path, 'w+', 0o600);
   unlinkSync(path);

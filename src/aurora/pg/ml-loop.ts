@@ -11,102 +11,42 @@
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
-import { limits } from '../../ml/limits.ts';
 import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
-import { parseDataRow, parseNoticeFields } from '../../wire/pg/messages.ts';
+import { parseNoticeFields } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
-import { beginStatementSql, CACHE_TABLE, readBegin, readStatementKey, unverifiedMissError } from './miss-channel.ts';
+import { type LoopSessionState, readSettings, SAVEPOINT, setupStatements } from './loop-settings.ts';
+import { CACHE_TABLE, readBegin, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
-import type { PassDriver, PassText } from './pass-driver.ts';
+import type { ControlStatement, PassDriver, PassText } from './pass-driver.ts';
 import { answeredStatement, type Prefetch, type PrefetchedCall, prefetchedCall } from './prefetch.ts';
-import { learnedPlaceholderKey, MODE_SETTING } from './stubs.ts';
+import { CallSpool, fillFromSpool, PREFETCH_CHUNK } from './prefetch-spool.ts';
+import { learnedPlaceholderKey } from './stubs.ts';
+
+export type { LoopSessionState };
 
 /** Nesting, ORDER BY ... LIMIT and CASE need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
-const SAVEPOINT = 'aurora_ml_statement';
 
 export type LoopOutcome =
   /** `answer` holds the final run's messages for the client (see frame-spool.ts); the caller disposes of it. */
   { readonly ok: true; readonly answer: FrameSpool } | { readonly ok: false; readonly error: EmulatorError | Frame };
 
-interface SessionSettings {
-  readonly statementTimeoutMs: number;
-  readonly restore: string;
-  readonly inferenceTimeoutMs: number;
-  /** The server stores UTF-8 (answers with any character can be written into a statement). */
-  readonly serverUtf8: boolean;
-  /** The session may use the answer functions for the prefetched calls (see prefetch.ts). */
-  readonly answersAllowed: boolean;
-}
+const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
-/** What the loop keeps per client session between statements. */
-export interface LoopSessionState {
-  /** Rows the previous statements put in the cache table (a large count empties it with TRUNCATE). */
-  cachedRows: number;
-  /** The oid of the begin_statement this session found a superuser's (see miss-channel.ts beginStatementSql). */
-  trustedBegin?: string | null;
-}
-
-function setupStatements(ownsTransaction: boolean, state: LoopSessionState, prefetch: Prefetch | null): string[] {
-  // Emptied before every statement, whatever the count says: a rollback (of a
-  // refused statement, or of the client's own transaction) can bring back rows
-  // an earlier DELETE removed, and answers from them would skip the gate.
-  // begin_statement also makes the cache table and the statement key (see
-  // miss-channel.ts); it comes after the SELECT so client_min_messages lets its
-  // NOTICE through.
-  const emptyByTruncate = state.cachedRows > 10_000;
-  state.cachedRows = 0;
-  const statements = [
-    `SELECT current_setting('statement_timeout'),
-       current_setting('client_min_messages'), current_setting('max_parallel_workers_per_gather'),
-       current_setting('aurora_ml.inference_timeout', true),
-       set_config('client_min_messages', 'notice', true),
-       set_config('max_parallel_workers_per_gather', '0', true),
-       set_config('${MODE_SETTING}', 'on', true)${
-         prefetch === null
-           ? ''
-           : `,
-       current_setting('server_encoding'), ${prefetch.allowed}`
-       }`,
-    beginStatementSql(emptyByTruncate, state.trustedBegin ?? null),
+/** Answers into the cache table outside the loop's savepoint, so that later rounds' rollbacks keep them. */
+function cacheFill(copy: Buffer | null): ControlStatement[] {
+  return [
+    `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
+    `RELEASE SAVEPOINT ${SAVEPOINT}`,
+    // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
+    ...(copy === null ? [] : [{ sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy }]),
     `SAVEPOINT ${SAVEPOINT}`,
   ];
-  return ownsTransaction ? ['BEGIN', ...statements] : statements;
 }
-
-const DURATION_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Reads a time setting as SHOW prints it ('0', '250ms', '5s', '1min'). */
-export function parseDuration(text: string | null | undefined): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text ?? '');
-  if (!m) return 0;
-  return Number(m[1]) * (DURATION_UNITS[(m[2] ?? '').toLowerCase() || 'ms'] ?? 1);
-}
-
-function quote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-function readSettings(frames: readonly Frame[]): SessionSettings {
-  const row = frames.find((f) => f.code === BackendCode.DataRow);
-  const [timeout, minMessages, parallel, inference, , , , serverEncoding, allowed] = row ? parseDataRow(row.payload) : [];
-  const inferenceMs = Number(inference);
-  return {
-    serverUtf8: serverEncoding === 'UTF8',
-    answersAllowed: allowed === 't',
-    statementTimeoutMs: parseDuration(timeout),
-    inferenceTimeoutMs: Number.isFinite(inferenceMs) && inferenceMs > 0 ? inferenceMs : limits.defaultInferenceTimeoutMs,
-    restore: `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),
-      set_config('max_parallel_workers_per_gather', ${quote(parallel ?? '2')}, true),
-      set_config('${MODE_SETTING}', '', true)`,
-  };
-}
-
-const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
 /** A failure as the dashboard records it: the database's own error by its SQLSTATE. */
 function statementFailure(error: EmulatorError | Frame): StatementFailure {
@@ -128,11 +68,12 @@ export interface LoopOptions {
 
 export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome> {
   const runs: PassCollector[] = [];
+  const spool = new CallSpool();
   let outcome: LoopOutcome | null = null;
   // Statement tracking (the dashboard): hooks only, see src/ml/statement-trace.ts.
   const trace = options.evaluator.statements.begin('postgres', options.up.session.processId, options.driver.statement);
   try {
-    outcome = await runLoop(options, runs, trace);
+    outcome = await runLoop(options, runs, spool, trace);
     return outcome;
   } catch (err) {
     outcome = { ok: false, error: toEmulatorError(err) };
@@ -142,12 +83,14 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
     // Every run's answer but the one returned is released here; the caller releases that one.
     const kept = outcome?.ok ? outcome.answer : null;
     for (const run of runs) if (run.answer !== kept) run.dispose();
+    spool.dispose();
   }
 }
 
 async function runLoop(
   { driver, up, evaluator, ownsTransaction, state, prefetch = null }: LoopOptions,
   runs: PassCollector[],
+  spool: CallSpool,
   trace: StatementTrace,
 ): Promise<LoopOutcome> {
   const startedAt = Date.now();
@@ -168,6 +111,9 @@ async function runLoop(
     if (row === null) return;
     prefetchedRows += Number(values[3] ?? 0);
     if (!known.has(row.call.key)) found.set(row.call.key, row);
+    if (found.size < PREFETCH_CHUNK) return;
+    spool.add([...found.values()].map((f) => f.call));
+    found.clear();
   };
   let first: PassCollector | null = null;
   const setupFrames = await driver.pass(
@@ -222,6 +168,9 @@ async function runLoop(
     return { ok: false, error };
   };
 
+  /** Distinct calls the prefetch spooled (see prefetch-spool.ts): evaluated, but not in `known`. */
+  let spilled = 0;
+
   /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
   const learned = new Set<string>();
 
@@ -246,13 +195,7 @@ async function runLoop(
     }
     const next = collector(statementKey);
     trace.phase('cache-fill');
-    const before = [
-      `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
-      `RELEASE SAVEPOINT ${SAVEPOINT}`,
-      // copyRows writes UTF-8 whatever the client's encoding: the server converts it.
-      ...(copy === null ? [] : [{ sql: `COPY ${CACHE_TABLE} (k, v) FROM STDIN WITH (ENCODING 'UTF8')`, data: copy }]),
-      `SAVEPOINT ${SAVEPOINT}`,
-    ];
+    const before = cacheFill(copy);
     const take = (frame: Frame) => next.take(frame);
     let fillFrames: Frame[];
     if (text !== undefined && prefetch?.sealed && driver.passThenClose !== undefined) {
@@ -274,7 +217,24 @@ async function runLoop(
     const misses = usable ? [...run.misses, ...[...found.values()].map((f) => f.call)] : [];
     if (!usable) found.clear();
     run.dispose();
-    const outcome = await evaluateAndRun(misses, usable);
+    spilled = usable ? spool.count : 0;
+    if (spilled > 0) {
+      const spoolError = await fillFromSpool(spool, {
+        evaluate: (calls) => {
+          trace.phase('evaluate', calls.length);
+          return evaluator.evaluate(calls, ctx);
+        },
+        fillStatements: (results, calls) => {
+          state.cachedRows += results.size;
+          return cacheFill(copyRows(withLearnedPlaceholders(results, calls, learned)));
+        },
+        control: (statements) => driver.control(statements),
+        errorIn: firstError,
+      }).catch(toEmulatorError);
+      if (spoolError !== undefined) return fail(spoolError);
+    }
+    // Spilled answers are in the cache table only: too many to write into the statement.
+    const outcome = await evaluateAndRun(misses, usable && spilled === 0);
     if (!(outcome instanceof Map)) return fail(outcome);
     if (usable) rowCalls = prefetchedRows;
   }
@@ -305,7 +265,7 @@ async function runLoop(
       if (closingError) return { ok: false, error: closingError };
       evaluator.stats.logicalRequests += rowCalls;
       evaluator.stats.logicalResponses += rowCalls;
-      evaluator.stats.cacheHits += Math.max(0, rowCalls - known.size);
+      evaluator.stats.cacheHits += Math.max(0, rowCalls - known.size - spilled);
       if (run.rows !== null) trace.rows(run.rows);
       return { ok: true, answer: run.answer };
     }

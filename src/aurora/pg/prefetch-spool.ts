@@ -1,0 +1,104 @@
+/**
+ * Bounded memory for a prefetch that finds very many distinct calls (an
+ * UPDATE of a million distinct texts): the loop keeps at most
+ * PREFETCH_CHUNK calls in memory while the prefetch query's rows stream in,
+ * and hands each full set to a CallSpool, which writes it to an unlinked
+ * temporary file. Once the query is done, the spooled calls are read back a
+ * chunk at a time, evaluated, and their answers COPYed into the cache table,
+ * each chunk in a round trip that leaves the loop's savepoint as it found it
+ * (so a failure at any point unwinds as every other failure does). The
+ * statement then runs as written, its stubs answering from the cache table:
+ * answers this many are past what is written into a statement anyway.
+ */
+import { closeSync, readSync, writeSync } from 'node:fs';
+import type { MlCall, MlResults } from '../../ml/calls.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
+import { openSpillFile } from './frame-spool.ts';
+import type { ControlStatement } from './pass-driver.ts';
+
+/** Distinct calls held in memory at once; above it they go to the spool. */
+export const PREFETCH_CHUNK = 10_000;
+
+/** One spooled call per line: [fn, key, args] as JSON, which never holds a raw line break. */
+export class CallSpool {
+  private fd: number | null = null;
+  private written = 0;
+  /** Calls written so far. */
+  count = 0;
+
+  add(calls: Iterable<MlCall>): void {
+    const lines: string[] = [];
+    for (const call of calls) lines.push(`${JSON.stringify([call.fn, call.key, call.args])}\n`);
+    if (lines.length === 0) return;
+    this.fd ??= openSpillFile('aurora-ml-calls-');
+    const bytes = Buffer.from(lines.join(''), 'utf8');
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.written + done);
+    this.written += bytes.length;
+    this.count += lines.length;
+  }
+
+  /** The spooled calls, PREFETCH_CHUNK at a time, in the order they came; the spool is empty afterwards. */
+  *chunks(): Generator<MlCall[]> {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    let position = 0;
+    let rest = '';
+    let chunk: MlCall[] = [];
+    const block = Buffer.allocUnsafe(1024 * 1024);
+    try {
+      while (position < this.written) {
+        const read = readSync(fd, block, 0, Math.min(block.length, this.written - position), position);
+        position += read;
+        // A line's bytes may end in the middle of a character: decode whole lines only.
+        const text = rest + block.subarray(0, read).toString('latin1');
+        const end = text.lastIndexOf('\n');
+        rest = text.slice(end + 1);
+        for (const line of text.slice(0, end).split('\n')) {
+          const [fn, key, args] = JSON.parse(Buffer.from(line, 'latin1').toString('utf8')) as [
+            MlCall['fn'],
+            string,
+            MlCall['args'],
+          ];
+          chunk.push({ fn, key, args });
+          if (chunk.length === PREFETCH_CHUNK) {
+            yield chunk;
+            chunk = [];
+          }
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+    } finally {
+      this.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.written = 0;
+    this.count = 0;
+  }
+}
+
+export interface SpoolFill {
+  evaluate(calls: readonly MlCall[]): Promise<MlResults>;
+  /** The COPY of a chunk's answers, between the statements that step out of the loop's savepoint and back in. */
+  fillStatements(results: MlResults, calls: readonly MlCall[]): ControlStatement[];
+  control(statements: readonly ControlStatement[]): Promise<Frame[]>;
+  /** The first ErrorResponse of a round trip's answer. */
+  errorIn(frames: readonly Frame[]): Frame | undefined;
+}
+
+/** Evaluates and caches every spooled call, a chunk per round trip; the first failure ends it. */
+export async function fillFromSpool(spool: CallSpool, fill: SpoolFill): Promise<Frame | undefined> {
+  for (const calls of spool.chunks()) {
+    const results = await fill.evaluate(calls);
+    const error = fill.errorIn(await fill.control(fill.fillStatements(results, calls)));
+    if (error !== undefined) {
+      spool.dispose();
+      return error;
+    }
+  }
+  return undefined;
+}
