@@ -5,24 +5,11 @@
  * client-side (mysql CLI) command and never reaches the server, so the
  * separator is always `;`.
  */
+import { rangesOnSemicolons, type StatementSpan, spansOf, type TokenRange } from '../statement-spans.ts';
 import { tokenize } from './lexer.ts';
 import { isKeyword, isOp, isUnterminated, type LexOptions, type Token } from './tokens.ts';
 
-export interface StatementSpan {
-  /** The statement without its semicolon and without surrounding whitespace/comments. */
-  readonly text: string;
-  /** Offset of `text` in the original string. */
-  readonly start: number;
-  readonly end: number;
-  /** Ends in an unterminated string, identifier or comment: forward it as is. */
-  readonly unterminated: boolean;
-}
-
-/** [from, to) indices into a token array: one statement, its semicolon excluded. */
-export interface TokenRange {
-  readonly from: number;
-  readonly to: number;
-}
+export type { StatementSpan, TokenRange };
 
 /**
  * Splits on top-level semicolons: not inside parentheses, literals, comments,
@@ -32,14 +19,7 @@ export interface TokenRange {
  */
 export function splitStatements(sql: string, opts: LexOptions = {}): StatementSpan[] {
   const tokens = tokenize(sql, { ...opts, comments: false });
-  const out: StatementSpan[] = [];
-  for (const r of statementRanges(tokens)) {
-    const first = tokens[r.from];
-    const last = tokens[r.to - 1];
-    if (first === undefined || last === undefined || r.to <= r.from) continue;
-    out.push({ text: sql.slice(first.start, last.end), start: first.start, end: last.end, unterminated: isUnterminated(last) });
-  }
-  return out;
+  return spansOf(sql, tokens, statementRanges(tokens), isUnterminated);
 }
 
 /**
@@ -53,25 +33,7 @@ export function splitStatements(sql: string, opts: LexOptions = {}): StatementSp
  * (END IF, END LOOP, ... included) closes one.
  */
 export function statementRanges(tokens: readonly Token[]): TokenRange[] {
-  const out: TokenRange[] = [];
-  let from = 0;
-  let parens = 0;
-  let blocks = 0;
-  let program = false;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === undefined) break;
-    if (i === from) program = isStoredProgramStart(tokens, i);
-    if (t.kind === 'lparen') parens++;
-    else if (t.kind === 'rparen') parens = Math.max(0, parens - 1);
-    else if (t.kind === 'ident' && program) blocks = trackBlocks(tokens, i, blocks);
-    else if (t.kind === 'semicolon' && parens === 0 && blocks === 0) {
-      out.push({ from, to: i });
-      from = i + 1;
-    }
-  }
-  if (from < tokens.length) out.push({ from, to: tokens.length });
-  return out;
+  return rangesOnSemicolons(tokens, { opensBodies: isStoredProgramStart, track: trackBlocks });
 }
 
 const PROGRAM_KINDS: ReadonlySet<string> = new Set(['procedure', 'function', 'trigger', 'event']);

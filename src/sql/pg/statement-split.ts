@@ -3,24 +3,11 @@
  * on top-level semicolons only, so that each statement can be classified and
  * handled on its own.
  */
+import { rangesOnSemicolons, type StatementSpan, spansOf, type TokenRange } from '../statement-spans.ts';
 import { tokenize } from './lexer.ts';
 import { isKeyword, isUnterminated, type LexOptions, type Token } from './tokens.ts';
 
-export interface StatementSpan {
-  /** The statement without its semicolon and without surrounding whitespace/comments. */
-  readonly text: string;
-  /** Offset of `text` in the original string. */
-  readonly start: number;
-  readonly end: number;
-  /** Ends in an unterminated string, identifier or comment: forward it as is. */
-  readonly unterminated: boolean;
-}
-
-/** [from, to) indices into a token array: one statement, its semicolon excluded. */
-export interface TokenRange {
-  readonly from: number;
-  readonly to: number;
-}
+export type { StatementSpan, TokenRange };
 
 /**
  * Splits on top-level semicolons: not inside parentheses/brackets, literals,
@@ -30,14 +17,7 @@ export interface TokenRange {
  */
 export function splitStatements(sql: string, opts: LexOptions = {}): StatementSpan[] {
   const tokens = tokenize(sql, { ...opts, comments: false });
-  const out: StatementSpan[] = [];
-  for (const r of statementRanges(tokens)) {
-    const first = tokens[r.from];
-    const last = tokens[r.to - 1];
-    if (first === undefined || last === undefined || r.to <= r.from) continue;
-    out.push({ text: sql.slice(first.start, last.end), start: first.start, end: last.end, unterminated: isUnterminated(last) });
-  }
-  return out;
+  return spansOf(sql, tokens, statementRanges(tokens), isUnterminated);
 }
 
 /**
@@ -50,25 +30,7 @@ export function splitStatements(sql: string, opts: LexOptions = {}): StatementSp
  * AS or a dot) do not count.
  */
 export function statementRanges(tokens: readonly Token[]): TokenRange[] {
-  const out: TokenRange[] = [];
-  let from = 0;
-  let depth = 0;
-  let atomic = 0;
-  let routine = false;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === undefined) break;
-    if (i === from) routine = isRoutineStart(tokens, i);
-    if (t.kind === 'lparen' || t.kind === 'lbracket') depth++;
-    else if (t.kind === 'rparen' || t.kind === 'rbracket') depth = Math.max(0, depth - 1);
-    else if (t.kind === 'ident' && routine) atomic = trackAtomic(tokens, i, atomic);
-    else if (t.kind === 'semicolon' && depth === 0 && atomic === 0) {
-      out.push({ from, to: i });
-      from = i + 1;
-    }
-  }
-  if (from < tokens.length) out.push({ from, to: tokens.length });
-  return out;
+  return rangesOnSemicolons(tokens, { opensBodies: isRoutineStart, track: trackAtomic, brackets: ['lbracket', 'rbracket'] });
 }
 
 /** CREATE [OR REPLACE] FUNCTION|PROCEDURE at token index `i`. */
