@@ -94,11 +94,9 @@ export interface SpoolFill {
 export async function fillFromSpool(spool: CallSpool, fill: SpoolFill): Promise<Frame | undefined> {
   for (const calls of spool.chunks()) {
     const results = await fill.evaluate(calls);
+    // Leaving the loop early ends the generator, whose finally releases the spool.
     const error = fill.errorIn(await fill.control(fill.fillStatements(results, calls)));
-    if (error !== undefined) {
-      spool.dispose();
-      return error;
-    }
+    if (error !== undefined) return error;
   }
   return undefined;
 }

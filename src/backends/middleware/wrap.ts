@@ -2,7 +2,7 @@
  * Adapts a Layer to each service's backend interface, so that every wrapper
  * takes a backend and returns one of the same interface and wrappers compose.
  */
-import { awsOperationName } from '../comprehend-operations.ts';
+import { awsOperationName, COMPREHEND_OPERATIONS } from '../comprehend-operations.ts';
 import type {
   BedrockBackend,
   CallContext,
@@ -67,8 +67,8 @@ export function wrapComprehend(inner: ComprehendBackend, layer: Layer): Comprehe
   return {
     kind: inner.kind,
     detect: <Op extends ComprehendOperation>(operation: Op, texts: readonly string[], languageCode: string, ctx: CallContext) => {
-      // DetectDominantLanguage takes no language: its requests carry none, as AWS's do.
-      const language = operation === 'DetectDominantLanguage' ? null : languageCode;
+      // An operation that takes no language (DetectDominantLanguage): its requests carry none, as AWS's do.
+      const language = COMPREHEND_OPERATIONS[operation].languages === null ? null : languageCode;
       const name = awsOperationName(operation);
       const call = withLazyRequest<ComprehendResults[Op][]>(
         {

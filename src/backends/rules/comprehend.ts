@@ -22,6 +22,7 @@
  * the document (in code points); those whose text does not occur are left out.
  */
 import { EmulatorError } from '../../errors.ts';
+import { COMPREHEND_OPERATIONS } from '../comprehend-operations.ts';
 import type {
   ComprehendBackend,
   ComprehendOperation,
@@ -214,8 +215,8 @@ export class RulesComprehendBackend implements ComprehendBackend {
         `The Comprehend rules file cannot script ${operation}, and no backend answers it`,
       );
     }
-    // DetectDominantLanguage takes no language: its rules match on the text alone.
-    const language = operation === 'DetectDominantLanguage' ? '' : languageCode;
+    // An operation that takes no language (DetectDominantLanguage): its rules match on the text alone.
+    const language = COMPREHEND_OPERATIONS[operation].languages === null ? '' : languageCode;
     const scripted = this.answer(this.file.current()[operation] as Task<Scripted<typeof operation>> | undefined, texts, language);
     return this.merge(scripted, texts, spec.place, ask, spec.empty);
   };
