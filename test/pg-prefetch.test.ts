@@ -207,6 +207,10 @@ describe('a prefetch finding more distinct calls than it holds in memory (prefet
       await expect(client.query(`UPDATE many SET s = (aws_comprehend.detect_sentiment(txt, 'en')).sentiment`)).rejects.toThrow(
         /TextSizeLimitExceeded/,
       );
+      // It failed on the spooled path: the chunks evaluated before it are the spool's.
+      const [entry] = env.emulator.statements.recent(1);
+      expect(entry?.outcome).not.toBe('ok');
+      expect(entry?.phases.some((p) => p.kind === 'evaluate' && p.calls === PREFETCH_CHUNK)).toBe(true);
       // As after any failing statement in a block: aborted until ROLLBACK.
       await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
       await client.query('ROLLBACK');

@@ -42,6 +42,14 @@ describe('PostgreSQL front, one literal call', () => {
     await relay?.close();
   });
 
+  const connectAs = async (user: string) => {
+    const url = new URL(env.url);
+    url.username = user;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    return client;
+  };
+
   const sentiment = async (client: pg.Client, text: string) =>
     (await client.query(`SELECT sentiment FROM aws_comprehend.detect_sentiment('${text}', 'en')`)).rows[0]?.sentiment;
 
@@ -104,10 +112,7 @@ describe('PostgreSQL front, one literal call', () => {
     expect(LABELS).toContain(await sentiment(su, 'after the reinstall'));
     // A look-alike of a user who may create schemas, in the same session: never trusted.
     await su.query(`GRANT CREATE ON DATABASE ${env.database} TO ${APP}`);
-    const url = new URL(env.url);
-    url.username = APP;
-    const app = new pg.Client({ connectionString: url.toString() });
-    await app.connect();
+    const app = await connectAs(APP);
     try {
       await su.query(`GRANT aws_ml TO ${APP}`);
       expect(LABELS).toContain(await sentiment(app, 'the user, trusted'));
@@ -153,10 +158,7 @@ describe('PostgreSQL front, one literal call', () => {
   });
 
   it('checks EXECUTE on every statement: a revoke between two calls refuses the second', async () => {
-    const url = new URL(env.url);
-    url.username = APP;
-    const app = new pg.Client({ connectionString: url.toString() });
-    await app.connect();
+    const app = await connectAs(APP);
     try {
       await su.query(`GRANT aws_ml TO ${APP}`);
       expect(LABELS).toContain(await sentiment(app, 'granted'));
