@@ -1,12 +1,10 @@
 /**
  * An emulator in a process of its own, started by the CLI as a user would,
- * so that /proc/PID/status gives its memory alone (not the bench's).
+ * so that /proc/PID/status gives its memory alone (not the bench's). It is
+ * started and read as the CLI tests start it (test/helpers/cli-process.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+import { cliCommand, startCli } from '../test/helpers/cli-process.ts';
 
 export interface EmulatorProcess {
   readonly port: number;
@@ -19,12 +17,8 @@ export interface EmulatorProcess {
 }
 
 export async function startEmulatorProcess(upstreamUrl: string, extraArgs: readonly string[] = []): Promise<EmulatorProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      CLI,
+  const cli = await startCli({
+    command: cliCommand(
       '--pg-upstream',
       upstreamUrl,
       '--pg-listen',
@@ -34,38 +28,22 @@ export async function startEmulatorProcess(upstreamUrl: string, extraArgs: reado
       '--log-level',
       'warn',
       ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  // The banner's lines come in one write; the AWS APIs line follows both fronts'.
-  const banner = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const onData = (s: string) => {
-      text += s;
-      if (!/AWS APIs/.test(text)) return;
-      child.stdout?.off('data', onData);
-      // Keep draining stdout so log lines can never block the emulator on a full pipe.
-      child.stdout?.resume();
-      resolve(text);
-    };
-    child.stdout?.setEncoding('utf8').on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${String(code)}: ${text}`)));
+    ),
   });
-  const port = Number(/PostgreSQL front\s+127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
-  const mysqlPort = /MySQL front\s+127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
+  const port = Number(cli.address('PostgreSQL front').split(':').at(-1));
   // Through the emulator, to the upstream's database.
   const url = `postgres://postgres@127.0.0.1:${port}${new URL(upstreamUrl).pathname}`;
-  const mysqlUrl = mysqlPort === undefined ? null : `mysql://root@127.0.0.1:${mysqlPort}/test`;
-  return { port, url, mysqlUrl, pid: child.pid ?? 0, stop: () => stopChild(child) };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGINT');
-  });
+  // 'off' unless the emulator was started with a MySQL upstream.
+  const mysql = cli.address('MySQL front');
+  return {
+    port,
+    url,
+    mysqlUrl: mysql === 'off' ? null : `mysql://root@${mysql}/test`,
+    pid: cli.child.pid ?? 0,
+    stop: async () => {
+      await cli.stop('SIGINT');
+    },
+  };
 }
 
 /** A memory figure of /proc/PID/status (VmRSS, VmHWM), in bytes. */

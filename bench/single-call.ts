@@ -13,9 +13,9 @@
  * followed by the server's answer (a burst ends when the server speaks).
  * The timings use a second emulator straight in front of the servers.
  */
-import net from 'node:net';
 import pino from 'pino';
 import { type Emulator, startEmulator } from '../src/index.ts';
+import { type CountingRelay, startCountingRelay } from '../test/helpers/counting-relay.ts';
 import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
 import { freshDatabase } from './pgbench.ts';
 import { type LatencyResult, pgConnection, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
@@ -27,75 +27,6 @@ const MY = { host: '127.0.0.1', port: 3306, user: 'root', database: DATABASE };
 const CALLS = Number(process.env.SINGLE_CALLS ?? 2000);
 const WARM_UP = Number(process.env.SINGLE_WARM_UP ?? 200);
 const ONLY = process.env.SINGLE_ONLY ?? '';
-
-/** A relay that counts the emulator's request bursts (round trips) to one server. */
-interface CountingRelay {
-  readonly port: number;
-  /** Bursts towards the server since the last reset, and the SQL-ish text each carried. */
-  readonly bursts: string[][];
-  /** Per burst: [first byte sent, last answer byte received] (performance.now()). */
-  readonly times: [number, number][];
-  reset(): void;
-  close(): Promise<void>;
-}
-
-async function countingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
-  const bursts: string[][] = [];
-  const times: [number, number][] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    let open = false;
-    client.on('data', (chunk) => {
-      if (!open) {
-        bursts.push([]);
-        times.push([performance.now(), 0]);
-      }
-      open = true;
-      bursts[bursts.length - 1]?.push(readable(chunk));
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      open = false;
-      const last = times[times.length - 1];
-      if (last !== undefined) last[1] = performance.now();
-      client.write(chunk);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
-  return {
-    port: address.port,
-    bursts,
-    times,
-    reset: () => {
-      bursts.length = 0;
-      times.length = 0;
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** The printable runs of a chunk, enough to see which statements a burst carried. */
-function readable(chunk: Buffer): string {
-  return chunk
-    .toString('latin1')
-    .replace(/[^ -~]+/g, ' | ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 async function start(pgPort: number, myPort: number): Promise<Emulator> {
   return startEmulator({
@@ -117,8 +48,8 @@ const myUrl = (e: Emulator) => {
 };
 
 async function countRoundTrips(): Promise<void> {
-  const pgRelay = await countingRelay(PG);
-  const myRelay = await countingRelay(MY);
+  const pgRelay = await startCountingRelay(PG);
+  const myRelay = await startCountingRelay(MY);
   const emulator = await start(pgRelay.port, myRelay.port);
   try {
     const pgc = await pgConnection(pgUrl(emulator));
@@ -132,20 +63,21 @@ async function countRoundTrips(): Promise<void> {
     const measure = async (label: string, relay: CountingRelay, run: (i: number) => Promise<unknown>) => {
       const upstream: number[] = [];
       const gaps: number[] = [];
-      let last: string[][] = [];
+      let last: string[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         relay.reset();
         await run(i);
-        last = relay.bursts.map((b) => [...b]);
-        relay.times.forEach(([sent, answered], k) => {
+        last = relay.bursts();
+        const times = relay.times();
+        times.forEach(([sent, answered], k) => {
           upstream[k] = (upstream[k] ?? 0) + (answered - sent) / SAMPLES;
-          gaps[k] = (gaps[k] ?? 0) + (k === 0 ? 0 : sent - (relay.times[k - 1]?.[1] ?? sent)) / SAMPLES;
+          gaps[k] = (gaps[k] ?? 0) + (k === 0 ? 0 : sent - (times[k - 1]?.[1] ?? sent)) / SAMPLES;
         });
       }
       console.log(`${label}: ${last.length} round trips to the upstream`);
       for (const [k, b] of last.entries()) {
         const times = `upstream ${upstream[k]?.toFixed(3)} ms, emulator before it ${gaps[k]?.toFixed(3)} ms`;
-        console.log(`  ${k + 1}. [${times}] ${b.join(' || ').slice(0, 400)}`);
+        console.log(`  ${k + 1}. [${times}] ${b.slice(0, 400)}`);
       }
     };
     await measure('PostgreSQL, one call (idle session)', pgRelay, (i) =>

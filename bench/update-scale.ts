@@ -10,12 +10,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { memoryOf, startEmulatorProcess } from './emulator-process.ts';
 import { freshDatabase } from './pgbench.ts';
 import { fmtInt, fmtMB, fmtS, type Row, renderTable } from './table.ts';
 import { generateTickets } from './tickets.ts';
-import { ML_UPDATE, PLAIN_UPDATE } from './update50k.ts';
+import { ML_UPDATE, PLAIN_UPDATE, withClient } from './update50k.ts';
 import { elapsedMs, type Target } from './util.ts';
 
 export const SCALE_SIZES = [1_000, 10_000, 100_000, 1_000_000] as const;
@@ -37,16 +37,6 @@ export interface ScalePoint {
 
 const url = (t: Target) => `postgres://${t.user}@${t.host}:${t.port}/${encodeURIComponent(t.database)}`;
 
-async function withClient<T>(target: Target, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...target });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Inserts the tickets in slices: one array parameter of a million texts is heavier than the UPDATE under test. */
 async function fillTickets(client: pg.Client, rows: number): Promise<void> {
   await client.query('CREATE TABLE tickets (id serial PRIMARY KEY, message text, sentiment varchar)');
@@ -59,7 +49,7 @@ async function fillTickets(client: pg.Client, rows: number): Promise<void> {
 
 export async function measureScalePoint(server: Target, rows: number): Promise<ScalePoint> {
   await freshDatabase(server);
-  const plainMs = await withClient(server, async (direct) => {
+  const plainMs = await withClient(url(server), async (direct) => {
     await fillTickets(direct, rows);
     const started = performance.now();
     await direct.query(PLAIN_UPDATE);
@@ -71,7 +61,7 @@ export async function measureScalePoint(server: Target, rows: number): Promise<S
   const emulator = await startEmulatorProcess(url(server));
   try {
     const through: Target = { ...server, host: '127.0.0.1', port: emulator.port };
-    return await withClient(through, async (emu) => {
+    return await withClient(url(through), async (emu) => {
       await emu.query('CREATE EXTENSION IF NOT EXISTS aws_ml CASCADE');
       // One call first, so that the timed UPDATE does not also pay the process's first ML statement
       // (the model's load, the database's first-session catalog read): the target is how cost grows with rows.

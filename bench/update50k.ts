@@ -57,7 +57,8 @@ export function tallyLabels(counts: readonly { sentiment: string | null; n: numb
   return { labels, scoredRows };
 }
 
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a client connected to `url`, and ends it. */
+export async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -10,27 +10,39 @@ export interface CountingRelay {
   readonly port: number;
   /** Round trips since the last reset, over all connections: the text each carried. */
   bursts(): string[];
+  /** Per round trip, in the same order: when its first byte went out and its answer's last byte came back (performance.now()). */
+  times(): [sent: number, answered: number][];
   reset(): void;
   close(): Promise<void>;
 }
 
 export async function startCountingRelay(target: { host: string; port: number }): Promise<CountingRelay> {
   let bursts: string[] = [];
+  let times: [number, number][] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
+    // As the emulator's own sockets: Nagle's delay would show as time the emulator took.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     let burst: number | null = null;
+    /** The round trip the server is answering (its answer may come in several chunks). */
+    let answering: number | null = null;
     client.on('data', (chunk) => {
       if (burst === null || burst >= bursts.length) {
         burst = bursts.length;
         bursts.push('');
+        times.push([performance.now(), 0]);
       }
       bursts[burst] += printable(chunk);
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
+      if (burst !== null) answering = burst;
       burst = null;
+      const answered = answering === null ? undefined : times[answering];
+      if (answered !== undefined) answered[1] = performance.now();
       client.write(chunk);
     });
     const end = () => {
@@ -44,8 +56,10 @@ export async function startCountingRelay(target: { host: string; port: number })
   return {
     port: (server.address() as net.AddressInfo).port,
     bursts: () => [...bursts],
+    times: () => times.map(([sent, answered]) => [sent, answered]),
     reset: () => {
       bursts = [];
+      times = [];
     },
     close: async () => {
       for (const s of sockets) s.destroy();
