@@ -21,8 +21,8 @@ interface Documents {
   readonly languageCode: string;
 }
 
-/** Runs one task over a batch of texts; results in input order. */
-type BatchTask = (docs: Documents, ctx: CallContext) => Promise<Json[]>;
+/** Runs one operation over a batch of texts on the backend; results in input order. */
+type BatchTask = (backend: ComprehendBackend, docs: Documents, ctx: CallContext) => Promise<Json[]>;
 
 const validation = (message: string) => new AwsError('ValidationException', message, 400);
 
@@ -56,29 +56,22 @@ function checkLanguage(code: string, supported: readonly string[]): void {
   );
 }
 
-function backendTask<Op extends ComprehendOperation>(backend: ComprehendBackend, operation: Op): BatchTask {
+function backendTask<Op extends ComprehendOperation>(operation: Op): BatchTask {
   const spec: ComprehendOperationSpec<Op> = COMPREHEND_OPERATIONS[operation];
-  return async ({ texts, languageCode }, ctx) =>
+  return async (backend, { texts, languageCode }, ctx) =>
     (await backend.detect(operation, texts, languageCode, ctx)).map((r) => spec.toJson(r));
 }
 
-function tasks(backend: ComprehendBackend): Readonly<Record<string, BatchTask>> {
-  return {
-    ...Object.fromEntries(
-      (Object.keys(COMPREHEND_OPERATIONS) as ComprehendOperation[]).map((op) => [op, backendTask(backend, op)]),
-    ),
-    // ContainsPiiEntities: one label per PII type DetectPiiEntities finds, with its best score.
-    ContainsPiiEntities: async ({ texts, languageCode }, ctx) =>
-      (await backend.detect('DetectPiiEntities', texts, languageCode, ctx)).map((found) => {
-        const best = new Map<string, number>();
-        for (const e of found) best.set(e.type, Math.max(best.get(e.type) ?? 0, e.score));
-        return { Labels: [...best].map(([Name, Score]) => ({ Name, Score })) };
-      }),
-  };
-}
+/** ContainsPiiEntities: one label per PII type DetectPiiEntities finds, with its best score. */
+const containsPii: BatchTask = async (backend, { texts, languageCode }, ctx) =>
+  (await backend.detect('DetectPiiEntities', texts, languageCode, ctx)).map((found) => {
+    const best = new Map<string, number>();
+    for (const e of found) best.set(e.type, Math.max(best.get(e.type) ?? 0, e.score));
+    return { Labels: [...best].map(([Name, Score]) => ({ Name, Score })) };
+  });
 
 interface Operation {
-  readonly task: string;
+  readonly task: BatchTask;
   readonly batch: boolean;
   /** null: the operation takes no LanguageCode. */
   readonly languages: readonly string[] | null;
@@ -88,14 +81,16 @@ interface Operation {
 const BACKEND_OPERATIONS: [string, Operation][] = (
   Object.entries(COMPREHEND_OPERATIONS) as [ComprehendOperation, ComprehendOperationSpec][]
 ).flatMap(([name, spec]) => [
-  [name, { task: name, batch: false, languages: spec.languages }],
-  ...(spec.batch ? [[`Batch${name}`, { task: name, batch: true, languages: spec.languages }] as [string, Operation]] : []),
+  [name, { task: backendTask(name), batch: false, languages: spec.languages }],
+  ...(spec.batch
+    ? [[`Batch${name}`, { task: backendTask(name), batch: true, languages: spec.languages }] as [string, Operation]]
+    : []),
 ]);
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...Object.fromEntries(BACKEND_OPERATIONS),
   ContainsPiiEntities: {
-    task: 'ContainsPiiEntities',
+    task: containsPii,
     batch: false,
     languages: COMPREHEND_OPERATIONS.DetectPiiEntities.languages,
   },
@@ -132,8 +127,8 @@ export async function handleComprehend(
   const input = parseInput(request.body);
   const languageCode = operation.languages ? requiredString(input, 'LanguageCode', 'languageCode') : '';
   const output = operation.batch
-    ? await runBatch(input, languageCode, operation, tasks(backend), ctx)
-    : await runSingle(input, languageCode, operation, tasks(backend), ctx);
+    ? await runBatch(input, languageCode, operation, backend, ctx)
+    : await runSingle(input, languageCode, operation, backend, ctx);
   return {
     status: 200,
     headers: { 'content-type': 'application/x-amz-json-1.1' },
@@ -145,14 +140,14 @@ async function runSingle(
   input: Json,
   languageCode: string,
   operation: Operation,
-  all: Readonly<Record<string, BatchTask>>,
+  backend: ComprehendBackend,
   ctx: CallContext,
 ): Promise<Json> {
   const text = requiredString(input, 'Text', 'text');
   const tooLarge = textTooLarge(text);
   if (tooLarge) throw new AwsError('TextSizeLimitExceededException', tooLarge);
   if (operation.languages) checkLanguage(languageCode, operation.languages);
-  const [result] = await (all[operation.task] as BatchTask)({ texts: [text], languageCode }, ctx);
+  const [result] = await operation.task(backend, { texts: [text], languageCode }, ctx);
   return result ?? {};
 }
 
@@ -160,7 +155,7 @@ async function runBatch(
   input: Json,
   languageCode: string,
   operation: Operation,
-  all: Readonly<Record<string, BatchTask>>,
+  backend: ComprehendBackend,
   ctx: CallContext,
 ): Promise<Json> {
   const list = input.TextList;
@@ -193,7 +188,7 @@ async function runBatch(
   const results =
     accepted.length === 0
       ? []
-      : await (all[operation.task] as BatchTask)({ texts: accepted.map((i) => texts[i] as string), languageCode }, ctx);
+      : await operation.task(backend, { texts: accepted.map((i) => texts[i] as string), languageCode }, ctx);
   return {
     ResultList: results.map((result, i) => ({ Index: accepted[i], ...result })),
     ErrorList: errors,
