@@ -49,7 +49,7 @@ interface CompactPhrase {
   e: number;
 }
 
-export const COMPREHEND_TASKS: Readonly<Partial<Record<MlFunction, AnyTask>>> = {
+const COMPREHEND_TASKS: Readonly<Partial<Record<MlFunction, AnyTask>>> = {
   'aws_comprehend.detect_sentiment': task({
     operation: 'DetectSentiment',
     encode: (r) => `${r.sentiment}\t${scoreOf(r.sentiment, r.scores)}`,

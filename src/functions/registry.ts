@@ -262,11 +262,6 @@ export const FUNCTIONS: Readonly<Record<MlFunction, FunctionSpec>> = {
   },
 };
 
-/** The spec of a canonical name. */
-export function functionSpec(fn: MlFunction): FunctionSpec {
-  return FUNCTIONS[fn];
-}
-
 /** The IAM resource a call names: its endpoint or model, or '*'. */
 export function resourceOf(fn: MlFunction, args: readonly unknown[]): string {
   const arg = FUNCTIONS[fn].resourceArg;

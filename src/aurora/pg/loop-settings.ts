@@ -62,7 +62,7 @@ export function setupStatements(ownsTransaction: boolean, state: LoopSessionStat
 const DURATION_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Reads a time setting as SHOW prints it ('0', '250ms', '5s', '1min'). */
-export function parseDuration(text: string | null | undefined): number {
+function parseDuration(text: string | null | undefined): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text ?? '');
   if (!m) return 0;
   return Number(m[1]) * (DURATION_UNITS[(m[2] ?? '').toLowerCase() || 'ms'] ?? 1);
