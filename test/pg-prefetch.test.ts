@@ -6,7 +6,7 @@
  * planner never takes, must give every row the same value.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREFETCH_CHUNK } from '../src/aurora/pg/prefetch-spool.ts';
+import { CallSpool, PREFETCH_CHUNK } from '../src/aurora/pg/prefetch-spool.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
 
@@ -163,6 +163,21 @@ describe('a statement whose calls are found first', () => {
 });
 
 describe('a prefetch finding more distinct calls than it holds in memory (prefetch-spool.ts)', () => {
+  it('reads back what it spooled, in order, in chunks, whole characters across its read blocks', () => {
+    const spool = new CallSpool();
+    // About 6 MB of lines with two- and four-byte characters: several 1 MB read blocks, each cutting somewhere.
+    const calls = Array.from({ length: PREFETCH_CHUNK * 2 + 7 }, (_v, i) => ({
+      fn: 'aws_comprehend.detect_sentiment' as const,
+      key: `k${i}`,
+      args: [`Crème brûlée 😀 ${'é'.repeat(i % 300)} #${i}`, 'en', null],
+    }));
+    for (let i = 0; i < calls.length; i += 999) spool.add(calls.slice(i, i + 999));
+    const chunks = [...spool.chunks()];
+    expect(chunks.map((c) => c.length)).toEqual([PREFETCH_CHUNK, PREFETCH_CHUNK, 7]);
+    expect(chunks.flat()).toEqual(calls);
+    expect(spool.count).toBe(0);
+  });
+
   const MANY = PREFETCH_CHUNK * 2 + 1234;
 
   it('spools them, answers every row as the model does, in both query protocols', async () => {

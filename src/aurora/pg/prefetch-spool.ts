@@ -43,29 +43,27 @@ export class CallSpool {
     if (this.fd === null) return;
     const fd = this.fd;
     let position = 0;
-    let rest = '';
+    /** Bytes after the last whole line read so far. */
+    let rest = Buffer.alloc(0);
     let chunk: MlCall[] = [];
     const block = Buffer.allocUnsafe(1024 * 1024);
     try {
       while (position < this.written) {
         const read = readSync(fd, block, 0, Math.min(block.length, this.written - position), position);
         position += read;
-        // A line's bytes may end in the middle of a character: decode whole lines only.
-        const text = rest + block.subarray(0, read).toString('latin1');
-        const end = text.lastIndexOf('\n');
-        rest = text.slice(end + 1);
-        for (const line of text.slice(0, end).split('\n')) {
-          const [fn, key, args] = JSON.parse(Buffer.from(line, 'latin1').toString('utf8')) as [
-            MlCall['fn'],
-            string,
-            MlCall['args'],
-          ];
+        const bytes = Buffer.concat([rest, block.subarray(0, read)]);
+        // Lines are cut at their newline byte, so no character is split.
+        let start = 0;
+        for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, start)) {
+          const [fn, key, args] = JSON.parse(bytes.toString('utf8', start, end)) as [MlCall['fn'], string, MlCall['args']];
+          start = end + 1;
           chunk.push({ fn, key, args });
           if (chunk.length === PREFETCH_CHUNK) {
             yield chunk;
             chunk = [];
           }
         }
+        rest = Buffer.from(bytes.subarray(start));
       }
       if (chunk.length > 0) yield chunk;
     } finally {
