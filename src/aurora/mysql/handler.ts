@@ -233,10 +233,11 @@ export class MySqlAuroraHandler implements StatementHandler {
       const rewrite = (unicode: boolean) => rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
       // The setup's facts with the loop's first statements where they can go together (session-setup.ts).
       const pipelined = kind === 'create_table_select' ? null : pipelinedSetup(up, state, this.checksPrivileges(up.session));
+      // Whichever setup follows: the check reads the target tables only.
+      if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
       let answer: Packet[] | null = null;
       if (pipelined !== null) {
         const rewritten = rewrite(pipelined.unicode);
-        if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
         answer = await converge(cmd, pipelined, 'result', () => up.query(rewritten), warning, sql).catch((err: unknown) => {
           if (err instanceof StaleSetup) return null;
           throw err;
@@ -246,7 +247,6 @@ export class MySqlAuroraHandler implements StatementHandler {
         const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
         const rewritten = rewrite(facts.unicode);
         if (kind === 'create_table_select') return createTableSelect(cmd, rewritten, facts);
-        if (pipelined === null && WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(sql, up);
         answer = await converge(cmd, facts, 'result', () => up.query(rewritten), warning, sql);
       }
       const plan = kind === 'explain' ? markBatched(answer) : null;
