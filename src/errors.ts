@@ -58,6 +58,11 @@ export const catalog = {
   ReadOnlyVariable: entry('55P02', 1238, 'HY000', 400),
   /** More than 100 arguments to aws_sagemaker.invoke_endpoint. */
   TooManyArguments: entry('54023', 1582, '42000', 400),
+  /**
+   * A MySQL built-in called with an argument count it does not take (MySQL
+   * ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT; PostgreSQL would find no such function).
+   */
+  WrongParameterCount: entry('42883', 1582, '42000', 400),
   /** A seed extension used in strict mode. */
   NotSupportedByAurora: entry('0A000', 1235, '42000', 400),
   /** An ALIAS function definition Aurora refuses (return type, characteristics, MAX_BATCH_SIZE). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { MYSQL_BUILTINS, type MysqlBuiltin } from '../src/functions/registry.ts';
 import { parseCreateFunctionAlias } from '../src/sql/mysql/create-function-alias.ts';
 import { tokenize } from '../src/sql/mysql/lexer.ts';
+import { acceptsArgCount, wrongArgCountCall } from '../src/sql/mysql/ml-call-counts.ts';
 import { findMlCalls, mightTouchMl, referencesAny } from '../src/sql/mysql/ml-calls.ts';
 import { parsePreparedStatementCommand } from '../src/sql/mysql/prepare-statements.ts';
 import { reservedWordUse } from '../src/sql/mysql/reserved-words.ts';
@@ -184,6 +186,25 @@ describe('mysql ML calls', () => {
     expect(fns('DROP FUNCTION IF EXISTS aws_comprehend_detect_entities')).toEqual([]);
     expect(fns('SELECT /*!80000 aws_comprehend_detect_entities(a, "en") */')).toEqual(['aws_comprehend_detect_entities']);
   });
+  it('ignores a name that names a table, view, index, CTE or procedure before its parenthesis', () => {
+    const name = 'aws_comprehend_detect_sentiment';
+    for (const sql of [
+      `CREATE TABLE ${name} (a TEXT, b TEXT)`,
+      `CREATE TABLE IF NOT EXISTS ${name} (a TEXT)`,
+      `INSERT INTO ${name} (a, b) VALUES (1, 2)`,
+      `INSERT IGNORE ${name} (a) VALUES (1)`,
+      `REPLACE ${name} (a) VALUES (1)`,
+      `CREATE TABLE t (a INT, KEY ${name} (a), FOREIGN KEY (a) REFERENCES ${name} (id))`,
+      `CREATE VIEW ${name} (a) AS SELECT 1`,
+      `WITH RECURSIVE ${name} (n) AS (SELECT 1) SELECT n FROM ${name}`,
+      `CALL ${name}('a', 'en')`,
+    ]) {
+      expect(fns(sql), sql).toEqual([]);
+    }
+    // Calls still count after other words, including in the values of those statements.
+    expect(fns(`INSERT INTO t (a) VALUES (${name}('x', 'en'))`)).toEqual([name]);
+    expect(fns(`SELECT * FROM t JOIN u ON ${name}(t.a, 'en') = u.b`)).toEqual([name]);
+  });
   it('pre-checks cheaply and finds user-function references', () => {
     expect(mightTouchMl(SEED_UPDATE)).toBe(true);
     expect(mightTouchMl('SELECT 1')).toBe(false);
@@ -192,6 +213,44 @@ describe('mysql ML calls', () => {
     expect(referencesAny('SELECT * FROM `ml`.`scores_view`', names)).toBe(true);
     expect(referencesAny('SELECT * FROM other.scores_view', names)).toBe(false);
     expect(referencesAny("SELECT 'will_churn(a)'", names)).toBe(false);
+  });
+});
+
+describe('mysql ML calls: argument counts', () => {
+  const wrong = (sql: string) => {
+    const call = wrongArgCountCall(findMlCalls(sql));
+    return call === null ? null : sql.slice(call.start, call.nameEnd);
+  };
+  it("takes each built-in's counts from the registry, the direct SageMaker call variadic", () => {
+    const builtin = (name: string) => MYSQL_BUILTINS.find((b) => b.name === name) as MysqlBuiltin;
+    const sentiment = builtin('aws_comprehend_detect_sentiment');
+    expect([0, 1, 2, 3, 4].map((n) => acceptsArgCount(sentiment, n))).toEqual([false, false, true, true, false]);
+    const language = builtin('aws_comprehend_detect_dominant_language');
+    expect([0, 1, 2].map((n) => acceptsArgCount(language, n))).toEqual([false, true, false]);
+    const direct = builtin('aws_sagemaker_invoke_endpoint');
+    expect([0, 1, 2, 3, 101].map((n) => acceptsArgCount(direct, n))).toEqual([false, false, true, true, true]);
+  });
+  it('finds the call the parser refuses first: the one whose ) comes first, as spelt', () => {
+    expect(wrong("SELECT aws_comprehend_detect_sentiment('a', 'en'), aws_comprehend_detect_sentiment(b, 'en', 5)")).toBeNull();
+    expect(wrong("SELECT AWS_Comprehend_Detect_Sentiment('a')")).toBe('AWS_Comprehend_Detect_Sentiment');
+    expect(wrong('SELECT aws_comprehend_detect_sentiment_confidence ()')).toBe('aws_comprehend_detect_sentiment_confidence');
+    expect(wrong("SELECT aws_comprehend_detect_sentiment('a', 'en', 25, 1)")).toBe('aws_comprehend_detect_sentiment');
+    expect(wrong("SELECT aws_comprehend_detect_sentiment(aws_comprehend_detect_dominant_language('a', 'b'))")).toBe(
+      'aws_comprehend_detect_dominant_language',
+    );
+    expect(wrong("SELECT aws_comprehend_detect_entities('a'), aws_comprehend_detect_key_phrases('b')")).toBe(
+      'aws_comprehend_detect_entities',
+    );
+    expect(wrong("SELECT 1; SELECT aws_sagemaker_invoke_endpoint('ep')")).toBe('aws_sagemaker_invoke_endpoint');
+    // One argument, whatever commas its expressions hold.
+    expect(wrong("SELECT aws_comprehend_detect_sentiment(CONCAT(a, ','), IF(b, 'en', 'fr'))")).toBeNull();
+    expect(wrong('SELECT aws_comprehend_detect_sentiment((SELECT x FROM t LIMIT 1, 1))')).toBe('aws_comprehend_detect_sentiment');
+  });
+  it('leaves alone what is not the built-in, and a call without its )', () => {
+    expect(wrong("SELECT aws_comprehend_detect_sentiment2('a'), db.aws_comprehend_detect_sentiment('a')")).toBeNull();
+    expect(wrong("SELECT `aws_comprehend_detect_sentiment`('a'), 'aws_comprehend_detect_sentiment(1)'")).toBeNull();
+    expect(wrong("CALL aws_comprehend_detect_sentiment('a')")).toBeNull();
+    expect(wrong("SELECT aws_comprehend_detect_sentiment('a'")).toBeNull();
   });
 });
 

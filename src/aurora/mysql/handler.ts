@@ -25,7 +25,7 @@ import { markBatched } from './explain.ts';
 import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivileges } from './invoke-privileges.ts';
 import { frameCommand } from './prepared.ts';
 import { answerExecute, answerPrepare, answerPrepareSql } from './prepared-commands.ts';
-import { rewriteToStubs, seedWarning } from './rewrite.ts';
+import { refuseWrongArgCounts, rewriteToStubs, seedWarning } from './rewrite.ts';
 import { newLoopSession, pipelinedSetup, prepareSessionTables, StaleSetup, setUpSession } from './session-setup.ts';
 import { refuseNonTransactionalTargets, refuseReservedWords } from './statement-guards.ts';
 import { routeOf, triggerRefusal, WRITE_KINDS } from './statement-routes.ts';
@@ -200,6 +200,8 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (privileges !== undefined && wantsInvokePrivileges(sql, privileges)) {
         return answerInvokePrivileges(sql, privileges, up, this.strict(state));
       }
+      // Aurora's parser refuses these before anything runs, whatever the emulator's own set-up.
+      refuseWrongArgCounts(sql, this.strict(state));
       try {
         await this.stubs.ensure(up);
       } catch (err) {
@@ -257,6 +259,8 @@ export class MySqlAuroraHandler implements StatementHandler {
 
   async runPrepare(sql: string, up: ControlledUpstream): Promise<void> {
     await this.answering(up, async () => {
+      // MySQL checks a built-in's argument count when it prepares the statement.
+      refuseWrongArgCounts(sql, this.strict(this.session(up.session)));
       await this.stubs.ensure(up);
       refuseReservedWords(sql);
       await answerPrepare(this.command(up), sql);

@@ -11,7 +11,8 @@
  * client the name it wrote.
  */
 import { EmulatorError } from '../../errors.ts';
-import { findMlCalls } from '../../sql/mysql/ml-calls.ts';
+import { wrongArgCountCall } from '../../sql/mysql/ml-call-counts.ts';
+import { findMlCalls, type MlCall } from '../../sql/mysql/ml-calls.ts';
 import { splitStatements } from '../../sql/mysql/statement-split.ts';
 import { SEED_DIRECT_SAGEMAKER, SEED_FUNCTIONS, STUB_SCHEMA, stubFor } from './stubs.ts';
 
@@ -24,7 +25,9 @@ export interface RewriteOptions {
 
 /** The statement with its built-in calls pointed at the stubs, or null when it has none to rewrite. */
 export function rewriteToStubs(sql: string, options: RewriteOptions): string | null {
-  const calls = findMlCalls(sql).filter((c) => stubFor(c.fn, c.args.length, options.unicode) !== undefined);
+  const found = findMlCalls(sql);
+  refuseWrongCounts(sql, found, options.strict);
+  const calls = found.filter((c) => stubFor(c.fn, c.args.length, options.unicode) !== undefined);
   if (calls.length === 0) return null;
   if (splitStatements(sql).length !== 1) {
     throw new EmulatorError(
@@ -33,18 +36,7 @@ export function rewriteToStubs(sql: string, options: RewriteOptions): string | n
     );
   }
   const seed = calls.find((c) => SEED_FUNCTIONS.has(c.fn));
-  if (options.strict && seed !== undefined) {
-    throw new EmulatorError(
-      'NotSupportedByAurora',
-      `${seed.fn}() is not supported by Aurora${seed.fn === SEED_DIRECT_SAGEMAKER ? ' as a direct call' : ''} (aurora-ml-emulator strict mode)`,
-      {
-        hint:
-          seed.fn === SEED_DIRECT_SAGEMAKER
-            ? 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...'
-            : 'Aurora MySQL offers aws_comprehend_detect_sentiment and aws_comprehend_detect_sentiment_confidence only',
-      },
-    );
-  }
+  if (options.strict && seed !== undefined) throw notInAurora(seed.fn);
   // Replacements of a call's name and insertions around the direct SageMaker call's inputs, by offset.
   const edits: Edit[] = [];
   for (const call of calls) {
@@ -68,6 +60,42 @@ export function rewriteToStubs(sql: string, options: RewriteOptions): string | n
     at = edit.end;
   }
   return out + sql.slice(at);
+}
+
+/**
+ * Aurora's parser refuses a built-in called with an argument count it does
+ * not take, before the statement runs, naming the function as the statement
+ * spells it (1582 Incorrect parameter count in the call to native function
+ * 'aws_comprehend_detect_sentiment'); the whole text is refused, as the
+ * emulator refuses a multi-statement text with ML calls. In strict mode a
+ * seed extension is no built-in at all: its call is refused as one.
+ */
+export function refuseWrongArgCounts(sql: string, strict: boolean): void {
+  refuseWrongCounts(sql, findMlCalls(sql), strict);
+}
+
+function refuseWrongCounts(sql: string, calls: readonly MlCall[], strict: boolean): void {
+  const call = wrongArgCountCall(calls);
+  if (call === null) return;
+  if (strict && SEED_FUNCTIONS.has(call.fn)) throw notInAurora(call.fn);
+  throw new EmulatorError(
+    'WrongParameterCount',
+    `Incorrect parameter count in the call to native function '${sql.slice(call.start, call.nameEnd)}'`,
+  );
+}
+
+/** Strict mode's refusal of a seed extension. */
+function notInAurora(fn: string): EmulatorError {
+  const direct = fn === SEED_DIRECT_SAGEMAKER;
+  return new EmulatorError(
+    'NotSupportedByAurora',
+    `${fn}() is not supported by Aurora${direct ? ' as a direct call' : ''} (aurora-ml-emulator strict mode)`,
+    {
+      hint: direct
+        ? 'Declare a function with CREATE FUNCTION ... ALIAS AWS_SAGEMAKER_INVOKE_ENDPOINT ENDPOINT NAME ...'
+        : 'Aurora MySQL offers aws_comprehend_detect_sentiment and aws_comprehend_detect_sentiment_confidence only',
+    },
+  );
 }
 
 /** Text put in place of [at, end) (an insertion when they are equal); `order` sorts edits at one offset. */

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MYSQL_BUILTINS, type MysqlBuiltin } from '../../functions/registry.ts';
+import { acceptsArgCount } from '../../sql/mysql/ml-call-counts.ts';
 import {
   CACHE_TABLE,
   LAST_MISS_VARIABLE,
@@ -62,8 +63,8 @@ function stubName(base: string, withBatch: boolean): string {
  */
 export function stubFor(fn: string, argCount: number, unicodeConnection: boolean): string | undefined {
   const builtin = BUILTINS.get(fn);
-  if (builtin?.atLeast !== undefined) return argCount >= builtin.atLeast ? fn : undefined;
-  if (!builtin?.argCounts.includes(argCount)) return undefined;
+  if (builtin === undefined || !acceptsArgCount(builtin, argCount)) return undefined;
+  if (builtin.atLeast !== undefined) return fn;
   const base = builtin.stub?.label && !unicodeConnection ? `${fn}_u` : fn;
   return stubName(base, argCount === 3);
 }

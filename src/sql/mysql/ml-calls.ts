@@ -14,7 +14,7 @@
 import { MYSQL_BUILTINS } from '../../functions/registry.ts';
 import { tokenize } from './lexer.ts';
 import { callArgs, type MlCallArg } from './ml-call-args.ts';
-import { isKeyword, type LexOptions, type Token } from './tokens.ts';
+import type { LexOptions, Token } from './tokens.ts';
 
 /** The built-ins' names (src/functions/registry.ts), seed extensions included. */
 export const MYSQL_ML_FUNCTIONS: readonly string[] = MYSQL_BUILTINS.map((b) => b.name);
@@ -72,10 +72,34 @@ export function findMlCalls(sql: string, opts: LexOptions = {}): MlCall[] {
   return out;
 }
 
-/** Not a qualified name, nor the name in a routine signature (CREATE/DROP FUNCTION aws_...(...)). */
+/**
+ * Words after which `name (` names an object rather than calling a function:
+ * a routine in its signature (CREATE/DROP FUNCTION aws_...(...)) or a CALL, a
+ * table with its column list (INSERT INTO t (a, b), CREATE TABLE t (...),
+ * REFERENCES t (id)), a view, an index or a common table expression.
+ */
+const NAMING_WORDS: ReadonlySet<string> = new Set([
+  'function',
+  'procedure',
+  'exists',
+  'call',
+  'table',
+  'into',
+  'insert',
+  'replace',
+  'ignore',
+  'references',
+  'view',
+  'key',
+  'index',
+  'with',
+  'recursive',
+]);
+
+/** Not a qualified name, nor the name of an object the statement declares or targets (NAMING_WORDS). */
 function isCall(tokens: readonly Token[], i: number): boolean {
   const prev = tokens[i - 1];
-  return prev?.kind !== 'dot' && !isKeyword(prev, 'function') && !isKeyword(prev, 'procedure') && !isKeyword(prev, 'exists');
+  return prev?.kind !== 'dot' && !(prev?.kind === 'ident' && NAMING_WORDS.has(prev.value));
 }
 
 /** partner[i] is the index of the parenthesis matching token i, or -1. */
