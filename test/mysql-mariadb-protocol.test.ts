@@ -278,6 +278,64 @@ describe('raw MariaDB protocol flows through the emulator', () => {
     }
   });
 
+  for (const [name, capabilities] of [
+    ['OK-terminated result sets', CAP.DEPRECATE_EOF],
+    ['EOF-terminated result sets', 0],
+  ] as const) {
+    it(`the metadata cache: column definitions come when the parameter types change them, as from MariaDB, also after a failed execution (${name})`, async () => {
+      // Regression: the loop's first run (a miss) took the new definitions and the client decoded the
+      // last run's rows with the prepare's, where `? AS p` is a binary NULL column: 5 came back as bytes.
+      const sql = 'SELECT aws_comprehend_detect_sentiment(?, ?) AS s, ? AS p';
+      const executions: [string, string, string | number][] = [
+        [TEXTS[0], 'en', 5],
+        [TEXTS[1], 'en', 6], // the same types: no definitions
+        [TEXTS[2], 'en', 'x'],
+        [TEXTS[3], 'en', 'y'],
+        [TEXTS[4], 'en', 7],
+      ];
+      /** Per execution: the types of the definitions that came (null: none), and the rows read with the ones kept. */
+      const seen: unknown[][] = [];
+      for (const through of [true, false]) {
+        const c = await raw(through, MARIADB_CAP.CACHE_METADATA, capabilities);
+        try {
+          const p = await c.prepare(sql);
+          let kept = p.columns ?? [];
+          const execute = async (params: readonly (string | number)[]) => {
+            c.write(executeCommand(p.statementId, params));
+            const a = await c.answer('binary', kept);
+            kept = a.columns ?? kept;
+            return a;
+          };
+          const answers: unknown[] = [];
+          for (const params of executions) {
+            const a = await execute(params);
+            answers.push([a.kind, a.columns?.map((col) => col.type) ?? null, a.rows]);
+          }
+          seen.push(answers);
+          if (!through) continue;
+          // An execution with new types that fails after its first run (Comprehend refuses the
+          // language): the server has sent the definitions, the client has not had them.
+          const refused = await execute([TEXTS[5], 'xx', 'z']);
+          expect([refused.kind, refused.errno]).toEqual(['err', 1815]);
+          const next = await execute([TEXTS[5], 'en', 'w']);
+          expect(next.columns?.map((col) => col.type)).toEqual([TYPE.VAR_STRING, TYPE.VAR_STRING]);
+          expect(next.rows).toEqual([[label(TEXTS[5]), 'w']]);
+          // And now the client has them: the next execution of those types comes without.
+          const after = await execute([TEXTS[0], 'en', 'v']);
+          expect([after.columns, after.rows]).toEqual([null, [[label(TEXTS[0]), 'v']]]);
+        } finally {
+          c.close();
+        }
+      }
+      expect(seen[0]).toEqual(seen[1]);
+      const longlong = [TYPE.VAR_STRING, TYPE.LONGLONG];
+      const text = [TYPE.VAR_STRING, TYPE.VAR_STRING];
+      expect(seen[0]).toEqual(
+        executions.map(([t, , v], i) => ['rows', [longlong, null, text, null, longlong][i], [[label(t), v]]]),
+      );
+    });
+  }
+
   it('relayed commands pipelined before and after an ML command are answered in order', async () => {
     const c = await raw(true);
     try {

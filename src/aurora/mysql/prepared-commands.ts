@@ -14,7 +14,14 @@ import type { CommandContext, SessionState } from './command-context.ts';
 import { beforeDefinition, defining } from './defining.ts';
 import { aliasDefinition } from './definitions.ts';
 import { runToConvergence } from './ml-loop.ts';
-import { executeRefusal, executionRuns, framePrepare, type PreparedMl, preparedStatement } from './prepared.ts';
+import {
+  executeRefusal,
+  executionRuns,
+  framePrepare,
+  type PreparedMl,
+  preparedStatement,
+  withMissedDefinitions,
+} from './prepared.ts';
 import { rewriteToStubs, seedWarning } from './rewrite.ts';
 import { setUpSession } from './session-setup.ts';
 import { refuseNonTransactionalTargets } from './statement-guards.ts';
@@ -63,7 +70,15 @@ export async function answerPrepare(cmd: CommandContext, sql: string): Promise<v
 function remember(state: SessionState, answer: readonly Packet[], run: Route, sql: string, warning: string | null): void {
   const statement = preparedStatement(answer);
   if (statement === null) return;
-  const prepared: PreparedMl = { run, sql, warning, paramCount: statement.params, types: null, longData: [] };
+  const prepared: PreparedMl = {
+    run,
+    sql,
+    warning,
+    paramCount: statement.params,
+    types: null,
+    longData: [],
+    missedDefinitions: null,
+  };
   state.prepared.set(statement.id, prepared);
 }
 
@@ -76,7 +91,7 @@ export async function answerExecute(cmd: CommandContext, payload: Buffer): Promi
   if (refusal !== null) throw refusal;
   const { run, discover } = executionRuns(payload, prepared, up);
   if (prepared.run === 'definition') return defining(cmd.stubs, up, prepared.sql, run);
-  if (prepared.run === 'once') return sendToClient(up, await run());
+  if (prepared.run === 'once') return sendToClient(up, withMissedDefinitions(prepared, await run(), up));
   const kind = classifyStatement(prepared.sql);
   if (WRITE_KINDS.has(kind)) await refuseNonTransactionalTargets(prepared.sql, up);
   const facts = await setUpSession(up, state, cmd.checksPrivileges());
@@ -91,5 +106,6 @@ export async function answerExecute(cmd: CommandContext, payload: Buffer): Promi
     sql: prepared.sql,
     ...(discover === undefined ? {} : { discover }),
   });
-  sendToClient(up, withClientColumnNames(answer, prepared.sql, 'binary-result', up));
+  // The loop ran the statement more often than the client executed it: the client's answer carries the definitions it missed.
+  sendToClient(up, withClientColumnNames(withMissedDefinitions(prepared, answer, up), prepared.sql, 'binary-result', up));
 }

@@ -7,11 +7,22 @@
  * rows need nothing from the emulator. Each execution re-sends the client's
  * own packet, so parameters bound once (no types after the first execution)
  * and every row of a bulk execution reach the server as the client sent them.
+ *
+ * The loop executes the statement several times for one client execution,
+ * and the client sees only the last answer. With MariaDB's metadata cache
+ * (../../wire/mysql/result-metadata.ts) the server sends the result's column
+ * definitions only in the first answer after they change (the first
+ * execution that binds parameter types, or binds other ones), which is
+ * rarely the last: the client would decode that answer's rows with the
+ * definitions it kept (the prepare's, where a `?` column is a binary NULL
+ * column), so `SELECT ..., ? AS p` with 5 read as bytes. Every answer's
+ * definitions are noted here, and the client's answer gets the ones it missed.
  */
 import { EmulatorError } from '../../errors.ts';
 import { boundTypes, bulkRows, executePayload } from '../../wire/mysql/binary-params.ts';
 import { Command, ResponseHeader } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
+import { resultMetadata, withDefinitions } from '../../wire/mysql/result-metadata.ts';
 import { packet } from '../../wire/mysql/serializer.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import type { Route } from './statement-routes.ts';
@@ -34,6 +45,14 @@ export interface PreparedMl {
    * several times, so they are sent again before each run.
    */
   longData: Buffer[];
+  /**
+   * The column definitions the server last sent for this statement, while
+   * the client has not had them (they came in a run before the loop's last,
+   * or in an execution that then failed): the server skips them until they
+   * change again, so the client's next answer must carry them. Null when the
+   * client has the server's.
+   */
+  missedDefinitions: readonly Packet[] | null;
 }
 
 /** COM_STMT_EXECUTE flags asking for a cursor (CURSOR_TYPE_READ_ONLY and the rest). */
@@ -79,9 +98,10 @@ export function executionRuns(payload: Buffer, prepared: PreparedMl, up: Control
   // The server forgets long data after an execution: every run sends it again.
   const longData = prepared.longData;
   prepared.longData = [];
+  const execute = (framed: Buffer) => up.command(framed, 'binary-result').then((answer) => noteDefinitions(prepared, answer, up));
   const run = () => {
     for (const part of longData) void up.command(part, 'none');
-    return up.command(frameCommand(payload), 'binary-result');
+    return execute(frameCommand(payload));
   };
   const known = prepared.types;
   const own = boundTypes(payload, prepared.paramCount);
@@ -92,8 +112,34 @@ export function executionRuns(payload: Buffer, prepared: PreparedMl, up: Control
   const id = payload.readUInt32LE(1);
   const executions = rows.map((row) => frameCommand(executePayload(id, types as Buffer, row)));
   const discover = async () => {
-    const answers = await Promise.all(executions.map((e) => up.command(e, 'binary-result')));
+    const answers = await Promise.all(executions.map(execute));
     return answers.find((a) => isErr(a[0])) ?? answers.at(-1) ?? [];
   };
   return { run, discover };
+}
+
+/** Notes the definitions an execution's answer carries (each answer in the order the server sent it). */
+function noteDefinitions(prepared: PreparedMl, answer: Packet[], up: ControlledUpstream): Packet[] {
+  if (!up.cacheMetadata) return answer;
+  const definitions = resultMetadata(answer, up)?.definitions;
+  if (definitions != null) prepared.missedDefinitions = definitions;
+  return answer;
+}
+
+/**
+ * The answer the client gets, with the column definitions it missed when the
+ * server skipped them; from then on the client has the server's.
+ */
+export function withMissedDefinitions(prepared: PreparedMl, answer: Packet[], up: ControlledUpstream): Packet[] {
+  const missed = prepared.missedDefinitions;
+  if (missed === null) return answer;
+  const metadata = resultMetadata(answer, up);
+  if (metadata === null) return answer; // an OK or ERR: the client still lacks them
+  prepared.missedDefinitions = null;
+  if (metadata.definitions !== null) return answer;
+  if (missed.length !== metadata.count) {
+    // Rows the client would decode with definitions of another shape: never send them.
+    throw new EmulatorError('Internal', `the server skipped ${metadata.count} column definitions it never sent whole`);
+  }
+  return withDefinitions(answer, missed);
 }
