@@ -52,6 +52,9 @@ describe('PostgreSQL front, one literal call', () => {
 
   const sentiment = async (client: pg.Client, text: string) =>
     (await client.query(`SELECT sentiment FROM aws_comprehend.detect_sentiment('${text}', 'en')`)).rows[0]?.sentiment;
+  /** The same call through the evaluation loop: a cast is no literal, so the statement takes the prefetch query. */
+  const loopSentiment = async (client: pg.Client, text: string) =>
+    (await client.query(`SELECT sentiment FROM aws_comprehend.detect_sentiment('${text}'::varchar, 'en')`)).rows[0]?.sentiment;
 
   it('relays a plain statement naming columns sentiment and confidence as it came, in one round trip', async () => {
     await su.query('CREATE TABLE IF NOT EXISTS plain_reviews (id int, sentiment text, confidence real)');
@@ -66,29 +69,37 @@ describe('PostgreSQL front, one literal call', () => {
     await su.query('DROP TABLE plain_reviews');
   });
 
-  it('takes two round trips, and from its second statement on skips the owner check of begin_statement', async () => {
+  it('answers calls on literals outside a block in two light round trips: the settings, then the answered statement', async () => {
     expect(LABELS).toContain(await sentiment(su, 'first of the session'));
     relay.reset();
     expect(LABELS).toContain(await sentiment(su, 'counted outside a block'));
     const idle = relay.bursts();
     expect(idle, idle.join('\n----\n')).toHaveLength(2);
-    // The setup and the prefetch query together; then the answers, the run and its COMMIT.
-    expect(idle[0]).toContain('BEGIN');
-    expect(idle[0]).toContain('::pg_catalog.oid OPERATOR(pg_catalog.=)');
-    expect(idle[1]).toMatch(/COPY .*detect_sentiment.* COMMIT/);
-    // The statement's transaction is over: the next one is another.
+    expect(idle[0]).toContain("current_setting('statement_timeout')");
+    expect(idle[1]).toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+    // No transaction, set-up, savepoint, prefetch query or cache fill: the keys come from the literals.
+    for (const burst of idle) expect(burst).not.toMatch(/BEGIN|SAVEPOINT|begin_statement|COPY|_args\(|COMMIT/);
+    // Each statement is its own transaction.
     const txids = [
       (await su.query('SELECT txid_current() AS t')).rows[0]?.t,
       (await su.query('SELECT txid_current() AS t')).rows[0]?.t,
     ];
     expect(txids[0]).not.toBe(txids[1]);
+  });
+
+  it('inside a block takes the loop, which from its second statement on skips the owner check of begin_statement', async () => {
     await su.query('BEGIN');
     await su.query(`SET LOCAL client_min_messages = 'warning'`);
     await su.query('SET LOCAL max_parallel_workers_per_gather = 3');
+    expect(LABELS).toContain(await sentiment(su, 'first inside a block'));
     relay.reset();
     expect(LABELS).toContain(await sentiment(su, 'counted inside a block'));
-    expect(relay.bursts()).toHaveLength(2);
-    expect(relay.bursts()[1]).toContain('RELEASE SAVEPOINT aurora_ml_statement');
+    const bursts = relay.bursts();
+    expect(bursts, bursts.join('\n----\n')).toHaveLength(2);
+    // The setup and the prefetch query together; then the answers, the run and its RELEASE.
+    expect(bursts[0]).toContain('SAVEPOINT aurora_ml_statement');
+    expect(bursts[0]).toContain('::pg_catalog.oid OPERATOR(pg_catalog.=)');
+    expect(bursts[1]).toMatch(/COPY .*detect_sentiment.*RELEASE SAVEPOINT aurora_ml_statement/s);
     // The client's settings are back, and the block goes on.
     expect((await su.query('SHOW client_min_messages')).rows).toEqual([{ client_min_messages: 'warning' }]);
     expect((await su.query('SHOW max_parallel_workers_per_gather')).rows).toEqual([{ max_parallel_workers_per_gather: '3' }]);
@@ -105,17 +116,17 @@ describe('PostgreSQL front, one literal call', () => {
   });
 
   it('trusts a begin_statement made anew only after the full check', async () => {
-    expect(LABELS).toContain(await sentiment(su, 'before the reinstall'));
+    expect(LABELS).toContain(await loopSentiment(su, 'before the reinstall'));
     // A new begin_statement (another oid) from a superuser: trusted again after the full check.
     await su.query('DROP EXTENSION aws_ml CASCADE');
     await su.query('CREATE EXTENSION aws_ml CASCADE');
-    expect(LABELS).toContain(await sentiment(su, 'after the reinstall'));
+    expect(LABELS).toContain(await loopSentiment(su, 'after the reinstall'));
     // A look-alike of a user who may create schemas, in the same session: never trusted.
     await su.query(`GRANT CREATE ON DATABASE ${env.database} TO ${APP}`);
     const app = await connectAs(APP);
     try {
       await su.query(`GRANT aws_ml TO ${APP}`);
-      expect(LABELS).toContain(await sentiment(app, 'the user, trusted'));
+      expect(LABELS).toContain(await loopSentiment(app, 'the user, trusted'));
       await su.query('DROP EXTENSION aws_ml CASCADE');
       await app.query('CREATE SCHEMA aurora_ml_private');
       await app.query(`CREATE FUNCTION aurora_ml_private.begin_statement(boolean) RETURNS text
@@ -174,6 +185,7 @@ describe('PostgreSQL front, one literal call', () => {
       }
       await su.query(`REVOKE aws_ml FROM ${APP}`);
       await expect(sentiment(app, 'revoked')).rejects.toMatchObject({ code: '42501' });
+      await expect(loopSentiment(app, 'revoked, through the loop')).rejects.toMatchObject({ code: '42501' });
       // Inside the client's block the refusal aborts the block, as PostgreSQL's own would.
       await app.query('BEGIN');
       await expect(sentiment(app, 'revoked in a block')).rejects.toMatchObject({ code: '42501' });

@@ -27,21 +27,22 @@
 import { PRIVATE_SCHEMA } from './miss-channel.ts';
 import type { StubSpec } from './stubs.ts';
 
-interface Parameter {
+export interface Parameter {
   readonly name: string;
   readonly type: string;
   /** ` DEFAULT ...` as declared, or ''. */
   readonly default: string;
 }
 
-interface Signature {
+export interface Signature {
   /** schema.name */
   readonly qualified: string;
   readonly inputs: readonly Parameter[];
   readonly outs: readonly Parameter[];
 }
 
-function parseSignature(signature: string): Signature {
+/** A stub's declared signature: its qualified name, input parameters (with defaults) and OUT parameters. */
+export function parseSignature(signature: string): Signature {
   const open = signature.indexOf('(');
   const params = signature
     .slice(open + 1, signature.lastIndexOf(')'))

@@ -59,6 +59,17 @@ export function setupStatements(ownsTransaction: boolean, state: LoopSessionStat
   return ownsTransaction ? ['BEGIN', ...statements] : statements;
 }
 
+/**
+ * The settings alone, read without changing anything, for a statement that
+ * needs no set-up (see literal-statement.ts): the columns stand where
+ * readSettings reads them in setupStatements' SELECT.
+ */
+export function settingsProbe(prefetch: Prefetch): string {
+  return `SELECT current_setting('statement_timeout'), NULL, NULL,
+       current_setting('aurora_ml.inference_timeout', true), NULL, NULL, NULL,
+       current_setting('server_encoding'), ${prefetch.allowed}`;
+}
+
 const DURATION_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Reads a time setting as SHOW prints it ('0', '250ms', '5s', '1min'). */

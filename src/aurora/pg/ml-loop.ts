@@ -9,7 +9,7 @@
  *   notices go to the client and its effects stay.
  */
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import type { MlCall, MlResults } from '../../ml/calls.ts';
+import type { EvalContext, MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
 import { BackendCode } from '../../wire/pg/codes.ts';
@@ -18,7 +18,8 @@ import { parseNoticeFields } from '../../wire/pg/messages.ts';
 import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
-import { type LoopSessionState, readSettings, SAVEPOINT, setupStatements } from './loop-settings.ts';
+import { runLiteralStatement } from './literal-statement.ts';
+import { type LoopSessionState, readSettings, SAVEPOINT, type SessionSettings, setupStatements } from './loop-settings.ts';
 import { CACHE_TABLE, readBegin, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
 import type { ControlStatement, PassDriver, PassText } from './pass-driver.ts';
@@ -35,7 +36,7 @@ export type LoopOutcome =
   /** `answer` holds the final run's messages for the client (see frame-spool.ts); the caller disposes of it. */
   { readonly ok: true; readonly answer: FrameSpool } | { readonly ok: false; readonly error: EmulatorError | Frame };
 
-const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
+export const firstError = (frames: readonly Frame[]) => frames.find((f) => f.code === BackendCode.ErrorResponse);
 
 /** Answers into the cache table outside the loop's savepoint, so that later rounds' rollbacks keep them. */
 function cacheFill(copy: Buffer | null): ControlStatement[] {
@@ -53,6 +54,24 @@ function statementFailure(error: EmulatorError | Frame): StatementFailure {
   if (error instanceof EmulatorError) return error;
   const { code, message } = parseNoticeFields(error.payload);
   return { databaseCode: code, message };
+}
+
+/** What the evaluator needs to know of the statement it evaluates for. */
+export function evalContext(
+  up: ControlledUpstream,
+  settings: SessionSettings,
+  startedAt: number,
+  trace: StatementTrace,
+): EvalContext {
+  return {
+    user: up.session.user,
+    database: up.session.database,
+    signal: up.signal,
+    statementDeadline: settings.statementTimeoutMs > 0 ? startedAt + settings.statementTimeoutMs : Number.POSITIVE_INFINITY,
+    inferenceTimeoutMs: settings.inferenceTimeoutMs,
+    caller: { front: 'postgres', connectionId: up.session.processId },
+    progress: trace,
+  };
 }
 
 export interface LoopOptions {
@@ -73,7 +92,11 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
   // Statement tracking (the dashboard): hooks only, see src/ml/statement-trace.ts.
   const trace = options.evaluator.statements.begin('postgres', options.up.session.processId, options.driver.statement);
   try {
-    outcome = await runLoop(options, runs, spool, trace);
+    const literal = options.prefetch?.literalCalls;
+    if (literal && options.ownsTransaction) {
+      outcome = await runLiteralStatement(options, options.prefetch as Prefetch, literal, trace, (run) => runs.push(run));
+    }
+    outcome ??= await runLoop(options, runs, spool, trace);
     return outcome;
   } catch (err) {
     outcome = { ok: false, error: toEmulatorError(err) };
@@ -137,15 +160,7 @@ async function runLoop(
   const { key: statementKey, oid: trustedBegin } = readBegin(setupFrames);
   state.trustedBegin = trustedBegin;
   let run: PassCollector = first ?? collector(statementKey);
-  const ctx = {
-    user: up.session.user,
-    database: up.session.database,
-    signal: up.signal,
-    statementDeadline: settings.statementTimeoutMs > 0 ? startedAt + settings.statementTimeoutMs : Number.POSITIVE_INFINITY,
-    inferenceTimeoutMs: settings.inferenceTimeoutMs,
-    caller: { front: 'postgres' as const, connectionId: up.session.processId },
-    progress: trace,
-  };
+  const ctx = evalContext(up, settings, startedAt, trace);
   let rowCalls: number | null = null;
   /** What each run executes: the client's statement, or it with the prefetched answers written in. */
   let text: PassText | undefined;

@@ -13,6 +13,7 @@
 import type { MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import { type PrefetchPlan, type PrefetchSite, planPrefetch } from '../../sql/pg/prefetch-plan.ts';
 import { answerable, answerFields, answerFunctionName, argsFunctionName, fieldFunctionName } from './answer-functions.ts';
+import { literalCalls } from './literal-keys.ts';
 import { runsOnlyItsCalls } from './sealed-statement.ts';
 import { type StubSpec, stubsFor } from './stubs.ts';
 
@@ -30,6 +31,8 @@ export interface Prefetch {
   readonly statement: string;
   /** The statement runs nothing but its planned calls on literals (see sealed-statement.ts). */
   readonly sealed: boolean;
+  /** A sealed statement's calls, read from its literals (see literal-keys.ts), or null. */
+  readonly literalCalls: ReadonlyMap<string, PrefetchedCall> | null;
 }
 
 /** One call the prefetch found: its cache key's call, and the key text the answer functions look up. */
@@ -49,16 +52,18 @@ export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch |
       ? `SELECT ${names[0]}::pg_catalog.text AS f, ${keys[0]} AS a ${plan.source}`
       : `SELECT pg_catalog.unnest(ARRAY[${names.join(', ')}]::pg_catalog.text[]) AS f, pg_catalog.unnest(ARRAY[${keys.join(', ')}]) AS a ${plan.source}`;
   const functions = new Set(plan.sites.map((s) => s.call.fn));
+  const sealed = runsOnlyItsCalls(sql, plan, (fn, name) => {
+    const spec = specs.get(fn);
+    return spec !== undefined && answerFields(spec).includes(name);
+  });
   return {
     plan,
     statement: sql,
     functions,
     query: `SELECT p.f, p.a, pg_catalog.md5(p.f OPERATOR(pg_catalog.||) p.a), pg_catalog.count(*) FROM (${inner}) p GROUP BY p.f, p.a`,
     allowed: allowedSql(plan, specs),
-    sealed: runsOnlyItsCalls(sql, plan, (fn, name) => {
-      const spec = specs.get(fn);
-      return spec !== undefined && answerFields(spec).includes(name);
-    }),
+    sealed,
+    literalCalls: sealed ? literalCalls(plan.sites, specs) : null,
   };
 }
 

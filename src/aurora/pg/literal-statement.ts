@@ -1,0 +1,79 @@
+/**
+ * A statement that is nothing but ML calls on literals (`SELECT * FROM
+ * aws_comprehend.detect_sentiment('...', 'en')`) in two light round trips,
+ * where the evaluation loop needs two heavier ones:
+ *
+ *   1. the session's settings and its right to the calls' functions, read
+ *      without a transaction (settingsProbe);
+ *   2. the statement with its answers written in, as the client's own
+ *      single-statement transaction.
+ *
+ * Nothing else is needed: its calls' keys come from its literals
+ * (literal-keys.ts) instead of a prefetch query, and the statement runs no
+ * code of the user's and no stub once its answers are in (sealed-statement.ts),
+ * so there is no cache to fill, no savepoint to return to, and no statement
+ * key to tell a stub's notice from a forged one. The privileges are checked
+ * before anything is evaluated, as in the loop, and the database checks them
+ * again when the statement runs.
+ *
+ * Whatever this path did not foresee (settings or privileges that say no, an
+ * answer that cannot be written in, a run that fails or reaches a stub) ends
+ * it with null and the loop runs the statement from the start: the run here
+ * changed nothing, being one SELECT of the calls alone, and what the client
+ * sees is what the loop gives it.
+ */
+import { EmulatorError, toEmulatorError } from '../../errors.ts';
+import type { MlResults } from '../../ml/calls.ts';
+import type { StatementTrace } from '../../ml/statement-trace.ts';
+import { readSettings, settingsProbe } from './loop-settings.ts';
+import { evalContext, firstError, type LoopOptions, type LoopOutcome } from './ml-loop.ts';
+import { PassCollector } from './pass-collector.ts';
+import { answeredStatement, type Prefetch, type PrefetchedCall } from './prefetch.ts';
+
+const NOTHING_KNOWN: ReadonlySet<string> = new Set();
+
+/** The statement's outcome, or null when the loop must run it (see above). `keep` takes each run for disposal. */
+export async function runLiteralStatement(
+  { driver, up, evaluator }: LoopOptions,
+  prefetch: Prefetch,
+  calls: ReadonlyMap<string, PrefetchedCall>,
+  trace: StatementTrace,
+  keep: (run: PassCollector) => void,
+): Promise<LoopOutcome | null> {
+  const startedAt = Date.now();
+  trace.phase('run');
+  const probe = await driver.control([settingsProbe(prefetch)]);
+  if (firstError(probe) !== undefined) return null;
+  const settings = readSettings(probe);
+  // Answers with any character can be written in only where the server stores UTF-8.
+  if (!settings.answersAllowed || !settings.serverUtf8) return null;
+
+  let results: MlResults;
+  try {
+    trace.phase('evaluate', calls.size);
+    results = await evaluator.evaluate(
+      [...calls.values()].map((c) => c.call),
+      evalContext(up, settings, startedAt, trace),
+    );
+  } catch (err) {
+    return { ok: false, error: toEmulatorError(err) };
+  }
+  const answered = await answeredStatement(prefetch, calls, results, settings.serverUtf8);
+  if (answered === null) return null;
+
+  trace.phase('run');
+  const run = new PassCollector(NOTHING_KNOWN, null, up.decodeText);
+  keep(run);
+  const before = await driver.pass([], (frame) => run.take(frame), { sql: answered });
+  if (firstError(before) !== undefined || run.error !== null || run.missed) return null;
+  if (up.signal.aborted)
+    return { ok: false, error: new EmulatorError('QueryCanceled', 'canceling statement due to user request') };
+
+  // Each site runs once: the statement has no row source but its calls.
+  const rowCalls = prefetch.plan.sites.length;
+  evaluator.stats.logicalRequests += rowCalls;
+  evaluator.stats.logicalResponses += rowCalls;
+  evaluator.stats.cacheHits += rowCalls - calls.size;
+  if (run.rows !== null) trace.rows(run.rows);
+  return { ok: true, answer: run.answer };
+}
