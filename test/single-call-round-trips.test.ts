@@ -106,6 +106,53 @@ describe('PostgreSQL front, one literal call', () => {
     await su.query('COMMIT');
   });
 
+  it('with parameters (extended protocol) outside a block, restores the settings with the COMMIT at Sync', async () => {
+    await su.query(`SET client_min_messages = 'warning'`);
+    await su.query('SET max_parallel_workers_per_gather = 3');
+    const call = (text: string) => su.query('SELECT sentiment FROM aws_comprehend.detect_sentiment($1, $2)', [text, 'en']);
+    expect(LABELS).toContain((await call('first with parameters')).rows[0]?.sentiment);
+    relay.reset();
+    expect(LABELS).toContain((await call('counted with parameters')).rows[0]?.sentiment);
+    const bursts = relay.bursts();
+    // The client's messages with the runner's BEGIN; the set-up and prefetch; the answers and the run;
+    // the settings restored and the block committed, together.
+    expect(bursts, bursts.join('\n----\n')).toHaveLength(4);
+    expect(bursts[3]).toMatch(/set_config\('client_min_messages'.*COMMIT/s);
+    expect(bursts[3]).not.toContain('RELEASE SAVEPOINT');
+    // The session is the client's again: its settings, no transaction, no mode.
+    expect((await su.query('SHOW client_min_messages')).rows).toEqual([{ client_min_messages: 'warning' }]);
+    expect((await su.query('SHOW max_parallel_workers_per_gather')).rows).toEqual([{ max_parallel_workers_per_gather: '3' }]);
+    expect((await su.query(`SELECT current_setting('aurora_ml.mode', true) AS m`)).rows).toEqual([{ m: '' }]);
+    await su.query('RESET client_min_messages');
+    await su.query('RESET max_parallel_workers_per_gather');
+  });
+
+  it('with parameters, a deferred trigger that runs at the COMMIT sees the settings restored', async () => {
+    await su.query(`CREATE TABLE scored (txt text, s text)`);
+    await su.query(`CREATE TABLE seen_at_commit (mode text, min_messages text)`);
+    await su.query(`CREATE FUNCTION note_settings() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO seen_at_commit VALUES (current_setting('aurora_ml.mode', true), current_setting('client_min_messages'));
+        RETURN NULL;
+      END $$`);
+    await su.query(`CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON scored DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW EXECUTE FUNCTION note_settings()`);
+    try {
+      await su.query(`SET client_min_messages = 'warning'`);
+      relay.reset();
+      await su.query('INSERT INTO scored SELECT $1::text, (aws_comprehend.detect_sentiment($1, $2)).sentiment', ['I love it', 'en']);
+      expect(relay.bursts().at(-1)).toContain('COMMIT');
+      expect((await su.query('SELECT s FROM scored')).rows).toEqual([{ s: 'POSITIVE' }]);
+      expect((await su.query('SELECT mode, min_messages FROM seen_at_commit')).rows).toEqual([
+        { mode: '', min_messages: 'warning' },
+      ]);
+    } finally {
+      await su.query('RESET client_min_messages');
+      await su.query('DROP TABLE scored, seen_at_commit');
+      await su.query('DROP FUNCTION note_settings()');
+    }
+  });
+
   it('closes a statement that reads a table in a round trip of its own', async () => {
     await su.query('CREATE TABLE IF NOT EXISTS notes (txt text)');
     relay.reset();

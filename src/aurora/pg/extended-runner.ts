@@ -34,8 +34,16 @@ export class ExtendedRunner {
   constructor(
     private readonly up: ControlledUpstream,
     private readonly state: ExtendedState,
-    /** Runs one handled statement inside a transaction block. */
-    private readonly runStatement: (step: HandledExecute) => Promise<StatementResult>,
+    /**
+     * Runs one handled statement inside a transaction block. With
+     * `closeWithCommit`, the block ends at the client's Sync right after it:
+     * the statements that close it may go with that COMMIT instead of a
+     * round trip of their own.
+     */
+    private readonly runStatement: (
+      step: HandledExecute,
+      closeWithCommit?: (statements: readonly string[]) => void,
+    ) => Promise<StatementResult>,
     /** The statement text (as sent to the server) is one the handler runs. */
     private readonly handles: (sql: string) => boolean = () => false,
   ) {}
@@ -47,13 +55,13 @@ export class ExtendedRunner {
       this.state.skipping = true;
       this.state.upstreamNeedsSync = true;
     }
-    for (const step of steps) {
+    for (const [i, step] of steps.entries()) {
       if (step.kind === 'relay' && step.code === FrontendCode.Sync) {
         await this.onSync();
         continue;
       }
       if (this.state.skipping) continue;
-      if (step.kind === 'execute-handled') await this.onHandledExecute(step);
+      if (step.kind === 'execute-handled') await this.onHandledExecute(step, isSync(steps[i + 1]));
       else if (step.code === FrontendCode.Flush) await this.sendPending();
       else this.pending.push(step.raw);
     }
@@ -69,8 +77,8 @@ export class ExtendedRunner {
       // PostgreSQL would run the Query inside the implicit transaction and
       // commit both; committing first differs only if that Query then fails.
       this.state.ownsBlock = false;
-      const answer = await this.up.exchange([ownStatement('COMMIT')]);
-      const error = errorIn(answer.groups[0] ?? []);
+      const answer = await this.up.exchange(this.commitStatements());
+      const error = answer.groups.map((g) => errorIn(g)).find((e) => e !== undefined);
       if (error) this.up.toClient(error.raw);
     }
     return 'run';
@@ -86,13 +94,15 @@ export class ExtendedRunner {
       if (state.ownsBlock && blockOpen) await this.up.exchange([ownStatement('ROLLBACK')]);
     } else {
       const clientRequests = this.takePending();
-      const commit = state.ownsBlock ? [ownStatement('COMMIT')] : [];
+      const commit = state.ownsBlock ? this.commitStatements() : [];
       const answer = await this.up.exchange([...clientRequests, ...commit]);
       this.forwardClient(answer.groups.slice(0, clientRequests.length));
-      const commitFrames = answer.groups[clientRequests.length];
       if (state.ownsBlock) {
         // A COMMIT that fails (a deferred constraint) is the implicit transaction's failure at Sync.
-        const commitError = commitFrames === undefined ? undefined : errorIn(commitFrames);
+        const commitError = answer.groups
+          .slice(clientRequests.length)
+          .map((g) => errorIn(g))
+          .find((e) => e !== undefined);
         if (commitError) this.up.toClient(commitError.raw);
         if (this.up.status !== 'I') await this.up.exchange([ownStatement('ROLLBACK')]);
       }
@@ -100,7 +110,16 @@ export class ExtendedRunner {
     state.ownsBlock = false;
     state.skipping = false;
     state.upstreamNeedsSync = false;
+    // A rolled-back block takes the statements' settings with it.
+    state.beforeCommit = [];
     this.up.toClient(serialize.readyForQuery(this.up.status));
+  }
+
+  /** The block's COMMIT, after what the last handled statement left to close with it. */
+  private commitStatements(): Buffer[][] {
+    const before = this.state.beforeCommit;
+    this.state.beforeCommit = [];
+    return [...before.map(ownStatement), ownStatement('COMMIT')];
   }
 
   /** Sends the client's pending messages with a Flush (no Sync: the transaction stays as it is). */
@@ -123,7 +142,7 @@ export class ExtendedRunner {
     this.state.upstreamNeedsSync ||= upstreamNeedsSync;
   }
 
-  private async onHandledExecute(step: HandledExecute): Promise<void> {
+  private async onHandledExecute(step: HandledExecute, syncFollows: boolean): Promise<void> {
     const requests = this.takePending();
     const clientCount = requests.length;
     // The client's portal must still exist (portals end with their transaction):
@@ -169,7 +188,14 @@ export class ExtendedRunner {
       }
       run = { ...step, sql: bound };
     }
-    const result = await this.runStatement(run);
+    // Nothing of the client's comes between this statement and the COMMIT that ends the block.
+    const closeWithCommit =
+      syncFollows && this.state.ownsBlock
+        ? (statements: readonly string[]) => {
+            this.state.beforeCommit = [...statements];
+          }
+        : undefined;
+    const result = await this.runStatement(run, closeWithCommit);
     if (!result.ok) {
       this.up.toClient(result.error);
       this.startSkipping(false);
@@ -312,6 +338,10 @@ export function withCount(tag: string, count: number): string {
  * The source text of a portal, protocol-level ones included (pg_cursors lists
  * them, the unnamed one as ''). The name goes in as hex: it may hold anything.
  */
+function isSync(step: ExtendedStep | undefined): boolean {
+  return step?.kind === 'relay' && step.code === FrontendCode.Sync;
+}
+
 function portalTextQuery(portal: string): string {
   const hex = Buffer.from(portal, 'utf8').toString('hex');
   return `SELECT statement FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) pg_catalog.convert_from(pg_catalog.decode('${hex}', 'hex'), 'UTF8')`;

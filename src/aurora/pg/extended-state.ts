@@ -35,6 +35,12 @@ export class ExtendedState {
   skipping = false;
   /** The upstream itself is skipping until a Sync (an error in a pipeline sent without one). */
   upstreamNeedsSync = false;
+  /**
+   * Statements that close the last handled statement, left for the block's
+   * COMMIT to take along (see ExtendedRunner.onSync): sent just before it,
+   * in the same round trip.
+   */
+  beforeCommit: string[] = [];
   readonly portals = new Map<string, PortalResult>();
 
   /** The handler must see the client's messages until its next Sync. */

@@ -249,7 +249,7 @@ export class PgAuroraHandler implements StatementHandler {
     return new ExtendedRunner(
       up,
       state.extended,
-      (step) => this.runHandledExecute(step, up),
+      (step, closeWithCommit) => this.runHandledExecute(step, up, closeWithCommit),
       (sql) => this.prepare(sql, up.session)?.handled === true,
     ).run(steps);
   }
@@ -260,7 +260,11 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   /** One handled Execute, inside a transaction block the runner made sure of. */
-  private async runHandledExecute(step: HandledExecute, up: ControlledUpstream): Promise<StatementResult> {
+  private async runHandledExecute(
+    step: HandledExecute,
+    up: ControlledUpstream,
+    closeWithCommit?: (statements: readonly string[]) => void,
+  ): Promise<StatementResult> {
     if (step.refusal !== undefined) return { ok: false, error: this.errorBytes(toEmulatorError(step.refusal)) };
     const extension = parseExtensionCommand(step.sql);
     if (extension !== null) return this.catalog.runExtension(extension, up, true);
@@ -284,6 +288,7 @@ export class PgAuroraHandler implements StatementHandler {
       ownsTransaction: false,
       state: this.state(up.session),
       prefetch: preparePrefetch(step.sql, this.version),
+      ...(closeWithCommit === undefined ? {} : { closeWithCommit }),
     });
     if (!outcome.ok) return { ok: false, error: this.errorBytes(outcome.error) };
     this.notePrepared(step.sql, up.session);

@@ -83,6 +83,13 @@ export interface LoopOptions {
   readonly state: LoopSessionState;
   /** The statement's calls can be found before it runs (see prefetch.ts). */
   readonly prefetch?: Prefetch | null;
+  /**
+   * The block the statement runs in ends with a COMMIT right after it (the
+   * extended-protocol runner's own block, at the client's Sync): the
+   * statements that restore the session's settings are handed over to go
+   * with that COMMIT, which also releases the savepoint.
+   */
+  readonly closeWithCommit?: (statements: readonly string[]) => void;
 }
 
 export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome> {
@@ -111,7 +118,7 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
 }
 
 async function runLoop(
-  { driver, up, evaluator, ownsTransaction, state, prefetch = null }: LoopOptions,
+  { driver, up, evaluator, ownsTransaction, state, prefetch = null, closeWithCommit }: LoopOptions,
   runs: PassCollector[],
   spool: CallSpool,
   trace: StatementTrace,
@@ -279,7 +286,12 @@ async function runLoop(
       if (closed === null && up.signal.aborted) {
         return fail(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
       }
-      const closing = closed ?? (await driver.control(closingStatements()));
+      let closing: Frame[] | null = closed;
+      if (closing === null && closeWithCommit !== undefined && !ownsTransaction) {
+        closeWithCommit([settings.restore]);
+        closing = [];
+      }
+      closing ??= await driver.control(closingStatements());
       const closingError = firstError(closing);
       if (closingError) return { ok: false, error: closingError };
       evaluator.stats.logicalRequests += rowCalls;
