@@ -14,6 +14,13 @@ import { Frame } from '../../wire/pg/framer.ts';
 /** Answer bytes kept in memory before the spool spills to a file. */
 export const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
 const BLOCK_BYTES = 256 * 1024;
+/**
+ * The first block's size; each next one is twice the last, up to BLOCK_BYTES.
+ * Most answers are one row: a 256 KB block for each would cost every ML
+ * statement an allocation the size of a large answer's (an mmap, page faults
+ * and the garbage collector's attention for memory outside the heap).
+ */
+const FIRST_BLOCK_BYTES = 4 * 1024;
 
 export class FrameSpool {
   /** Full blocks in memory, in order (before any spill). */
@@ -21,6 +28,7 @@ export class FrameSpool {
   private inMemory = 0;
   private block: Buffer | null = null;
   private fill = 0;
+  private nextBlockBytes = FIRST_BLOCK_BYTES;
   /** The spill file (unlinked at once: it vanishes with the descriptor). */
   private fd: number | null = null;
   /** Lengths of the chunks in the file, in order: each holds whole messages. */
@@ -39,7 +47,8 @@ export class FrameSpool {
       this.keep(Buffer.from(raw));
       return;
     }
-    this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+    this.block = Buffer.allocUnsafe(Math.max(this.nextBlockBytes, raw.length));
+    this.nextBlockBytes = Math.min(BLOCK_BYTES, this.nextBlockBytes * 2);
     this.fill = raw.copy(this.block, 0);
   }
 
@@ -85,6 +94,7 @@ export class FrameSpool {
     this.inMemory = 0;
     this.block = null;
     this.fill = 0;
+    this.nextBlockBytes = FIRST_BLOCK_BYTES;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     this.fileChunks = [];
