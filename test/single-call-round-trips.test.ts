@@ -140,7 +140,10 @@ describe('PostgreSQL front, one literal call', () => {
     try {
       await su.query(`SET client_min_messages = 'warning'`);
       relay.reset();
-      await su.query('INSERT INTO scored SELECT $1::text, (aws_comprehend.detect_sentiment($1, $2)).sentiment', ['I love it', 'en']);
+      await su.query('INSERT INTO scored SELECT $1::text, (aws_comprehend.detect_sentiment($1, $2)).sentiment', [
+        'I love it',
+        'en',
+      ]);
       expect(relay.bursts().at(-1)).toContain('COMMIT');
       expect((await su.query('SELECT s FROM scored')).rows).toEqual([{ s: 'POSITIVE' }]);
       expect((await su.query('SELECT mode, min_messages FROM seen_at_commit')).rows).toEqual([

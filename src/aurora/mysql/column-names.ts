@@ -6,24 +6,29 @@
  * of every column name of an answer, so the client sees the name it wrote,
  * spelling and spacing included, as Aurora MySQL would give it.
  *
- * The server cuts names at 255 characters (MariaDB; 256 on MySQL 8): a name
- * cut inside the rewritten text is rebuilt from the client's own text, cut at
- * the same length.
+ * The server cuts names at 255 bytes of UTF-8, whatever the connection's
+ * charset, and never inside a character (MariaDB 10.11; 256 on MySQL 8): a
+ * name cut inside the rewritten text is rebuilt from the client's own text,
+ * cut alike.
  */
 import { tokenize } from '../../sql/mysql/lexer.ts';
 import { MYSQL_ML_FUNCTIONS } from '../../sql/mysql/ml-calls.ts';
 import type { Token } from '../../sql/mysql/tokens.ts';
 import { type AnswerKind, AnswerShape, type ShapeOptions } from '../../wire/mysql/answer-shape.ts';
+import { type ClientCodec, clientCodec, isAscii } from '../../wire/mysql/client-charset.ts';
 import { Packet } from '../../wire/mysql/framer.ts';
-import { PayloadReader } from '../../wire/mysql/messages.ts';
-import { packet } from '../../wire/mysql/serializer.ts';
+import { PayloadReader, textRows } from '../../wire/mysql/messages.ts';
+import { lenencBytes, packet } from '../../wire/mysql/serializer.ts';
+import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { SEED_DIRECT_SAGEMAKER, STUB_SCHEMA } from './stubs.ts';
 
 /** Suffixes a stub adds to the built-in's name (utf8mb4 result, max_batch_size form), longest first. */
 const STUB_SUFFIXES = ['_u_b', '_u', '_b', ''];
 const BUILTINS: ReadonlySet<string> = new Set(MYSQL_ML_FUNCTIONS);
-/** Names at least this long may have been cut by the server. */
-const NAME_LIMIT = 255;
+/** The bytes of UTF-8 MariaDB keeps of a name (MySQL 8 keeps 256: a longer name from the server raises it). */
+const NAME_LIMIT_BYTES = 255;
+/** A cut name ends at most this many bytes short of the limit (it stops before a character that does not fit). */
+const LONGEST_CHARACTER = 4;
 
 /** The built-in a stub name stands for, and the length of the suffix the rewrite added. */
 function builtinOf(stub: string): { fn: string; suffix: number } | null {
@@ -132,25 +137,34 @@ export function clientColumnName(name: string, sql: string): string {
   const ranges = insertions(name);
   if (ranges.length === 0) return name;
   const restored = withoutRanges(name, ranges);
-  const chars = [...name].length;
-  if (chars < NAME_LIMIT) return restored;
-  // Cut by the server: the client's item goes on further than the rewritten prefix shows.
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes <= NAME_LIMIT_BYTES - LONGEST_CHARACTER) return restored;
+  // Maybe cut by the server: the client's item may go on further than the rewritten prefix shows.
   const at = sql.indexOf(restored);
   if (at < 0) return restored;
-  return [...itemText(sql, at)].slice(0, chars).join('');
+  return cutToUtf8Bytes(itemText(sql, at), Math.max(NAME_LIMIT_BYTES, bytes));
 }
 
-function lenencBytes(value: Buffer): Buffer {
-  const n = value.length;
-  let prefix: Buffer;
-  if (n < 0xfb) prefix = Buffer.from([n]);
-  else if (n <= 0xffff) prefix = Buffer.from([0xfc, n & 0xff, n >> 8]);
-  else prefix = Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16]);
-  return Buffer.concat([prefix, value]);
+/** The longest start of `text` whose UTF-8 takes at most `limit` bytes (whole characters only). */
+function cutToUtf8Bytes(text: string, limit: number): string {
+  let used = 0;
+  let out = '';
+  for (const c of text) {
+    used += Buffer.byteLength(c, 'utf8');
+    if (used > limit) break;
+    out += c;
+  }
+  return out;
 }
 
-/** A ColumnDefinition41 with its name and org_name as the client wrote them, or null if they need nothing. */
-function restoreColumnName(p: Packet, sql: string): Packet | null {
+/** A ColumnDefinition41's six strings (catalog, schema, table, org_table, name, org_name) and the bytes after them. */
+interface NamedColumn {
+  readonly fields: Buffer[];
+  readonly rest: Buffer;
+}
+
+/** The column's strings, when its name or org_name holds rewritten text (the rewrite's `aurora_ml.`); else null. */
+function rewrittenColumn(p: Packet): NamedColumn | null {
   const r = new PayloadReader(p.payload);
   const fields: Buffer[] = [];
   try {
@@ -158,28 +172,80 @@ function restoreColumnName(p: Packet, sql: string): Packet | null {
   } catch {
     return null;
   }
-  let changed = false;
-  for (const i of [4, 5]) {
-    const text = (fields[i] as Buffer).toString('utf8');
-    const restored = clientColumnName(text, sql);
-    if (restored === text) continue;
-    fields[i] = Buffer.from(restored, 'utf8');
-    changed = true;
-  }
-  if (!changed) return null;
-  const payload = Buffer.concat([...fields.map(lenencBytes), r.rest()]);
-  return new Packet(p.sequenceId, packet(payload, p.sequenceId), payload);
+  // Byte for byte, as the rewrite's text is ASCII in every charset the name can come in.
+  const rewritten = [4, 5].some((i) => (fields[i] as Buffer).toString('latin1').toLowerCase().includes(`${STUB_SCHEMA}.`));
+  return rewritten ? { fields, rest: r.rest() } : null;
+}
+
+/** What renaming needs of the upstream: the answer's shape, and a query for the names' charset. */
+export type NamingUpstream = ShapeOptions & Pick<ControlledUpstream, 'query'>;
+
+/**
+ * The charset column names reach the client in: character_set_results (NULL:
+ * none, the server's own UTF-8). One the emulator has no codec for is read
+ * byte by byte, which still finds the rewrite's ASCII text and keeps every other byte.
+ */
+async function namesCodec(up: NamingUpstream): Promise<ClientCodec> {
+  const [row] = textRows(await up.query('SELECT @@character_set_results'), 1);
+  const charset = row?.[0];
+  return (charset == null ? null : clientCodec(charset)) ?? (clientCodec(charset == null ? 'utf8mb4' : 'binary') as ClientCodec);
+}
+
+/** `text` in the codec's charset; a character it lacks becomes '?', as the server converts it. */
+function encodeName(codec: ClientCodec, text: string): Buffer {
+  const encoded = (s: string): Buffer | null => {
+    try {
+      return codec.encode(s);
+    } catch {
+      return null;
+    }
+  };
+  return encoded(text) ?? Buffer.concat([...text].map((c) => encoded(c) ?? Buffer.from('?')));
 }
 
 /**
  * The answer with every column definition named as the client wrote it: each
  * result set of a `result` or `binary-result` answer, or the columns of a
- * COM_STMT_PREPARE_OK (`prepare`).
+ * COM_STMT_PREPARE_OK (`prepare`). Names come in the connection's
+ * character_set_results: a name with 8-bit bytes (or a restored name with
+ * non-ASCII characters) is read and written in it, which costs one query
+ * (decoding latin1 as UTF-8 turned CONCAT('é', ...) into CONCAT('\uFFFD', ...)).
  */
-export function withClientColumnNames(answer: readonly Packet[], sql: string, kind: AnswerKind, options: ShapeOptions): Packet[] {
-  const shape = new AnswerShape(kind, options);
-  return answer.map((p) => {
-    if (shape.next(p.payload, 0, p.payload.length) !== 'column') return p;
-    return restoreColumnName(p, sql) ?? p;
+export async function withClientColumnNames(
+  answer: readonly Packet[],
+  sql: string,
+  kind: AnswerKind,
+  up: NamingUpstream,
+): Promise<Packet[]> {
+  const shape = new AnswerShape(kind, up);
+  const renamed = new Map<number, NamedColumn>();
+  answer.forEach((p, i) => {
+    if (shape.next(p.payload, 0, p.payload.length) !== 'column') return;
+    const column = rewrittenColumn(p);
+    if (column !== null) renamed.set(i, column);
   });
+  if (renamed.size === 0) return [...answer];
+  let codec: Promise<ClientCodec> | null = null;
+  const charsetCodec = () => {
+    codec ??= namesCodec(up);
+    return codec;
+  };
+  const out = [...answer];
+  for (const [i, { fields, rest }] of renamed) {
+    let changed = false;
+    for (const f of [4, 5]) {
+      const bytes = fields[f] as Buffer;
+      const text = isAscii(bytes) ? bytes.toString('latin1') : (await charsetCodec()).decode(bytes);
+      const restored = clientColumnName(text, sql);
+      if (restored === text) continue;
+      const plain = Buffer.from(restored, 'latin1');
+      fields[f] = isAscii(plain) && plain.toString('latin1') === restored ? plain : encodeName(await charsetCodec(), restored);
+      changed = true;
+    }
+    if (!changed) continue;
+    const p = answer[i] as Packet;
+    const payload = Buffer.concat([...fields.map(lenencBytes), rest]);
+    out[i] = new Packet(p.sequenceId, packet(payload, p.sequenceId), payload);
+  }
+  return out;
 }

@@ -18,6 +18,7 @@ import { CACHE_TABLE, MISS_COUNTER, MISS_TABLE, MODE_VARIABLE } from './session-
 import type { SessionFacts } from './session-setup.ts';
 import { VIEW_KINDS } from './statement-routes.ts';
 import type { StubInstaller } from './stub-installer.ts';
+import { withoutStubSchemaChange } from './stub-schema-change.ts';
 import { connectionIsUnicode, sendToClient } from './synthetic-result.ts';
 import { isErr } from './upstream-errors.ts';
 
@@ -74,7 +75,8 @@ export async function defining(
         ));
       if (schema != null) stubs.register(schema, defined);
     }
-    const answer = await definition;
+    // Its OK lists the change of database the stubs made when the server read them (./stub-schema-change.ts).
+    const answer = withoutStubSchemaChange(await definition, 'result', up);
     // Before the client hears of it: its next statement, on any connection, may name what was defined.
     await stubs.refreshDependents(up);
     sendToClient(up, answer);
@@ -116,5 +118,5 @@ export async function createTableSelect(cmd: CommandContext, rewritten: string, 
     );
   }
   await cmd.stubs.refreshDependents(up);
-  sendToClient(up, answer ?? []);
+  sendToClient(up, withoutStubSchemaChange(answer ?? [], 'result', up));
 }

@@ -253,7 +253,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       }
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);
-      sendToClient(up, withClientColumnNames(answer, sql, 'result', up));
+      sendToClient(up, await withClientColumnNames(answer, sql, 'result', up));
     });
   }
 

@@ -6,6 +6,7 @@
 import { EmulatorError } from '../../errors.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { LAST_MISS_VARIABLE, MISS_COUNTER, MODE_VARIABLE, OWN_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
+import { flushStubSchemaChange } from './stub-schema-change.ts';
 import { utf8Literal } from './synthetic-result.ts';
 import { check, errnoOf, SAVEPOINT_DOES_NOT_EXIST } from './upstream-errors.ts';
 
@@ -18,9 +19,22 @@ export type Outcome = 'succeeded' | 'failed' | 'committed';
  * Leaves the upstream session as the client's statement alone would have:
  * the emulator's transaction committed or rolled back and autocommit back on,
  * or, inside the client's transaction, the statement's work kept or undone
- * and the savepoint released; the loop's variables unset either way.
+ * and the savepoint released; the loop's variables unset either way; and
+ * a change of database the stubs made reported to the emulator, not in a
+ * later answer of the client's (./stub-schema-change.ts).
  */
 export async function finish(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
+  // undo() sends its statements before its first await: the flush goes after them, in the same round trip.
+  const undone = undo(up, own, outcome);
+  const flushed = flushStubSchemaChange(up);
+  try {
+    await undone;
+  } finally {
+    await flushed;
+  }
+}
+
+async function undo(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
   const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL, ${OWN_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
   if (own) {
     // A statement that ran ends with COMMIT; one that failed is undone to the savepoint and the

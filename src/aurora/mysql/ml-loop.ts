@@ -63,6 +63,7 @@ import {
   type SessionFacts,
   StaleSetup,
 } from './session-setup.ts';
+import { withoutStubSchemaChange } from './stub-schema-change.ts';
 import { learnedPlaceholderKey } from './stubs.ts';
 import { check, errnoOf, implicitCommit, isErr } from './upstream-errors.ts';
 
@@ -76,6 +77,13 @@ const pending = <T>(p: Promise<T>): Promise<T> => {
 };
 /** A literal of the string's UTF-8 bytes: X'' for the empty string (0x00 would be one NUL byte). */
 const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
+/**
+ * A utf8mb4 value (a call's arguments, as the stubs record them) read as its
+ * own bytes: as text the server would convert it to the client's
+ * character_set_results, and on a latin1 connection 'brûlée ✓' would reach
+ * the model as 'br\uFFFDl\uFFFDe ?' (its answer cached for the real text).
+ */
+const asUtf8Bytes = (expression: string) => `CAST(${expression} AS BINARY)`;
 
 export interface LoopRequest {
   readonly up: ControlledUpstream;
@@ -101,12 +109,13 @@ export interface LoopRequest {
 
 /**
  * The final run's answer (an OK, a result set, or the statement's own ERR),
- * with its status flags as the client's own transaction state would leave them.
+ * with its status flags as the client's own transaction state would leave
+ * them, and no session state change the stubs made.
  */
 export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
   const trace = req.evaluator.statements.begin('mysql', req.up.session.connectionId, req.sql ?? '');
   try {
-    const answer = await converge(req, trace);
+    const answer = withoutStubSchemaChange(await converge(req, trace), req.answer, req.up);
     // An UPDATE's or INSERT's OK packet says how many rows it changed.
     const ok = answer.length === 1 && answer[0]?.payload[0] === ResponseHeader.OK ? parseOk(answer[0].payload) : null;
     if (ok !== null) trace.rows(ok.affectedRows);
@@ -168,7 +177,8 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
     // With the miss count, what a run's misses left in variables (no table read: SHOW WARNINGS
     // stays the final run's): the last miss, which is the only one when the count is 1, or
     // everything spilled. Only a run with several misses has its miss table read after it.
-    const readCounter = () => pending(up.query(`SELECT ${MISS_COUNTER}, ${spilling ? SPILL_VARIABLE : LAST_MISS_VARIABLE}`));
+    const readCounter = () =>
+      pending(up.query(`SELECT ${MISS_COUNTER}, ${asUtf8Bytes(spilling ? SPILL_VARIABLE : LAST_MISS_VARIABLE)}`));
     /** The last run is still to be undone: the next round's statements start with the rollback. */
     let undoPending = false;
     let run = next();
@@ -245,7 +255,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       else {
         // The rollback takes the run's miss rows (and its changes) away: they are read first.
         const [recorded = [], ...rest] = await Promise.all([
-          up.query(`SELECT k, f, a FROM ${MISS_TABLE}`),
+          up.query(`SELECT k, f, ${asUtf8Bytes('a')} FROM ${MISS_TABLE}`),
           up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`),
         ]);
         check([recorded, ...rest]);

@@ -26,6 +26,7 @@ import { rewriteToStubs, seedWarning } from './rewrite.ts';
 import { setUpSession } from './session-setup.ts';
 import { refuseNonTransactionalTargets } from './statement-guards.ts';
 import { preparedCreateTableSelectRefusal, type Route, routeOf, triggerRefusal, WRITE_KINDS } from './statement-routes.ts';
+import { flushStubSchemaChange, withoutStubSchemaChange } from './stub-schema-change.ts';
 import { connectionIsUnicode, sendToClient, utf8Literal } from './synthetic-result.ts';
 
 /**
@@ -43,7 +44,8 @@ export async function answerPrepareSql(cmd: CommandContext, name: string, text: 
     up.query('SET @aurora_ml_prepare = NULL'),
   ]);
   if (answer?.[0]?.payload[0] === ResponseHeader.OK) cmd.state.preparedNames.set(name, seedWarning(text));
-  sendToClient(up, answer ?? []);
+  // Preparing read the stubs, which the server lists in its OK as a change of database.
+  sendToClient(up, withoutStubSchemaChange(answer ?? [], 'result', up));
 }
 
 /** COM_STMT_PREPARE of a statement that calls ML or defines an ALIAS function (its stubs installed, its words checked). */
@@ -62,9 +64,11 @@ export async function answerPrepare(cmd: CommandContext, sql: string): Promise<v
   const route = routeOf(kind);
   const unicode = await beforeDefinition(route === 'definition' ? kind : 'select', state, up);
   const rewritten = rewriteToStubs(sql, { strict: cmd.strict(), unicode }) ?? sql;
-  const answer = await up.command(framePrepare(up.encode(rewritten)), 'prepare');
+  const prepare = up.command(framePrepare(up.encode(rewritten)), 'prepare');
+  // Preparing read the stubs: a change of database COM_STMT_PREPARE_OK cannot list, reported to the emulator instead.
+  const [answer] = await Promise.all([prepare, flushStubSchemaChange(up)]);
   remember(state, answer, route, sql, seedWarning(sql));
-  sendToClient(up, withClientColumnNames(answer, sql, 'prepare', up));
+  sendToClient(up, await withClientColumnNames(answer, sql, 'prepare', up));
 }
 
 function remember(state: SessionState, answer: readonly Packet[], run: Route, sql: string, warning: string | null): void {
@@ -107,5 +111,6 @@ export async function answerExecute(cmd: CommandContext, payload: Buffer): Promi
     ...(discover === undefined ? {} : { discover }),
   });
   // The loop ran the statement more often than the client executed it: the client's answer carries the definitions it missed.
-  sendToClient(up, withClientColumnNames(withMissedDefinitions(prepared, answer, up), prepared.sql, 'binary-result', up));
+  const named = await withClientColumnNames(withMissedDefinitions(prepared, answer, up), prepared.sql, 'binary-result', up);
+  sendToClient(up, named);
 }

@@ -15,7 +15,7 @@ import { packet } from '../../wire/mysql/serializer.ts';
 export const TRANSACTION_FLAGS =
   ServerStatus.SERVER_STATUS_IN_TRANS | ServerStatus.SERVER_STATUS_AUTOCOMMIT | ServerStatus.SERVER_STATUS_IN_TRANS_READONLY;
 
-const STATUS_ROLES: ReadonlySet<PacketRole> = new Set(['ok', 'end', 'eof']);
+export const STATUS_ROLES: ReadonlySet<PacketRole> = new Set(['ok', 'end', 'eof']);
 
 /** An EOF packet (not the OK that replaces it under CLIENT_DEPRECATE_EOF). */
 const isEof = (payload: Buffer, deprecateEof: boolean) =>

@@ -246,6 +246,19 @@ const BEDROCK_ALIAS = stubSql({
   target: 'model_id',
 });
 
+/**
+ * A function that changes nothing, called (`DO`) after a statement that
+ * reached the stubs, for a client that tracks session state: being of
+ * another database, its call makes the server report in its own OK, to the
+ * emulator, a change of database the stubs left pending
+ * (./stub-schema-change.ts). NO SQL: it reads no table, so the client's SHOW
+ * WARNINGS stays its statement's.
+ */
+export const SESSION_STATE_FLUSH = 'session_state_flush';
+const FLUSH = `CREATE FUNCTION ${STUB_SCHEMA}.${SESSION_STATE_FLUSH}() RETURNS INT
+DETERMINISTIC NO SQL SQL SECURITY INVOKER COMMENT '${VERSION_MARK}'
+RETURN 0`;
+
 /** The stubs' version: a digest of their definitions, in each one's COMMENT. */
 export const STUB_VERSION = `aurora-ml-emulator stub ${createHash('sha256')
   .update(definitions().join('\n'))
@@ -273,5 +286,5 @@ export function installStatements(installed: ReadonlyMap<string, string> = new M
 
 /** Every stub's CREATE FUNCTION, with VERSION_MARK where its version goes. */
 function definitions(): string[] {
-  return [...MYSQL_BUILTINS.flatMap(builtinStubs), SAGEMAKER_DIRECT, SAGEMAKER_ALIAS, BEDROCK_ALIAS];
+  return [...MYSQL_BUILTINS.flatMap(builtinStubs), SAGEMAKER_DIRECT, SAGEMAKER_ALIAS, BEDROCK_ALIAS, FLUSH];
 }

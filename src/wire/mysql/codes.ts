@@ -62,6 +62,8 @@ export const Capability = {
   CLIENT_PLUGIN_AUTH: 0x80000,
   CLIENT_CONNECT_ATTRS: 0x100000,
   CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA: 0x200000,
+  /** OK packets carry an info string and, with SERVER_SESSION_STATE_CHANGED, the session state changes. */
+  CLIENT_SESSION_TRACK: 0x800000,
   CLIENT_DEPRECATE_EOF: 0x1000000,
   /** MySQL 8: result sets may come without column definitions (resultset_metadata = NONE). */
   CLIENT_OPTIONAL_RESULTSET_METADATA: 0x2000000,
@@ -90,6 +92,19 @@ export const ServerStatus = {
   /** A COM_STMT_EXECUTE opened a cursor: its answer ends after the column definitions. */
   SERVER_STATUS_CURSOR_EXISTS: 0x40,
   SERVER_STATUS_IN_TRANS_READONLY: 0x2000,
+  /** The statement changed session state; with CLIENT_SESSION_TRACK its OK packet says how. */
+  SERVER_SESSION_STATE_CHANGED: 0x4000,
+} as const;
+
+/** The type byte of one session state change in an OK packet (CLIENT_SESSION_TRACK). */
+export const SessionStateType = {
+  SESSION_TRACK_SYSTEM_VARIABLES: 0x00,
+  /** The current database, after a USE, or after a stored routine of another database ran. */
+  SESSION_TRACK_SCHEMA: 0x01,
+  SESSION_TRACK_STATE_CHANGE: 0x02,
+  SESSION_TRACK_GTIDS: 0x03,
+  SESSION_TRACK_TRANSACTION_CHARACTERISTICS: 0x04,
+  SESSION_TRACK_TRANSACTION_STATE: 0x05,
 } as const;
 
 /** The initial Handshake packet's protocol version (HandshakeV10). */

@@ -78,6 +78,7 @@ export class HandlerRuns {
       },
       deprecateEof: link.options.deprecateEof,
       cacheMetadata: link.options.cacheMetadata,
+      sessionTrack: link.sessionTrack,
       log: host.log(),
     };
     try {

@@ -24,6 +24,16 @@ export function packet(payload: Buffer, sequenceId: number): Buffer {
   return Buffer.concat(parts);
 }
 
+/** A length-encoded string: its length as a length-encoded integer, then the bytes (under 16 MB). */
+export function lenencBytes(value: Buffer): Buffer {
+  const n = value.length;
+  let prefix: Buffer;
+  if (n < 0xfb) prefix = Buffer.from([n]);
+  else if (n <= 0xffff) prefix = Buffer.from([0xfc, n & 0xff, n >> 8]);
+  else prefix = Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16]);
+  return Buffer.concat([prefix, value]);
+}
+
 export interface ErrFields {
   readonly errno: number;
   /** Five characters, e.g. 'HY000'. */

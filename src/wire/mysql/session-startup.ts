@@ -124,6 +124,7 @@ export class MySqlStartup {
         (response.mariadbCapabilities & this.serverMariadbCapabilities & MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA) !== 0,
     };
     host.link.options = options;
+    host.link.sessionTrack = (response.capabilities & this.serverCapabilities & Capability.CLIENT_SESSION_TRACK) !== 0;
     host.answers.configure(options);
     host.logWith({ user: response.user });
     this.phase = 'auth';

@@ -56,6 +56,8 @@ export interface ControlledUpstream {
   readonly deprecateEof: boolean;
   /** MARIADB_CLIENT_CACHE_METADATA was agreed: binary result sets may come without column definitions. */
   readonly cacheMetadata: boolean;
+  /** CLIENT_SESSION_TRACK was agreed: OK packets list the session state changes (./session-state.ts). */
+  readonly sessionTrack: boolean;
   readonly log: Logger;
 }
 

@@ -37,6 +37,8 @@ export class UpstreamLink {
   private closedError: Error | null = null;
   /** Agreed with the client during authentication (DEPRECATE_EOF, MariaDB's metadata cache). */
   options: ShapeOptions = { deprecateEof: false, cacheMetadata: false };
+  /** CLIENT_SESSION_TRACK was agreed with the client (OK packets may list session state changes). */
+  sessionTrack = false;
 
   constructor(
     readonly socket: Socket,
