@@ -157,5 +157,84 @@ describe('through the emulator (trust upstream)', () => {
       await victim.end().catch(() => {});
       expect(await selectOne(env.url)).toBe(1);
     });
+
+    /** The backend message codes a session answers `writes` with, once `owed` ReadyForQuery are in. */
+    async function answerCodes(port: number, writes: readonly Buffer[], owed: number): Promise<string> {
+      const raw = await RawPgConnection.open(port);
+      try {
+        raw.send(wire.startup({ user: 'postgres', database: env.database }));
+        await raw.waitForReady(1, 0, 10_000);
+        const skip = raw.messages().length;
+        for (const w of writes) raw.send(w);
+        await raw.waitUntil(
+          () =>
+            raw
+              .messages()
+              .slice(skip)
+              .filter((m) => m.code === 'Z').length >= owed,
+          5000,
+        );
+        return raw
+          .messages()
+          .slice(skip)
+          .map((m) => m.code)
+          .join('');
+      } finally {
+        raw.close();
+      }
+    }
+
+    // Found by the soak fuzz (seed 2051837422, cases 260 and 1632): a CopyDone outside COPY, which
+    // PostgreSQL ignores, hid the extended messages behind it from the emulator's bookkeeping, and
+    // the session waited for their answers for ever: the Query after the Sync was never answered.
+    it('a stray CopyDone or CopyFail before an extended pipeline leaves every message answered as PostgreSQL answers it', async () => {
+      const direct = Number(new URL(env.directUrl).port || 5432);
+      const cases: Array<[Buffer[], number]> = [
+        [
+          [
+            wire.query(';;'),
+            wire.copyDone(),
+            wire.parse('', 'SAVEPOINT s1'),
+            wire.bind('p1', '', []),
+            wire.describePortal('p1'),
+            wire.execute('p1', 0),
+            wire.flush(),
+            wire.sync(),
+            wire.query('COMMIT'),
+          ],
+          3,
+        ],
+        [
+          [
+            wire.query('SELECT 1'),
+            wire.copyFail('stray'),
+            wire.parse('', 'SELECT 1'),
+            wire.bind('p1', '', []),
+            wire.execute('p1', 0),
+            wire.flush(),
+            wire.sync(),
+            wire.query('SELECT 2'),
+          ],
+          3,
+        ],
+        [
+          [
+            wire.copyDone(),
+            wire.parse('s', 'SELECT 1'),
+            wire.bind('', 's', []),
+            wire.execute('', 0),
+            wire.sync(),
+            wire.query('SELECT 2'),
+          ],
+          2,
+        ],
+      ];
+      for (const [writes, owed] of cases) {
+        const expected = await answerCodes(direct, writes, owed);
+        expect(expected.split('Z')).toHaveLength(owed + 1);
+        expect(await answerCodes(env.port, writes, owed)).toBe(expected);
+      }
+      expect(await selectOne(env.url)).toBe(1);
+    });
   });
 });

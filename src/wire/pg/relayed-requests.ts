@@ -76,6 +76,7 @@ export class RelayedRequests {
 
   /** A relayed message from the upstream whose header is complete. */
   onMessage(code: number): void {
+    this.dropStrayCopyEnds();
     if (code === BackendCode.CopyInResponse) this.onCopyIn();
     if (this.finalsOwed.length === 0 || this.outstanding.peek() !== 'F') return;
     if (code === BackendCode.ErrorResponse) {
@@ -100,8 +101,7 @@ export class RelayedRequests {
   /** A relayed ReadyForQuery: the oldest request owing one is answered. */
   onReady(): void {
     this.skippingUntilSync = false;
-    // Copy ends before the answered request belong to copies already over.
-    while (this.outstanding.peek() === 'C') this.outstanding.shift();
+    this.dropStrayCopyEnds();
     if (this.outstanding.shift() !== undefined) this.requests--;
     if (this.requests <= 0) {
       this.requests = 0;
@@ -132,6 +132,17 @@ export class RelayedRequests {
       } else break; // the end, or a Query sent into the copy (the server fails the copy on it)
     }
     if (!ended) this.copyInOpen = true;
+  }
+
+  /**
+   * A CopyDone or CopyFail first in line ends no copy: everything sent before
+   * it is answered, so no copy it could end is left to start (PostgreSQL
+   * ignores it outside copy-in mode). Left there, it would hide the entries
+   * behind it: extended messages whose answers then never counted, so the
+   * session waited for them for ever.
+   */
+  private dropStrayCopyEnds(): void {
+    while (this.outstanding.peek() === 'C') this.outstanding.shift();
   }
 
   /** Something relayed is not answered yet. */
