@@ -72,15 +72,31 @@ export function pgJsonArray(values: readonly JsonValue[]): string {
   return `[${values.map((v) => (v === null ? 'null' : typeof v === 'string' ? pgJsonString(v) : String(v))).join(', ')}]`;
 }
 
-/** The argument names a stub's key is built from, in order, when it is a plain json_build_array of them. */
-function keyParameters(spec: StubSpec): string[] | null {
-  const m = /^json_build_array\(([a-z_, ]+)\)$/.exec(spec.argsJson);
-  return m === null ? null : (m[1] ?? '').split(',').map((p) => p.trim());
+/** What the keys need of a stub, read from its declaration once (every statement on literals asks). */
+interface KeyShape {
+  readonly inputs: ReturnType<typeof parseSignature>['inputs'];
+  /** The argument names its key is built from, in order, when it is a plain json_build_array of them. */
+  readonly keyParameters: readonly string[] | null;
+}
+
+const SHAPES = new WeakMap<StubSpec, KeyShape>();
+
+function keyShape(spec: StubSpec): KeyShape {
+  let shape = SHAPES.get(spec);
+  if (shape === undefined) {
+    const m = /^json_build_array\(([a-z_, ]+)\)$/.exec(spec.argsJson);
+    shape = {
+      inputs: parseSignature(spec.signature).inputs,
+      keyParameters: m === null ? null : (m[1] ?? '').split(',').map((p) => p.trim()),
+    };
+    SHAPES.set(spec, shape);
+  }
+  return shape;
 }
 
 /** One site's call, or null when its literals cannot be read here with certainty. */
 function literalCall(site: PrefetchSite, spec: StubSpec): PrefetchedCall | null {
-  const { inputs } = parseSignature(spec.signature);
+  const { inputs, keyParameters: names } = keyShape(spec);
   const args = site.call.args;
   if (args.length > inputs.length) return null;
   const byName = new Map<string, JsonValue>();
@@ -99,7 +115,6 @@ function literalCall(site: PrefetchSite, spec: StubSpec): PrefetchedCall | null 
     if (value === undefined) return null;
     byName.set(param.name, value);
   }
-  const names = keyParameters(spec);
   if (names === null || names.some((n) => !byName.has(n))) return null;
   const values = names.map((n) => byName.get(n) ?? null);
   const keyText = pgJsonArray(values);

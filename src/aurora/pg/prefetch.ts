@@ -67,8 +67,16 @@ export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch |
   };
 }
 
+/** The answerable stubs by name, per extension version: built once, read by every ML statement. */
+const SPECS = new Map<'1.0' | '2.0', ReadonlyMap<string, StubSpec>>();
+
 function specsOf(version: '1.0' | '2.0'): ReadonlyMap<string, StubSpec> {
-  return new Map(answerable(stubsFor(version)).map((s) => [s.fn, s]));
+  let specs = SPECS.get(version);
+  if (specs === undefined) {
+    specs = new Map(answerable(stubsFor(version)).map((s) => [s.fn, s]));
+    SPECS.set(version, specs);
+  }
+  return specs;
 }
 
 function argsText(sql: string, site: PrefetchSite): string {
