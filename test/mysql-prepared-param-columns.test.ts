@@ -32,6 +32,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
 import { createReferenceDatabase, sentimentOf } from './helpers/mysql-reference.ts';
+import { SENTIMENT_TEXTS } from './helpers/sentiment-texts.ts';
 import { MYSQL_HOST, MYSQL_PORT } from './helpers/test-databases.ts';
 
 const DB = `aml_param_cols_${process.pid}`;
@@ -39,15 +40,7 @@ const REF = `aml_param_cols_ref_${process.pid}`;
 const CHARSET = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci';
 
 /** Texts no connection has asked about yet, taken in order (each connection starts again at the first). */
-const BASES = [
-  'I love it',
-  'This is awful and completely broken',
-  'The parcel arrived on Tuesday',
-  'Thanks, the support team was wonderful',
-  'I hate waiting, terrible service',
-  'Please reset my password',
-];
-const TEXTS = Array.from({ length: 420 }, (_, i) => `${BASES[i % BASES.length]} (${i})`);
+const TEXTS = Array.from({ length: 420 }, (_, i) => `${SENTIMENT_TEXTS[i % SENTIMENT_TEXTS.length]} (${i})`);
 const sentiment = (text: string) => sentimentOf(text).sentiment;
 
 /** Values to bind, by the name a failure shows. */

@@ -55,6 +55,23 @@ describe('the answer spool', () => {
     expect(spool.frames().map((f) => f.raw)).toEqual([message(1, 3)]);
   });
 
+  it('holds a one-row answer in one small block, new or reused after a large answer', () => {
+    // RowDescription, DataRow, CommandComplete sized: a typical ML statement's answer.
+    const small = [60, 40, 13];
+    const held = small.reduce((sum, size) => sum + 5 + size, 0);
+    const { spool } = fill(small);
+    expect(spool.allocatedBytes).toBeGreaterThanOrEqual(held);
+    expect(spool.allocatedBytes).toBeLessThanOrEqual(4 * 1024);
+
+    // Two MB more: the blocks have grown to their largest.
+    for (let i = 0; i < 2000; i++) spool.add(message(i, 1000));
+    expect(spool.allocatedBytes).toBeGreaterThanOrEqual(held + 2000 * 1005);
+    spool.clear();
+    expect(spool.allocatedBytes).toBe(0);
+    for (const [i, size] of small.entries()) spool.add(message(i, size));
+    expect(spool.allocatedBytes).toBeLessThanOrEqual(4 * 1024);
+  });
+
   it('keeps the last CommandComplete', () => {
     const spool = new FrameSpool();
     const complete = Buffer.from([0x43, 0, 0, 0, 13, ...Buffer.from('SELECT 1\0')]);

@@ -6,32 +6,25 @@
  * model's own answers; so must their errors.
  */
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
-import { type CountingRelay, startCountingRelay } from './helpers/counting-relay.ts';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import { serialize } from '../src/wire/pg/serializer.ts';
+import type { CountingRelay } from './helpers/counting-relay.ts';
 import { Rng } from './helpers/pg-differential/prng.ts';
-import { PG_URL } from './helpers/test-databases.ts';
+import { type RelayedTestEmulator, startRelayedTestEmulator } from './helpers/relayed-emulator.ts';
 
-let env: TestEmulator;
+let setup: RelayedTestEmulator;
 let client: pg.Client;
 /** Between the emulator and PostgreSQL: shows which path a statement took. */
 let relay: CountingRelay;
 
 beforeAll(async () => {
-  const target = new URL(PG_URL);
-  relay = await startCountingRelay({ host: target.hostname, port: Number(target.port || 5432) });
-  const through = new URL(PG_URL);
-  through.port = String(relay.port);
-  env = await startTestEmulator({}, through.toString());
-  client = await env.client();
-  await client.query('CREATE EXTENSION aws_ml CASCADE');
+  setup = await startRelayedTestEmulator();
+  ({ client, relay } = setup);
 });
 
 afterAll(async () => {
-  await client?.end();
-  await env?.[Symbol.asyncDispose]();
-  await relay?.close();
+  await setup?.[Symbol.asyncDispose]();
 });
 
 const TEXTS = [
@@ -78,18 +71,29 @@ async function answer(sql: string, inBlock: boolean) {
 describe('a statement of calls on literals', () => {
   it('answers the same outside a block (light path) and inside one (the loop), for generated statements', async () => {
     const rng = new Rng(SEED);
-    for (let i = 0; i < 60; i++) {
-      const sql = statement(rng);
-      relay.reset();
-      const light = await answer(sql, false);
-      // The light path: the settings, then the answered statement; no set-up of the loop's.
-      const bursts = relay.bursts();
-      expect(bursts, sql).toHaveLength(2);
-      expect(bursts.join('\n'), sql).not.toContain('begin_statement');
-      relay.reset();
-      const loop = await answer(sql, true);
-      expect(relay.bursts().join('\n'), sql).toContain('begin_statement');
-      expect(light, sql).toEqual(loop);
+    // Every Query message the emulator writes for PostgreSQL is built by serialize.query.
+    const queries = vi.spyOn(serialize, 'query');
+    try {
+      for (let i = 0; i < 60; i++) {
+        const sql = statement(rng);
+        relay.reset();
+        queries.mockClear();
+        const light = await answer(sql, false);
+        // The light path: the settings, then the answered statement; no set-up of the loop's.
+        const bursts = relay.bursts();
+        expect(bursts, sql).toHaveLength(2);
+        expect(bursts.join('\n'), sql).not.toContain('begin_statement');
+        // One Query each, the answered statement alone: no empty Query ahead of it for the server to parse.
+        const sent = queries.mock.calls.map(([text]) => text);
+        expect(sent, sql).not.toContain('');
+        expect(sent, sql).toHaveLength(2);
+        relay.reset();
+        const loop = await answer(sql, true);
+        expect(relay.bursts().join('\n'), sql).toContain('begin_statement');
+        expect(light, sql).toEqual(loop);
+      }
+    } finally {
+      queries.mockRestore();
     }
   });
 

@@ -9,37 +9,33 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CountingRelay, startCountingRelay } from './helpers/counting-relay.ts';
-import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
+import type { TestEmulator } from './helpers/emulator.ts';
 import { type MysqlTestEmulator, startMysqlTestEmulator } from './helpers/mysql-emulator.ts';
+import { type RelayedTestEmulator, startRelayedTestEmulator } from './helpers/relayed-emulator.ts';
 import { MYSQL_HOST, MYSQL_PORT, MYSQL_USER, PG_URL } from './helpers/test-databases.ts';
 
 const SUFFIX = `${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 const LABELS = ['POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED'];
 
 describe('PostgreSQL front, one literal call', () => {
-  const pgTarget = new URL(PG_URL);
   const APP = `single_call_app_${SUFFIX}`;
+  let setup: RelayedTestEmulator;
   let relay: CountingRelay;
   let env: TestEmulator;
   let su: pg.Client;
 
   beforeAll(async () => {
-    relay = await startCountingRelay({ host: pgTarget.hostname, port: Number(pgTarget.port || 5432) });
-    const through = new URL(PG_URL);
-    through.port = String(relay.port);
-    env = await startTestEmulator({}, through.toString());
-    su = await env.client();
-    await su.query('CREATE EXTENSION aws_ml CASCADE');
+    setup = await startRelayedTestEmulator();
+    ({ relay, env, client: su } = setup);
     await su.query(`DROP ROLE IF EXISTS ${APP}`);
     await su.query(`CREATE ROLE ${APP} LOGIN`);
   });
   afterAll(async () => {
-    await env?.[Symbol.asyncDispose]();
+    await setup?.[Symbol.asyncDispose]();
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`DROP ROLE IF EXISTS ${APP}`);
     await admin.end();
-    await relay?.close();
   });
 
   const connectAs = async (user: string) => {

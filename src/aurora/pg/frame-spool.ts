@@ -29,12 +29,18 @@ export class FrameSpool {
   private block: Buffer | null = null;
   private fill = 0;
   private nextBlockBytes = FIRST_BLOCK_BYTES;
+  private allocated = 0;
   /** The spill file (unlinked at once: it vanishes with the descriptor). */
   private fd: number | null = null;
   /** Lengths of the chunks in the file, in order: each holds whole messages. */
   private fileChunks: number[] = [];
   /** The last CommandComplete held (a portal keeps its tag after its rows are sent). */
   lastCommandComplete: Buffer | null = null;
+
+  /** Bytes of the blocks allocated since the spool was last emptied: what a small answer costs. */
+  get allocatedBytes(): number {
+    return this.allocated;
+  }
 
   add(raw: Buffer): void {
     if (raw[0] === BackendCode.CommandComplete) this.lastCommandComplete = Buffer.from(raw);
@@ -44,10 +50,12 @@ export class FrameSpool {
     }
     this.endBlock();
     if (raw.length >= BLOCK_BYTES) {
+      this.allocated += raw.length;
       this.keep(Buffer.from(raw));
       return;
     }
     this.block = Buffer.allocUnsafe(Math.max(this.nextBlockBytes, raw.length));
+    this.allocated += this.block.length;
     this.nextBlockBytes = Math.min(BLOCK_BYTES, this.nextBlockBytes * 2);
     this.fill = raw.copy(this.block, 0);
   }
@@ -95,6 +103,7 @@ export class FrameSpool {
     this.block = null;
     this.fill = 0;
     this.nextBlockBytes = FIRST_BLOCK_BYTES;
+    this.allocated = 0;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     this.fileChunks = [];

@@ -64,8 +64,9 @@ export async function runLiteralStatement(
   trace.phase('run');
   const run = new PassCollector(NOTHING_KNOWN, null, up.decodeText);
   keep(run);
-  const before = await driver.pass([], (frame) => run.take(frame), { sql: answered });
-  if (firstError(before) !== undefined || run.error !== null || run.missed) return null;
+  // Alone: with nothing in `before`, no message of the emulator's goes ahead of it.
+  await driver.pass([], (frame) => run.take(frame), { sql: answered });
+  if (run.error !== null || run.missed) return null;
   if (up.signal.aborted)
     return { ok: false, error: new EmulatorError('QueryCanceled', 'canceling statement due to user request') };
 

@@ -26,7 +26,8 @@ export interface PassDriver {
    * Runs `before` (the emulator's statements) and then the client's statement
    * once, pipelined in one round trip. Resolves with the answer to `before`
    * (up to its ReadyForQuery); the run's answer goes to `run` as it arrives,
-   * so that a run of a million rows is never held whole.
+   * so that a run of a million rows is never held whole. An empty `before`
+   * sends nothing ahead of the run and resolves with no frames.
    */
   pass(
     before: readonly ControlStatement[],
@@ -55,20 +56,22 @@ export interface PassText {
 }
 
 /**
- * Sends `messages` (the control statements', the run's, and with `closing`
- * the closing statements'); splits the answer at its ReadyForQuery messages.
+ * Sends `ahead` (the control statements' messages, possibly none), then
+ * `messages` (the run's, and with `closing` the closing statements'); splits
+ * the answer at its ReadyForQuery messages.
  */
 async function streamPass(
   up: ControlledUpstream,
+  ahead: readonly Buffer[],
   messages: readonly Buffer[],
   run: (frame: Frame, control: readonly Frame[]) => void,
   closing: Frame[] | null = null,
 ): Promise<{ control: Frame[]; failed: boolean }> {
   const control: Frame[] = [];
   /** 0: the control statements' answer, 1: the run's, 2: the closing statements'. */
-  let part = 0;
+  let part = ahead.length === 0 ? 1 : 0;
   let failed = false;
-  await up.stream(messages, closing === null ? 2 : 3, (frame) => {
+  await up.stream([...ahead, ...messages], (closing === null ? 2 : 3) - part, (frame) => {
     if (frame.code === BackendCode.ErrorResponse && part < 2) failed = true;
     if (part === 0) control.push(frame);
     else if (part === 1) run(frame, control);
@@ -76,6 +79,18 @@ async function streamPass(
     if (frame.code === BackendCode.ReadyForQuery) part++;
   });
   return { control, failed };
+}
+
+/**
+ * The messages of a pass's control statements. None for none: an empty Query
+ * (simple protocol) or a lone Sync (extended) would cost the server work and
+ * an answer for nothing.
+ */
+function aheadOf(
+  before: readonly ControlStatement[],
+  controlMessages: (statements: readonly ControlStatement[]) => Buffer[],
+): Buffer[] {
+  return before.length === 0 ? [] : controlMessages(before);
 }
 
 /** Simple protocol: everything as Query messages. */
@@ -89,11 +104,11 @@ export function simpleDriver(up: ControlledUpstream, statement: string): PassDri
     statement,
     control: (statements) => up.send(controlMessages(statements)),
     pass: async (before, run, instead) =>
-      (await streamPass(up, [...controlMessages(before), serialize.query(instead?.sql ?? statement)], run)).control,
+      (await streamPass(up, aheadOf(before, controlMessages), [serialize.query(instead?.sql ?? statement)], run)).control,
     passThenClose: async (before, run, instead, after) => {
       const closing: Frame[] = [];
-      const messages = [...controlMessages(before), serialize.query(instead?.sql ?? statement), ...controlMessages(after)];
-      const { control } = await streamPass(up, messages, run, closing);
+      const messages = [serialize.query(instead?.sql ?? statement), ...controlMessages(after)];
+      const { control } = await streamPass(up, aheadOf(before, controlMessages), messages, run, closing);
       return { control, closing };
     },
   };
@@ -175,7 +190,7 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
       return tidied(frames, failedIn(frames), statements.length);
     },
     pass: async (before, run, instead) => {
-      const { control, failed } = await streamPass(up, [...controlMessages(before), ...passMessages(instead)], run);
+      const { control, failed } = await streamPass(up, aheadOf(before, controlMessages), passMessages(instead), run);
       return tidied(control, failed, before.length);
     },
   };

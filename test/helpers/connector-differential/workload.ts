@@ -12,16 +12,12 @@
  * functions know the built-in model's answers for those only.
  */
 import { caseSeed, Rng } from '../pg-differential/prng.ts';
+import { SENTIMENT_TEXTS } from '../sentiment-texts.ts';
 import { StreamParam } from './clients.ts';
 
 /** The texts ML calls get: the reference database answers these (test/helpers/mysql-reference.ts). */
 export const TEXTS = [
-  'I love it',
-  'This is awful and completely broken',
-  'The parcel arrived on Tuesday',
-  'Thanks, the support team was wonderful',
-  'I hate waiting, terrible service',
-  'Please reset my password',
+  ...SENTIMENT_TEXTS,
   'Crème brûlée was délicieux, merci ✓',
   'Great value 😀 but slow delivery',
   'Très bien, livraison rapide, merci',
