@@ -10,6 +10,7 @@ import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { runToConvergence } from './ml-loop.ts';
+import type { MysqlPrefetch } from './prefetch.ts';
 import type { PreparedMl } from './prepared.ts';
 import type { LoopSession, PipelinedSetup, SessionFacts } from './session-setup.ts';
 import type { StubInstaller } from './stub-installer.ts';
@@ -48,8 +49,10 @@ export function converge(
   run: () => Promise<Packet[]>,
   warning: string | null = null,
   sql?: string,
+  prefetch: MysqlPrefetch | null = null,
 ): Promise<Packet[]> {
   return runToConvergence({
+    ...(prefetch === null ? {} : { prefetch }),
     up: cmd.up,
     session: cmd.state,
     facts,

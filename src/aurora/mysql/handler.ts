@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { toEmulatorError } from '../../errors.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import { limits } from '../../ml/limits.ts';
-import { mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
+import { findMlCalls, mightTouchMl, referencesAny } from '../../sql/mysql/ml-calls.ts';
 import { PREPARED_STATEMENT_HINT, parsePreparedStatementCommand } from '../../sql/mysql/prepare-statements.ts';
 import { RESERVED_WORD_HINT, reservedWordUse } from '../../sql/mysql/reserved-words.ts';
 import { classifyStatement } from '../../sql/mysql/statement-kind.ts';
@@ -23,12 +23,13 @@ import { aliasDefinition, showCreateFunction } from './definitions.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
 import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivileges } from './invoke-privileges.ts';
+import { checkedBy, prepareMysqlPrefetch } from './prefetch.ts';
 import { frameCommand } from './prepared.ts';
 import { answerExecute, answerPrepare, answerPrepareSql } from './prepared-commands.ts';
 import { refuseWrongArgCounts, rewriteToStubs, seedWarning } from './rewrite.ts';
 import { newLoopSession, pipelinedSetup, prepareSessionTables, StaleSetup, setUpSession } from './session-setup.ts';
 import { refuseNonTransactionalTargets, refuseReservedWords } from './statement-guards.ts';
-import { routeOf, triggerRefusal, WRITE_KINDS } from './statement-routes.ts';
+import { PREFETCH_KINDS, routeOf, triggerRefusal, WRITE_KINDS } from './statement-routes.ts';
 import { STATUS_WORD, type StatusCommand, statusCommand, statusRows } from './status-variables.ts';
 import { StubInstaller } from './stub-installer.ts';
 import { answerRows, sendToClient } from './synthetic-result.ts';
@@ -233,6 +234,11 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (route === 'once') return sendToClient(up, await up.query(sql));
       const warning = command?.kind === 'execute' ? (state.preparedNames.get(command.name) ?? null) : seedWarning(sql);
       const rewrite = (unicode: boolean) => rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
+      // A view or routine that calls ML would run its stubs in the prefetch query: such statements go without.
+      const prefetch =
+        command === null && PREFETCH_KINDS.has(kind) && !referencesAny(sql, this.stubs.dependents)
+          ? prepareMysqlPrefetch(sql, findMlCalls(sql), kind)
+          : null;
       // The setup's facts with the loop's first statements where they can go together (session-setup.ts).
       const pipelined = kind === 'create_table_select' ? null : pipelinedSetup(up, state, this.checksPrivileges(up.session));
       // Whichever setup follows: the check reads the target tables only.
@@ -240,7 +246,15 @@ export class MySqlAuroraHandler implements StatementHandler {
       let answer: Packet[] | null = null;
       if (pipelined !== null) {
         const rewritten = rewrite(pipelined.unicode);
-        answer = await converge(cmd, pipelined, 'result', () => up.query(rewritten), warning, sql).catch((err: unknown) => {
+        answer = await converge(
+          cmd,
+          pipelined,
+          'result',
+          () => up.query(rewritten),
+          warning,
+          sql,
+          checkedBy(prefetch, rewritten),
+        ).catch((err: unknown) => {
           if (err instanceof StaleSetup) return null;
           throw err;
         });
@@ -249,7 +263,7 @@ export class MySqlAuroraHandler implements StatementHandler {
         const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
         const rewritten = rewrite(facts.unicode);
         if (kind === 'create_table_select') return createTableSelect(cmd, rewritten, facts);
-        answer = await converge(cmd, facts, 'result', () => up.query(rewritten), warning, sql);
+        answer = await converge(cmd, facts, 'result', () => up.query(rewritten), warning, sql, checkedBy(prefetch, rewritten));
       }
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);

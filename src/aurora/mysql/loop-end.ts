@@ -5,7 +5,7 @@
  */
 import { EmulatorError } from '../../errors.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
-import { LAST_MISS_VARIABLE, MISS_COUNTER, MODE_VARIABLE, OWN_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
+import { HIT_COUNTER, LAST_MISS_VARIABLE, MISS_COUNTER, MODE_VARIABLE, OWN_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
 import { flushStubSchemaChange } from './stub-schema-change.ts';
 import { utf8Literal } from './synthetic-result.ts';
 import { check, errnoOf, SAVEPOINT_DOES_NOT_EXIST } from './upstream-errors.ts';
@@ -35,7 +35,7 @@ export async function finish(up: ControlledUpstream, own: boolean, outcome: Outc
 }
 
 async function undo(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
-  const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL, ${OWN_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
+  const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${HIT_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL, ${OWN_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
   if (own) {
     // A statement that ran ends with COMMIT; one that failed is undone to the savepoint and the
     // rest (the session tables' rows) committed by SET autocommit = 1. As on MariaDB for the

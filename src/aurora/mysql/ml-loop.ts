@@ -44,9 +44,11 @@ import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements } from './cache-fill.ts';
 import { finish, type Outcome, raiseWarning, SAVEPOINT, withMySqlTimeout } from './loop-end.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
+import { type MysqlPrefetch, prefetchedCalls } from './prefetch.ts';
 import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
 import {
   CACHE_TABLE,
+  HIT_COUNTER,
   LAST_MISS_VARIABLE,
   MISS_COUNTER,
   MISS_TABLE,
@@ -69,6 +71,11 @@ import { check, errnoOf, implicitCommit, isErr } from './upstream-errors.ts';
 
 /** Nesting and ORDER BY ... LIMIT need a few rounds; more means the inputs keep changing. */
 const MAX_ROUNDS = 12;
+
+/** Errors after which the transaction (and the loop's savepoint) may be gone. */
+const TRANSACTION_LOST: ReadonlySet<number> = new Set([1205, 1213]);
+/** A run's counters, zeroed before it. */
+const RUN_COUNTERS = `${MISS_COUNTER} = 0, ${HIT_COUNTER} = 0`;
 
 /** A pipelined answer that may never be awaited if an earlier step fails. */
 const pending = <T>(p: Promise<T>): Promise<T> => {
@@ -105,6 +112,8 @@ export interface LoopRequest {
   readonly warning?: string | null;
   /** The client's statement, as the dashboard shows it. */
   readonly sql?: string;
+  /** A query listing the statement's calls before it runs (./prefetch.ts): its answers are cached first. */
+  readonly prefetch?: MysqlPrefetch;
 }
 
 /**
@@ -163,7 +172,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
           ? 'autocommit = 0, '
           : '';
     const opening = [
-      up.query(`SET ${makeOwn}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`),
+      up.query(`SET ${makeOwn}${MODE_VARIABLE} = 1, ${RUN_COUNTERS}, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`),
       // Emptied before every statement, inside the transaction (which the first one opens): a
       // rollback of the client's transaction can bring back rows an earlier DELETE removed, and
       // answers from them would skip the control plane's gate.
@@ -178,11 +187,14 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
     // stays the final run's): the last miss, which is the only one when the count is 1, or
     // everything spilled. Only a run with several misses has its miss table read after it.
     const readCounter = () =>
-      pending(up.query(`SELECT ${MISS_COUNTER}, ${asUtf8Bytes(spilling ? SPILL_VARIABLE : LAST_MISS_VARIABLE)}`));
+      pending(up.query(`SELECT ${MISS_COUNTER}, ${asUtf8Bytes(spilling ? SPILL_VARIABLE : LAST_MISS_VARIABLE)}, ${HIT_COUNTER}`));
     /** The last run is still to be undone: the next round's statements start with the rollback. */
     let undoPending = false;
-    let run = next();
-    let counter = readCounter();
+    // With a prefetch, the first run waits until its answers are cached.
+    const checked = req.prefetch?.check === undefined ? null : pending(up.query(req.prefetch.check));
+    let prefetched = req.prefetch === undefined ? null : pending(up.query(req.prefetch.query));
+    let run = prefetched ?? next();
+    let counter = prefetched ?? readCounter();
     if (setup !== null && factsAnswer !== null) {
       facts = setup.read(await factsAnswer);
       own = !facts.inTransaction && facts.autocommit;
@@ -196,11 +208,47 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
     const { timeLimitMs, account, activeRoles, grantedRoles } = facts as SessionFacts;
     /** Known from here on: from the facts, read before or with the first statements. */
     const owns = own as boolean;
+    /** Evaluates the calls, caches their answers and starts the next run, which keeps them. */
+    const answerAndRun = async (calls: MlCall[]): Promise<void> => {
+      trace.phase('evaluate', calls.length);
+      const results = await evaluator.evaluate(calls, {
+        user: up.session.user,
+        database: up.session.database,
+        signal,
+        statementDeadline: timeLimitMs > 0 ? startedAt + timeLimitMs : Number.POSITIVE_INFINITY,
+        inferenceTimeoutMs: session.inferenceTimeoutMs,
+        caller: {
+          front: 'mysql',
+          connectionId: up.session.connectionId,
+          account,
+          activeRoles,
+          grantedRoles,
+        },
+        progress: trace,
+      });
+      trace.phase('cache-fill');
+      for (const call of calls) known.add(call.key);
+      const rows = [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
+      // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
+      const refill = [
+        ...(undoPending ? [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)] : []),
+        ...cacheFillStatements(rows).map((insert) => up.query(insert)),
+        up.query(`SET ${RUN_COUNTERS}, ${SPILL_VARIABLE} = ${spilling ? "''" : 'NULL'}, ${LAST_MISS_VARIABLE} = NULL`),
+        up.query(`SAVEPOINT ${SAVEPOINT}`),
+      ];
+      // After a discovery the statement itself runs; if it still misses, discovery again.
+      discovering = req.discover !== undefined && !discovering;
+      run = next();
+      counter = readCounter();
+      check(await Promise.all(refill));
+      trace.phase('run');
+    };
     const opened = await Promise.all(opening);
     if (opened.some((a) => errnoOf(a) === ER_TABLE_NOT_LOCKED_FOR_WRITE)) {
       // LOCK TABLES after a stub read the tables (./session-setup.ts): the run read a cache nobody
-      // emptied. It is undone, the tables are made anew, and the loop starts over.
+      // emptied. It is undone, the tables are made anew, and the loop starts over (without prefetch).
       await Promise.allSettled([run, counter]);
+      prefetched = null;
       check([await up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)]);
       await refreshTables(up);
       const again = [up.query(`SAVEPOINT ${SAVEPOINT}`)];
@@ -208,12 +256,36 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       counter = readCounter();
       check(await Promise.all(again));
     } else check(opened);
+    if (prefetched !== null && req.prefetch !== undefined) {
+      const listed = await prefetched;
+      const refused = checked !== null && errnoOf(await checked) !== null;
+      const errno = errnoOf(listed);
+      if (errno !== null && TRANSACTION_LOST.has(errno)) {
+        // The statement would have waited on the same locks: their error is its own.
+        await finish(up, owns, 'failed');
+        return listed;
+      }
+      // Any other refusal (a privilege, a conversion in strict mode) is left to the run to give.
+      const calls =
+        errno === null && !refused ? prefetchedCalls(req.prefetch, textRows(listed, req.prefetch.functions.length), known) : [];
+      // What the query did (a function of the user's it called may write) is undone, as a run would be.
+      undoPending = true;
+      if (calls.length > 0) await answerAndRun(calls);
+      else {
+        const undo = up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+        run = next();
+        counter = readCounter();
+        check([await undo]);
+      }
+      undoPending = false;
+    }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const answer = await run;
-      const [missed] = textRows(await counter, 2);
+      const [missed] = textRows(await counter, 3);
       if (signal.aborted) throw new EmulatorError('QueryCanceled', 'Query execution was interrupted');
       const misses = Number(missed?.[0] ?? 0);
-      if (round === 0) firstRunCalls = misses;
+      // The calls the run made: every one misses without a prefetch, every one is found with a complete one.
+      if (round === 0) firstRunCalls = misses + Number(missed?.[2] ?? 0);
       if (discovering && misses === 0) {
         // Every call is answered: undo the discovery and run the statement itself.
         discovering = false;
@@ -269,38 +341,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
         return answer;
       }
       spilling ||= failed;
-      trace.phase('evaluate', calls.length);
-      const results = await evaluator.evaluate(calls, {
-        user: up.session.user,
-        database: up.session.database,
-        signal,
-        statementDeadline: timeLimitMs > 0 ? startedAt + timeLimitMs : Number.POSITIVE_INFINITY,
-        inferenceTimeoutMs: session.inferenceTimeoutMs,
-        caller: {
-          front: 'mysql',
-          connectionId: up.session.connectionId,
-          account,
-          activeRoles,
-          grantedRoles,
-        },
-        progress: trace,
-      });
-      trace.phase('cache-fill');
-      for (const call of calls) known.add(call.key);
-      const rows = [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
-      // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
-      const refill = [
-        ...(undoPending ? [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)] : []),
-        ...cacheFillStatements(rows).map((insert) => up.query(insert)),
-        up.query(`SET ${MISS_COUNTER} = 0, ${SPILL_VARIABLE} = ${spilling ? "''" : 'NULL'}, ${LAST_MISS_VARIABLE} = NULL`),
-        up.query(`SAVEPOINT ${SAVEPOINT}`),
-      ];
-      // After a discovery the statement itself runs; if it still misses, discovery again.
-      discovering = req.discover !== undefined && !discovering;
-      run = next();
-      counter = readCounter();
-      check(await Promise.all(refill));
-      trace.phase('run');
+      await answerAndRun(calls);
     }
     throw new EmulatorError('DidNotConverge', `the arguments of the ML calls kept changing over ${MAX_ROUNDS} executions`);
   } catch (err) {

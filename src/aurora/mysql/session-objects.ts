@@ -22,6 +22,12 @@ export const MODE_VARIABLE = '@aurora_ml_mode';
  */
 export const MISS_COUNTER = '@aurora_ml_missed';
 /**
+ * Counts the calls a run answered from the cache: with the misses, the calls
+ * the run made (Aurora_ml_logical_request_cnt), whether the cache was filled
+ * before it ran (./prefetch.ts) or not.
+ */
+export const HIT_COUNTER = '@aurora_ml_hits';
+/**
  * When not NULL, misses are appended here (`[k, f, a],` each) instead of
  * inserted into the miss table. Only for a statement that failed with misses:
  * appending to a variable costs time in the square of its length.

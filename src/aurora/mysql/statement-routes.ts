@@ -32,6 +32,9 @@ export const ONCE_KINDS: ReadonlySet<StatementKind> = new Set([
 /** Writes whose target tables must be transactional for the loop to undo its runs. */
 export const WRITE_KINDS: ReadonlySet<StatementKind> = new Set(['insert', 'replace', 'update', 'delete']);
 
+/** Kinds whose calls a prefetch query may answer before the loop's first run (./prefetch.ts). */
+export const PREFETCH_KINDS: ReadonlySet<StatementKind> = new Set(['select', 'update', 'insert', 'replace']);
+
 export type Route = 'loop' | 'once' | 'definition';
 
 export function routeOf(kind: StatementKind): Route {

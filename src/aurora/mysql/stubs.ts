@@ -19,6 +19,7 @@ import { MYSQL_BUILTINS, type MysqlBuiltin } from '../../functions/registry.ts';
 import { acceptsArgCount } from '../../sql/mysql/ml-call-counts.ts';
 import {
   CACHE_TABLE,
+  HIT_COUNTER,
   LAST_MISS_VARIABLE,
   MISS_COUNTER,
   MISS_TABLE,
@@ -130,6 +131,7 @@ BEGIN
     END IF;
     RETURN ${b.placeholder};
   END IF;
+  SET ${HIT_COUNTER} = ${HIT_COUNTER} + 1;
   IF v = '' THEN
     RETURN NULL;
   END IF;
@@ -168,19 +170,7 @@ function builtinStubs(builtin: MysqlBuiltin & { readonly fn: string }): string[]
         { suffix: '_u', returns: `${result.returns} CHARACTER SET utf8mb4` },
       ]
     : [{ suffix: '', returns: result.returns }];
-  const forms = builtin.argCounts.map((count) => {
-    const withBatch = count === 3;
-    const text = count === 1;
-    return {
-      withBatch,
-      params: text
-        ? `input_text ${UTF8_TEXT}`
-        : `input_text ${UTF8_TEXT}, language_code ${utf8Varchar(64)}${withBatch ? ', max_batch_size INT' : ''}`,
-      argsJson: text
-        ? 'JSON_ARRAY(input_text, NULL)'
-        : `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
-    };
-  });
+  const forms = argumentForms(builtin);
   return types.flatMap((type) =>
     forms.map((form) =>
       stubSql({
@@ -193,6 +183,49 @@ function builtinStubs(builtin: MysqlBuiltin & { readonly fn: string }): string[]
         placeholder: result.placeholder,
       }),
     ),
+  );
+}
+
+/** A registry entry's argument forms: its stubs' parameters, and the JSON array of arguments keying a call. */
+function argumentForms(builtin: MysqlBuiltin): { withBatch: boolean; params: string; argsJson: string }[] {
+  return builtin.argCounts.map((count) => {
+    const withBatch = count === 3;
+    const text = count === 1;
+    return {
+      withBatch,
+      params: text
+        ? `input_text ${UTF8_TEXT}`
+        : `input_text ${UTF8_TEXT}, language_code ${utf8Varchar(64)}${withBatch ? ', max_batch_size INT' : ''}`,
+      argsJson: text
+        ? 'JSON_ARRAY(input_text, NULL)'
+        : `JSON_ARRAY(input_text, language_code, ${withBatch ? 'max_batch_size' : 'NULL'})`,
+    };
+  });
+}
+
+/**
+ * A built-in call's arguments function, `aurora_ml.<name>_args[_b]`, or
+ * undefined when the call has no stub of its own. It takes the stub's
+ * parameters and returns the JSON array the stub keys the call by: a query
+ * calling it converts each argument exactly as the stub's call would, so the
+ * answers cached under the keys it gives are found by the statement's run
+ * (./prefetch.ts).
+ */
+export function argsFunctionFor(fn: string, argCount: number): string | undefined {
+  const builtin = BUILTINS.get(fn);
+  if (builtin?.stub === undefined || builtin.atLeast !== undefined || !acceptsArgCount(builtin, argCount)) return undefined;
+  return `${STUB_SCHEMA}.${stubName(`${fn}${ARGS_SUFFIX}`, argCount === 3)}`;
+}
+
+const ARGS_SUFFIX = '_args';
+
+/** Pure and reading no table: DETERMINISTIC NO SQL, so a query may call it once per row at little cost. */
+function argsFunctions(builtin: MysqlBuiltin): string[] {
+  if (builtin.stub === undefined) return [];
+  return argumentForms(builtin).map(
+    (form) => `CREATE FUNCTION ${STUB_SCHEMA}.${stubName(`${builtin.name}${ARGS_SUFFIX}`, form.withBatch)}(${form.params})
+RETURNS ${UTF8_TEXT} DETERMINISTIC NO SQL SQL SECURITY INVOKER COMMENT '${VERSION_MARK}'
+RETURN ${form.argsJson}`,
   );
 }
 
@@ -286,5 +319,12 @@ export function installStatements(installed: ReadonlyMap<string, string> = new M
 
 /** Every stub's CREATE FUNCTION, with VERSION_MARK where its version goes. */
 function definitions(): string[] {
-  return [...MYSQL_BUILTINS.flatMap(builtinStubs), SAGEMAKER_DIRECT, SAGEMAKER_ALIAS, BEDROCK_ALIAS, FLUSH];
+  return [
+    ...MYSQL_BUILTINS.flatMap(builtinStubs),
+    ...MYSQL_BUILTINS.flatMap(argsFunctions),
+    SAGEMAKER_DIRECT,
+    SAGEMAKER_ALIAS,
+    BEDROCK_ALIAS,
+    FLUSH,
+  ];
 }

@@ -14,7 +14,7 @@ import { tokenize } from './lexer.ts';
 import { isKeyword, type LexOptions, type Token } from './tokens.ts';
 
 /** Words that may follow SELECT before its first item. */
-const SELECT_OPTIONS: ReadonlySet<string> = new Set([
+export const SELECT_OPTIONS: ReadonlySet<string> = new Set([
   'all',
   'distinct',
   'distinctrow',

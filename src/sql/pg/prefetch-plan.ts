@@ -18,6 +18,8 @@
  * Calls whose arguments are all literals or parameters are also planned in
  * a FROM list (`SELECT * FROM aws_comprehend.detect_sentiment('...', 'en')`).
  */
+
+import { tokenText, topLevelItems } from '../token-ranges.ts';
 import { tokenize } from './lexer.ts';
 import { findMlCalls, type MlCall } from './ml-calls.ts';
 import type { MlFunctionName } from './ml-functions.ts';
@@ -134,22 +136,12 @@ const clauseFrom = (scan: Scan) => (t: Token, i: number) => isKeyword(t, 'from')
 
 /** Text of tokens [from, to), or '' when empty. */
 function textOf(scan: Scan, from: number, to: number): string {
-  if (to <= from) return '';
-  return scan.sql.slice(scan.tokens[from]?.start ?? 0, scan.tokens[to - 1]?.end ?? 0);
+  return tokenText(scan.sql, scan.tokens, from, to);
 }
 
 /** [from, to) token ranges split at depth-0 commas. */
 function items(scan: Scan, from: number, to: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let start = from;
-  for (let i = from; i < to; i++) {
-    if (scan.tokens[i]?.kind === 'comma' && scan.depth[i] === 0) {
-      out.push([start, i]);
-      start = i + 1;
-    }
-  }
-  out.push([start, to]);
-  return out;
+  return topLevelItems(scan.tokens, scan.depth, from, to);
 }
 
 /** The statement end, before a trailing semicolon. */

@@ -248,9 +248,11 @@ export function provisionalText(bytes: Buffer): string {
  */
 export function textRows(answer: readonly { readonly payload: Buffer }[], columns: number): (string | null)[][] {
   const rows: (string | null)[][] = [];
-  for (const p of answer.slice(1 + columns)) {
+  // The last packet ends the answer (EOF, OK or ERR): an OK carrying session-state changes
+  // (a query that called a function of another database) is as long as a row.
+  for (const p of answer.slice(1 + columns, -1)) {
     const first = p.payload[0];
-    if ((first === 0xfe && p.payload.length < 9) || first === 0xff) continue; // EOF/OK terminator or ERR
+    if ((first === 0xfe && p.payload.length < 9) || first === 0xff) continue; // EOF after the definitions
     const r = new PayloadReader(p.payload);
     const values: (string | null)[] = [];
     for (let i = 0; i < columns && r.remaining > 0; i++) {
