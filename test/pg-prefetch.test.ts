@@ -48,6 +48,29 @@ async function stubCalls(sql: string, params: unknown[] = []): Promise<{ rows: R
 }
 
 describe('a statement whose calls are found first', () => {
+  it('calls nothing when no row matches, even with literal arguments (as PostgreSQL calls per row)', async () => {
+    const client = await env.client();
+    try {
+      const before = env.emulator.stats.logicalRequests;
+      // 'xx' is a language Comprehend refuses: a call would fail the statement.
+      for (const sql of [
+        `UPDATE t SET txt = (aws_comprehend.detect_sentiment('never called', 'xx')).sentiment WHERE id > ${ROWS}`,
+        `SELECT (aws_comprehend.detect_sentiment('never called', 'xx')).sentiment FROM t WHERE id < 0`,
+        `SELECT (aws_comprehend.detect_sentiment('never called', 'xx')).sentiment WHERE false`,
+      ]) {
+        const result = await client.query(sql);
+        expect(result.rowCount, sql).toBe(0);
+      }
+      expect(env.emulator.stats.logicalRequests).toBe(before);
+      // One matching row: one call, and the refusal is the statement's.
+      await expect(
+        client.query(`SELECT (aws_comprehend.detect_sentiment('called once', 'xx')).sentiment FROM t WHERE id = 1`),
+      ).rejects.toThrow(/UnsupportedLanguage|not supported/);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('gives every row what the discovery loop gives, without calling a stub', async () => {
     const fast = await stubCalls(`SELECT id, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment AS s,
         (aws_comprehend.detect_sentiment(txt, 'en')).confidence AS c,

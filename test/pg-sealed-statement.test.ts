@@ -38,6 +38,9 @@ describe('a sealed statement', () => {
     `SELECT sentiment FROM aws_comprehend.detect_sentiment('a', 'en') AS s, notes`,
     `SELECT * FROM aws_comprehend.detect_sentiment('a', 'en') WHERE true`,
     `SELECT lower(sentiment) FROM aws_comprehend.detect_sentiment('a', 'en')`,
+    // Without FROM, a filter decides whether the call is made at all.
+    `SELECT (aws_comprehend.detect_sentiment('a', 'en')).sentiment WHERE false`,
+    `SELECT (aws_comprehend.detect_sentiment('a', 'en')).sentiment HAVING false`,
   ])('is not: %s', (sql) => {
     expect(sealed(sql)).toBe(false);
   });

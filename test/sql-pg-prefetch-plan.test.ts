@@ -44,10 +44,16 @@ describe('SELECT', () => {
     expect(p?.source).toBe('FROM d GROUP BY lang HAVING count(*) > 1');
   });
 
-  it('needs no rows when every argument is a literal or parameter, also for a call in FROM', () => {
+  it('needs no rows for a call in FROM, nor without FROM, when every argument is a literal or parameter', () => {
     expect(shown(`SELECT * FROM ${S}('I love it', 'en')`)).toEqual({ sites: [{ call: `${S}('I love it', 'en')` }], source: '' });
-    expect(shown(`SELECT ${S}($1, 'en') FROM t WHERE false`)?.source).toBe('');
+    expect(shown(`SELECT ${S}($1, 'en')`)?.source).toBe('');
     expect(shown(`SELECT s.sentiment FROM t, ${S}('x', 'en') s WHERE t.id = 1`)?.sites).toHaveLength(1);
+  });
+
+  it('reads the rows for a call on literals in the target list or SET: a statement matching no row calls nothing', () => {
+    expect(shown(`SELECT ${S}($1, 'en') FROM t WHERE false`)?.source).toBe('FROM t WHERE false');
+    expect(shown(`SELECT (${S}('x', 'en')).sentiment WHERE false`)?.source).toBe('WHERE false');
+    expect(shown(`UPDATE t SET s = (${S}('x', 'xx')).sentiment WHERE id > 100`)?.source).toBe('FROM t WHERE id > 100');
   });
 
   it('reads `a IS DISTINCT FROM b` as an expression, not as the FROM clause', () => {

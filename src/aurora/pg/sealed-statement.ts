@@ -67,6 +67,8 @@ export function runsOnlyItsCalls(sql: string, plan: PrefetchPlan, isField: (fn: 
           continue;
         }
         if (t.value === 'as' || t.value === 'null') continue;
+        // `SELECT (call).sentiment WHERE false` makes no call: the rows decide, so the statement is not sealed.
+        if (ROW_FILTERS.has(t.value)) return false;
         if (before?.kind === 'dot' && isPlannedField(t)) continue;
         // An alias, after AS, and not a column list or a function.
         if (isWord(before, 'as') && tokens[i + 1]?.kind !== 'lparen') continue;
@@ -85,6 +87,9 @@ export function runsOnlyItsCalls(sql: string, plan: PrefetchPlan, isField: (fn: 
   }
   return true;
 }
+
+/** Clauses that decide whether the target list is evaluated at all. */
+const ROW_FILTERS: ReadonlySet<string> = new Set(['where', 'having', 'limit', 'offset', 'fetch']);
 
 function isWord(token: Token | undefined, word: string): boolean {
   return token?.kind === 'ident' && token.value === word;

@@ -241,6 +241,8 @@ function choose(scan: Scan, answerable: (fn: MlFunctionName) => boolean, shape: 
   };
   const rowSites: MlCall[] = [];
   const literalSites: MlCall[] = [];
+  /** Literal calls of the target list or SET: made once per row, so none when no row matches. */
+  let perRowLiterals = false;
   for (const call of calls) {
     if (!plannable(scan, call, calls, answerable)) continue;
     const i = offsetIndex.get(call.start) ?? -1;
@@ -248,6 +250,7 @@ function choose(scan: Scan, answerable: (fn: MlFunctionName) => boolean, shape: 
     const literal = call.args.every((a) => a.literal !== undefined);
     if (item !== undefined && unconditional(scan, item)) {
       (literal ? literalSites : rowSites).push(call);
+      perRowLiterals ||= literal;
     } else if (literal && inSource(call) && isFromItem(scan, i)) {
       literalSites.push(call);
     }
@@ -257,7 +260,8 @@ function choose(scan: Scan, answerable: (fn: MlFunctionName) => boolean, shape: 
   const sites = sourceCalls ? literalSites : [...rowSites, ...literalSites];
   if (sites.length === 0) return null;
   sites.sort((a, b) => a.start - b.start);
-  const needsRows = sites.some((s) => s.args.some((a) => a.literal === undefined));
+  // A call on literals in the target list still needs the rows: `... FROM t WHERE false` calls nothing.
+  const needsRows = sites.some((s) => s.args.some((a) => a.literal === undefined)) || (perRowLiterals && !sourceCalls);
   return { sites: sites.map((call) => siteOf(scan, call, offsetIndex)), source: needsRows ? shape.source : '' };
 }
 
