@@ -68,6 +68,18 @@ try {
 } catch (err) {
   fail(err, verbose);
 }
+// Before the banner: whoever reads it may press Ctrl-C at once, and a SIGINT with no listener kills
+// the process on the spot (exit by signal, the embedded server's shutdown cut short).
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  log.info('stopping');
+  await emulator.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
 const pg = emulator.postgres;
 process.stdout.write(
   [
@@ -89,16 +101,6 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  log.info('stopping');
-  await emulator.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
 
 /** The mysql client command for a mysql:// URL of the MySQL front. */
 function mysqlCommand(url: string): string {
