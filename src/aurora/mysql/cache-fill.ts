@@ -5,7 +5,10 @@
  * MariaDB's default of 16 MB: the rows are split into statements of at most
  * FILL_STATEMENT_BYTES each.
  */
+import { comprehendMysqlValue } from '../../functions/comprehend.ts';
+import type { MlCall, MlResults } from '../../ml/calls.ts';
 import { CACHE_TABLE } from './session-objects.ts';
+import { learnedPlaceholderKey } from './stubs.ts';
 
 /**
  * A fixed budget rather than the server's @@max_allowed_packet (which would
@@ -41,4 +44,36 @@ export function cacheFillStatements(rows: readonly string[], budget = FILL_STATE
   }
   if (batch.length > 0) statements.push(PREFIX + batch.join(SEPARATOR));
   return statements;
+}
+
+/** The `(k, v)` tuples of a round's answers, as hex literals of their UTF-8 bytes (see cacheValues). */
+export function cacheRows(results: MlResults, calls: readonly MlCall[], learned: Set<string>): string[] {
+  return [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
+}
+
+/** A literal of the string's UTF-8 bytes: X'' for the empty string (0x00 would be one NUL byte). */
+const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
+
+/**
+ * The cache rows for a round's answers (as the stubs read them: see
+ * src/functions/comprehend.ts), plus, for each target (endpoint, model) not learned
+ * yet, its first real answer as the value its later misses return in place
+ * of the placeholder: a run then gets past expressions that fail on a
+ * made-up value and finds every call at once. One row per target and
+ * statement: the cache's key is unique.
+ */
+function cacheValues(results: MlResults, calls: readonly MlCall[], learned: Set<string>): Map<string, string | null> {
+  const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
+  const values = new Map<string, string | null>();
+  for (const [k, v] of results) {
+    values.set(k, v === null ? null : comprehendMysqlValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v));
+  }
+  for (const call of calls) {
+    const key = learnedPlaceholderKey(call.fn, call.args[0]);
+    const value = values.get(call.key);
+    if (key === null || learned.has(key) || value == null) continue;
+    learned.add(key);
+    values.set(key, value);
+  }
+  return values;
 }

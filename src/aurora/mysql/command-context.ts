@@ -9,7 +9,7 @@ import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
-import { runToConvergence } from './ml-loop.ts';
+import { type LiteralCalls, runToConvergence } from './ml-loop.ts';
 import type { MysqlPrefetch } from './prefetch.ts';
 import type { PreparedMl } from './prepared.ts';
 import type { LoopSession, PipelinedSetup, SessionFacts } from './session-setup.ts';
@@ -41,18 +41,26 @@ export interface CommandContext {
   callsMl(sql: string): boolean;
 }
 
+/** What a statement's run may bring besides the statement (see LoopRequest). */
+export interface ConvergeOptions {
+  readonly warning?: string | null;
+  /** The client's statement, as the dashboard shows it. */
+  readonly sql?: string;
+  readonly prefetch?: MysqlPrefetch | null;
+  readonly literal?: LiteralCalls | null;
+}
+
 /** Runs a statement through the ML loop until its answer holds no placeholder. */
 export function converge(
   cmd: CommandContext,
   facts: SessionFacts | PipelinedSetup,
   answer: AnswerKind,
   run: () => Promise<Packet[]>,
-  warning: string | null = null,
-  sql?: string,
-  prefetch: MysqlPrefetch | null = null,
+  { warning = null, sql, prefetch = null, literal = null }: ConvergeOptions = {},
 ): Promise<Packet[]> {
   return runToConvergence({
     ...(prefetch === null ? {} : { prefetch }),
+    ...(literal === null ? {} : { literal }),
     up: cmd.up,
     session: cmd.state,
     facts,

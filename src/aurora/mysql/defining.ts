@@ -98,7 +98,7 @@ export async function createTableSelect(cmd: CommandContext, rewritten: string, 
   const { up } = cmd;
   const query = createTableQuery(rewritten);
   if (query === null) throw new EmulatorError('Internal', 'CREATE TABLE ... SELECT without a query');
-  const discovered = await converge(cmd, facts, 'result', () => up.query(query), null, rewritten);
+  const discovered = await converge(cmd, facts, 'result', () => up.query(query), { sql: rewritten });
   if (isErr(discovered[0])) {
     sendToClient(up, discovered);
     return;

@@ -23,6 +23,7 @@ import { aliasDefinition, showCreateFunction } from './definitions.ts';
 import { answerVariables, type RoleParameters, UNSET_ROLE_PARAMETERS, wantsVariables } from './emulated-variables.ts';
 import { markBatched } from './explain.ts';
 import { answerInvokePrivileges, type InvokePrivilegeContext, wantsInvokePrivileges } from './invoke-privileges.ts';
+import { sealedLiteralCalls } from './literal-statement.ts';
 import { checkedBy, prepareMysqlPrefetch } from './prefetch.ts';
 import { frameCommand } from './prepared.ts';
 import { answerExecute, answerPrepare, answerPrepareSql } from './prepared-commands.ts';
@@ -246,15 +247,14 @@ export class MySqlAuroraHandler implements StatementHandler {
       let answer: Packet[] | null = null;
       if (pipelined !== null) {
         const rewritten = rewrite(pipelined.unicode);
-        answer = await converge(
-          cmd,
-          pipelined,
-          'result',
-          () => up.query(rewritten),
+        // A SELECT of calls on literals alone: evaluated first, then two round trips (literal-statement.ts).
+        const literalCalls = prefetch?.source === '' && warning === null ? sealedLiteralCalls(sql, findMlCalls(sql)) : null;
+        answer = await converge(cmd, pipelined, 'result', () => up.query(rewritten), {
           warning,
           sql,
-          checkedBy(prefetch, rewritten),
-        ).catch((err: unknown) => {
+          prefetch: checkedBy(prefetch, rewritten),
+          literal: literalCalls === null ? null : { calls: literalCalls, statement: rewrite },
+        }).catch((err: unknown) => {
           if (err instanceof StaleSetup) return null;
           throw err;
         });
@@ -263,7 +263,11 @@ export class MySqlAuroraHandler implements StatementHandler {
         const facts = await setUpSession(up, state, this.checksPrivileges(up.session));
         const rewritten = rewrite(facts.unicode);
         if (kind === 'create_table_select') return createTableSelect(cmd, rewritten, facts);
-        answer = await converge(cmd, facts, 'result', () => up.query(rewritten), warning, sql, checkedBy(prefetch, rewritten));
+        answer = await converge(cmd, facts, 'result', () => up.query(rewritten), {
+          warning,
+          sql,
+          prefetch: checkedBy(prefetch, rewritten),
+        });
       }
       const plan = kind === 'explain' ? markBatched(answer) : null;
       if (plan !== null) return answerRows(up, plan.columns, plan.rows, plan.numeric);

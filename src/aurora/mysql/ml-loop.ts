@@ -32,7 +32,6 @@
  */
 
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import { comprehendMysqlValue } from '../../functions/comprehend.ts';
 import type { MlCall, MlResults } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
@@ -41,7 +40,8 @@ import { ResponseHeader, ServerStatus } from '../../wire/mysql/codes.ts';
 import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
-import { cacheFillStatements } from './cache-fill.ts';
+import { cacheFillStatements, cacheRows } from './cache-fill.ts';
+import { runLiteralStatement } from './literal-statement.ts';
 import { finish, type Outcome, raiseWarning, SAVEPOINT, withMySqlTimeout } from './loop-end.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
 import { type MysqlPrefetch, prefetchedCalls } from './prefetch.ts';
@@ -66,7 +66,6 @@ import {
   StaleSetup,
 } from './session-setup.ts';
 import { withoutStubSchemaChange } from './stub-schema-change.ts';
-import { learnedPlaceholderKey } from './stubs.ts';
 import { check, errnoOf, implicitCommit, isErr } from './upstream-errors.ts';
 
 /** Nesting and ORDER BY ... LIMIT need a few rounds; more means the inputs keep changing. */
@@ -82,8 +81,6 @@ const pending = <T>(p: Promise<T>): Promise<T> => {
   p.catch(() => {});
   return p;
 };
-/** A literal of the string's UTF-8 bytes: X'' for the empty string (0x00 would be one NUL byte). */
-const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
 /**
  * A utf8mb4 value (a call's arguments, as the stubs record them) read as its
  * own bytes: as text the server would convert it to the client's
@@ -114,6 +111,14 @@ export interface LoopRequest {
   readonly sql?: string;
   /** A query listing the statement's calls before it runs (./prefetch.ts): its answers are cached first. */
   readonly prefetch?: MysqlPrefetch;
+  /** The calls of a statement that makes nothing else, read from its literals (./literal-statement.ts). */
+  readonly literal?: LiteralCalls;
+}
+
+export interface LiteralCalls {
+  readonly calls: readonly MlCall[];
+  /** The statement pointed at the stubs of a charset. */
+  readonly statement: (unicode: boolean) => string;
 }
 
 /**
@@ -124,7 +129,12 @@ export interface LoopRequest {
 export async function runToConvergence(req: LoopRequest): Promise<Packet[]> {
   const trace = req.evaluator.statements.begin('mysql', req.up.session.connectionId, req.sql ?? '');
   try {
-    const answer = withoutStubSchemaChange(await converge(req, trace), req.answer, req.up);
+    const light =
+      req.literal !== undefined && 'query' in req.facts
+        ? await runLiteralStatement({ ...req.literal, ...req, setup: req.facts, trace })
+        : null;
+    // A light run that missed changed nothing: the loop runs the statement from the start.
+    const answer = withoutStubSchemaChange(light ?? (await converge(req, trace)), req.answer, req.up);
     // An UPDATE's or INSERT's OK packet says how many rows it changed.
     const ok = answer.length === 1 && answer[0]?.payload[0] === ResponseHeader.OK ? parseOk(answer[0].payload) : null;
     if (ok !== null) trace.rows(ok.affectedRows);
@@ -228,7 +238,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
       });
       trace.phase('cache-fill');
       for (const call of calls) known.add(call.key);
-      const rows = [...cacheValues(results, calls, learned)].map(([k, v]) => `(${hex(k)}, ${v === null ? 'NULL' : hex(v)})`);
+      const rows = cacheRows(results, calls, learned);
       // The savepoint moves past the new cache rows, so the next round's rollback keeps them.
       const refill = [
         ...(undoPending ? [up.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)] : []),
@@ -356,28 +366,4 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
   } finally {
     session.work = null;
   }
-}
-
-/**
- * The cache rows for a round's answers (as the stubs read them: see
- * src/functions/comprehend.ts), plus, for each target (endpoint, model) not learned
- * yet, its first real answer as the value its later misses return in place
- * of the placeholder: a run then gets past expressions that fail on a
- * made-up value and finds every call at once. One row per target and
- * statement: the cache's key is unique.
- */
-function cacheValues(results: MlResults, calls: readonly MlCall[], learned: Set<string>): Map<string, string | null> {
-  const fnOf = new Map(calls.map((c) => [c.key, c.fn]));
-  const values = new Map<string, string | null>();
-  for (const [k, v] of results) {
-    values.set(k, v === null ? null : comprehendMysqlValue(fnOf.get(k) ?? 'aws_comprehend.detect_sentiment', v));
-  }
-  for (const call of calls) {
-    const key = learnedPlaceholderKey(call.fn, call.args[0]);
-    const value = values.get(call.key);
-    if (key === null || learned.has(key) || value == null) continue;
-    learned.add(key);
-    values.set(key, value);
-  }
-  return values;
 }

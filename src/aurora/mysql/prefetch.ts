@@ -28,6 +28,8 @@ import type { StatementKind } from '../../sql/mysql/statement-kind.ts';
 import { argsFunctionFor } from './stubs.ts';
 
 export interface MysqlPrefetch {
+  /** The statement's row source in the query; '' for a SELECT without FROM (one row). */
+  readonly source: string;
   /** One row per distinct combination; column i holds site i's arguments as utf8mb4 bytes. */
   readonly query: string;
   /** The function the evaluator knows, per column. */
@@ -76,7 +78,7 @@ export function prepareMysqlPrefetch(sql: string, calls: readonly SqlMlCall[], k
   }
   if (columns.length === 0) return null;
   const source = plan.source === '' ? '' : ` ${plan.source}${LOCKING[kind] ?? ''}`;
-  return { query: `SELECT DISTINCT ${columns.join(', ')}${source}`, functions };
+  return { query: `SELECT DISTINCT ${columns.join(', ')}${source}`, functions, source: plan.source };
 }
 
 /**
