@@ -32,6 +32,7 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements, cacheRows } from './cache-fill.ts';
+import { mysqlEvaluationContext } from './evaluation-context.ts';
 import { finish, SAVEPOINT } from './loop-end.ts';
 import { withTransactionFlags } from './server-status.ts';
 import {
@@ -166,21 +167,8 @@ export async function runLiteralStatement(req: LiteralRequest): Promise<Packet[]
   try {
     trace.phase('evaluate', new Set(req.calls.map((c) => c.key)).size);
     const distinct = [...new Map(req.calls.map((c) => [c.key, c])).values()];
-    const results = await evaluator.evaluate(distinct, {
-      user: up.session.user,
-      database: up.session.database,
-      signal: AbortSignal.any([up.signal, work.signal]),
-      statementDeadline: facts.timeLimitMs > 0 ? startedAt + facts.timeLimitMs : Number.POSITIVE_INFINITY,
-      inferenceTimeoutMs: session.inferenceTimeoutMs,
-      caller: {
-        front: 'mysql',
-        connectionId: up.session.connectionId,
-        account: facts.account,
-        activeRoles: facts.activeRoles,
-        grantedRoles: facts.grantedRoles,
-      },
-      progress: trace,
-    });
+    const signal = AbortSignal.any([up.signal, work.signal]);
+    const results = await evaluator.evaluate(distinct, mysqlEvaluationContext(up, session, facts, startedAt, signal, trace));
     trace.phase('run');
     const fills = cacheFillStatements(cacheRows(results, distinct, new Set()));
     const opening = [

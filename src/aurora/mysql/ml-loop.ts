@@ -41,6 +41,7 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements, cacheRows } from './cache-fill.ts';
+import { mysqlEvaluationContext } from './evaluation-context.ts';
 import { runLiteralStatement } from './literal-statement.ts';
 import { finish, type Outcome, raiseWarning, SAVEPOINT, withMySqlTimeout } from './loop-end.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
@@ -215,27 +216,13 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
         throw new StaleSetup();
       }
     }
-    const { timeLimitMs, account, activeRoles, grantedRoles } = facts as SessionFacts;
+    const context = mysqlEvaluationContext(up, session, facts as SessionFacts, startedAt, signal, trace);
     /** Known from here on: from the facts, read before or with the first statements. */
     const owns = own as boolean;
     /** Evaluates the calls, caches their answers and starts the next run, which keeps them. */
     const answerAndRun = async (calls: MlCall[]): Promise<void> => {
       trace.phase('evaluate', calls.length);
-      const results = await evaluator.evaluate(calls, {
-        user: up.session.user,
-        database: up.session.database,
-        signal,
-        statementDeadline: timeLimitMs > 0 ? startedAt + timeLimitMs : Number.POSITIVE_INFINITY,
-        inferenceTimeoutMs: session.inferenceTimeoutMs,
-        caller: {
-          front: 'mysql',
-          connectionId: up.session.connectionId,
-          account,
-          activeRoles,
-          grantedRoles,
-        },
-        progress: trace,
-      });
+      const results = await evaluator.evaluate(calls, context);
       trace.phase('cache-fill');
       for (const call of calls) known.add(call.key);
       const rows = cacheRows(results, calls, learned);
