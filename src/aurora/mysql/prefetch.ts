@@ -52,15 +52,13 @@ const CANONICAL: ReadonlyMap<string, MlFunction> = new Map(MYSQL_BUILTINS.map((b
 
 /**
  * How the prefetch reads the rows: as the statement will. An UPDATE changes
- * the latest committed rows, not the transaction's snapshot, and takes their
- * locks; INSERT ... SELECT reads its source with shared locks (MariaDB's
- * REPEATABLE READ, for the binary log); a SELECT reads the snapshot.
+ * the latest committed rows, not the transaction's snapshot, and locks the
+ * rows it changes, as FOR UPDATE does. INSERT ... SELECT reads its source
+ * with shared locks under REPEATABLE READ but not under READ COMMITTED, so
+ * its prefetch reads the snapshot and takes no lock the statement might not:
+ * a row another session changed in between only misses, and the loop finds it.
  */
-const LOCKING: Partial<Record<StatementKind, string>> = {
-  update: ' FOR UPDATE',
-  insert: ' LOCK IN SHARE MODE',
-  replace: ' LOCK IN SHARE MODE',
-};
+const LOCKING: Partial<Record<StatementKind, string>> = { update: ' FOR UPDATE' };
 
 /** The prefetch for a client statement and its calls (findMlCalls), or null when its shape has none. */
 export function prepareMysqlPrefetch(sql: string, calls: readonly SqlMlCall[], kind: StatementKind): MysqlPrefetch | null {
