@@ -47,8 +47,8 @@ function generatedText(index: number): string {
 
 /** A MySQL string literal (default sql_mode: backslash escapes): NUL and control-Z escaped, the rest raw. */
 function literal(text: string): string {
-  const body = text.replace(/[\\'\0\u001a]/g, (ch) => ({ '\\': '\\\\', "'": "''", '\0': '\\0', '\u001a': '\\Z' })[ch] ?? ch);
-  return `'${body}'`;
+  const escapes: Readonly<Record<string, string>> = { '\\': '\\\\', "'": "''", '\0': '\\0', '\u001a': '\\Z' };
+  return `'${[...text].map((ch) => escapes[ch] ?? ch).join('')}'`;
 }
 
 let relay: CountingRelay;

@@ -32,7 +32,7 @@
  */
 
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
-import type { MlCall, MlResults } from '../../ml/calls.ts';
+import type { MlCall } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { StatementFailure, StatementTrace } from '../../ml/statement-trace.ts';
 import type { AnswerKind } from '../../wire/mysql/answer-shape.ts';
