@@ -144,8 +144,9 @@ export function splitIntoClauses(text: string, markers: ClauseMarkers = ENGLISH_
 }
 
 function sentenceWeightOf(sentence: string): number {
+  // Plain string searches: both marks are single UTF-16 units, so no pattern is needed.
   const trimmed = sentence.trimEnd();
-  if (/[?\uff1f]$/u.test(trimmed)) return QUESTION_WEIGHT;
-  if (/[!\uff01]/u.test(trimmed)) return EXCLAMATION_WEIGHT;
+  if (trimmed.endsWith('?') || trimmed.endsWith('\uff1f')) return QUESTION_WEIGHT;
+  if (trimmed.includes('!') || trimmed.includes('\uff01')) return EXCLAMATION_WEIGHT;
   return 1;
 }

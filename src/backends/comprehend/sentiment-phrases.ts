@@ -43,6 +43,10 @@ function escapeRegExp(literal: string): string {
 const LEXICON_PHRASES = Object.keys(SUPPORT_LEXICON).filter((key) => key.includes('-'));
 const PHRASE_PATTERN = buildPhrasePattern([...LEXICON_PHRASES, ...MODIFIER_PHRASES]);
 
+const QUOTE_OR_APOSTROPHE = /['\u2018\u2019\u02bc`\u201c\u201d\u00ab\u00bb\u201e]/;
+/** Whitespace other than a single space between two other characters. */
+const UNTIDY_WHITESPACE = /[^\S ]| {2}|^ | $/;
+
 /**
  * Lower case, typographic quotes straightened, contractions spelled out or
  * apostrophes dropped ("don't" -> "dont": the negator tables are spelled that
@@ -51,18 +55,22 @@ const PHRASE_PATTERN = buildPhrasePattern([...LEXICON_PHRASES, ...MODIFIER_PHRAS
  * them would make words AFINN scores: "I'll" -> "ill", "he'll" -> "hell".
  */
 export function normalizeText(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[\u2018\u2019\u02bc`]/g, "'")
-    .replace(/[\u201c\u201d\u00ab\u00bb\u201e]/g, '"')
-    .replace(/'ll\b/g, ' will')
-    .replace(/'re\b/g, ' are')
-    .replace(/'ve\b/g, ' have')
-    .replace(/'m\b/g, ' am')
-    .replace(/'d\b/g, ' would')
-    .replace(/'/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  let normalized = text.toLowerCase();
+  // Each step below changes nothing in text without the characters it looks for
+  // (most texts have no quotes, and only single spaces), so it runs only when needed.
+  if (QUOTE_OR_APOSTROPHE.test(normalized)) {
+    normalized = normalized
+      .replace(/[\u2018\u2019\u02bc`]/g, "'")
+      .replace(/[\u201c\u201d\u00ab\u00bb\u201e]/g, '"')
+      .replace(/'ll\b/g, ' will')
+      .replace(/'re\b/g, ' are')
+      .replace(/'ve\b/g, ' have')
+      .replace(/'m\b/g, ' am')
+      .replace(/'d\b/g, ' would')
+      .replace(/'/g, '');
+  }
+  if (UNTIDY_WHITESPACE.test(normalized)) normalized = normalized.replace(/\s+/g, ' ').trim();
+  return normalized;
 }
 
 /** Joins known multi-word cues in normalized text: "fell apart" -> "fell-apart". */

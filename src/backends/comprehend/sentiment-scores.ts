@@ -35,31 +35,42 @@ const MIXED_OFFSET = 0.6;
 /** Sharpens the softmax so confident answers look like Comprehend's (0.9+). */
 const TEMPERATURE_SCALE = 2;
 
-const LABEL_ORDER: readonly SentimentLabel[] = ['POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED'];
-
 export function scoresFromEvidence(evidence: SentimentEvidence): SentimentResult {
+  // Four named logits and no arrays: this runs once per document. The
+  // arithmetic is the same, operation for operation, as a softmax over
+  // [positive, negative, neutral, mixed] summed left to right.
   const net = evidence.positive - evidence.negative;
-  const logits = [
-    POLARITY_SLOPE * net - POLARITY_OFFSET,
-    -POLARITY_SLOPE * net - POLARITY_OFFSET,
-    NEUTRAL_LOGIT,
-    MIXED_SLOPE * evidence.mixed - MIXED_OFFSET,
-  ].map((logit) => logit * TEMPERATURE_SCALE);
+  const positiveLogit = (POLARITY_SLOPE * net - POLARITY_OFFSET) * TEMPERATURE_SCALE;
+  const negativeLogit = (-POLARITY_SLOPE * net - POLARITY_OFFSET) * TEMPERATURE_SCALE;
+  const neutralLogit = NEUTRAL_LOGIT * TEMPERATURE_SCALE;
+  const mixedLogit = (MIXED_SLOPE * evidence.mixed - MIXED_OFFSET) * TEMPERATURE_SCALE;
 
-  const probabilities = softmax(logits);
-  const [positive = 0, negative = 0, neutral = 0, mixed = 0] = probabilities;
-  let best = 0;
-  for (let i = 1; i < probabilities.length; i++) if ((probabilities[i] ?? 0) > (probabilities[best] ?? 0)) best = i;
+  const max = Math.max(positiveLogit, negativeLogit, neutralLogit, mixedLogit);
+  const positiveExp = Math.exp(positiveLogit - max);
+  const negativeExp = Math.exp(negativeLogit - max);
+  const neutralExp = Math.exp(neutralLogit - max);
+  const mixedExp = Math.exp(mixedLogit - max);
+  const total = 0 + positiveExp + negativeExp + neutralExp + mixedExp;
+  const positive = positiveExp / total;
+  const negative = negativeExp / total;
+  const neutral = neutralExp / total;
+  const mixed = mixedExp / total;
+
+  // The first of the largest wins, in the order POSITIVE, NEGATIVE, NEUTRAL, MIXED.
+  let best: SentimentLabel = 'POSITIVE';
+  let bestScore = positive;
+  if (negative > bestScore) {
+    best = 'NEGATIVE';
+    bestScore = negative;
+  }
+  if (neutral > bestScore) {
+    best = 'NEUTRAL';
+    bestScore = neutral;
+  }
+  if (mixed > bestScore) best = 'MIXED';
 
   return {
-    sentiment: LABEL_ORDER[best] ?? 'NEUTRAL',
+    sentiment: best,
     scores: { Positive: positive, Negative: negative, Neutral: neutral, Mixed: mixed },
   };
-}
-
-function softmax(logits: readonly number[]): number[] {
-  const max = Math.max(...logits);
-  const exps = logits.map((logit) => Math.exp(logit - max));
-  const total = exps.reduce((sum, value) => sum + value, 0);
-  return exps.map((value) => value / total);
 }

@@ -5,7 +5,9 @@
  * How: the `sentiment` package (AFINN-165) scores words, extended with the
  * project's support-ticket and review lexicon (sentiment-lexicon.ts) and a
  * scoring strategy for negation, intensifiers and malfunction verbs
- * (sentiment-english.ts). The text is split into clauses first
+ * (sentiment-english.ts). We use the package's tables and its tokenizer's
+ * rules but run the scoring loop ourselves (scoreClause, sentiment-tokenize.ts):
+ * its `analyze` builds a result object per clause that we would only discard. The text is split into clauses first
  * (sentiment-clauses.ts), so "great but terrible" yields evidence on both
  * sides, which becomes MIXED; the evidence goes through a softmax into the four
  * scores (sentiment-scores.ts).
@@ -30,12 +32,19 @@ import { buildForeignLanguage, normalizeForeignText } from './sentiment-foreign.
 import { FOREIGN_LEXICONS } from './sentiment-foreign-lexicons.ts';
 import { joinPhrases, normalizeText } from './sentiment-phrases.ts';
 import { NO_EVIDENCE, type SentimentEvidence, scoresFromEvidence } from './sentiment-scores.ts';
+import { tokenize } from './sentiment-tokenize.ts';
 
 interface LanguageModel {
-  /** Our own key in the `sentiment` package's language table, never the shared 'en'. */
-  readonly packageLanguage: string;
+  /** The word scorer registered with the `sentiment` package (which added its emoji to the labels). */
+  readonly words: WordScorer;
   readonly prepare: (text: string) => string;
   readonly markers: ClauseMarkers;
+}
+
+interface WordScorer {
+  /** The label table as registered, emoji included; a Map answers "is it there" in one look-up. */
+  readonly labels: ReadonlyMap<string, number>;
+  readonly scoringStrategy: Sentiment.ScoringStrategy;
 }
 
 /**
@@ -63,26 +72,38 @@ const COURTESY_WORDS: ReadonlySet<string> = new Set([
   'obrigada',
 ]);
 
-// Registered once, at module load. The package keeps its label tables
+// Registered once, at module load: registering is what adds the package's
+// emoji scores to each label table. The package keeps its label tables
 // process-wide; its per-call `extras` option merges into them, so one call's
 // words would stay in every later call (the type declaration omits it).
 const analyzer = new Sentiment();
 const MODELS = new Map<string, LanguageModel>();
 
-analyzer.registerLanguage('aurora-en', { labels: ENGLISH_LABELS, scoringStrategy: englishScoringStrategy });
+// Nothing changes a label table after registration: we never pass `extras`.
+function registered(packageLanguage: string, language: Required<Sentiment.LanguageModule>): WordScorer {
+  analyzer.registerLanguage(packageLanguage, language);
+  return { labels: new Map(Object.entries(language.labels)), scoringStrategy: language.scoringStrategy };
+}
+
 MODELS.set('en', {
-  packageLanguage: 'aurora-en',
+  words: registered('aurora-en', { labels: ENGLISH_LABELS, scoringStrategy: englishScoringStrategy }),
   prepare: (text) => joinPhrases(normalizeText(separateEmoji(text))),
   markers: ENGLISH_CLAUSE_MARKERS,
 });
 for (const [code, lexicon] of Object.entries(FOREIGN_LEXICONS)) {
-  const packageLanguage = `aurora-${code}`;
-  analyzer.registerLanguage(packageLanguage, buildForeignLanguage(lexicon));
-  MODELS.set(code, { packageLanguage, prepare: (text) => normalizeForeignText(separateEmoji(text)), markers: lexicon.markers });
+  MODELS.set(code, {
+    words: registered(`aurora-${code}`, buildForeignLanguage(lexicon)),
+    prepare: (text) => normalizeForeignText(separateEmoji(text)),
+    markers: lexicon.markers,
+  });
 }
+
+/** Any UTF-16 code unit outside ASCII; emoji and U+FE0F are all outside it. */
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Emoji often touch words ("love it😍"); the tokenizer splits on spaces only. */
 function separateEmoji(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
   return text.replace(/\ufe0f/g, '').replace(/(\p{Extended_Pictographic})/gu, ' $1 ');
 }
 
@@ -91,6 +112,9 @@ function separateEmoji(text: string): string {
  * ("EN" and "en-US" reach English; "zh-TW" reaches no model, so NEUTRAL).
  */
 function modelFor(languageCode: string): LanguageModel | undefined {
+  // A bare lower-case code ("en", nearly every call) is its own primary subtag.
+  const exact = MODELS.get(languageCode);
+  if (exact !== undefined) return exact;
   const primary = languageCode.trim().toLowerCase().split(/[-_]/)[0] ?? '';
   return MODELS.get(primary);
 }
@@ -101,17 +125,26 @@ interface ClauseScore {
   readonly negative: number;
 }
 
-/** One clause's totals from the word scorer. */
-function scoreClause(text: string, packageLanguage: string): ClauseScore {
+/**
+ * One clause's totals from the word scorer. This is the package's `analyze`
+ * loop without the result it builds and we would discard: the same tokens,
+ * read last to first, each one the label table holds scored by the strategy,
+ * and the scores summed in that order.
+ */
+function scoreClause(text: string, words: WordScorer): ClauseScore {
   let opinionPositive = 0;
   let courtesy = 0;
   let negative = 0;
-  for (const entry of analyzer.analyze(text, { language: packageLanguage }).calculation) {
-    for (const [word, score] of Object.entries(entry)) {
-      if (score < 0) negative -= score;
-      else if (COURTESY_WORDS.has(word)) courtesy += score;
-      else opinionPositive += score;
-    }
+  const tokens = tokenize(text);
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const word = tokens[i] as string;
+    const label = words.labels.get(word);
+    // The package records each score as `{ [word]: score }`, where '__proto__' makes no entry.
+    if (label === undefined || word === '__proto__') continue;
+    const score = words.scoringStrategy.apply(tokens, i, label);
+    if (score < 0) negative -= score;
+    else if (COURTESY_WORDS.has(word)) courtesy += score;
+    else opinionPositive += score;
   }
   return { opinionPositive, courtesy, negative };
 }
@@ -124,7 +157,7 @@ function gatherEvidence(prepared: string, model: LanguageModel): SentimentEviden
   let positiveClauses = 0;
   let negativeClauses = 0;
   for (const clause of layout.clauses) {
-    const words = scoreClause(clause.text, model.packageLanguage);
+    const words = scoreClause(clause.text, model.words);
     const clausePositive = words.opinionPositive * clause.weight;
     const clauseNegative = words.negative * clause.weight;
     positive += clausePositive;
