@@ -29,9 +29,20 @@
  * ...] [ORDER BY ...]`.
  */
 
-import { tokenText, topLevelItems } from '../token-ranges.ts';
 import { tokenize } from './lexer.ts';
 import type { MlCall } from './ml-calls.ts';
+import {
+  afterGroup,
+  depths,
+  findTop,
+  isWordIn,
+  keywordIn,
+  orderBy,
+  type Scan,
+  split,
+  statementEnd,
+  textOf,
+} from './prefetch-scan.ts';
 import {
   AGGREGATES,
   CLOCK_WORDS,
@@ -63,17 +74,6 @@ const OTHER_MODES: readonly LexOptions[] = [
   { noBackslashEscapes: true },
   { ansiQuotes: true, noBackslashEscapes: true },
 ];
-
-interface Scan {
-  readonly sql: string;
-  readonly tokens: readonly Token[];
-  /** Parenthesis depth of each token (its own parenthesis counts as outside). */
-  readonly depth: Int32Array;
-  /** Token index by start offset. */
-  readonly indexAt: ReadonlyMap<number, number>;
-  /** Where the statement's ML calls start. */
-  readonly callStarts: ReadonlySet<number>;
-}
 
 /** A row item: token range [from, to), and the columns earlier SET assignments gave new values. */
 interface RowItem {
@@ -145,63 +145,6 @@ function isVolatile(scan: Scan, i: number): boolean {
 
 function sameBoundaries(a: readonly Token[], b: readonly Token[]): boolean {
   return a.length === b.length && a.every((t, i) => t.start === b[i]?.start && t.end === b[i]?.end);
-}
-
-function depths(tokens: readonly Token[]): Int32Array {
-  const out = new Int32Array(tokens.length);
-  let d = 0;
-  tokens.forEach((t, i) => {
-    if (t.kind === 'rparen') d--;
-    out[i] = d;
-    if (t.kind === 'lparen') d++;
-  });
-  return out;
-}
-
-/** The statement's end before a trailing semicolon, or -1 when a semicolon separates two statements. */
-function statementEnd(scan: Scan): number {
-  const { tokens } = scan;
-  const end = tokens.at(-1)?.kind === 'semicolon' ? tokens.length - 1 : tokens.length;
-  return tokens.slice(0, end).some((t) => t.kind === 'semicolon') ? -1 : end;
-}
-
-/** Index of the first token at depth 0 in [from, to) satisfying `test`, or `to`. */
-function findTop(scan: Scan, from: number, to: number, test: (t: Token, i: number) => boolean): number {
-  for (let i = from; i < to; i++) {
-    const t = scan.tokens[i];
-    if (t !== undefined && scan.depth[i] === 0 && test(t, i)) return i;
-  }
-  return to;
-}
-
-const isWordIn = (t: Token | undefined, set: ReadonlySet<string>) => t?.kind === 'ident' && set.has(t.value);
-
-const keywordIn = (set: ReadonlySet<string>) => (t: Token) => isWordIn(t, set);
-
-const orderBy = (scan: Scan) => (t: Token, i: number) => isKeyword(t, 'order') && isKeyword(scan.tokens[i + 1], 'by');
-
-/** Text of tokens [from, to), or '' when empty. */
-function textOf(scan: Scan, from: number, to: number): string {
-  return tokenText(scan.sql, scan.tokens, from, to);
-}
-
-/** [from, to) token ranges split at depth-0 commas. */
-function split(scan: Scan, from: number, to: number): Array<[number, number]> {
-  return topLevelItems(scan.tokens, scan.depth, from, to);
-}
-
-/** The token after a parenthesised group opening at `open`, or -1 when it does not close. */
-function afterGroup(scan: Scan, open: number): number {
-  const close = findTopAt(scan, open + 1, (t) => t.kind === 'rparen', scan.depth[open] ?? 0);
-  return close < 0 ? -1 : close + 1;
-}
-
-function findTopAt(scan: Scan, from: number, test: (t: Token) => boolean, depth: number): number {
-  for (let i = from; i < scan.tokens.length; i++) {
-    const t = scan.tokens[i];
-    if (t !== undefined && scan.depth[i] === depth && test(t)) return i;
-  }
-  return -1;
 }
 
 const NOTHING_ASSIGNED: ReadonlySet<string> = new Set();
