@@ -202,8 +202,10 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (privileges !== undefined && wantsInvokePrivileges(sql, privileges)) {
         return answerInvokePrivileges(sql, privileges, up, this.strict(state));
       }
+      // The statement's calls, found once for the checks, the rewrite and the prefetch below.
+      const found = findMlCalls(sql);
       // Aurora's parser refuses these before anything runs, whatever the emulator's own set-up.
-      refuseWrongArgCounts(sql, this.strict(state));
+      refuseWrongArgCounts(sql, this.strict(state), found);
       try {
         await this.stubs.ensure(up);
       } catch (err) {
@@ -234,11 +236,11 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (route === 'definition') return defining(this.stubs, up, sql, () => runDefinition(cmd, sql, kind));
       if (route === 'once') return sendToClient(up, await up.query(sql));
       const warning = command?.kind === 'execute' ? (state.preparedNames.get(command.name) ?? null) : seedWarning(sql);
-      const rewrite = (unicode: boolean) => rewriteToStubs(sql, { strict: this.strict(state), unicode }) ?? sql;
+      const rewrite = (unicode: boolean) => rewriteToStubs(sql, { strict: this.strict(state), unicode }, found) ?? sql;
       // A view or routine that calls ML would run its stubs in the prefetch query: such statements go without.
       const prefetch =
         command === null && PREFETCH_KINDS.has(kind) && !referencesAny(sql, this.stubs.dependents)
-          ? prepareMysqlPrefetch(sql, findMlCalls(sql), kind)
+          ? prepareMysqlPrefetch(sql, found, kind)
           : null;
       // The setup's facts with the loop's first statements where they can go together (session-setup.ts).
       const pipelined = kind === 'create_table_select' ? null : pipelinedSetup(up, state, this.checksPrivileges(up.session));
@@ -248,7 +250,7 @@ export class MySqlAuroraHandler implements StatementHandler {
       if (pipelined !== null) {
         const rewritten = rewrite(pipelined.unicode);
         // A SELECT of calls on literals alone: evaluated first, then two round trips (literal-statement.ts).
-        const literalCalls = prefetch?.source === '' && warning === null ? sealedLiteralCalls(sql, findMlCalls(sql)) : null;
+        const literalCalls = prefetch?.source === '' && warning === null ? sealedLiteralCalls(sql, found) : null;
         answer = await converge(cmd, pipelined, 'result', () => up.query(rewritten), {
           warning,
           sql,

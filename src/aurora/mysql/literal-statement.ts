@@ -19,8 +19,7 @@
  * start.
  */
 import { createHash } from 'node:crypto';
-import { MYSQL_BUILTINS } from '../../functions/registry.ts';
-import type { MlCall, MlFunction } from '../../ml/calls.ts';
+import type { MlCall } from '../../ml/calls.ts';
 import type { MlEvaluator } from '../../ml/evaluator.ts';
 import type { StatementTrace } from '../../ml/statement-trace.ts';
 import { tokenize } from '../../sql/mysql/lexer.ts';
@@ -33,24 +32,13 @@ import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements, cacheRows } from './cache-fill.ts';
 import { mysqlEvaluationContext } from './evaluation-context.ts';
-import { finish, SAVEPOINT } from './loop-end.ts';
+import { finish } from './loop-end.ts';
+import { openingStatements } from './loop-opening.ts';
 import { withTransactionFlags } from './server-status.ts';
-import {
-  CACHE_TABLE,
-  HIT_COUNTER,
-  LAST_MISS_VARIABLE,
-  MISS_COUNTER,
-  MISS_TABLE,
-  MODE_VARIABLE,
-  SPILL_VARIABLE,
-} from './session-objects.ts';
+import { HIT_COUNTER, MISS_COUNTER } from './session-objects.ts';
 import { ER_TABLE_NOT_LOCKED_FOR_WRITE, type LoopSession, type PipelinedSetup, StaleSetup } from './session-setup.ts';
+import { stubbedFunction } from './stubs.ts';
 import { check, errnoOf, isErr } from './upstream-errors.ts';
-
-/** The canonical function of each built-in with a stub of its own, by name. */
-const CANONICAL: ReadonlyMap<string, MlFunction> = new Map(
-  MYSQL_BUILTINS.filter((b) => b.stub !== undefined && b.atLeast === undefined).map((b) => [b.name, b.fn]),
-);
 
 /** The stub's language_code parameter: VARCHAR(64), so a longer text would be cut. */
 const LANGUAGE_CODE_LENGTH = 64;
@@ -64,7 +52,7 @@ const LANGUAGE_CODE_LENGTH = 64;
 export function sealedLiteralCalls(sql: string, calls: readonly SqlMlCall[]): MlCall[] | null {
   const keyed: MlCall[] = [];
   for (const call of calls) {
-    const fn = CANONICAL.get(call.fn);
+    const fn = stubbedFunction(call.fn);
     if (fn === undefined || call.depth !== 0 || call.close < 0) return null;
     const values = literalValues(call);
     if (values === null || (values.length !== 1 && values.length !== 2)) return null;
@@ -171,13 +159,7 @@ export async function runLiteralStatement(req: LiteralRequest): Promise<Packet[]
     const results = await evaluator.evaluate(distinct, mysqlEvaluationContext(up, session, facts, startedAt, signal, trace));
     trace.phase('run');
     const fills = cacheFillStatements(cacheRows(results, distinct, new Set()));
-    const opening = [
-      `SET ${own ? 'autocommit = 0, ' : ''}${MODE_VARIABLE} = 1, ${MISS_COUNTER} = 0, ${HIT_COUNTER} = 0, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`,
-      `DELETE FROM ${CACHE_TABLE}`,
-      `DELETE FROM ${MISS_TABLE}`,
-      `SAVEPOINT ${SAVEPOINT}`,
-      ...fills,
-    ].map((s) => up.query(s));
+    const opening = [...openingStatements(own ? 'autocommit = 0, ' : ''), ...fills].map((s) => up.query(s));
     const run = up.query(req.statement(facts.unicode));
     const counter = up.query(`SELECT ${MISS_COUNTER}, ${HIT_COUNTER}`);
     // Awaited only once the opening went through: a lost connection must not leave them unhandled.

@@ -45,18 +45,10 @@ import { mysqlEvaluationContext } from './evaluation-context.ts';
 import { runLiteralStatement } from './literal-statement.ts';
 import { finish, type Outcome, raiseWarning, SAVEPOINT, withMySqlTimeout } from './loop-end.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
+import { openingStatements, RUN_COUNTERS } from './loop-opening.ts';
 import { type MysqlPrefetch, prefetchedCalls } from './prefetch.ts';
 import { finalStatus, withTransactionFlags, withWarningCount } from './server-status.ts';
-import {
-  CACHE_TABLE,
-  HIT_COUNTER,
-  LAST_MISS_VARIABLE,
-  MISS_COUNTER,
-  MISS_TABLE,
-  MODE_VARIABLE,
-  OWN_VARIABLE,
-  SPILL_VARIABLE,
-} from './session-objects.ts';
+import { HIT_COUNTER, LAST_MISS_VARIABLE, MISS_COUNTER, MISS_TABLE, OWN_VARIABLE, SPILL_VARIABLE } from './session-objects.ts';
 import {
   ER_TABLE_NOT_LOCKED_FOR_WRITE,
   type LoopSession,
@@ -74,8 +66,6 @@ const MAX_ROUNDS = 12;
 
 /** Errors after which the transaction (and the loop's savepoint) may be gone. */
 const TRANSACTION_LOST: ReadonlySet<number> = new Set([1205, 1213]);
-/** A run's counters, zeroed before it. */
-const RUN_COUNTERS = `${MISS_COUNTER} = 0, ${HIT_COUNTER} = 0`;
 
 /** A pipelined answer that may never be awaited if an earlier step fails. */
 const pending = <T>(p: Promise<T>): Promise<T> => {
@@ -182,15 +172,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
         : own
           ? 'autocommit = 0, '
           : '';
-    const opening = [
-      up.query(`SET ${makeOwn}${MODE_VARIABLE} = 1, ${RUN_COUNTERS}, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL`),
-      // Emptied before every statement, inside the transaction (which the first one opens): a
-      // rollback of the client's transaction can bring back rows an earlier DELETE removed, and
-      // answers from them would skip the control plane's gate.
-      up.query(`DELETE FROM ${CACHE_TABLE}`),
-      up.query(`DELETE FROM ${MISS_TABLE}`),
-      up.query(`SAVEPOINT ${SAVEPOINT}`),
-    ];
+    const opening = openingStatements(makeOwn).map((statement) => up.query(statement));
     // Discovering: this round's run only made the calls (req.discover); its answer is not the statement's.
     let discovering = req.discover !== undefined;
     const next = () => pending(discovering && req.discover ? req.discover() : req.run());

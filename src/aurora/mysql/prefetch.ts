@@ -20,12 +20,11 @@
  * a prefetch.
  */
 import { createHash } from 'node:crypto';
-import { MYSQL_BUILTINS } from '../../functions/registry.ts';
 import type { JsonValue, MlCall, MlFunction } from '../../ml/calls.ts';
 import type { MlCall as SqlMlCall } from '../../sql/mysql/ml-calls.ts';
 import { planMysqlPrefetch } from '../../sql/mysql/prefetch-plan.ts';
 import type { StatementKind } from '../../sql/mysql/statement-kind.ts';
-import { argsFunctionFor } from './stubs.ts';
+import { argsFunctionFor, stubbedFunction } from './stubs.ts';
 
 export interface MysqlPrefetch {
   /** The statement's row source in the query; '' for a SELECT without FROM (one row). */
@@ -47,9 +46,6 @@ export function checkedBy(prefetch: MysqlPrefetch | null, statement: string): My
   return prefetch === null ? null : { ...prefetch, check: `EXPLAIN ${statement}` };
 }
 
-/** The canonical function of each built-in (the evaluator's name, as the stubs key it). */
-const CANONICAL: ReadonlyMap<string, MlFunction> = new Map(MYSQL_BUILTINS.map((b) => [b.name, b.fn]));
-
 /**
  * How the prefetch reads the rows: as the statement will. An UPDATE changes
  * the latest committed rows, not the transaction's snapshot, and locks the
@@ -68,7 +64,7 @@ export function prepareMysqlPrefetch(sql: string, calls: readonly SqlMlCall[], k
   const functions: MlFunction[] = [];
   for (const site of plan.sites) {
     const argsFunction = argsFunctionFor(site.fn, site.args.length);
-    const fn = CANONICAL.get(site.fn);
+    const fn = stubbedFunction(site.fn);
     // The seed's variadic SageMaker call has no arguments function: its calls are found by the run.
     if (argsFunction === undefined || fn === undefined) continue;
     columns.push(`CAST(${argsFunction}(${site.args.map((a) => a.text).join(', ')}) AS BINARY)`);

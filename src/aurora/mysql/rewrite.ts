@@ -24,8 +24,7 @@ export interface RewriteOptions {
 }
 
 /** The statement with its built-in calls pointed at the stubs, or null when it has none to rewrite. */
-export function rewriteToStubs(sql: string, options: RewriteOptions): string | null {
-  const found = findMlCalls(sql);
+export function rewriteToStubs(sql: string, options: RewriteOptions, found = findMlCalls(sql)): string | null {
   refuseWrongCounts(sql, found, options.strict);
   const calls = found.filter((c) => stubFor(c.fn, c.args.length, options.unicode) !== undefined);
   if (calls.length === 0) return null;
@@ -70,8 +69,8 @@ export function rewriteToStubs(sql: string, options: RewriteOptions): string | n
  * emulator refuses a multi-statement text with ML calls. In strict mode a
  * seed extension is no built-in at all: its call is refused as one.
  */
-export function refuseWrongArgCounts(sql: string, strict: boolean): void {
-  refuseWrongCounts(sql, findMlCalls(sql), strict);
+export function refuseWrongArgCounts(sql: string, strict: boolean, found = findMlCalls(sql)): void {
+  refuseWrongCounts(sql, found, strict);
 }
 
 function refuseWrongCounts(sql: string, calls: readonly MlCall[], strict: boolean): void {

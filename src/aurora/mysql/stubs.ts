@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MYSQL_BUILTINS, type MysqlBuiltin } from '../../functions/registry.ts';
+import type { MlFunction } from '../../ml/calls.ts';
 import { acceptsArgCount } from '../../sql/mysql/ml-call-counts.ts';
 import {
   CACHE_TABLE,
@@ -46,7 +47,7 @@ export function learnedPlaceholderKey(fn: string, target: unknown): string | nul
 const LEARNED_FUNCTIONS: ReadonlySet<string> = new Set(['aws_sagemaker.invoke_endpoint', 'aws_bedrock.invoke_model']);
 
 /** The built-ins the stubs stand for (src/functions/registry.ts), by name. */
-const BUILTINS: ReadonlyMap<string, MysqlBuiltin> = new Map(MYSQL_BUILTINS.map((b) => [b.name, b]));
+const BUILTINS: ReadonlyMap<string, MysqlBuiltin & { readonly fn: MlFunction }> = new Map(MYSQL_BUILTINS.map((b) => [b.name, b]));
 
 /** The seed's direct SageMaker call, variadic: its inputs arrive as one JSON_ARRAY. */
 export const SEED_DIRECT_SAGEMAKER = 'aws_sagemaker_invoke_endpoint';
@@ -218,6 +219,15 @@ export function argsFunctionFor(fn: string, argCount: number): string | undefine
 }
 
 const ARGS_SUFFIX = '_args';
+
+/**
+ * The function the evaluator knows (as the stubs key its calls) for a
+ * built-in with a stub and an arguments function of its own, or undefined.
+ */
+export function stubbedFunction(name: string): MlFunction | undefined {
+  const builtin = BUILTINS.get(name);
+  return builtin?.stub === undefined || builtin.atLeast !== undefined ? undefined : builtin.fn;
+}
 
 /** Pure and reading no table: DETERMINISTIC NO SQL, so a query may call it once per row at little cost. */
 function argsFunctions(builtin: MysqlBuiltin): string[] {
