@@ -95,16 +95,26 @@ describe('MySQL light path for calls on literals', () => {
   });
 
   it('a statement that misses in the light run goes through the loop, with the right answer and counts', async () => {
-    // On a latin1 connection the literal's bytes are not the text the emulator read: the key misses.
-    await c.query('SET NAMES latin1');
+    // Under NO_BACKSLASH_ESCAPES the server reads '\\n' as a backslash and an n, the emulator's
+    // lexer (which does not track sql_mode) as a newline: the key it computes misses.
+    const text = `'I love it\\n really'`;
+    await c.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'");
     try {
+      await c.query(`SELECT aws_comprehend_detect_sentiment('warm-up', 'en') AS s`);
       const before = await logicalRequests();
       relay.reset();
-      const [rows] = await c.query(`SELECT aws_comprehend_detect_sentiment('I love this crème brûlée', 'en') AS s`);
-      expect(rows).toEqual([{ s: 'POSITIVE' }]);
+      const [light] = await c.query(`SELECT aws_comprehend_detect_sentiment(${text}, 'en') AS s`);
+      const bursts = relay.bursts();
       expect((await logicalRequests()) - before).toBe(1);
+      // The light path's two round trips, then the loop from the start.
+      expect(bursts[1]).toMatch(/SAVEPOINT aurora_ml_statement.*INSERT INTO aurora_ml\.aurora_ml_cache.*COMMIT/);
+      expect(bursts.length).toBeGreaterThan(2);
+      const [loop] = await c.query(`SELECT aws_comprehend_detect_sentiment(${text}, 'en') AS s FROM (SELECT 1) one`);
+      expect(light).toEqual(loop);
+      const [raw] = await c.query(`SELECT ${text} AS t`);
+      expect(raw).toEqual([{ t: 'I love it\\n really' }]);
     } finally {
-      await c.query('SET NAMES utf8mb4');
+      await c.query('SET SESSION sql_mode = DEFAULT');
     }
     const [state] = await c.query('SELECT @@in_transaction AS t, @@autocommit AS a, @aurora_ml_mode AS m');
     expect(state).toEqual([{ t: 0, a: 1, m: null }]);

@@ -251,6 +251,35 @@ describe('MySQL prefetch: generated statements straight on MariaDB and through t
     expect(rows).toEqual([{ label: 'NEGATIVE' }]);
   });
 
+  it('a statement refused a table privilege the prefetch does not need evaluates nothing', async () => {
+    // SELECT on the table but no UPDATE: the prefetch query alone would succeed; the EXPLAIN beside it does not.
+    const user = `aml_prefetch_ro_${SUFFIX}`;
+    const { admin } = env;
+    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    await admin.query(`CREATE USER '${user}'@'%'`);
+    try {
+      await admin.query(`GRANT SELECT ON ${env.database}.* TO '${user}'@'%'`);
+      await admin.query(`GRANT EXECUTE, CREATE TEMPORARY TABLES ON aurora_ml.* TO '${user}'@'%'`);
+      await admin.query(`GRANT AWS_COMPREHEND_ACCESS TO '${user}'@'%'`);
+      const app = await env.client({ user, password: '' });
+      await app.query('SET ROLE AWS_COMPREHEND_ACCESS');
+      const requests = async () => {
+        const [rows] = await emu.query(`SHOW GLOBAL STATUS LIKE 'Aurora_ml_actual_request_cnt'`);
+        return Number((rows as { Value: string }[])[0]?.Value);
+      };
+      const before = await requests();
+      await expect(
+        app.query(`UPDATE docs SET label = ${S("CONCAT(body, ' never scored'), 'en'")} WHERE id <= 5`),
+      ).rejects.toMatchObject({
+        errno: 1142,
+      });
+      expect(await requests()).toBe(before);
+      await app.end();
+    } finally {
+      await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    }
+  });
+
   it("inside the client's transaction the prefetch sees its uncommitted rows, and a rollback undoes the statement", async () => {
     await emu.query('START TRANSACTION');
     await emu.query("UPDATE docs SET body = 'I love this now' WHERE id = 7");

@@ -135,6 +135,14 @@ async function outcome(answer: () => Promise<Outcome>, db: (s: string) => string
   }
 }
 
+/** COM_RESET_CONNECTION through either connector, as an outcome. */
+function resetOutcome(c: { reset(): Promise<unknown> }, db: (s: string) => string): Promise<Outcome> {
+  return outcome(async () => {
+    await c.reset();
+    return { ok: { reset: true } };
+  }, db);
+}
+
 // ---- mariadb ----
 
 type MariaMeta = mariadb.FieldInfo & { _dataTypeFormat?: Buffer };
@@ -198,11 +206,7 @@ async function mariadbConnection(config: DriverConfig, at: Endpoint): Promise<Dr
     // in several OKs (it spreads an OkPacket) and never settles: its totals then (fullResult: false).
     batch: (sql, rows) =>
       answer(() => c.batch(metaAsArray ? ({ sql, fullResult: false } as mariadb.QueryOptions) : sql, rows.map(forMariadb))),
-    reset: () =>
-      outcome(async () => {
-        await c.reset();
-        return { ok: { reset: true } };
-      }, db),
+    reset: () => resetOutcome(c, db),
     end: () => c.end(),
   };
 }
@@ -276,11 +280,7 @@ async function mysql2Connection(config: DriverConfig, at: Endpoint): Promise<Dri
       for (const row of rows) each.push(await execute(sql, row));
       return { ok: { each } };
     },
-    reset: () =>
-      outcome(async () => {
-        await c.reset();
-        return { ok: { reset: true } };
-      }, db),
+    reset: () => resetOutcome(c, db),
     end: () => c.end(),
   };
 }
