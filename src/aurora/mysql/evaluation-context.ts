@@ -5,6 +5,7 @@
  */
 import type { EvalContext } from '../../ml/calls.ts';
 import type { StatementTrace } from '../../ml/statement-trace.ts';
+import type { MlStats } from '../../ml/stats.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import type { LoopSession, SessionFacts } from './session-setup.ts';
 
@@ -32,4 +33,14 @@ export function mysqlEvaluationContext(
     },
     progress: trace,
   };
+}
+
+/**
+ * A statement's calls in Aurora's counters: logical requests and responses
+ * are the calls its rows made, cache hits the repeats of an input among them.
+ */
+export function countStatementCalls(stats: MlStats, calls: number, distinct: number): void {
+  stats.logicalRequests += calls;
+  stats.logicalResponses += calls;
+  stats.cacheHits += Math.max(0, calls - distinct);
 }

@@ -31,7 +31,7 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements, cacheRows } from './cache-fill.ts';
-import { mysqlEvaluationContext } from './evaluation-context.ts';
+import { countStatementCalls, mysqlEvaluationContext } from './evaluation-context.ts';
 import { finish } from './loop-end.ts';
 import { openingStatements } from './loop-opening.ts';
 import { withTransactionFlags } from './server-status.ts';
@@ -153,8 +153,8 @@ export async function runLiteralStatement(req: LiteralRequest): Promise<Packet[]
   const work = new AbortController();
   session.work = work;
   try {
-    trace.phase('evaluate', new Set(req.calls.map((c) => c.key)).size);
     const distinct = [...new Map(req.calls.map((c) => [c.key, c])).values()];
+    trace.phase('evaluate', distinct.length);
     const signal = AbortSignal.any([up.signal, work.signal]);
     const results = await evaluator.evaluate(distinct, mysqlEvaluationContext(up, session, facts, startedAt, signal, trace));
     trace.phase('run');
@@ -178,10 +178,7 @@ export async function runLiteralStatement(req: LiteralRequest): Promise<Packet[]
     await closed;
     if (Number(counts?.[0] ?? 0) > 0) return null;
     if (isErr(answer[0]) || isErr(answer.at(-1))) return answer;
-    const calls = Number(counts?.[1] ?? 0);
-    evaluator.stats.logicalRequests += calls;
-    evaluator.stats.logicalResponses += calls;
-    evaluator.stats.cacheHits += Math.max(0, calls - distinct.length);
+    countStatementCalls(evaluator.stats, Number(counts?.[1] ?? 0), distinct.length);
     return own ? withTransactionFlags(answer, req.answer, up, ServerStatus.SERVER_STATUS_AUTOCOMMIT) : answer;
   } finally {
     session.work = null;

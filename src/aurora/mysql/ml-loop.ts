@@ -41,7 +41,7 @@ import type { Packet } from '../../wire/mysql/framer.ts';
 import { parseErr, parseOk, textRows } from '../../wire/mysql/messages.ts';
 import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements, cacheRows } from './cache-fill.ts';
-import { mysqlEvaluationContext } from './evaluation-context.ts';
+import { countStatementCalls, mysqlEvaluationContext } from './evaluation-context.ts';
 import { runLiteralStatement } from './literal-statement.ts';
 import { finish, type Outcome, raiseWarning, SAVEPOINT, withMySqlTimeout } from './loop-end.ts';
 import { distinctMisses, spilledMisses } from './loop-misses.ts';
@@ -286,9 +286,7 @@ async function converge(req: LoopRequest, trace: StatementTrace): Promise<Packet
         await finish(up, owns, outcome);
         if (outcome === 'failed') return answer;
         // Counters with Aurora's meanings: logical = row-level calls, cache hits = repeats of an input.
-        evaluator.stats.logicalRequests += firstRunCalls;
-        evaluator.stats.logicalResponses += firstRunCalls;
-        evaluator.stats.cacheHits += Math.max(0, firstRunCalls - known.size);
+        countStatementCalls(evaluator.stats, firstRunCalls, known.size);
         // Run with autocommit off, the answer says "in transaction": the client's statement alone would not.
         const settled = owns ? withTransactionFlags(answer, req.answer, up, ServerStatus.SERVER_STATUS_AUTOCOMMIT) : answer;
         if (!req.warning) return settled;
