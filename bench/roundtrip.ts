@@ -18,8 +18,8 @@ export interface LatencyResult {
 
 /** One client connection, as the timing loop needs it. */
 export interface SqlConnection {
-  /** Runs one SQL text and returns the rows of its result. */
-  query(sql: string): Promise<readonly Record<string, unknown>[]>;
+  /** Runs one SQL text (with bound values: the extended protocol) and returns the rows of its result. */
+  query(sql: string, values?: readonly unknown[]): Promise<readonly Record<string, unknown>[]>;
   end(): Promise<void>;
 }
 
@@ -29,8 +29,8 @@ export async function pgConnection(url: string): Promise<SqlConnection> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return {
-    // A string without values: pg sends a simple Query message.
-    query: async (sql) => (await client.query(sql)).rows,
+    // A string without values: pg sends a simple Query message; with values, Parse/Bind/Execute/Sync.
+    query: async (sql, values) => (await client.query(sql, values === undefined ? undefined : [...values])).rows,
     end: () => client.end(),
   };
 }
@@ -39,6 +39,8 @@ export interface RoundTripOptions {
   readonly connect: Connect;
   /** The statement for call i; called for the warm-up calls too. */
   readonly sql: (i: number) => string;
+  /** The values bound to call i's parameters, if it has any. */
+  readonly values?: (i: number) => readonly unknown[];
   readonly warmUp: number;
   readonly calls: number;
   /** Checks one result, so a wrong answer cannot pass as a fast one. */
@@ -50,15 +52,16 @@ export async function measureRoundTrips(options: RoundTripOptions): Promise<Late
   const client = await options.connect();
   try {
     for (let i = 0; i < options.warmUp; i++) {
-      const rows = await client.query(options.sql(i));
+      const rows = await client.query(options.sql(i), options.values?.(i));
       if (!options.check(rows)) throw new Error(`unexpected result for: ${options.sql(i)}`);
     }
     const samples: number[] = new Array(options.calls);
     options.probe?.probe.start(options.probe.statementPrefix);
     for (let i = 0; i < options.calls; i++) {
       const sql = options.sql(options.warmUp + i);
+      const values = options.values?.(options.warmUp + i);
       const started = performance.now();
-      const rows = await client.query(sql);
+      const rows = await client.query(sql, values);
       samples[i] = performance.now() - started;
       if (!options.check(rows)) throw new Error(`unexpected result for: ${sql}`);
     }
@@ -99,6 +102,19 @@ export function sentimentRoundTrips(
     calls,
     probe: probe === null ? null : { probe, statementPrefix: SENTIMENT_PREFIX },
     sql: (i) => `${SENTIMENT_PREFIX}${sqlLiteral(texts[i] ?? '')}, 'en')`,
+    check: isOneLabel,
+  });
+}
+
+/** The same call with the text and language bound as parameters, as applications send it. */
+export function sentimentParamRoundTrips(url: string, warmUp: number, calls: number, seed = 13): Promise<LatencyResult> {
+  const texts = distinctTexts(warmUp + calls, seed);
+  return measureRoundTrips({
+    connect: () => pgConnection(url),
+    warmUp,
+    calls,
+    sql: () => `${SENTIMENT_PREFIX}$1, $2)`,
+    values: (i) => [texts[i] ?? '', 'en'],
     check: isOneLabel,
   });
 }

@@ -79,7 +79,13 @@ import { MYSQL_ML_UPDATE, MYSQL_PLAIN_UPDATE, type MysqlUpdate50kResult, runMysq
 import { freshDatabase, initPgbench, type PgbenchOptions, type QueryMode, runSelectOnly } from './pgbench.ts';
 import { PGBOUNCER_BINARY, type Pgbouncer, startPgbouncer } from './pgbouncer.ts';
 import { installPhaseProbe, type PhaseProbe, type PhaseTotal } from './phases.ts';
-import { type LatencyResult, pgConnection, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
+import {
+  type LatencyResult,
+  pgConnection,
+  selectOneRoundTrips,
+  sentimentParamRoundTrips,
+  sentimentRoundTrips,
+} from './roundtrip.ts';
 import { measureScanners, scannerRows } from './scanners.ts';
 import {
   freshMysqlDatabase,
@@ -566,6 +572,14 @@ async function main(): Promise<number> {
     const emuOne = await selectOneRoundTrips(() => pgConnection(emulator.postgres.url), WARM_UP_CALLS, CALLS);
     const directOne = await selectOneRoundTrips(() => pgConnection(DIRECT_URL), WARM_UP_CALLS, CALLS);
     rows.push(...latencyRows('3', 'SELECT * FROM detect_sentiment(...) via emulator', sentiment, emuOne, directOne));
+    const bound = await sentimentParamRoundTrips(emulator.postgres.url, WARM_UP_CALLS, CALLS);
+    rows.push({
+      id: '',
+      measurement: '  the same with $1, $2 bound (extended protocol), median / p99',
+      value: `${fmtMs(bound.medianMs)} / ${fmtMs(bound.p99Ms)}`,
+      target: '',
+      verdict: '',
+    });
     if (probe !== null) {
       // A separate, shorter run with timers on, so they cannot touch the measured numbers.
       const probed = await sentimentRoundTrips(emulator.postgres.url, 50, PROBE_CALLS, probe, 11);

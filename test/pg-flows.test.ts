@@ -8,7 +8,7 @@ import Cursor from 'pg-cursor';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
-import { dataRow, errorFields, RawPgConnection, wire } from './helpers/pg-raw.ts';
+import { errorFields, RawPgConnection, roundTrip, wire } from './helpers/pg-raw.ts';
 
 let env: TestEmulator;
 let admin: pg.Client;
@@ -37,20 +37,6 @@ async function raw(): Promise<{ conn: RawPgConnection; mark: () => number }> {
   conn.send(wire.startup({ user: 'postgres', database: env.database }));
   await conn.waitForReady(1);
   return { conn, mark: () => conn.bytes.length };
-}
-
-/** Sends messages and waits for `readyCount` ReadyForQuery; returns codes and rows received. */
-async function roundTrip(conn: RawPgConnection, messages: Buffer[], readyCount = 1) {
-  const skip = conn.bytes.length;
-  conn.send(Buffer.concat(messages));
-  const received = await conn.waitForReady(readyCount, skip, 15_000);
-  return {
-    codes: received.map((m) => m.code).join(''),
-    rows: received.filter((m) => m.code === 'D').map((m) => dataRow(m.payload)),
-    errors: received.filter((m) => m.code === 'E').map((m) => errorFields(m.payload).get('C')),
-    status: String.fromCharCode(received.at(-1)?.payload[0] ?? 0),
-    tags: received.filter((m) => m.code === 'C').map((m) => m.payload.toString('utf8', 0, m.payload.length - 1)),
-  };
 }
 
 const SENTIMENT_OF_PARAM = `SELECT $1::text AS t, (aws_comprehend.detect_sentiment($1, 'en')).sentiment AS s`;

@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boundParams } from '../src/aurora/pg/bound-params.ts';
 import { pgJsonArray, pgJsonString } from '../src/aurora/pg/literal-keys.ts';
 import { preparePrefetch } from '../src/aurora/pg/prefetch.ts';
 import { startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
@@ -127,5 +128,65 @@ describe('the keys of a statement on literals', () => {
     ]) {
       expect(preparePrefetch(sql, '2.0')?.literalCalls ?? null, sql).toBeNull();
     }
+  });
+});
+
+describe('the keys of a statement on bound parameters', () => {
+  const bind = (params: (Buffer | null)[], paramFormats: number[] = []) => ({
+    portal: '',
+    statement: '',
+    paramFormats,
+    params,
+    resultFormats: [],
+  });
+  const decode = (bytes: Buffer) => bytes.toString('utf8');
+  const int4 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  const SQL = `SELECT * FROM aws_comprehend.detect_sentiment($1, $2, $3)`;
+
+  it('are the keys the prefetch query computes with the same values bound, backslashes included', async () => {
+    const prefetch = preparePrefetch(SQL, '2.0');
+    expect(prefetch?.sealed).toBe(true);
+    for (const [i, text] of texts(SEED + 2, 300).entries()) {
+      const batch = i % 3 === 0 ? null : i - 150;
+      const binary = i % 2 === 0;
+      const params = [
+        Buffer.from(text),
+        Buffer.from('en'),
+        batch === null ? null : binary ? int4(batch) : Buffer.from(String(batch)),
+      ];
+      const calls = prefetch?.callsWith(boundParams(bind(params, binary ? [1] : [0]), i % 5 === 0 ? [25, 1043, 23] : [], decode));
+      expect(calls, JSON.stringify(text)).toBeTruthy();
+      const { rows } = await direct.query<{ f: string; a: string; md5: string }>(prefetch?.query ?? '', [text, 'en', batch]);
+      expect([...(calls?.values() ?? [])].map((c) => ({ f: c.call.fn, a: c.keyText, md5: c.call.key }))).toEqual(
+        rows.map((r) => ({ f: r.f, a: r.a, md5: r.md5 })),
+      );
+    }
+  });
+
+  it('are not read from values the database might read otherwise', () => {
+    const prefetch = preparePrefetch(SQL, '2.0');
+    const text = Buffer.from('x');
+    const en = Buffer.from('en');
+    const none = (params: (Buffer | null)[], formats: number[], types: number[]) =>
+      prefetch?.callsWith(boundParams(bind(params, formats), types, decode)) ?? null;
+    // Types other than the parameter's own: bpchar, int2, int8, unknown, float8.
+    expect(none([text, en, int4(5)], [0], [1042, 0, 0])).toBeNull();
+    expect(none([text, en, Buffer.from('5')], [0], [0, 0, 21])).toBeNull();
+    expect(none([text, en, Buffer.from('5')], [0], [0, 0, 20])).toBeNull();
+    expect(none([text, en, Buffer.from('5')], [0], [705, 0, 0])).toBeNull();
+    expect(none([text, en, Buffer.from('5')], [0], [0, 0, 701])).toBeNull();
+    // int4 text the emulator does not parse as int4in would, out of range, a binary value of the wrong size.
+    for (const n of [' 5', '5.0', '0x10', '1_000', '2147483648', ''])
+      expect(none([text, en, Buffer.from(n)], [0], []), n).toBeNull();
+    expect(none([text, en, Buffer.alloc(8)], [1], [])).toBeNull();
+    // An unknown format code, a parameter the Bind does not have.
+    expect(none([text, en, Buffer.from('5')], [2], [])).toBeNull();
+    expect(none([text, en], [0], [])).toBeNull();
+    // NULL is NULL whatever the type.
+    expect(none([text, en, null], [1], [0, 0, 23])).not.toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import { serialize } from '../src/wire/pg/serializer.ts';
 import type { CountingRelay } from './helpers/counting-relay.ts';
 import { Rng } from './helpers/pg-differential/prng.ts';
 import { type RelayedTestEmulator, startRelayedTestEmulator } from './helpers/relayed-emulator.ts';
+import { AWKWARD_LANGUAGES, AWKWARD_TEXTS, sqlString } from './helpers/sentiment-texts.ts';
 
 let setup: RelayedTestEmulator;
 let client: pg.Client;
@@ -27,19 +28,9 @@ afterAll(async () => {
   await setup?.[Symbol.asyncDispose]();
 });
 
-const TEXTS = [
-  'I love this product!',
-  'The delivery was late and the box was crushed.',
-  "it's fine, I guess",
-  'Crème brûlée über alles 😀',
-  '',
-  'Great camera, awful battery.',
-  'tab\there',
-  'line\nbreak',
-];
-const LANGUAGES = ['en', 'es', 'fr'];
-
-const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const TEXTS = AWKWARD_TEXTS;
+const LANGUAGES = AWKWARD_LANGUAGES;
+const quoted = sqlString;
 
 /** A sealed statement: one to three calls on literals, in the forms users write. */
 function statement(rng: Rng): string {

@@ -1,7 +1,7 @@
 /**
  * Which prefetched statements the loop may close in the same round trip as
  * their run (src/aurora/pg/sealed-statement.ts): only those that run nothing
- * but their planned calls on literals. No database.
+ * but their planned calls on literals and parameters. No database.
  */
 import { describe, expect, it } from 'vitest';
 import { preparePrefetch } from '../src/aurora/pg/prefetch.ts';
@@ -15,7 +15,10 @@ describe('a sealed statement', () => {
     `SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment AS "S"`,
     `SELECT (aws_comprehend.detect_sentiment('a', 'en')).sentiment, (aws_comprehend.detect_sentiment('b', 'en')).confidence`,
     `SELECT sentiment, confidence AS c FROM aws_comprehend.detect_sentiment('I love it', 'en')`,
-  ])('is one of only ML calls on literals: %s', (sql) => {
+    // A statement parameter is a value, as a literal is (extended protocol).
+    `SELECT * FROM aws_comprehend.detect_sentiment($1, 'en')`,
+    `SELECT $2, (aws_comprehend.detect_sentiment($1, 'en', $3)).sentiment AS s`,
+  ])('is one of only ML calls on literals and parameters: %s', (sql) => {
     expect(sealed(sql)).toBe(true);
   });
 
@@ -33,7 +36,6 @@ describe('a sealed statement', () => {
     // The lexing of a backslash depends on standard_conforming_strings.
     `SELECT * FROM aws_comprehend.detect_sentiment('a\\', 'en')`,
     `SELECT * FROM aws_comprehend.detect_sentiment(E'a', 'en')`,
-    `SELECT * FROM aws_comprehend.detect_sentiment($1, 'en')`,
     `SELECT s.sentiment FROM aws_comprehend.detect_sentiment('a', 'en') AS s`,
     `SELECT sentiment FROM aws_comprehend.detect_sentiment('a', 'en') AS s, notes`,
     `SELECT * FROM aws_comprehend.detect_sentiment('a', 'en') WHERE true`,

@@ -102,10 +102,24 @@ describe('PostgreSQL front, one literal call', () => {
     await su.query('COMMIT');
   });
 
-  it('with parameters (extended protocol) outside a block, restores the settings with the COMMIT at Sync', async () => {
+  it('with parameters (extended protocol) outside a block, takes two light round trips: the client messages with the settings, then the answered statement', async () => {
+    const call = (text: string) => su.query('SELECT sentiment FROM aws_comprehend.detect_sentiment($1, $2)', [text, 'en']);
+    expect(LABELS).toContain((await call('first with parameters, light')).rows[0]?.sentiment);
+    relay.reset();
+    expect(LABELS).toContain((await call('counted with parameters, light')).rows[0]?.sentiment);
+    const bursts = relay.bursts();
+    expect(bursts, bursts.join('\n----\n')).toHaveLength(2);
+    expect(bursts[0]).toContain('detect_sentiment($1, $2)');
+    expect(bursts[0]).toContain("current_setting('statement_timeout')");
+    expect(bursts[1]).toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+    for (const burst of bursts) expect(burst).not.toMatch(/BEGIN|SAVEPOINT|begin_statement|COPY|_args\(|COMMIT|pg_cursors/);
+  });
+
+  it('with parameters the loop must see (a cast) outside a block, restores the settings with the COMMIT at Sync', async () => {
     await su.query(`SET client_min_messages = 'warning'`);
     await su.query('SET max_parallel_workers_per_gather = 3');
-    const call = (text: string) => su.query('SELECT sentiment FROM aws_comprehend.detect_sentiment($1, $2)', [text, 'en']);
+    const call = (text: string) =>
+      su.query('SELECT sentiment FROM aws_comprehend.detect_sentiment($1::varchar, $2)', [text, 'en']);
     expect(LABELS).toContain((await call('first with parameters')).rows[0]?.sentiment);
     relay.reset();
     expect(LABELS).toContain((await call('counted with parameters')).rows[0]?.sentiment);

@@ -273,3 +273,36 @@ export function runPsql(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** What one exchange of a raw connection received, read for assertions. */
+export interface RawAnswer {
+  /** The message codes in order ('1', '2', 'D', 'C', 'Z', ...). */
+  readonly codes: string;
+  /** DataRow columns, as text or as hex (`rowEncoding`). */
+  readonly rows: (string | null)[][];
+  /** The SQLSTATE of each ErrorResponse. */
+  readonly errors: (string | undefined)[];
+  /** The last ReadyForQuery's transaction status. */
+  readonly status: string;
+  /** CommandComplete tags. */
+  readonly tags: string[];
+}
+
+/** Sends `messages` and waits for `readyCount` ReadyForQuery (15 s at most). */
+export async function roundTrip(
+  conn: RawPgConnection,
+  messages: readonly Buffer[],
+  readyCount = 1,
+  rowEncoding: 'utf8' | 'hex' = 'utf8',
+): Promise<RawAnswer> {
+  const skip = conn.bytes.length;
+  conn.send(Buffer.concat(messages));
+  const received = await conn.waitForReady(readyCount, skip, 15_000);
+  return {
+    codes: received.map((m) => m.code).join(''),
+    rows: received.filter((m) => m.code === 'D').map((m) => dataRow(m.payload, rowEncoding)),
+    errors: received.filter((m) => m.code === 'E').map((m) => errorFields(m.payload).get('C')),
+    status: String.fromCharCode(received.at(-1)?.payload[0] ?? 0),
+    tags: received.filter((m) => m.code === 'C').map((m) => m.payload.toString('utf8', 0, m.payload.length - 1)),
+  };
+}

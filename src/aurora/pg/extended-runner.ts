@@ -20,9 +20,10 @@
  */
 import { BackendCode, FrontendCode } from '../../wire/pg/codes.ts';
 import { Frame } from '../../wire/pg/framer.ts';
+import type { BindMessage } from '../../wire/pg/messages.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep } from '../../wire/pg/statement-handler.ts';
-import type { ExtendedState, HandledExecute, PortalResult, StatementResult } from './extended-state.ts';
+import type { ExtendedState, HandledExecute, LightStatement, PortalResult, StatementResult } from './extended-state.ts';
 import { commandTag, errorIn, noticeCodes, ownStatement } from './own-statements.ts';
 
 const NO_TRANSACTION = 'there is no transaction in progress';
@@ -46,6 +47,8 @@ export class ExtendedRunner {
     ) => Promise<StatementResult>,
     /** The statement text (as sent to the server) is one the handler runs. */
     private readonly handles: (sql: string) => boolean = () => false,
+    /** The handler's light path for this Execute, when it has one (see LightStatement). */
+    private readonly light: (step: HandledExecute) => LightStatement | null = () => null,
   ) {}
 
   /** Resolves true when the runner must see the messages up to the next Sync. */
@@ -92,6 +95,8 @@ export class ExtendedRunner {
       // The status is only fresh after a Sync: with none since the BEGIN, the block is open.
       const blockOpen = state.upstreamNeedsSync ? this.up.status !== 'I' : true;
       if (state.ownsBlock && blockOpen) await this.up.exchange([ownStatement('ROLLBACK')]);
+    } else if (state.upstreamSynced && this.pending.length === 0 && !state.ownsBlock) {
+      // The light path's own Sync ended the implicit transaction, right before this one.
     } else {
       const clientRequests = this.takePending();
       const commit = state.ownsBlock ? this.commitStatements() : [];
@@ -110,6 +115,7 @@ export class ExtendedRunner {
     state.ownsBlock = false;
     state.skipping = false;
     state.upstreamNeedsSync = false;
+    state.upstreamSynced = false;
     // A rolled-back block takes the statements' settings with it.
     state.beforeCommit = [];
     this.up.toClient(serialize.readyForQuery(this.up.status));
@@ -143,12 +149,99 @@ export class ExtendedRunner {
   }
 
   private async onHandledExecute(step: HandledExecute, syncFollows: boolean): Promise<void> {
-    const requests = this.takePending();
-    const clientCount = requests.length;
+    const client = this.takePending();
+    const kept = this.keptResult(step);
+    const light = kept === undefined && syncFollows ? this.lightFor(step, client) : null;
+    if (light !== null) {
+      const answered = await this.runLight(step, client, light);
+      if (answered) return;
+      // Given back before it ran: its round trip's Sync ended the client's portal, bound again here.
+      await this.runInBlock(step, [], [[rebind(step.bind)]], undefined, syncFollows);
+      return;
+    }
+    await this.runInBlock(step, client, [], kept, syncFollows);
+  }
+
+  /**
+   * The light path applies where ending the client's implicit transaction
+   * early loses nothing: nothing of the client's has run in it (no Execute
+   * in this pipeline, none relayed since the last ReadyForQuery) and no block
+   * is open. Its errors then end the implicit transaction as PostgreSQL ends
+   * it, and a statement it gives back runs in a block of the runner's.
+   */
+  private lightFor(step: HandledExecute, client: readonly Buffer[][]): LightStatement | null {
+    if (this.state.ownsBlock || this.up.status !== 'I' || this.up.executedSinceSync) return null;
+    if (client.some((request) => request.some((m) => m[0] === FrontendCode.Execute))) return null;
+    return this.light(step);
+  }
+
+  /**
+   * The client's messages, the portal check, the handler's probe and the
+   * portal's text, ending with a Sync; then the handler's run, which ends
+   * with one too. True when the Execute is answered; false when it must run
+   * the usual way (the probe or the portal's text says so, or the handler
+   * gave it back before running anything of the client's).
+   */
+  private async runLight(step: HandledExecute, client: Buffer[][], light: LightStatement): Promise<boolean> {
+    // Bound right here to a statement parsed right here: the server runs that Parse's text, step.sql.
+    const textKnown = boundToParseIn(client, step, (bytes) => this.up.decodeText(bytes));
+    const requests = [
+      ...client,
+      [serialize.describe('P', step.portal)],
+      ownStatement(light.probe),
+      ...(textKnown ? [] : [ownStatement(portalTextQuery(step.portal))]),
+    ];
+    const answer = await this.up.exchange(requests, true);
+    const clientCount = client.length;
+    this.forwardClient(answer.groups.slice(0, clientCount));
+    if (answer.failedAt >= 0 && answer.failedAt <= clientCount) {
+      // A message of the client's failed, or its portal is gone (PostgreSQL's own answer to its Execute).
+      if (answer.failedAt === clientCount) {
+        const error = errorIn(answer.groups[clientCount] ?? []);
+        if (error) this.up.toClient(error.raw);
+      }
+      this.startSkipping(false);
+      return true;
+    }
+    if (answer.failedAt >= 0) return false;
+    const bound = textKnown ? null : this.boundText(answer.groups[clientCount + 2] ?? []);
+    if (bound !== null && bound !== step.sql) return false;
+    this.state.upstreamSynced = true;
+    const reopen = async (): Promise<Frame | null> => {
+      this.state.upstreamSynced = false;
+      const opened = await this.up.exchange(
+        [[rebind(step.bind)], [serialize.describe('P', step.portal)], ownStatement('BEGIN')],
+        false,
+      );
+      const error = opened.groups.map((g) => errorIn(g)).find((e) => e !== undefined);
+      if (error !== undefined) {
+        this.startSkipping(true);
+        return error;
+      }
+      this.state.ownsBlock = true;
+      return null;
+    };
+    const closeWithCommit = (statements: readonly string[]) => {
+      this.state.beforeCommit = [...statements];
+    };
+    await this.deliverResult(step, await light.run(answer.groups[clientCount + 1] ?? [], reopen, closeWithCommit));
+    return true;
+  }
+
+  /** The usual way: the handled statement runs in a transaction block, the client's or the runner's. */
+  private async runInBlock(
+    step: HandledExecute,
+    client: Buffer[][],
+    own: Buffer[][],
+    kept: PortalResult | undefined,
+    syncFollows: boolean,
+  ): Promise<void> {
+    const requests = [...client, ...own];
+    const clientCount = client.length;
+    const ownCount = own.length;
     // The client's portal must still exist (portals end with their transaction):
     // if it does not, the client gets PostgreSQL's own answer to its Execute.
     requests.push([serialize.describe('P', step.portal)]);
-    const kept = this.keptResult(step);
     if (kept === undefined) requests.push(ownStatement('BEGIN'), ownStatement(portalTextQuery(step.portal)));
     const answer = await this.up.exchange(requests, false);
     this.forwardClient(answer.groups.slice(0, clientCount));
@@ -163,7 +256,7 @@ export class ExtendedRunner {
     if (kept !== undefined) {
       // A finished portal of a statement that returns no rows (the probe's NoData)
       // cannot run again; one that returns rows answers with what is left.
-      const returnsRows = (answer.groups[clientCount] ?? []).some((f) => f.code === BackendCode.RowDescription);
+      const returnsRows = (answer.groups[clientCount + ownCount] ?? []).some((f) => f.code === BackendCode.RowDescription);
       if (!returnsRows) {
         this.up.toClient(
           serialize.errorResponse({ severity: 'ERROR', code: '55000', message: `portal "${step.portal}" cannot be run` }),
@@ -174,9 +267,9 @@ export class ExtendedRunner {
       this.serveRows(kept, step.maxRows);
       return;
     }
-    const begin = answer.groups[clientCount + 1] ?? [];
+    const begin = answer.groups[clientCount + ownCount + 1] ?? [];
     if (!noticeCodes(begin).includes('25001')) this.state.ownsBlock = true;
-    const bound = this.boundText(answer.groups[clientCount + 2] ?? []);
+    const bound = this.boundText(answer.groups[clientCount + ownCount + 2] ?? []);
     let run = step;
     if (bound !== null && bound !== step.sql) {
       // Not the statement the pipeline's last Parse of that name sent (it failed:
@@ -195,7 +288,11 @@ export class ExtendedRunner {
             this.state.beforeCommit = [...statements];
           }
         : undefined;
-    const result = await this.runStatement(run, closeWithCommit);
+    await this.deliverResult(step, await this.runStatement(run, closeWithCommit));
+  }
+
+  /** A handled statement's answer to the client, as its Execute asked (a row limit keeps the rest). */
+  private async deliverResult(step: HandledExecute, result: StatementResult): Promise<void> {
     if (!result.ok) {
       this.up.toClient(result.error);
       this.startSkipping(false);
@@ -338,6 +435,38 @@ export function withCount(tag: string, count: number): string {
  * The source text of a portal, protocol-level ones included (pg_cursors lists
  * them, the unnamed one as ''). The name goes in as hex: it may hold anything.
  */
+/**
+ * Whether the last Bind of the step's portal among the client's messages
+ * names a statement a Parse among them made (and no Close removed since):
+ * then, those messages having succeeded, the portal runs that Parse's text.
+ */
+function boundToParseIn(client: readonly Buffer[][], step: HandledExecute, decode: (bytes: Buffer) => string): boolean {
+  const parsed = new Set<string>();
+  let bound = false;
+  for (const message of client.flat()) {
+    const code = message[0];
+    if (code === FrontendCode.Parse) parsed.add(decode(cstringAt(message, 5)));
+    else if (code === FrontendCode.Close && message[5] === CLOSE_STATEMENT) parsed.delete(decode(cstringAt(message, 6)));
+    else if (code === FrontendCode.Bind) {
+      const portal = cstringAt(message, 5);
+      if (decode(portal) === step.portal) bound = parsed.has(decode(cstringAt(message, 5 + portal.length + 1)));
+    }
+  }
+  return bound;
+}
+
+const CLOSE_STATEMENT = 0x53; // 'S'
+
+function cstringAt(message: Buffer, at: number): Buffer {
+  const end = message.indexOf(0, at);
+  return message.subarray(at, end < 0 ? message.length : end);
+}
+
+/** The client's Bind as it came: its portal made again, with the same parameters and formats. */
+function rebind(bind: BindMessage): Buffer {
+  return serialize.bind(bind.portal, bind.statement, bind.paramFormats, bind.params, bind.resultFormats);
+}
+
 function isSync(step: ExtendedStep | undefined): boolean {
   return step?.kind === 'relay' && step.code === FrontendCode.Sync;
 }

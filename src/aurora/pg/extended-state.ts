@@ -16,6 +16,28 @@ export type AnsweredResult =
 /** ...or, for an ML statement, its answer waiting in a spool (see frame-spool.ts); whoever delivers it disposes of it. */
 export type StatementResult = AnsweredResult | { readonly ok: true; readonly spool: FrameSpool };
 
+/**
+ * A handled Execute the handler can answer without a transaction block of
+ * the runner's (see ExtendedRunner.lightFor): a probe read with the client's
+ * messages, then the run.
+ */
+export interface LightStatement {
+  /** A statement of the handler's, run in the round trip that carries the client's messages. */
+  readonly probe: string;
+  /**
+   * Runs the statement with the probe's answer (the upstream is at a Sync).
+   * Before it runs anything of the client's, it may give the statement back
+   * to the usual way: `reopen` binds the client's portal again and opens the
+   * runner's block, and the statement then closes with `closeWithCommit` as
+   * the runner's Execute would.
+   */
+  run(
+    probe: readonly Frame[],
+    reopen: () => Promise<Frame | null>,
+    closeWithCommit: (statements: readonly string[]) => void,
+  ): Promise<StatementResult>;
+}
+
 /** A handled portal's result after an Execute with a row limit (or after it completed). */
 export interface PortalResult {
   readonly bindId: number;
@@ -35,6 +57,8 @@ export class ExtendedState {
   skipping = false;
   /** The upstream itself is skipping until a Sync (an error in a pipeline sent without one). */
   upstreamNeedsSync = false;
+  /** The light path's Sync ended the implicit transaction: the client's Sync needs none of its own. */
+  upstreamSynced = false;
   /**
    * Statements that close the last handled statement, left for the block's
    * COMMIT to take along (see ExtendedRunner.onSync): sent just before it,

@@ -16,14 +16,16 @@ import type { Prepared } from '../../wire/pg/extended-batch.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from '../../wire/pg/statement-handler.ts';
+import { boundParams } from './bound-params.ts';
 import { type Classified, classify, createsObjects, mightNeedEmulator } from './classify.ts';
 import { runDeclare } from './cursor.ts';
 import { ExtendedRunner } from './extended-runner.ts';
-import { ExtendedState, type HandledExecute, type StatementResult } from './extended-state.ts';
+import { ExtendedState, type HandledExecute, type LightStatement, type StatementResult } from './extended-state.ts';
 import { ExtensionCatalog } from './extension-catalog.ts';
-import { type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
+import { settingsProbe } from './loop-settings.ts';
+import { type LoopOptions, type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
-import { preparePrefetch } from './prefetch.ts';
+import { type Prefetch, preparePrefetch } from './prefetch.ts';
 import { wholeTextSyntaxError } from './syntax-check.ts';
 
 export interface PgAuroraOptions {
@@ -251,7 +253,27 @@ export class PgAuroraHandler implements StatementHandler {
       state.extended,
       (step, closeWithCommit) => this.runHandledExecute(step, up, closeWithCommit),
       (sql) => this.prepare(sql, up.session)?.handled === true,
+      (step) => this.lightStatement(step, up),
     ).run(steps);
+  }
+
+  /**
+   * An Execute of nothing but ML calls on literals and bound parameters
+   * (`SELECT * FROM aws_comprehend.detect_sentiment($1, 'en')`): the light
+   * path of literal-statement.ts, with the settings probed in the round trip
+   * of the client's own messages (see ExtendedRunner.runLight).
+   */
+  private lightStatement(step: HandledExecute, up: ControlledUpstream): LightStatement | null {
+    if (step.refusal !== undefined) return null;
+    const prefetch = preparePrefetch(step.sql, this.version);
+    if (prefetch === null || !prefetch.sealed) return null;
+    const calls = prefetch.callsWith(boundParams(step.bind, step.paramTypes, (bytes) => up.decodeText(bytes)));
+    if (calls === null) return null;
+    return {
+      probe: settingsProbe(prefetch),
+      run: (probe, reopen, closeWithCommit) =>
+        this.runExtendedLoop(step, up, prefetch, { closeWithCommit, light: { calls, probe, reopen } }),
+    };
   }
 
   interruptHold(up: ControlledUpstream): Promise<'run' | 'discard'> {
@@ -281,14 +303,29 @@ export class PgAuroraHandler implements StatementHandler {
     }
     // The loop runs the text the portal was bound to: the client may have
     // parsed another statement under that name, or closed it, since its Bind.
+    return this.runExtendedLoop(
+      step,
+      up,
+      preparePrefetch(step.sql, this.version),
+      closeWithCommit === undefined ? {} : { closeWithCommit },
+    );
+  }
+
+  /** An ML statement's Execute through the evaluation loop (or its light path), inside the runner's rules. */
+  private async runExtendedLoop(
+    step: HandledExecute,
+    up: ControlledUpstream,
+    prefetch: Prefetch | null,
+    options: Pick<LoopOptions, 'closeWithCommit' | 'light'>,
+  ): Promise<StatementResult> {
     const outcome = await runMlStatement({
       driver: extendedDriver(up, step),
       up,
       evaluator: this.options.evaluator,
       ownsTransaction: false,
       state: this.state(up.session),
-      prefetch: preparePrefetch(step.sql, this.version),
-      ...(closeWithCommit === undefined ? {} : { closeWithCommit }),
+      prefetch,
+      ...options,
     });
     if (!outcome.ok) return { ok: false, error: this.errorBytes(outcome.error) };
     this.notePrepared(step.sql, up.session);

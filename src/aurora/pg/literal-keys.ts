@@ -8,7 +8,8 @@
  * Deliberately narrow, because a key the database would compute otherwise
  * must never answer a call: only string literals for text and varchar
  * parameters, integer literals within int4 for int parameters, NULL for
- * either, and omitted parameters whose default is NULL. Anything else (a
+ * either, omitted parameters whose default is NULL, and statement parameters
+ * whose bound value is read with the same certainty (bound-params.ts). Anything else (a
  * cast, a float, a string for an int, a json parameter) gives null, and the
  * statement takes the prefetch query. Even a wrong key cannot answer wrongly:
  * the answer functions look the key up with the text the database computes,
@@ -22,7 +23,15 @@ import { parseSignature } from './answer-functions.ts';
 import type { PrefetchedCall } from './prefetch.ts';
 import type { StubSpec } from './stubs.ts';
 
-type Slot = 'text' | 'int';
+export type Slot = 'text' | 'int';
+
+/**
+ * The value a statement parameter (`$n`, 1-based) gives a parameter of
+ * `slot`, or undefined when the database might read it otherwise (see
+ * bound-params.ts). Absent where a statement has no parameters (a simple
+ * Query).
+ */
+export type ParamReader = (index: number, slot: Slot) => JsonValue | undefined;
 
 /** The parameter types a literal can be read for, by the type names stub signatures use. */
 const SLOTS: Readonly<Record<string, Slot>> = {
@@ -37,9 +46,10 @@ const INT4_MIN = -2_147_483_648;
 const INT4_MAX = 2_147_483_647;
 
 /** A literal as the parameter of `slot` receives it, or undefined when the database might read it otherwise. */
-function valueFor(slot: Slot, literal: ArgLiteral | undefined): JsonValue | undefined {
+function valueFor(slot: Slot, literal: ArgLiteral | undefined, params: ParamReader | undefined): JsonValue | undefined {
   if (literal === undefined) return undefined;
   if (literal.kind === 'null') return null;
+  if (literal.kind === 'param') return params?.(literal.index, slot);
   if (slot === 'text') return literal.kind === 'string' ? literal.value : undefined;
   if (literal.kind !== 'number' || !/^[+-]?\d+$/.test(literal.text)) return undefined;
   const n = Number(literal.text);
@@ -95,7 +105,7 @@ function keyShape(spec: StubSpec): KeyShape {
 }
 
 /** One site's call, or null when its literals cannot be read here with certainty. */
-function literalCall(site: PrefetchSite, spec: StubSpec): PrefetchedCall | null {
+function literalCall(site: PrefetchSite, spec: StubSpec, params: ParamReader | undefined): PrefetchedCall | null {
   const { inputs, keyParameters: names } = keyShape(spec);
   const args = site.call.args;
   if (args.length > inputs.length) return null;
@@ -111,7 +121,7 @@ function literalCall(site: PrefetchSite, spec: StubSpec): PrefetchedCall | null 
       continue;
     }
     if (arg.name !== undefined || arg.variadic) return null;
-    const value = valueFor(slot, arg.literal);
+    const value = valueFor(slot, arg.literal, params);
     if (value === undefined) return null;
     byName.set(param.name, value);
   }
@@ -122,15 +132,19 @@ function literalCall(site: PrefetchSite, spec: StubSpec): PrefetchedCall | null 
   return { call: { fn: site.call.fn, key, args: values }, keyText };
 }
 
-/** Every site's call by cache key, or null when one of them cannot be read from its literals. */
+/**
+ * Every site's call by cache key, or null when one of them cannot be read
+ * from its literals (and its parameters' values, when `params` reads them).
+ */
 export function literalCalls(
   sites: readonly PrefetchSite[],
   specs: ReadonlyMap<string, StubSpec>,
+  params?: ParamReader,
 ): Map<string, PrefetchedCall> | null {
   const calls = new Map<string, PrefetchedCall>();
   for (const site of sites) {
     const spec = specs.get(site.call.fn);
-    const found = spec === undefined ? null : literalCall(site, spec);
+    const found = spec === undefined ? null : literalCall(site, spec, params);
     if (found === null) return null;
     calls.set(found.call.key, found);
   }

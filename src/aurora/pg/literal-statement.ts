@@ -25,6 +25,7 @@
 import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlResults } from '../../ml/calls.ts';
 import type { StatementTrace } from '../../ml/statement-trace.ts';
+import type { Frame } from '../../wire/pg/framer.ts';
 import { readSettings, settingsProbe } from './loop-settings.ts';
 import { evalContext, firstError, type LoopOptions, type LoopOutcome } from './ml-loop.ts';
 import { PassCollector } from './pass-collector.ts';
@@ -32,17 +33,23 @@ import { answeredStatement, type Prefetch, type PrefetchedCall } from './prefetc
 
 const NOTHING_KNOWN: ReadonlySet<string> = new Set();
 
-/** The statement's outcome, or null when the loop must run it (see above). `keep` takes each run for disposal. */
+/**
+ * The statement's outcome, or null when the loop must run it (see above).
+ * `keep` takes each run for disposal. `probed` is settingsProbe's answer when
+ * it was read already, in a round trip with the client's own messages (the
+ * extended protocol's runner).
+ */
 export async function runLiteralStatement(
   { driver, up, evaluator }: LoopOptions,
   prefetch: Prefetch,
   calls: ReadonlyMap<string, PrefetchedCall>,
   trace: StatementTrace,
   keep: (run: PassCollector) => void,
+  probed?: readonly Frame[],
 ): Promise<LoopOutcome | null> {
   const startedAt = Date.now();
   trace.phase('run');
-  const probe = await driver.control([settingsProbe(prefetch)]);
+  const probe = probed ?? (await driver.control([settingsProbe(prefetch)]));
   if (firstError(probe) !== undefined) return null;
   const settings = readSettings(probe);
   // Answers with any character can be written in only where the server stores UTF-8.

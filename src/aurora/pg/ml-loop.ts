@@ -90,6 +90,23 @@ export interface LoopOptions {
    * with that COMMIT, which also releases the savepoint.
    */
   readonly closeWithCommit?: (statements: readonly string[]) => void;
+  /** An extended-protocol statement the light path may answer (see LightRun). */
+  readonly light?: LightRun;
+}
+
+/**
+ * An Execute whose calls were read from its literals and bound values, with
+ * the session's settings probed already, in the round trip that carried the
+ * client's messages (see ExtendedRunner). Its round trips end the client's
+ * implicit transaction, which holds nothing of the client's yet: when the
+ * light path gives the statement back, `reopen` binds the client's portal
+ * again and opens the runner's transaction block, and the loop runs it there.
+ */
+export interface LightRun {
+  readonly calls: ReadonlyMap<string, PrefetchedCall>;
+  readonly probe: readonly Frame[];
+  /** Resolves with the error that stopped it, or null once the block is open. */
+  reopen(): Promise<Frame | null>;
 }
 
 export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome> {
@@ -99,9 +116,14 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
   // Statement tracking (the dashboard): hooks only, see src/ml/statement-trace.ts.
   const trace = options.evaluator.statements.begin('postgres', options.up.session.processId, options.driver.statement);
   try {
-    const literal = options.prefetch?.literalCalls;
-    if (literal && options.ownsTransaction) {
-      outcome = await runLiteralStatement(options, options.prefetch as Prefetch, literal, trace, (run) => runs.push(run));
+    const keep = (run: PassCollector) => runs.push(run);
+    const { prefetch, light } = options;
+    if (light !== undefined && prefetch) {
+      outcome = await runLiteralStatement(options, prefetch, light.calls, trace, keep, light.probe);
+      const reopenError = outcome === null ? await light.reopen() : null;
+      if (reopenError !== null) outcome = { ok: false, error: reopenError };
+    } else if (prefetch?.literalCalls && options.ownsTransaction) {
+      outcome = await runLiteralStatement(options, prefetch, prefetch.literalCalls, trace, keep);
     }
     outcome ??= await runLoop(options, runs, spool, trace);
     return outcome;

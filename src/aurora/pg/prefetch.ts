@@ -13,7 +13,7 @@
 import type { MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import { type PrefetchPlan, type PrefetchSite, planPrefetch } from '../../sql/pg/prefetch-plan.ts';
 import { answerable, answerFields, answerFunctionName, argsFunctionName, fieldFunctionName } from './answer-functions.ts';
-import { literalCalls } from './literal-keys.ts';
+import { literalCalls, type ParamReader } from './literal-keys.ts';
 import { runsOnlyItsCalls } from './sealed-statement.ts';
 import { type StubSpec, stubsFor } from './stubs.ts';
 
@@ -33,6 +33,11 @@ export interface Prefetch {
   readonly sealed: boolean;
   /** A sealed statement's calls, read from its literals (see literal-keys.ts), or null. */
   readonly literalCalls: ReadonlyMap<string, PrefetchedCall> | null;
+  /**
+   * A sealed statement's calls, read from its literals and the values bound
+   * to its parameters (extended protocol), or null when they cannot be.
+   */
+  callsWith(params: ParamReader): ReadonlyMap<string, PrefetchedCall> | null;
 }
 
 /** One call the prefetch found: its cache key's call, and the key text the answer functions look up. */
@@ -64,6 +69,7 @@ export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch |
     allowed: allowedSql(plan, specs),
     sealed,
     literalCalls: sealed ? literalCalls(plan.sites, specs) : null,
+    callsWith: (params) => (sealed ? literalCalls(plan.sites, specs, params) : null),
   };
 }
 

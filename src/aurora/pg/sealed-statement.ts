@@ -46,6 +46,8 @@ export function runsOnlyItsCalls(sql: string, plan: PrefetchPlan, isField: (fn: 
         if (t.prefix !== '' || t.unterminated || t.invalid || sql.slice(t.start, t.end).includes('\\')) return false;
         continue;
       case 'number':
+      // A statement parameter is a value, as a literal is (extended protocol).
+      case 'param':
       case 'lparen':
       case 'rparen':
       case 'comma':

@@ -201,6 +201,9 @@ export class HandlerRuns {
       get skippingUntilSync() {
         return up.skippingUntilSync;
       },
+      get executedSinceSync() {
+        return up.executedSinceSync;
+      },
       log: up.log,
     };
   }

@@ -162,7 +162,7 @@ export class PgDispatch {
     const taken = this.host.batch.take(this.host.runs.holds);
     if ('relay' in taken) {
       // Without a Sync nothing marks the end of the answer: the link counts it.
-      if (!endsWithSync) this.host.link().expectFinals(taken.finals);
+      if (!endsWithSync) this.host.link().expectFinals(taken.finals, taken.relay);
       this.host.relay(taken.relay, endsWithSync ? 'sync' : 'other');
       return undefined;
     }

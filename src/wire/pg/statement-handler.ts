@@ -48,6 +48,12 @@ export interface ControlledUpstream {
   readonly status: TransactionStatus;
   /** Relayed messages sent without a Sync failed: the server skips everything until a Sync. */
   readonly skippingUntilSync: boolean;
+  /**
+   * An Execute (the client's, relayed, or the handler's own) went upstream
+   * without a Sync since the last ReadyForQuery: the implicit transaction
+   * may hold something of the client's already.
+   */
+  readonly executedSinceSync: boolean;
   readonly log: Logger;
 }
 

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { UPSTREAM_BYTES_PER_TURN } from '../fair-share.ts';
 import { tickWrite } from '../tick-write.ts';
 import { type ClientEncoding, clientEncoding, UTF8 } from './client-encoding.ts';
-import { BackendCode, type TransactionStatus } from './codes.ts';
+import { BackendCode, FrontendCode, type TransactionStatus } from './codes.ts';
 import { type Frame, FrameReader, ReadyForQueryTracker } from './framer.ts';
 import { parseParameterStatus, parseReadyForQuery } from './messages.ts';
 import { RelayedRequests, type RelayKind } from './relayed-requests.ts';
@@ -46,6 +46,11 @@ export class UpstreamLink {
   private closedError: Error | null = null;
   private startupDone = false;
   status: TransactionStatus = 'I';
+  /**
+   * An Execute went upstream without a Sync since the last ReadyForQuery: the
+   * server's implicit transaction may hold something of the client's.
+   */
+  private executedUnsynced = false;
   /**
    * The session's client_encoding, as the server last reported it (at startup,
    * after SET, RESET or a rollback that undid one): the encoding of the
@@ -126,6 +131,7 @@ export class UpstreamLink {
       this.toClient(frame.raw);
       if (frame.code === BackendCode.ReadyForQuery) {
         this.status = parseReadyForQuery(frame.payload);
+        this.executedUnsynced = false;
         this.startupDone = true;
         this.mode = 'relay';
         const rest = [...frames.slice(i + 1).map((f) => f.raw), this.reader.takeTail()];
@@ -147,6 +153,7 @@ export class UpstreamLink {
 
   private onRelayedReady(status: number): void {
     this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
+    this.executedUnsynced = false;
     this.relayed.onReady();
   }
 
@@ -164,6 +171,7 @@ export class UpstreamLink {
     }
     if (frame.code === BackendCode.ReadyForQuery) {
       this.status = parseReadyForQuery(frame.payload);
+      this.executedUnsynced = false;
       this.relayed.skippingUntilSync = false;
     }
     if (ex.take(frame)) {
@@ -185,8 +193,9 @@ export class UpstreamLink {
     this.relayed.expect(kind);
   }
 
-  /** Notes relayed extended messages sent without a Sync that owe `finals` final responses. */
-  expectFinals(finals: number): void {
+  /** Notes relayed extended messages (`bytes`) sent without a Sync that owe `finals` final responses. */
+  expectFinals(finals: number, bytes: Buffer): void {
+    if (holdsExecute([bytes])) this.executedUnsynced = true;
     this.relayed.expectFinals(finals);
   }
 
@@ -229,6 +238,9 @@ export class UpstreamLink {
       },
       get skippingUntilSync() {
         return link.skippingUntilSync;
+      },
+      get executedSinceSync() {
+        return link.executedUnsynced;
       },
       log,
     };
@@ -294,6 +306,7 @@ export class UpstreamLink {
     const grouper = new ResponseGrouper(requests, endsWithSync);
     const messages = requests.flat();
     messages.push(endsWithSync ? serialize.sync() : serialize.flush());
+    if (!endsWithSync && holdsExecute(messages)) this.executedUnsynced = true;
     await this.start(messages, (frame) => grouper.push(frame));
     return grouper.result();
   }
@@ -344,4 +357,14 @@ function drained(socket: Socket): Promise<void> {
     socket.on('drain', done);
     socket.on('close', done);
   });
+}
+
+/** Whether any of `chunks` (whole frontend messages) holds an Execute. */
+function holdsExecute(chunks: readonly Buffer[]): boolean {
+  for (const chunk of chunks) {
+    for (let i = 0; i + 5 <= chunk.length; i += 1 + chunk.readInt32BE(i + 1)) {
+      if (chunk[i] === FrontendCode.Execute) return true;
+    }
+  }
+  return false;
 }
