@@ -95,7 +95,7 @@ const failure = (err: { code?: string; message?: string }) => ({ code: err.code,
 const SEED = Number(process.env.BOUND_STATEMENT_SEED ?? 515151);
 
 describe('a statement of calls on literals and bound parameters', () => {
-  it('answers in two round trips outside a block, as the loop answers inside one and as its literal form does', async () => {
+  it('answers in two round trips outside a block, as the loop answers and as its literal form does', async () => {
     const rng = new Rng(SEED);
     let withParams = 0;
     for (let i = 0; i < 80; i++) {
@@ -108,10 +108,12 @@ describe('a statement of calls on literals and bound parameters', () => {
       expect(bursts, sql).toHaveLength(2);
       expect(bursts.join('\n'), sql).not.toMatch(/begin_statement|BEGIN|SAVEPOINT|COPY|COMMIT/);
       expect(bursts[1], sql).toContain('$aurora_ml_answers$');
+      // `WHERE true` changes no row, but the statement is no longer sealed: the loop.
       relay.reset();
-      const loop = await answer(sql, values, true);
+      const loop = await answer(`${sql} WHERE true`, values, false);
       expect(relay.bursts().join('\n'), sql).toContain('begin_statement');
       expect(light, sql).toEqual(loop);
+      expect(await answer(sql, values, true), sql).toEqual(loop);
       expect(light.rows, sql).toEqual((await answer(literal, [], false)).rows);
     }
     expect(withParams).toBeGreaterThan(60);
@@ -128,9 +130,7 @@ describe('a statement of calls on literals and bound parameters', () => {
       relay.reset();
       const light = await client.query(sql, values).then(() => null, failure);
       expect(relay.bursts().join('\n')).not.toContain('begin_statement');
-      await client.query('BEGIN');
-      const loop = await client.query(sql, values).then(() => null, failure);
-      await client.query('ROLLBACK');
+      const loop = await client.query(`${sql} WHERE true`, values).then(() => null, failure);
       expect(light, String(values)).not.toBeNull();
       expect(light, String(values)).toEqual(loop);
     }

@@ -60,7 +60,7 @@ async function answer(sql: string, inBlock: boolean) {
 }
 
 describe('a statement of calls on literals', () => {
-  it('answers the same outside a block (light path) and inside one (the loop), for generated statements', async () => {
+  it('answers the same outside a block and inside one (light paths) as the loop does, for generated statements', async () => {
     const rng = new Rng(SEED);
     // Every Query message the emulator writes for PostgreSQL is built by serialize.query.
     const queries = vi.spyOn(serialize, 'query');
@@ -78,10 +78,19 @@ describe('a statement of calls on literals', () => {
         const sent = queries.mock.calls.map(([text]) => text);
         expect(sent, sql).not.toContain('');
         expect(sent, sql).toHaveLength(2);
+        // Inside the client's block: the same two round trips, the run between a savepoint and its release.
         relay.reset();
-        const loop = await answer(sql, true);
+        const inBlock = await answer(sql, true);
+        const blockBursts = relay.bursts().slice(1, -1);
+        expect(blockBursts, sql).toHaveLength(2);
+        expect(blockBursts[1], sql).toMatch(/SAVEPOINT aurora_ml_statement.*\$aurora_ml_answers\$.*RELEASE SAVEPOINT/s);
+        expect(blockBursts.join('\n'), sql).not.toContain('begin_statement');
+        // `WHERE true` makes no difference to the rows, but the statement is no longer sealed: the loop.
+        relay.reset();
+        const loop = await answer(`${sql} WHERE true`, false);
         expect(relay.bursts().join('\n'), sql).toContain('begin_statement');
         expect(light, sql).toEqual(loop);
+        expect(inBlock, sql).toEqual(loop);
       }
     } finally {
       queries.mockRestore();
@@ -100,28 +109,68 @@ describe('a statement of calls on literals', () => {
     }
   });
 
-  it('fails the same both ways: an unsupported language, a batch size of 0, a NULL text', async () => {
+  it('fails as the loop fails: an unsupported language, a batch size of 0; inside a block, the block is aborted', async () => {
+    const failure = (err: { code?: string; message?: string }) => ({ code: err.code, message: err.message });
     for (const sql of [
       `SELECT * FROM aws_comprehend.detect_sentiment('hello', 'xx')`,
       `SELECT * FROM aws_comprehend.detect_sentiment('hello', 'en', 0)`,
     ]) {
-      const light = await client.query(sql).then(
-        () => null,
-        (err: { code?: string; message?: string }) => ({ code: err.code, message: err.message }),
-      );
+      const light = await client.query(sql).then(() => null, failure);
+      const loop = await client.query(`${sql} WHERE true`).then(() => null, failure);
       await client.query('BEGIN');
-      const loop = await client.query(sql).then(
-        () => null,
-        (err: { code?: string; message?: string }) => ({ code: err.code, message: err.message }),
-      );
+      const inBlock = await client.query(sql).then(() => null, failure);
+      // As after any failing statement: the block refuses everything until it ends.
+      const next = await client.query('SELECT 1').then(() => null, failure);
       await client.query('ROLLBACK');
       expect(light, sql).not.toBeNull();
       expect(light, sql).toEqual(loop);
+      expect(inBlock, sql).toEqual(loop);
+      expect(next?.code, sql).toBe('25P02');
     }
     // A NULL text has a NULL answer both ways.
     const sql = `SELECT * FROM aws_comprehend.detect_sentiment(NULL, 'en')`;
     expect(await answer(sql, false)).toEqual(await answer(sql, true));
     // The connection goes on.
     expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+});
+
+describe("inside the client's block, a light run that fails", () => {
+  it('is undone to its savepoint, the loop runs the statement, and the block goes on', async () => {
+    const sql = `SELECT (aws_comprehend.detect_sentiment('I love this product!', 'en')).sentiment AS s`;
+    const expected = (await answer(`${sql} WHERE true`, false)).rows;
+    // An answer function that fails on its first call only (a sequence counts outside transactions):
+    // the light run fails, the loop's run does not.
+    await client.query('CREATE SEQUENCE light_run_calls');
+    await client.query('ALTER FUNCTION aurora_ml_private.sentiment(jsonb, varchar, varchar, integer) RENAME TO sentiment_kept');
+    await client.query(`CREATE FUNCTION aurora_ml_private.sentiment(answers jsonb, t varchar, l varchar, b integer DEFAULT NULL)
+      RETURNS varchar LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('light_run_calls') = 1 THEN RAISE EXCEPTION 'the light run fails'; END IF;
+        RETURN aurora_ml_private.sentiment_kept(answers, t, l, b);
+      END $$`);
+    try {
+      await client.query('BEGIN');
+      await client.query('CREATE TEMP TABLE kept_in_block (n int)');
+      await client.query('INSERT INTO kept_in_block VALUES (1)');
+      relay.reset();
+      const { rows } = await client.query({ text: sql, rowMode: 'array' });
+      const bursts = relay.bursts();
+      expect(rows).toEqual(expected);
+      // The light run, its undoing, then the loop.
+      expect(bursts[1]).toContain('RELEASE SAVEPOINT');
+      expect(bursts[2]).toMatch(/^.*ROLLBACK TO SAVEPOINT aurora_ml_statement.*RELEASE SAVEPOINT aurora_ml_statement/s);
+      expect(bursts.slice(3).join('\n')).toContain('begin_statement');
+      // The block went on, with what it did before the statement.
+      expect((await client.query('SELECT n FROM kept_in_block')).rows).toEqual([{ n: 1 }]);
+      await client.query('COMMIT');
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      await client.query('DROP EXTENSION aws_ml CASCADE');
+      await client.query('DROP FUNCTION IF EXISTS aurora_ml_private.sentiment(jsonb, varchar, varchar, integer)');
+      await client.query('DROP SCHEMA IF EXISTS aurora_ml_private CASCADE');
+      await client.query('CREATE EXTENSION aws_ml CASCADE');
+      await client.query('DROP SEQUENCE light_run_calls');
+    }
   });
 });

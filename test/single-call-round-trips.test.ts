@@ -83,19 +83,36 @@ describe('PostgreSQL front, one literal call', () => {
     expect(txids[0]).not.toBe(txids[1]);
   });
 
-  it('inside a block takes the loop, which from its second statement on skips the owner check of begin_statement', async () => {
+  it('inside a block takes the light path too: the settings, then the run between a savepoint and its release', async () => {
     await su.query('BEGIN');
     await su.query(`SET LOCAL client_min_messages = 'warning'`);
-    await su.query('SET LOCAL max_parallel_workers_per_gather = 3');
     expect(LABELS).toContain(await sentiment(su, 'first inside a block'));
     relay.reset();
     expect(LABELS).toContain(await sentiment(su, 'counted inside a block'));
     const bursts = relay.bursts();
     expect(bursts, bursts.join('\n----\n')).toHaveLength(2);
-    // The setup and the prefetch query together; then the answers, the run and its RELEASE.
+    expect(bursts[0]).toContain("current_setting('statement_timeout')");
+    expect(bursts[1]).toMatch(/SAVEPOINT aurora_ml_statement.*\$aurora_ml_answers\$.*RELEASE SAVEPOINT aurora_ml_statement/s);
+    for (const burst of bursts) expect(burst).not.toMatch(/begin_statement|COPY|_args\(|set_config/);
+    // The client's settings were never touched, and the block goes on.
+    expect((await su.query('SHOW client_min_messages')).rows).toEqual([{ client_min_messages: 'warning' }]);
+    await su.query('COMMIT');
+  });
+
+  it('inside a block, the loop from its second statement on skips the owner check of begin_statement', async () => {
+    await su.query('BEGIN');
+    await su.query(`SET LOCAL client_min_messages = 'warning'`);
+    await su.query('SET LOCAL max_parallel_workers_per_gather = 3');
+    expect(LABELS).toContain(await loopSentiment(su, 'first inside a block'));
+    relay.reset();
+    expect(LABELS).toContain(await loopSentiment(su, 'counted inside a block'));
+    const bursts = relay.bursts();
+    expect(bursts, bursts.join('\n----\n')).toHaveLength(3);
+    // The setup and the prefetch query together; then the answers and the run; then its RELEASE.
     expect(bursts[0]).toContain('SAVEPOINT aurora_ml_statement');
     expect(bursts[0]).toContain('::pg_catalog.oid OPERATOR(pg_catalog.=)');
-    expect(bursts[1]).toMatch(/COPY .*detect_sentiment.*RELEASE SAVEPOINT aurora_ml_statement/s);
+    expect(bursts[1]).toMatch(/COPY .*detect_sentiment/s);
+    expect(bursts[2]).toContain('RELEASE SAVEPOINT aurora_ml_statement');
     // The client's settings are back, and the block goes on.
     expect((await su.query('SHOW client_min_messages')).rows).toEqual([{ client_min_messages: 'warning' }]);
     expect((await su.query('SHOW max_parallel_workers_per_gather')).rows).toEqual([{ max_parallel_workers_per_gather: '3' }]);

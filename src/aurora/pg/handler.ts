@@ -193,6 +193,7 @@ export class PgAuroraHandler implements StatementHandler {
           up,
           evaluator: this.options.evaluator,
           ownsTransaction: up.status === 'I',
+          inClientBlock: up.status === 'T',
           state: this.state(up.session),
           prefetch: preparePrefetch(classified.sql, this.version),
         });

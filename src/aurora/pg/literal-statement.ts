@@ -6,7 +6,9 @@
  *   1. the session's settings and its right to the calls' functions, read
  *      without a transaction (settingsProbe);
  *   2. the statement with its answers written in, as the client's own
- *      single-statement transaction.
+ *      single-statement transaction; inside the client's transaction block
+ *      (a simple Query), between a savepoint and its release, sent together,
+ *      so that a run that fails can be undone and the block go on.
  *
  * Nothing else is needed: its calls' keys come from its literals
  * (literal-keys.ts) instead of a prefetch query, and the statement runs no
@@ -26,7 +28,7 @@ import { EmulatorError, toEmulatorError } from '../../errors.ts';
 import type { MlResults } from '../../ml/calls.ts';
 import type { StatementTrace } from '../../ml/statement-trace.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
-import { readSettings, settingsProbe } from './loop-settings.ts';
+import { ABORT_BLOCK, readSettings, SAVEPOINT, settingsProbe } from './loop-settings.ts';
 import { evalContext, firstError, type LoopOptions, type LoopOutcome } from './ml-loop.ts';
 import { PassCollector } from './pass-collector.ts';
 import { answeredStatement, type Prefetch, type PrefetchedCall } from './prefetch.ts';
@@ -40,7 +42,7 @@ const NOTHING_KNOWN: ReadonlySet<string> = new Set();
  * extended protocol's runner).
  */
 export async function runLiteralStatement(
-  { driver, up, evaluator }: LoopOptions,
+  { driver, up, evaluator, inClientBlock }: LoopOptions,
   prefetch: Prefetch,
   calls: ReadonlyMap<string, PrefetchedCall>,
   trace: StatementTrace,
@@ -55,6 +57,14 @@ export async function runLiteralStatement(
   // Answers with any character can be written in only where the server stores UTF-8.
   if (!settings.answersAllowed || !settings.serverUtf8) return null;
 
+  // Inside the client's block, a run that fails must not end the block: a savepoint guards it.
+  const guarded = inClientBlock === true && driver.passThenClose !== undefined;
+  /** The statement's failure, which inside the client's block must leave the block aborted, as a failing statement does. */
+  const failed = async (error: EmulatorError): Promise<LoopOutcome> => {
+    if (guarded) await driver.control([ABORT_BLOCK]);
+    return { ok: false, error };
+  };
+
   let results: MlResults;
   try {
     trace.phase('evaluate', calls.size);
@@ -63,7 +73,7 @@ export async function runLiteralStatement(
       evalContext(up, settings, startedAt, trace),
     );
   } catch (err) {
-    return { ok: false, error: toEmulatorError(err) };
+    return failed(toEmulatorError(err));
   }
   const answered = await answeredStatement(prefetch, calls, results, settings.serverUtf8);
   if (answered === null) return null;
@@ -71,11 +81,24 @@ export async function runLiteralStatement(
   trace.phase('run');
   const run = new PassCollector(NOTHING_KNOWN, null, up.decodeText);
   keep(run);
-  // Alone: with nothing in `before`, no message of the emulator's goes ahead of it.
-  await driver.pass([], (frame) => run.take(frame), { sql: answered });
-  if (run.error !== null || run.missed) return null;
-  if (up.signal.aborted)
-    return { ok: false, error: new EmulatorError('QueryCanceled', 'canceling statement due to user request') };
+  const take = (frame: Frame) => run.take(frame);
+  if (guarded && driver.passThenClose !== undefined) {
+    const { control } = await driver.passThenClose([`SAVEPOINT ${SAVEPOINT}`], take, { sql: answered }, [
+      `RELEASE SAVEPOINT ${SAVEPOINT}`,
+    ]);
+    if (firstError(control) !== undefined) return { ok: false, error: firstError(control) as Frame };
+    if (run.error !== null || run.missed) {
+      // Back to before the run; the block goes on, and the loop runs the statement in it.
+      const undone = await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, `RELEASE SAVEPOINT ${SAVEPOINT}`]);
+      const undoError = firstError(undone);
+      return undoError === undefined ? null : { ok: false, error: undoError };
+    }
+  } else {
+    // Alone: with nothing in `before`, no message of the emulator's goes ahead of it.
+    await driver.pass([], take, { sql: answered });
+    if (run.error !== null || run.missed) return null;
+  }
+  if (up.signal.aborted) return failed(new EmulatorError('QueryCanceled', 'canceling statement due to user request'));
 
   // Each site runs once: the statement has no row source but its calls.
   const rowCalls = prefetch.plan.sites.length;

@@ -14,6 +14,12 @@ import { MODE_SETTING } from './stubs.ts';
 
 export const SAVEPOINT = 'aurora_ml_statement';
 
+/**
+ * Leaves the client's transaction block aborted, as a statement that fails
+ * in it would: run after the emulator answered the statement's own error.
+ */
+export const ABORT_BLOCK = `DO $f$ BEGIN RAISE EXCEPTION 'aurora_ml: statement failed'; END $f$`;
+
 export interface SessionSettings {
   readonly statementTimeoutMs: number;
   readonly restore: string;

@@ -19,7 +19,14 @@ import type { ControlledUpstream } from '../../wire/pg/statement-handler.ts';
 import { copyRows } from './copy-text.ts';
 import type { FrameSpool } from './frame-spool.ts';
 import { runLiteralStatement } from './literal-statement.ts';
-import { type LoopSessionState, readSettings, SAVEPOINT, type SessionSettings, setupStatements } from './loop-settings.ts';
+import {
+  ABORT_BLOCK,
+  type LoopSessionState,
+  readSettings,
+  SAVEPOINT,
+  type SessionSettings,
+  setupStatements,
+} from './loop-settings.ts';
 import { CACHE_TABLE, readBegin, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
 import type { ControlStatement, PassDriver, PassText } from './pass-driver.ts';
@@ -80,6 +87,12 @@ export interface LoopOptions {
   readonly evaluator: MlEvaluator;
   /** True when the loop opened the transaction and must end it. */
   readonly ownsTransaction: boolean;
+  /**
+   * A simple Query inside the client's transaction block: a statement of
+   * calls on literals may take the light path there too, its run guarded by
+   * a savepoint (see literal-statement.ts).
+   */
+  readonly inClientBlock?: boolean;
   readonly state: LoopSessionState;
   /** The statement's calls can be found before it runs (see prefetch.ts). */
   readonly prefetch?: Prefetch | null;
@@ -122,7 +135,7 @@ export async function runMlStatement(options: LoopOptions): Promise<LoopOutcome>
       outcome = await runLiteralStatement(options, prefetch, light.calls, trace, keep, light.probe);
       const reopenError = outcome === null ? await light.reopen() : null;
       if (reopenError !== null) outcome = { ok: false, error: reopenError };
-    } else if (prefetch?.literalCalls && options.ownsTransaction) {
+    } else if (prefetch?.literalCalls && (options.ownsTransaction || options.inClientBlock)) {
       outcome = await runLiteralStatement(options, prefetch, prefetch.literalCalls, trace, keep);
     }
     outcome ??= await runLoop(options, runs, spool, trace);
@@ -210,7 +223,7 @@ async function runLoop(
         `ROLLBACK TO SAVEPOINT ${SAVEPOINT}`,
         `RELEASE SAVEPOINT ${SAVEPOINT}`,
         settings.restore,
-        `DO $f$ BEGIN RAISE EXCEPTION 'aurora_ml: statement failed'; END $f$`,
+        ABORT_BLOCK,
       ]);
     }
     return { ok: false, error };
