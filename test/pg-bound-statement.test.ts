@@ -95,7 +95,7 @@ const failure = (err: { code?: string; message?: string }) => ({ code: err.code,
 const SEED = Number(process.env.BOUND_STATEMENT_SEED ?? 515151);
 
 describe('a statement of calls on literals and bound parameters', () => {
-  it('answers in two round trips outside a block, as the loop answers and as its literal form does', async () => {
+  it('answers in two round trips outside a block and in one, as the loop answers and as its literal form does', async () => {
     const rng = new Rng(SEED);
     let withParams = 0;
     for (let i = 0; i < 80; i++) {
@@ -113,7 +113,14 @@ describe('a statement of calls on literals and bound parameters', () => {
       const loop = await answer(`${sql} WHERE true`, values, false);
       expect(relay.bursts().join('\n'), sql).toContain('begin_statement');
       expect(light, sql).toEqual(loop);
-      expect(await answer(sql, values, true), sql).toEqual(loop);
+      // Inside the client's block: the same two round trips, the run between a savepoint and its release.
+      relay.reset();
+      const inBlock = await answer(sql, values, true);
+      const blockBursts = relay.bursts().slice(1, -1);
+      expect(blockBursts, sql).toHaveLength(2);
+      expect(blockBursts[1], sql).toMatch(/SAVEPOINT aurora_ml_statement.*\$aurora_ml_answers\$.*RELEASE SAVEPOINT/s);
+      expect(blockBursts.join('\n'), sql).not.toContain('begin_statement');
+      expect(inBlock, sql).toEqual(loop);
       expect(light.rows, sql).toEqual((await answer(literal, [], false)).rows);
     }
     expect(withParams).toBeGreaterThan(60);
@@ -121,7 +128,7 @@ describe('a statement of calls on literals and bound parameters', () => {
     expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 
-  it('fails as the loop fails: an unsupported language, a batch size of 0; the connection goes on', async () => {
+  it('fails as the loop fails: an unsupported language, a batch size of 0; a block is left aborted; the connection goes on', async () => {
     const sql = 'SELECT * FROM aws_comprehend.detect_sentiment($1, $2, $3)';
     for (const values of [
       ['hello', 'xx', 5],
@@ -131,8 +138,15 @@ describe('a statement of calls on literals and bound parameters', () => {
       const light = await client.query(sql, values).then(() => null, failure);
       expect(relay.bursts().join('\n')).not.toContain('begin_statement');
       const loop = await client.query(`${sql} WHERE true`, values).then(() => null, failure);
+      await client.query('BEGIN');
+      const inBlock = await client.query(sql, values).then(() => null, failure);
+      // As after any failing statement: the block refuses everything until it ends.
+      const next = await client.query('SELECT 1').then(() => null, failure);
+      await client.query('ROLLBACK');
       expect(light, String(values)).not.toBeNull();
       expect(light, String(values)).toEqual(loop);
+      expect(inBlock, String(values)).toEqual(loop);
+      expect(next?.code, String(values)).toBe('25P02');
     }
     // A NULL text has a NULL answer both ways.
     expect(await answer(sql, [null, 'en', 5], false)).toEqual(await answer(sql, [null, 'en', 5], true));
@@ -206,15 +220,16 @@ describe('the extended protocol, message by message', () => {
       expect(relay.bursts()).toHaveLength(2);
       expect(light.errors).toEqual([]);
       expect(light.rows).toHaveLength(1);
-      // Inside a block of the client's: the loop.
+      // Inside a block of the client's: light too, guarded by a savepoint.
       relay.reset();
-      const loop = await roundTrip(
+      const inBlock = await roundTrip(
         conn,
         [wire.query('BEGIN'), ...typedCall([25, 1043, 23], [1], params), wire.query('COMMIT')],
         3,
       );
-      expect(relay.bursts().join('\n')).toContain('begin_statement');
-      expect(loop.rows).toEqual(light.rows);
+      expect(relay.bursts().join('\n')).toContain('RELEASE SAVEPOINT aurora_ml_statement');
+      expect(relay.bursts().join('\n')).not.toContain('begin_statement');
+      expect(inBlock.rows).toEqual(light.rows);
       // int2 for the batch size: not read here (the loop), the same answer.
       const int2 = Buffer.alloc(2);
       int2.writeInt16BE(7);
@@ -290,6 +305,47 @@ describe('the extended protocol, message by message', () => {
     } finally {
       through.close();
       direct.close();
+    }
+  });
+
+  it('in the client block, a light run that fails is undone to its savepoint and the loop answers in the block', async () => {
+    const conn = await raw();
+    const params = [Buffer.from('I love this product!'), Buffer.from('en'), int32(4)];
+    const expected = await roundTrip(conn, typedCall([25, 25, 23], [1], params));
+    // An answer function that fails on its first call only (a sequence counts outside transactions).
+    await client.query('CREATE SEQUENCE bound_light_calls');
+    await client.query(
+      'ALTER FUNCTION aurora_ml_private.detect_sentiment(jsonb, varchar, varchar, integer) RENAME TO detect_sentiment_kept',
+    );
+    await client.query(`CREATE FUNCTION aurora_ml_private.detect_sentiment(answers jsonb, t varchar, l varchar,
+        b integer DEFAULT NULL, OUT sentiment varchar, OUT confidence real) LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('bound_light_calls') = 1 THEN RAISE EXCEPTION 'the light run fails'; END IF;
+        SELECT * FROM aurora_ml_private.detect_sentiment_kept(answers, t, l, b) INTO sentiment, confidence;
+      END $$`);
+    try {
+      await roundTrip(conn, [wire.query('BEGIN'), wire.query('CREATE TEMP TABLE kept_in_bound_block (n int)')], 2);
+      await roundTrip(conn, [wire.query('INSERT INTO kept_in_bound_block VALUES (1)')]);
+      relay.reset();
+      const answered = await roundTrip(conn, typedCall([25, 25, 23], [1], params));
+      const bursts = relay.bursts();
+      expect(answered.errors).toEqual([]);
+      expect(answered.rows).toEqual(expected.rows);
+      expect(answered.status).toBe('T');
+      // The light run with its savepoint, undone to it; then the loop, in the same block.
+      expect(bursts[1]).toContain('RELEASE SAVEPOINT aurora_ml_statement');
+      const undone = bursts.findIndex((b) => /ROLLBACK TO SAVEPOINT aurora_ml_statement.*RELEASE SAVEPOINT/s.test(b));
+      expect(undone).toBeGreaterThan(1);
+      expect(bursts.slice(undone + 1).join('\n')).toContain('begin_statement');
+      const kept = await roundTrip(conn, [wire.query('SELECT n FROM kept_in_bound_block'), wire.query('COMMIT')], 2);
+      expect(kept.errors).toEqual([]);
+      expect(kept.rows).toEqual([[Buffer.from('1').toString('hex')]]);
+    } finally {
+      conn.close();
+      await client.query('DROP EXTENSION aws_ml CASCADE');
+      await client.query('DROP SCHEMA IF EXISTS aurora_ml_private CASCADE');
+      await client.query('CREATE EXTENSION aws_ml CASCADE');
+      await client.query('DROP SEQUENCE bound_light_calls');
     }
   });
 

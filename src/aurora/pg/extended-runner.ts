@@ -163,14 +163,18 @@ export class ExtendedRunner {
   }
 
   /**
-   * The light path applies where ending the client's implicit transaction
-   * early loses nothing: nothing of the client's has run in it (no Execute
-   * in this pipeline, none relayed since the last ReadyForQuery) and no block
-   * is open. Its errors then end the implicit transaction as PostgreSQL ends
-   * it, and a statement it gives back runs in a block of the runner's.
+   * The light path applies in the client's own transaction block, and
+   * outside one where ending the client's implicit transaction early loses
+   * nothing: nothing of the client's has run in it (no Execute in this
+   * pipeline, none relayed since the last ReadyForQuery). Its errors then end
+   * the implicit transaction as PostgreSQL ends it, and a statement it gives
+   * back runs in a block of the runner's.
    */
   private lightFor(step: HandledExecute, client: readonly Buffer[][]): LightStatement | null {
-    if (this.state.ownsBlock || this.up.status !== 'I' || this.up.executedSinceSync) return null;
+    if (this.state.ownsBlock) return null;
+    // In the client's block a Sync ends nothing; the run is guarded by a savepoint.
+    if (this.up.status === 'T') return this.light(step);
+    if (this.up.status !== 'I' || this.up.executedSinceSync) return null;
     if (client.some((request) => request.some((m) => m[0] === FrontendCode.Execute))) return null;
     return this.light(step);
   }
@@ -207,6 +211,16 @@ export class ExtendedRunner {
     const bound = textKnown ? null : this.boundText(answer.groups[clientCount + 2] ?? []);
     if (bound !== null && bound !== step.sql) return false;
     this.state.upstreamSynced = true;
+    const probe = answer.groups[clientCount + 1] ?? [];
+    if (this.up.status === 'T') {
+      // The client's block and portal go on; the loop, if it must, runs in that block as it is.
+      const reopen = () => {
+        this.state.upstreamSynced = false;
+        return Promise.resolve(null);
+      };
+      await this.deliverResult(step, await light.run(probe, { inClientBlock: true, reopen }));
+      return true;
+    }
     const reopen = async (): Promise<Frame | null> => {
       this.state.upstreamSynced = false;
       const opened = await this.up.exchange(
@@ -224,7 +238,7 @@ export class ExtendedRunner {
     const closeWithCommit = (statements: readonly string[]) => {
       this.state.beforeCommit = [...statements];
     };
-    await this.deliverResult(step, await light.run(answer.groups[clientCount + 1] ?? [], reopen, closeWithCommit));
+    await this.deliverResult(step, await light.run(probe, { inClientBlock: false, reopen, closeWithCommit }));
     return true;
   }
 

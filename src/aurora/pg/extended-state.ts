@@ -24,18 +24,23 @@ export type StatementResult = AnsweredResult | { readonly ok: true; readonly spo
 export interface LightStatement {
   /** A statement of the handler's, run in the round trip that carries the client's messages. */
   readonly probe: string;
+  /** Runs the statement with the probe's answer (the upstream is at a Sync). */
+  run(probe: readonly Frame[], context: LightContext): Promise<StatementResult>;
+}
+
+/** Where a light statement runs, and what it does when it gives the statement back to the loop. */
+export interface LightContext {
+  /** In the client's own transaction block: the run goes between a savepoint and its release. */
+  readonly inClientBlock: boolean;
   /**
-   * Runs the statement with the probe's answer (the upstream is at a Sync).
-   * Before it runs anything of the client's, it may give the statement back
-   * to the usual way: `reopen` binds the client's portal again and opens the
-   * runner's block, and the statement then closes with `closeWithCommit` as
-   * the runner's Execute would.
+   * Before running anything of the client's, the light path may give the
+   * statement back: this makes what the loop needs (outside a block: the
+   * client's portal bound again, in a block of the runner's), resolving with
+   * the error that stopped it, or null.
    */
-  run(
-    probe: readonly Frame[],
-    reopen: () => Promise<Frame | null>,
-    closeWithCommit: (statements: readonly string[]) => void,
-  ): Promise<StatementResult>;
+  reopen(): Promise<Frame | null>;
+  /** How the loop's statement closes then, as the runner's Execute would (none in the client's block). */
+  readonly closeWithCommit?: (statements: readonly string[]) => void;
 }
 
 /** A handled portal's result after an Execute with a row limit (or after it completed). */

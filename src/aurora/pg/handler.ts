@@ -272,8 +272,12 @@ export class PgAuroraHandler implements StatementHandler {
     if (calls === null) return null;
     return {
       probe: settingsProbe(prefetch),
-      run: (probe, reopen, closeWithCommit) =>
-        this.runExtendedLoop(step, up, prefetch, { closeWithCommit, light: { calls, probe, reopen } }),
+      run: (probe, { inClientBlock, reopen, closeWithCommit }) =>
+        this.runExtendedLoop(step, up, prefetch, {
+          ...(closeWithCommit === undefined ? {} : { closeWithCommit }),
+          inClientBlock,
+          light: { calls, probe, reopen },
+        }),
     };
   }
 
@@ -317,10 +321,11 @@ export class PgAuroraHandler implements StatementHandler {
     step: HandledExecute,
     up: ControlledUpstream,
     prefetch: Prefetch | null,
-    options: Pick<LoopOptions, 'closeWithCommit' | 'light'>,
+    options: Pick<LoopOptions, 'closeWithCommit' | 'light' | 'inClientBlock'>,
   ): Promise<StatementResult> {
     const outcome = await runMlStatement({
-      driver: extendedDriver(up, step),
+      // The light path's run in the client's block closes with it (a savepoint's release).
+      driver: extendedDriver(up, step, { closable: options.inClientBlock === true && options.light !== undefined }),
       up,
       evaluator: this.options.evaluator,
       ownsTransaction: false,

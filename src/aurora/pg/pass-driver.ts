@@ -132,7 +132,15 @@ export interface ExtendedStatement {
  * an error, which skips the rest to the Sync, they are closed in a second
  * round trip).
  */
-export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatement): PassDriver {
+export function extendedDriver(
+  up: ControlledUpstream,
+  statement: ExtendedStatement,
+  /**
+   * With passThenClose, for the light path's guarded run (literal-statement.ts).
+   * Not for the loop: its sealed runs close in a round trip of their own here.
+   */
+  options: { readonly closable?: boolean } = {},
+): PassDriver {
   const controlMessages = (statements: readonly ControlStatement[]) => {
     const messages: Buffer[] = [];
     statements.forEach((control, i) => {
@@ -193,6 +201,20 @@ export function extendedDriver(up: ControlledUpstream, statement: ExtendedStatem
       const { control, failed } = await streamPass(up, aheadOf(before, controlMessages), passMessages(instead), run);
       return tidied(control, failed, before.length);
     },
+    ...(options.closable
+      ? {
+          passThenClose: async (before, run, instead, after) => {
+            const closing: Frame[] = [];
+            const messages = [...passMessages(instead), ...controlMessages(after)];
+            const { control, failed } = await streamPass(up, aheadOf(before, controlMessages), messages, run, closing);
+            const closingFailed = failedIn(closing);
+            return {
+              control: await tidied(control, failed || closingFailed, Math.max(before.length, after.length)),
+              closing,
+            };
+          },
+        }
+      : {}),
   };
 }
 
