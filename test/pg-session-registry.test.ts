@@ -35,10 +35,17 @@ afterAll(async () => {
   await env?.[Symbol.asyncDispose]();
 });
 
+/**
+ * Sessions on the test's database, but the emulator's own control-plane
+ * store: that connection opens and reopens on its own schedule (first use,
+ * reconnection), so counting it made the baseline a race.
+ */
 async function upstreamSessions(direct: pg.Client): Promise<number> {
-  const { rows } = await direct.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [
-    env.database,
-  ]);
+  const { rows } = await direct.query<{ n: string }>(
+    `SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = $1 AND application_name IS DISTINCT FROM 'aurora-ml-emulator control plane'`,
+    [env.database],
+  );
   return Number(rows[0]?.n ?? -1);
 }
 
