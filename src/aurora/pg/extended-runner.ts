@@ -20,13 +20,13 @@
  */
 import { BackendCode, FrontendCode } from '../../wire/pg/codes.ts';
 import { Frame } from '../../wire/pg/framer.ts';
-import type { BindMessage } from '../../wire/pg/messages.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
 import type { ControlledUpstream, ExtendedStep } from '../../wire/pg/statement-handler.ts';
 import type { ExtendedState, HandledExecute, LightStatement, PortalResult, StatementResult } from './extended-state.ts';
+import { clientAnswers } from './implicit-block.ts';
 import { commandTag, errorIn, noticeCodes, ownStatement } from './own-statements.ts';
-
-const NO_TRANSACTION = 'there is no transaction in progress';
+import { boundToParseIn, portalTextQuery, rebind } from './pipeline-messages.ts';
+import { deliverRows, serveRows } from './portal-rows.ts';
 
 export class ExtendedRunner {
   /** Client messages not sent upstream yet. */
@@ -188,7 +188,7 @@ export class ExtendedRunner {
    */
   private async runLight(step: HandledExecute, client: Buffer[][], light: LightStatement): Promise<boolean> {
     // Bound right here to a statement parsed right here: the server runs that Parse's text, step.sql.
-    const textKnown = boundToParseIn(client, step, (bytes) => this.up.decodeText(bytes));
+    const textKnown = boundToParseIn(client, step.portal, (bytes) => this.up.decodeText(bytes));
     const requests = [
       ...client,
       [serialize.describe('P', step.portal)],
@@ -278,7 +278,7 @@ export class ExtendedRunner {
         this.startSkipping(false);
         return;
       }
-      this.serveRows(kept, step.maxRows);
+      serveRows(this.up, kept, step.maxRows);
       return;
     }
     const begin = answer.groups[clientCount + ownCount + 1] ?? [];
@@ -313,14 +313,14 @@ export class ExtendedRunner {
       return;
     }
     if ('frames' in result) {
-      this.deliver(step, result.frames);
+      deliverRows(this.up, this.state.portals, step, result.frames);
       return;
     }
     if (step.maxRows > 0) {
       // Served a few rows per Execute: the rows stay in memory for the portal.
       const frames = result.spool.frames();
       result.spool.dispose();
-      this.deliver(step, frames);
+      deliverRows(this.up, this.state.portals, step, frames);
       return;
     }
     // The whole answer at once: it streams from the spool, in the order the server sent it.
@@ -354,138 +354,14 @@ export class ExtendedRunner {
     return kept;
   }
 
-  private deliver(step: HandledExecute, frames: readonly Frame[]): void {
-    const rows: Frame[] = [];
-    const other: Buffer[] = [];
-    let tag = '';
-    for (const frame of frames) {
-      if (frame.code === BackendCode.DataRow) rows.push(frame);
-      else if (frame.code === BackendCode.CommandComplete) tag = commandTag([frame]) ?? '';
-      else other.push(frame.raw);
-    }
-    if (other.length > 0) this.up.toClient(Buffer.concat(other));
-    const result: PortalResult = { bindId: step.bindId, rows, offset: 0, tag, answered: false };
-    // Kept even when complete: executing a finished portal again returns no rows, it does not rerun.
-    this.state.portals.set(step.portal, result);
-    this.serveRows(result, step.maxRows);
-  }
-
-  /** Sends the next rows of a portal, as PostgreSQL answers an Execute with a row limit. */
-  private serveRows(result: PortalResult, maxRows: number): void {
-    const available = result.rows.length - result.offset;
-    const count = maxRows > 0 ? Math.min(maxRows, available) : available;
-    const out = result.rows.slice(result.offset, result.offset + count).map((f) => f.raw);
-    result.offset += count;
-    // Exactly maxRows rows: PostgreSQL cannot know the portal is at its end yet.
-    if (maxRows > 0 && count === maxRows) out.push(serialize.portalSuspended());
-    else out.push(serialize.commandComplete(result.answered ? withCount(result.tag, count) : result.tag));
-    result.answered = true;
-    this.up.toClient(Buffer.concat(out));
-    if (result.offset >= result.rows.length) {
-      result.rows = [];
-      result.offset = 0;
-    }
-  }
-
-  /**
-   * Forwards the answers to the client's own messages. While the emulator's
-   * BEGIN stands in for the implicit transaction, the client's transaction
-   * commands get the answers PostgreSQL gives them in an implicit one.
-   */
+  /** Forwards the answers to the client's own messages (see implicit-block.ts). */
   private forwardClient(groups: readonly Frame[][]): void {
-    const out: Buffer[] = [];
-    for (const frames of groups) {
-      if (!this.state.ownsBlock) {
-        for (const f of frames) out.push(f.raw);
-        continue;
-      }
-      const tag = commandTag(frames);
-      if (tag === 'BEGIN' || tag === 'START TRANSACTION') {
-        // The client opens its own block: it takes over what the pipeline did, silently.
-        this.state.ownsBlock = false;
-        for (const f of frames) if (!isNotice(f, '25001')) out.push(f.raw);
-        continue;
-      }
-      if (tag === 'COMMIT' || tag === 'ROLLBACK') {
-        this.state.ownsBlock = false;
-        for (const f of frames) {
-          if (f.code === BackendCode.CommandComplete) out.push(warning('25P01', NO_TRANSACTION));
-          out.push(f.raw);
-        }
-        continue;
-      }
-      if (tag === 'SAVEPOINT' || tag === 'RELEASE') {
-        // PostgreSQL refuses these in an implicit transaction; the rest is skipped until Sync.
-        out.push(
-          serialize.errorResponse({
-            severity: 'ERROR',
-            code: '25P01',
-            message: `${tag === 'SAVEPOINT' ? 'SAVEPOINT' : 'RELEASE SAVEPOINT'} can only be used in transaction blocks`,
-          }),
-        );
-        this.startSkipping(false);
-        break;
-      }
-      for (const f of frames) out.push(f.raw);
-    }
+    const { out, refused } = clientAnswers(groups, this.state);
     if (out.length > 0) this.up.toClient(Buffer.concat(out));
+    if (refused) this.startSkipping(false);
   }
-}
-
-function isNotice(frame: Frame, code: string): boolean {
-  return frame.code === BackendCode.NoticeResponse && noticeCodes([frame])[0] === code;
-}
-
-function warning(code: string, message: string): Buffer {
-  return serialize.noticeResponse({ severity: 'WARNING', code, message });
-}
-
-/** A command tag with its row count replaced ("SELECT 5" -> "SELECT 2"; "INSERT 0 5" -> "INSERT 0 2"). */
-export function withCount(tag: string, count: number): string {
-  return /\d+$/.test(tag) ? tag.replace(/\d+$/, String(count)) : tag;
-}
-
-/**
- * The source text of a portal, protocol-level ones included (pg_cursors lists
- * them, the unnamed one as ''). The name goes in as hex: it may hold anything.
- */
-/**
- * Whether the last Bind of the step's portal among the client's messages
- * names a statement a Parse among them made (and no Close removed since):
- * then, those messages having succeeded, the portal runs that Parse's text.
- */
-function boundToParseIn(client: readonly Buffer[][], step: HandledExecute, decode: (bytes: Buffer) => string): boolean {
-  const parsed = new Set<string>();
-  let bound = false;
-  for (const message of client.flat()) {
-    const code = message[0];
-    if (code === FrontendCode.Parse) parsed.add(decode(cstringAt(message, 5)));
-    else if (code === FrontendCode.Close && message[5] === CLOSE_STATEMENT) parsed.delete(decode(cstringAt(message, 6)));
-    else if (code === FrontendCode.Bind) {
-      const portal = cstringAt(message, 5);
-      if (decode(portal) === step.portal) bound = parsed.has(decode(cstringAt(message, 5 + portal.length + 1)));
-    }
-  }
-  return bound;
-}
-
-const CLOSE_STATEMENT = 0x53; // 'S'
-
-function cstringAt(message: Buffer, at: number): Buffer {
-  const end = message.indexOf(0, at);
-  return message.subarray(at, end < 0 ? message.length : end);
-}
-
-/** The client's Bind as it came: its portal made again, with the same parameters and formats. */
-function rebind(bind: BindMessage): Buffer {
-  return serialize.bind(bind.portal, bind.statement, bind.paramFormats, bind.params, bind.resultFormats);
 }
 
 function isSync(step: ExtendedStep | undefined): boolean {
   return step?.kind === 'relay' && step.code === FrontendCode.Sync;
-}
-
-function portalTextQuery(portal: string): string {
-  const hex = Buffer.from(portal, 'utf8').toString('hex');
-  return `SELECT statement FROM pg_catalog.pg_cursors WHERE name OPERATOR(pg_catalog.=) pg_catalog.convert_from(pg_catalog.decode('${hex}', 'hex'), 'UTF8')`;
 }
