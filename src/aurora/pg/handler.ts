@@ -266,7 +266,7 @@ export class PgAuroraHandler implements StatementHandler {
    */
   private lightStatement(step: HandledExecute, up: ControlledUpstream): LightStatement | null {
     if (step.refusal !== undefined) return null;
-    const prefetch = preparePrefetch(step.sql, this.version);
+    const prefetch = this.prefetchOf(step.sql);
     if (prefetch === null || !prefetch.sealed) return null;
     const calls = prefetch.callsWith(boundParams(step.bind, step.paramTypes, (bytes) => up.decodeText(bytes)));
     if (calls === null) return null;
@@ -308,12 +308,15 @@ export class PgAuroraHandler implements StatementHandler {
     }
     // The loop runs the text the portal was bound to: the client may have
     // parsed another statement under that name, or closed it, since its Bind.
-    return this.runExtendedLoop(
-      step,
-      up,
-      preparePrefetch(step.sql, this.version),
-      closeWithCommit === undefined ? {} : { closeWithCommit },
-    );
+    return this.runExtendedLoop(step, up, this.prefetchOf(step.sql), closeWithCommit === undefined ? {} : { closeWithCommit });
+  }
+
+  /** The last Execute's prefetch plan: the light path's check and the loop that follows it plan the same text. */
+  private lastPrefetch: { readonly sql: string; readonly prefetch: Prefetch | null } | null = null;
+
+  private prefetchOf(sql: string): Prefetch | null {
+    if (this.lastPrefetch?.sql !== sql) this.lastPrefetch = { sql, prefetch: preparePrefetch(sql, this.version) };
+    return this.lastPrefetch.prefetch;
   }
 
   /** An ML statement's Execute through the evaluation loop (or its light path), inside the runner's rules. */

@@ -58,10 +58,10 @@ export async function runLiteralStatement(
   if (!settings.answersAllowed || !settings.serverUtf8) return null;
 
   // Inside the client's block, a run that fails must not end the block: a savepoint guards it.
-  const guarded = inClientBlock === true && driver.passThenClose !== undefined;
+  const guardedRun = inClientBlock === true ? driver.passThenClose : undefined;
   /** The statement's failure, which inside the client's block must leave the block aborted, as a failing statement does. */
   const failed = async (error: EmulatorError): Promise<LoopOutcome> => {
-    if (guarded) await driver.control([ABORT_BLOCK]);
+    if (guardedRun !== undefined) await driver.control([ABORT_BLOCK]);
     return { ok: false, error };
   };
 
@@ -82,11 +82,10 @@ export async function runLiteralStatement(
   const run = new PassCollector(NOTHING_KNOWN, null, up.decodeText);
   keep(run);
   const take = (frame: Frame) => run.take(frame);
-  if (guarded && driver.passThenClose !== undefined) {
-    const { control } = await driver.passThenClose([`SAVEPOINT ${SAVEPOINT}`], take, { sql: answered }, [
-      `RELEASE SAVEPOINT ${SAVEPOINT}`,
-    ]);
-    if (firstError(control) !== undefined) return { ok: false, error: firstError(control) as Frame };
+  if (guardedRun !== undefined) {
+    const { control } = await guardedRun([`SAVEPOINT ${SAVEPOINT}`], take, { sql: answered }, [`RELEASE SAVEPOINT ${SAVEPOINT}`]);
+    const savepointError = firstError(control);
+    if (savepointError !== undefined) return { ok: false, error: savepointError };
     if (run.error !== null || run.missed) {
       // Back to before the run; the block goes on, and the loop runs the statement in it.
       const undone = await driver.control([`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, `RELEASE SAVEPOINT ${SAVEPOINT}`]);
