@@ -60,16 +60,19 @@ it('200 clients gone right after their startup message leave no session register
       conn.send(wire.startup({ user: 'postgres', database: env.database }));
       conn.close();
     }
-    // Every upstream connection those clients caused has ended...
-    // (An upstream connection still being opened when its client left shows up
-    // a moment later and then ends: the count must stay at the baseline a while.)
-    const deadline = Date.now() + 20_000;
-    let settled = 0;
-    while (settled < 5 && Date.now() < deadline) {
-      settled = (await upstreamSessions(direct)) > baseline ? 0 : settled + 1;
+    // Every upstream connection those clients caused has ended, and stays ended.
+    // A backend the postmaster forks late (two busy cores, 200 connections in a
+    // second) shows up in pg_stat_activity well after the emulator closed its
+    // socket, and then ends: seen once in 20 runs more than half a second after
+    // the count had reached the baseline. A session the emulator kept open would
+    // never let the count stay at the baseline for two seconds.
+    const deadline = Date.now() + 30_000;
+    let quietPolls = 0;
+    while (quietPolls < 20 && Date.now() < deadline) {
+      quietPolls = (await upstreamSessions(direct)) > baseline ? 0 : quietPolls + 1;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await upstreamSessions(direct)).toBe(baseline);
+    expect(quietPolls).toBe(20);
     // ...and none of them is still registered for cancellation.
     expect(live.size).toBe(0);
     // A client that stays is registered as before.
