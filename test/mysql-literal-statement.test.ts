@@ -106,8 +106,9 @@ describe('MySQL light path for calls on literals', () => {
       const [light] = await c.query(`SELECT aws_comprehend_detect_sentiment(${text}, 'en') AS s`);
       const bursts = relay.bursts();
       expect((await logicalRequests()) - before).toBe(1);
-      // The light path's two round trips, then the loop from the start.
-      expect(bursts[1]).toMatch(/SAVEPOINT aurora_ml_statement.*INSERT INTO aurora_ml\.aurora_ml_cache.*COMMIT/);
+      // The light path's two round trips (no savepoint, the miss table left alone), then the loop from the start.
+      expect(bursts[1]).toMatch(/DELETE FROM aurora_ml\.aurora_ml_cache.*INSERT INTO aurora_ml\.aurora_ml_cache.*COMMIT/s);
+      expect(bursts[1]).not.toMatch(/SAVEPOINT|aurora_ml\.aurora_ml_miss\b/);
       expect(bursts.length).toBeGreaterThan(2);
       const [loop] = await c.query(`SELECT aws_comprehend_detect_sentiment(${text}, 'en') AS s FROM (SELECT 1) one`);
       expect(light).toEqual(loop);
@@ -118,6 +119,36 @@ describe('MySQL light path for calls on literals', () => {
     }
     const [state] = await c.query('SELECT @@in_transaction AS t, @@autocommit AS a, @aurora_ml_mode AS m');
     expect(state).toEqual([{ t: 0, a: 1, m: null }]);
+  });
+
+  it("inside the client's transaction: two round trips, no savepoint taken, and the transaction goes on as it was", async () => {
+    await c.query('CREATE TABLE IF NOT EXISTS kept (id INT PRIMARY KEY) ENGINE=InnoDB');
+    await c.query('DELETE FROM kept');
+    await c.query('BEGIN');
+    try {
+      await c.query('INSERT INTO kept VALUES (1)');
+      await c.query('SAVEPOINT client_own');
+      relay.reset();
+      const [light] = await c.query(`SELECT aws_comprehend_detect_sentiment('I love this in a transaction', 'en') AS s`);
+      const bursts = relay.bursts();
+      expect(bursts).toHaveLength(2);
+      expect(bursts[1]).toMatch(/DELETE FROM aurora_ml\.aurora_ml_cache.*INSERT INTO aurora_ml\.aurora_ml_cache/s);
+      expect(bursts[1]).not.toMatch(/SAVEPOINT|COMMIT|aurora_ml\.aurora_ml_miss\b/);
+      const [loop] = await c.query(
+        `SELECT aws_comprehend_detect_sentiment('I love this in a transaction', 'en') AS s FROM (SELECT 1) one`,
+      );
+      expect(light).toEqual(loop);
+      // The client's savepoint and its row are still there, and nothing of the emulator's is.
+      const [state] = await c.query('SELECT @@in_transaction AS t, @aurora_ml_mode AS m, (SELECT count(*) FROM kept) AS n');
+      expect(state).toEqual([{ t: 1, m: null, n: 1 }]);
+      await c.query('ROLLBACK TO SAVEPOINT client_own');
+      await expect(c.query('RELEASE SAVEPOINT aurora_ml_statement')).rejects.toMatchObject({ errno: 1305 });
+    } finally {
+      await c.query('ROLLBACK');
+    }
+    const [after] = await c.query('SELECT count(*) AS n FROM kept');
+    expect(after).toEqual([{ n: 0 }]);
+    await c.query('DROP TABLE kept');
   });
 
   it.each([

@@ -6,8 +6,9 @@
  * name and MariaDB's JSON_ARRAY of the arguments), so the calls are
  * evaluated before anything else runs, and two round trips do the rest: the
  * session's facts (which the gate needs), then the whole statement in one
- * go: the loop's opening, the cache filled, the run, its counters and the
- * closing COMMIT or RELEASE SAVEPOINT.
+ * go: the loop's variables set and its cache emptied, the cache filled, the
+ * run, its counters and, in autocommit mode, the closing COMMIT (no savepoint:
+ * see lightOpeningStatements).
  *
  * The closing is sent before the run's answer is known, which is safe only
  * because the statement reads no table and calls no function of the user's:
@@ -33,7 +34,7 @@ import type { ControlledUpstream } from '../../wire/mysql/statement-handler.ts';
 import { cacheFillStatements, cacheRows } from './cache-fill.ts';
 import { countStatementCalls, mysqlEvaluationContext } from './evaluation-context.ts';
 import { finish } from './loop-end.ts';
-import { openingStatements } from './loop-opening.ts';
+import { lightOpeningStatements } from './loop-opening.ts';
 import { withTransactionFlags } from './server-status.ts';
 import { HIT_COUNTER, MISS_COUNTER } from './session-objects.ts';
 import { ER_TABLE_NOT_LOCKED_FOR_WRITE, type LoopSession, type PipelinedSetup, StaleSetup } from './session-setup.ts';
@@ -159,13 +160,13 @@ export async function runLiteralStatement(req: LiteralRequest): Promise<Packet[]
     const results = await evaluator.evaluate(distinct, mysqlEvaluationContext(up, session, facts, startedAt, signal, trace));
     trace.phase('run');
     const fills = cacheFillStatements(cacheRows(results, distinct, new Set()));
-    const opening = [...openingStatements(own ? 'autocommit = 0, ' : ''), ...fills].map((s) => up.query(s));
+    const opening = [...lightOpeningStatements(own ? 'autocommit = 0, ' : ''), ...fills].map((s) => up.query(s));
     const run = up.query(req.statement(facts.unicode));
     const counter = up.query(`SELECT ${MISS_COUNTER}, ${HIT_COUNTER}`);
     // Awaited only once the opening went through: a lost connection must not leave them unhandled.
     for (const p of [run, counter]) p.catch(() => {});
     // Sent now, behind the run: the statement reads no table, so whatever it answers, this ends it.
-    const closed = finish(up, own, 'succeeded');
+    const closed = finish(up, own, 'succeeded', false);
     const opened = await Promise.all(opening);
     if (opened.some((a) => isErr(a[0]))) {
       await Promise.allSettled([run, counter, closed]);

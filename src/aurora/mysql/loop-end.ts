@@ -23,9 +23,9 @@ export type Outcome = 'succeeded' | 'failed' | 'committed';
  * a change of database the stubs made reported to the emulator, not in a
  * later answer of the client's (./stub-schema-change.ts).
  */
-export async function finish(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
+export async function finish(up: ControlledUpstream, own: boolean, outcome: Outcome, savepoint = true): Promise<void> {
   // undo() sends its statements before its first await: the flush goes after them, in the same round trip.
-  const undone = undo(up, own, outcome);
+  const undone = undo(up, own, outcome, savepoint);
   const flushed = flushStubSchemaChange(up);
   try {
     await undone;
@@ -34,7 +34,8 @@ export async function finish(up: ControlledUpstream, own: boolean, outcome: Outc
   }
 }
 
-async function undo(up: ControlledUpstream, own: boolean, outcome: Outcome): Promise<void> {
+/** @param savepoint whether the statement took the loop's savepoint (the light path does not) */
+async function undo(up: ControlledUpstream, own: boolean, outcome: Outcome, savepoint: boolean): Promise<void> {
   const reset = `SET ${MODE_VARIABLE} = NULL, ${MISS_COUNTER} = NULL, ${HIT_COUNTER} = NULL, ${SPILL_VARIABLE} = NULL, ${LAST_MISS_VARIABLE} = NULL, ${OWN_VARIABLE} = NULL${own ? ', autocommit = 1' : ''}`;
   if (own) {
     // A statement that ran ends with COMMIT; one that failed is undone to the savepoint and the
@@ -46,7 +47,7 @@ async function undo(up: ControlledUpstream, own: boolean, outcome: Outcome): Pro
     check(answers.filter((a) => errnoOf(a) !== SAVEPOINT_DOES_NOT_EXIST));
     return;
   }
-  if (outcome === 'committed') {
+  if (outcome === 'committed' || !savepoint) {
     check([await up.query(reset)]);
     return;
   }
