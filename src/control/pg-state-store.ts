@@ -13,6 +13,8 @@ import type { ControlState } from './model.ts';
 import type { StateStore } from './store.ts';
 
 export const CONTROL_SCHEMA = 'aurora_ml_control';
+/** How the store's connection names itself to the server (pg_stat_activity.application_name). */
+export const CONTROL_PLANE_APPLICATION_NAME = 'aurora-ml-emulator control plane';
 const TABLE = `${CONTROL_SCHEMA}.state`;
 const CHANNEL = 'aurora_ml_control';
 const ROW_ID = 1;
@@ -40,7 +42,7 @@ export interface PgStateStoreOptions {
 }
 
 export async function openPgStateStore(options: PgStateStoreOptions): Promise<StateStore> {
-  const client = new pg.Client({ connectionString: options.url, application_name: 'aurora-ml-emulator control plane' });
+  const client = new pg.Client({ connectionString: options.url, application_name: CONTROL_PLANE_APPLICATION_NAME });
   await client.connect();
   try {
     await createTable(client);
@@ -157,7 +159,7 @@ class PgStateStore implements StateStore {
   /** The live connection, made anew if the last one failed. */
   private async connection(): Promise<pg.Client> {
     if (this.client !== null) return this.client;
-    const client = new pg.Client({ connectionString: this.options.url, application_name: 'aurora-ml-emulator control plane' });
+    const client = new pg.Client({ connectionString: this.options.url, application_name: CONTROL_PLANE_APPLICATION_NAME });
     client.on('error', () => {}); // until listen() follows it
     await client.connect();
     try {

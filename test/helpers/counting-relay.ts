@@ -3,8 +3,15 @@
  * its upstream, it records every burst of bytes a client sends before the
  * server answers (one round trip), per connection, with the printable text
  * of what the burst carried. Nothing is changed on the way.
+ *
+ * The emulator's control-plane store (PostgreSQL only) connects through the
+ * relay too, as it connects to the upstream the emulator was given, and polls
+ * every 2 s: its connection, known by the application_name in its startup
+ * message, is relayed but not counted, or a poll falling inside a measured
+ * statement would show as one of its round trips.
  */
 import net from 'node:net';
+import { CONTROL_PLANE_APPLICATION_NAME } from '../../src/control/pg-state-store.ts';
 
 export interface CountingRelay {
   readonly port: number;
@@ -29,7 +36,14 @@ export async function startCountingRelay(target: { host: string; port: number })
     let burst: number | null = null;
     /** The round trip the server is answering (its answer may come in several chunks). */
     let answering: number | null = null;
+    /** Decided by the connection's first bytes, its startup message. */
+    let counted: boolean | null = null;
     client.on('data', (chunk) => {
+      counted ??= !chunk.includes(CONTROL_PLANE_APPLICATION_NAME);
+      if (!counted) {
+        upstream.write(chunk);
+        return;
+      }
       if (burst === null || burst >= bursts.length) {
         burst = bursts.length;
         bursts.push('');
@@ -39,6 +53,10 @@ export async function startCountingRelay(target: { host: string; port: number })
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
+      if (!counted) {
+        client.write(chunk);
+        return;
+      }
       if (burst !== null) answering = burst;
       burst = null;
       const answered = answering === null ? undefined : times[answering];
