@@ -65,7 +65,7 @@ async function settle(directUrl: string): Promise<void> {
 }
 
 /** Each round's run with the dashboard over its run without. */
-export function roundRatios(watched: readonly number[], unwatched: readonly number[]): number[] {
+function roundRatios(watched: readonly number[], unwatched: readonly number[]): number[] {
   return watched.map((w, i) => w / (unwatched[i] as number));
 }
 

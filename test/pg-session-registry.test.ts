@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { CONTROL_PLANE_APPLICATION_NAME } from '../src/control/pg-state-store.ts';
 import { SessionRegistry } from '../src/wire/pg/registry.ts';
 import { startTestEmulator, type TestEmulator } from './helpers/emulator.ts';
 import { RawPgConnection, wire } from './helpers/pg-raw.ts';
@@ -43,8 +44,8 @@ afterAll(async () => {
 async function upstreamSessions(direct: pg.Client): Promise<number> {
   const { rows } = await direct.query<{ n: string }>(
     `SELECT count(*) AS n FROM pg_stat_activity
-      WHERE datname = $1 AND application_name IS DISTINCT FROM 'aurora-ml-emulator control plane'`,
-    [env.database],
+      WHERE datname = $1 AND application_name IS DISTINCT FROM $2`,
+    [env.database, CONTROL_PLANE_APPLICATION_NAME],
   );
   return Number(rows[0]?.n ?? -1);
 }

@@ -40,7 +40,7 @@ export async function startCountingRelay(target: { host: string; port: number })
     let counted: boolean | null = null;
     client.on('data', (chunk) => {
       counted ??= !chunk.includes(CONTROL_PLANE_APPLICATION_NAME);
-      if (!counted) {
+      if (counted === false) {
         upstream.write(chunk);
         return;
       }
@@ -53,7 +53,8 @@ export async function startCountingRelay(target: { host: string; port: number })
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
-      if (!counted) {
+      // The server may speak first (MySQL's handshake): undecided is counted as before.
+      if (counted === false) {
         client.write(chunk);
         return;
       }

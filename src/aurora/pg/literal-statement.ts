@@ -59,6 +59,8 @@ export async function runLiteralStatement(
 
   // Inside the client's block, a run that fails must not end the block: a savepoint guards it.
   const guardedRun = inClientBlock === true ? driver.passThenClose : undefined;
+  // A driver that cannot send the savepoint with the run cannot guard it: the loop runs the statement.
+  if (inClientBlock === true && guardedRun === undefined) return null;
   /** The statement's failure, which inside the client's block must leave the block aborted, as a failing statement does. */
   const failed = async (error: EmulatorError): Promise<LoopOutcome> => {
     if (guardedRun !== undefined) await driver.control([ABORT_BLOCK]);

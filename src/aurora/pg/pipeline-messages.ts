@@ -5,32 +5,29 @@
  * sent again.
  */
 import { FrontendCode } from '../../wire/pg/codes.ts';
-import type { BindMessage } from '../../wire/pg/messages.ts';
+import { type BindMessage, BodyReader, parseBindNames, parseTarget } from '../../wire/pg/messages.ts';
 import { serialize } from '../../wire/pg/serializer.ts';
-
-const CLOSE_STATEMENT = 0x53; // 'S'
-
-/** The NUL-terminated string at `at` (the whole rest when unterminated). */
-function cstringAt(message: Buffer, at: number): Buffer {
-  const end = message.indexOf(0, at);
-  return message.subarray(at, end < 0 ? message.length : end);
-}
 
 /**
  * Whether the last Bind of `portal` among the client's messages names a
  * statement a Parse among them made (and no Close removed since): then, those
- * messages having succeeded, the portal runs that Parse's text.
+ * messages having succeeded, the portal runs that Parse's text. The messages
+ * are whole and were read once already (extended-batch.ts), so they parse.
  */
 export function boundToParseIn(client: readonly Buffer[][], portal: string, decode: (bytes: Buffer) => string): boolean {
   const parsed = new Set<string>();
   let bound = false;
   for (const message of client.flat()) {
+    const payload = message.subarray(5);
     const code = message[0];
-    if (code === FrontendCode.Parse) parsed.add(decode(cstringAt(message, 5)));
-    else if (code === FrontendCode.Close && message[5] === CLOSE_STATEMENT) parsed.delete(decode(cstringAt(message, 6)));
-    else if (code === FrontendCode.Bind) {
-      const name = cstringAt(message, 5);
-      if (decode(name) === portal) bound = parsed.has(decode(cstringAt(message, 5 + name.length + 1)));
+    // A Parse's statement name only: its text is not needed here.
+    if (code === FrontendCode.Parse) parsed.add(new BodyReader(payload, decode).cstring());
+    else if (code === FrontendCode.Close) {
+      const close = parseTarget(payload, decode);
+      if (close.target === 'S') parsed.delete(close.name);
+    } else if (code === FrontendCode.Bind) {
+      const names = parseBindNames(payload, decode);
+      if (names.portal === portal) bound = parsed.has(names.statement);
     }
   }
   return bound;
