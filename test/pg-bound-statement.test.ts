@@ -108,6 +108,8 @@ describe('a statement of calls on literals and bound parameters', () => {
       expect(bursts, sql).toHaveLength(2);
       expect(bursts.join('\n'), sql).not.toMatch(/begin_statement|BEGIN|SAVEPOINT|COPY|COMMIT/);
       expect(bursts[1], sql).toContain('$aurora_ml_answers$');
+      // pg parses its unnamed statement in the same pipeline: the portal's text is known, not asked of the server.
+      expect(bursts[0], sql).not.toContain('pg_cursors');
       // `WHERE true` changes no row, but the statement is no longer sealed: the loop.
       relay.reset();
       const loop = await answer(`${sql} WHERE true`, values, false);
