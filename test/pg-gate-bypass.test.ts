@@ -201,8 +201,22 @@ describe('a user granted aws_ml', () => {
         `SELECT (aws_comprehend.detect_sentiment(t, 'en')).sentiment AS s FROM (VALUES ('I love it'), ('I hate it')) v(t)`,
       );
       expect(rows).toEqual([{ s: 'POSITIVE' }, { s: 'NEGATIVE' }]);
-      // The cache holds answers the user was allowed to get, yet stays the emulator's to read.
-      await expect(app.query('SELECT count(*) FROM pg_temp.aurora_ml_cache')).rejects.toMatchObject({ code: '42501' });
+      // The cache holds answers the user was allowed to get, and the user's
+      // role reads them (the cache-reading answer functions run as it), but
+      // never the statement key that proves a miss notice is a stub's: that
+      // column is the emulator's alone, to read and to write.
+      const answers = await app.query(
+        `SELECT split_part(v, E'\\t', 1) AS label FROM pg_temp.aurora_ml_cache WHERE k <> '' ORDER BY 1`,
+      );
+      expect(answers.rows).toEqual([{ label: 'NEGATIVE' }, { label: 'POSITIVE' }]);
+      for (const sql of [
+        'SELECT s FROM pg_temp.aurora_ml_cache',
+        'SELECT * FROM pg_temp.aurora_ml_cache',
+        "INSERT INTO pg_temp.aurora_ml_cache (k, s) VALUES ('x', 'y')",
+        "UPDATE pg_temp.aurora_ml_cache SET v = 'x'",
+      ]) {
+        await expect(app.query(sql), sql).rejects.toMatchObject({ code: '42501' });
+      }
       // The stubs run as the superuser who installed them: a view of the user
       // under the cache's name, read by them, would run the user's code as that
       // superuser. Here the stub is called outside the emulator's loop, with the

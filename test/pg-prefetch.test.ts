@@ -234,6 +234,62 @@ describe('a prefetch finding more distinct calls than it holds in memory (prefet
     }
   });
 
+  it('reads the answers from the cache table, not through a stub per row, keeping column names and values', async () => {
+    const client = await env.client();
+    try {
+      await client.query(`CREATE TABLE many AS
+        SELECT i AS id, CASE WHEN i % 3 = 0 THEN 'I love this, order ' ELSE 'Broken again, order ' END || i AS txt
+        FROM generate_series(1, ${MANY}) i`);
+      await client.query("BEGIN; SET LOCAL track_functions = 'all'");
+      const { rows, fields } = await client.query<{
+        id: number;
+        txt: string;
+        sentiment: string;
+        confidence: number;
+        detect_sentiment: string;
+        invoke_endpoint: string;
+      }>(`SELECT id, txt, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment, (aws_comprehend.detect_sentiment(txt, 'en')).confidence,
+          aws_comprehend.detect_sentiment(txt, 'en'), aws_sagemaker.invoke_endpoint('demo-echo', NULL, txt)
+        FROM many ORDER BY id`);
+      const calls = await client.query<{ fn: string; calls: string }>(
+        `SELECT schemaname || '.' || funcname AS fn, calls FROM pg_stat_xact_user_functions
+          WHERE schemaname IN ('aws_comprehend', 'aws_sagemaker', 'aurora_ml_cached') ORDER BY 1`,
+      );
+      await client.query('ROLLBACK');
+      // The discovery loop's answers for a sample of the same rows.
+      const looped = await client.query(`SELECT id, txt,
+          CASE WHEN true THEN (aws_comprehend.detect_sentiment(txt, 'en')).sentiment END AS sentiment,
+          CASE WHEN true THEN (aws_comprehend.detect_sentiment(txt, 'en')).confidence END AS confidence,
+          CASE WHEN true THEN aws_comprehend.detect_sentiment(txt, 'en') END AS detect_sentiment,
+          CASE WHEN true THEN aws_sagemaker.invoke_endpoint('demo-echo', NULL, txt) END AS invoke_endpoint
+        FROM many WHERE id % 71 = 0 ORDER BY id`);
+      expect(looped.rows).toHaveLength(Math.floor(MANY / 71));
+      expect(rows.filter((r) => r.id % 71 === 0)).toEqual(looped.rows);
+      // Too many answers to write into the statement: the fields and the
+      // scalar call read them from the cache table; only the whole record,
+      // which has no cache-reading twin, goes through the stub, once a row.
+      expect(calls.rows.map((r) => [r.fn, Number(r.calls)])).toEqual([
+        ['aurora_ml_cached.confidence', MANY],
+        ['aurora_ml_cached.invoke_endpoint', MANY],
+        ['aurora_ml_cached.sentiment', MANY],
+        ['aws_comprehend.detect_sentiment', MANY],
+      ]);
+      expect(fields.map((f) => f.name)).toEqual(['id', 'txt', 'sentiment', 'confidence', 'detect_sentiment', 'invoke_endpoint']);
+      expect(rows).toHaveLength(MANY);
+      const wrong = rows.filter(
+        (r) =>
+          r.sentiment !== analyzeSentiment(r.txt, 'en').sentiment ||
+          r.detect_sentiment !== `(${r.sentiment},${r.confidence})` ||
+          !r.invoke_endpoint.includes(r.txt),
+      );
+      expect(wrong.slice(0, 3)).toEqual([]);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.query('DROP TABLE IF EXISTS many');
+      await client.end();
+    }
+  });
+
   it('a failing chunk fails the statement as a failing call does, and leaves the table and the session as they were', async () => {
     const client = await env.client();
     try {

@@ -4,8 +4,8 @@
  * bodies, PL/pgSQL). A statement naming one of them must go through the
  * evaluation loop even though it mentions no aws_* function itself.
  *
- * The emulator's own functions (aurora_ml_private: the answer functions
- * `sentiment`, `confidence`, ...) only run in statements the emulator
+ * The emulator's own functions (aurora_ml_private and aurora_ml_cached: the
+ * answer functions `sentiment`, `confidence`, ...) only run in statements the emulator
  * writes: counted as dependents, their names made every statement naming a
  * column `sentiment` take the evaluation loop's slow path.
  *
@@ -17,7 +17,7 @@
 import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { parseDataRow } from '../../wire/pg/messages.ts';
-import { PRIVATE_SCHEMA } from './miss-channel.ts';
+import { CACHED_SCHEMA, PRIVATE_SCHEMA } from './miss-channel.ts';
 
 export const DEPENDENTS_QUERY = `WITH RECURSIVE
 ml AS (
@@ -26,7 +26,7 @@ ml AS (
 ),
 textual AS (
   SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE n.nspname NOT IN ('aws_comprehend', 'aws_sagemaker', 'aws_bedrock', '${PRIVATE_SCHEMA}', 'pg_catalog', 'information_schema')
+  WHERE n.nspname NOT IN ('aws_comprehend', 'aws_sagemaker', 'aws_bedrock', '${PRIVATE_SCHEMA}', '${CACHED_SCHEMA}', 'pg_catalog', 'information_schema')
     AND p.prosrc ~* 'aws_(comprehend|sagemaker|bedrock)'
 ),
 dep(oid, kind) AS (

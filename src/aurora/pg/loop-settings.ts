@@ -28,6 +28,8 @@ export interface SessionSettings {
   readonly serverUtf8: boolean;
   /** The session may use the answer functions for the prefetched calls (see prefetch.ts). */
   readonly answersAllowed: boolean;
+  /** ...and the cache-reading ones exist, for answers too many to write into the statement. */
+  readonly cachedAllowed: boolean;
 }
 
 /** What the loop keeps per client session between statements. */
@@ -57,7 +59,7 @@ export function setupStatements(ownsTransaction: boolean, state: LoopSessionStat
          prefetch === null
            ? ''
            : `,
-       current_setting('server_encoding'), ${prefetch.allowed}`
+       current_setting('server_encoding'), ${prefetch.allowed}, ${prefetch.cachedAllowed}`
        }`,
     beginStatementSql(emptyByTruncate, state.trustedBegin ?? null),
     `SAVEPOINT ${SAVEPOINT}`,
@@ -73,7 +75,7 @@ export function setupStatements(ownsTransaction: boolean, state: LoopSessionStat
 export function settingsProbe(prefetch: Prefetch): string {
   return `SELECT current_setting('statement_timeout'), NULL, NULL,
        current_setting('aurora_ml.inference_timeout', true), NULL, NULL, NULL,
-       current_setting('server_encoding'), ${prefetch.allowed}`;
+       current_setting('server_encoding'), ${prefetch.allowed}, ${prefetch.cachedAllowed}`;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -91,11 +93,12 @@ function quote(value: string): string {
 
 export function readSettings(frames: readonly Frame[]): SessionSettings {
   const row = frames.find((f) => f.code === BackendCode.DataRow);
-  const [timeout, minMessages, parallel, inference, , , , serverEncoding, allowed] = row ? parseDataRow(row.payload) : [];
+  const [timeout, minMessages, parallel, inference, , , , serverEncoding, allowed, cached] = row ? parseDataRow(row.payload) : [];
   const inferenceMs = Number(inference);
   return {
     serverUtf8: serverEncoding === 'UTF8',
     answersAllowed: allowed === 't',
+    cachedAllowed: allowed === 't' && cached === 't',
     statementTimeoutMs: parseDuration(timeout),
     inferenceTimeoutMs: Number.isFinite(inferenceMs) && inferenceMs > 0 ? inferenceMs : limits.defaultInferenceTimeoutMs,
     restore: `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),

@@ -7,10 +7,12 @@
  * - At the start of every ML statement the emulator calls
  *   `aurora_ml_private.begin_statement`, a SECURITY DEFINER function owned by
  *   the superuser who installed aws_ml. It empties the session's cache table
- *   (a temporary table owned by that superuser: the session's own role may
- *   only INSERT, which the emulator's COPY of answers needs), stores a fresh
- *   random key in it, and returns the key, which the emulator reads from its
- *   own setup statement, never from the client's.
+ *   (a temporary table owned by that superuser), stores a fresh random key in
+ *   it, and returns the key, which the emulator reads from its own setup
+ *   statement, never from the client's. The session's own role may INSERT
+ *   answers (the emulator's COPY) and read them (the cache-reading answer
+ *   functions, see answer-functions.ts), but only in the columns k and v: the
+ *   key sits in a column of its own, s, which only the owner reads.
  * - The stubs are SECURITY DEFINER too: PostgreSQL still checks EXECUTE for
  *   the role that calls them (42501 as before), and only they can read the key
  *   to put it in their miss NOTICE.
@@ -34,8 +36,10 @@ export const MISS_MARKER = 'aurora_ml:miss';
 /** The NOTICE the emulator's setup raises with the statement key in DETAIL. */
 const KEY_MARKER = 'aurora_ml:statement-key';
 export const CACHE_TABLE = 'pg_temp.aurora_ml_cache';
-/** The cache row holding the statement key: answers are keyed by md5 digests, never empty. */
+/** The cache row holding the statement key (in column s): answers are keyed by md5 digests, never empty. */
 export const STATEMENT_KEY_ROW = '';
+/** The schema of the answer functions that read the cache table (see answer-functions.ts). */
+export const CACHED_SCHEMA = 'aurora_ml_cached';
 
 /** True when the session's cache table is the installing superuser's own plain table. */
 export const CACHE_IS_OURS = `EXISTS (SELECT 1 FROM pg_catalog.pg_class r
@@ -52,30 +56,41 @@ export const CACHE_IS_OURS = `EXISTS (SELECT 1 FROM pg_catalog.pg_class r
 export function privateObjectsSql(): string {
   return `CREATE SCHEMA IF NOT EXISTS ${PRIVATE_SCHEMA};
 GRANT USAGE ON SCHEMA ${PRIVATE_SCHEMA} TO PUBLIC;
+CREATE SCHEMA IF NOT EXISTS ${CACHED_SCHEMA};
+GRANT USAGE ON SCHEMA ${CACHED_SCHEMA} TO PUBLIC;
 CREATE OR REPLACE FUNCTION ${PRIVATE_SCHEMA}.begin_statement(empty_by_truncate boolean) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $aurora_ml$
 DECLARE
   _key text := pg_catalog.gen_random_uuid()::text;
+  _cache regclass := pg_catalog.to_regclass('${CACHE_TABLE}');
 BEGIN
-  IF pg_catalog.to_regclass('${CACHE_TABLE}') IS NULL THEN
-    CREATE TEMP TABLE aurora_ml_cache (k text PRIMARY KEY, v text);
-    -- The emulator COPYs answers in as the session's role; reading stays the owner's.
-    GRANT INSERT ON ${CACHE_TABLE} TO PUBLIC;
-  ELSIF NOT ${CACHE_IS_OURS} THEN
+  IF _cache IS NOT NULL AND NOT ${CACHE_IS_OURS} THEN
     RAISE EXCEPTION '${CACHE_TABLE} was not created by aurora-ml-emulator'
       USING ERRCODE = '42501', HINT = 'Drop your temporary relation aurora_ml_cache: the emulator keeps its answers under that name.';
+  END IF;
+  IF _cache IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = _cache AND a.attname = 's' AND NOT a.attisdropped) THEN
+    -- An earlier version's table keeps the key in v, where the session's role may now read: made anew.
+    DROP TABLE ${CACHE_TABLE};
+    _cache := NULL;
+  END IF;
+  IF _cache IS NULL THEN
+    CREATE TEMP TABLE aurora_ml_cache (k text PRIMARY KEY, v text, s text);
+    -- The emulator COPYs answers in as the session's role, and the cache-reading
+    -- answer functions read them as that role; the key in s stays the owner's.
+    GRANT INSERT (k, v), SELECT (k, v) ON ${CACHE_TABLE} TO PUBLIC;
   ELSIF empty_by_truncate THEN
     TRUNCATE ${CACHE_TABLE};
   ELSE
     DELETE FROM ${CACHE_TABLE};
   END IF;
-  INSERT INTO ${CACHE_TABLE} (k, v) VALUES ('${STATEMENT_KEY_ROW}', _key);
+  INSERT INTO ${CACHE_TABLE} (k, s) VALUES ('${STATEMENT_KEY_ROW}', _key);
   RETURN _key;
 END
 $aurora_ml$;`;
 }
 
-export const dropPrivateObjectsSql = `DROP SCHEMA IF EXISTS ${PRIVATE_SCHEMA} CASCADE;`;
+export const dropPrivateObjectsSql = `DROP SCHEMA IF EXISTS ${PRIVATE_SCHEMA} CASCADE;\nDROP SCHEMA IF EXISTS ${CACHED_SCHEMA} CASCADE;`;
 
 /**
  * The setup statement that starts an ML statement. It runs as the session's

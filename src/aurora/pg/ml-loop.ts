@@ -30,7 +30,7 @@ import {
 import { CACHE_TABLE, readBegin, readStatementKey, unverifiedMissError } from './miss-channel.ts';
 import { PassCollector } from './pass-collector.ts';
 import type { ControlStatement, PassDriver, PassText } from './pass-driver.ts';
-import { answeredStatement, type Prefetch, type PrefetchedCall, prefetchedCall } from './prefetch.ts';
+import { answeredStatement, cachedStatement, type Prefetch, type PrefetchedCall, prefetchedCall } from './prefetch.ts';
 import { CallSpool, fillFromSpool, PREFETCH_CHUNK } from './prefetch-spool.ts';
 import { learnedPlaceholderKey } from './stubs.ts';
 
@@ -235,8 +235,16 @@ async function runLoop(
   /** Targets whose learned placeholder is in the cache already (see stubs.ts learnedPlaceholderKey). */
   const learned = new Set<string>();
 
-  /** Evaluates `misses`, COPYs the answers in (outside the savepoint, so later rounds' rollbacks keep them) and runs again. */
-  const evaluateAndRun = async (misses: readonly MlCall[], writeAnswers = false): Promise<EmulatorError | Frame | MlResults> => {
+  /**
+   * Evaluates `misses`, COPYs the answers in (outside the savepoint, so later
+   * rounds' rollbacks keep them) and runs again. After the prefetch, the run
+   * is the statement with its answers written in when they are few enough
+   * (`inline`), else with its calls reading them from the cache table.
+   */
+  const evaluateAndRun = async (
+    misses: readonly MlCall[],
+    answers: 'inline' | 'cached' | 'none' = 'none',
+  ): Promise<EmulatorError | Frame | MlResults> => {
     let copy: Buffer | null = null;
     let results: MlResults = new Map();
     if (misses.length > 0) {
@@ -250,9 +258,10 @@ async function runLoop(
         return toEmulatorError(err);
       }
     }
-    if (writeAnswers && prefetch !== null) {
-      const answered = await answeredStatement(prefetch, found, results, settings.serverUtf8);
+    if (answers !== 'none' && prefetch !== null) {
+      const answered = answers === 'inline' ? await answeredStatement(prefetch, found, results, settings.serverUtf8) : null;
       if (answered !== null) text = { sql: answered };
+      else if (settings.cachedAllowed) text = { sql: cachedStatement(prefetch) };
     }
     const next = collector(statementKey);
     trace.phase('cache-fill');
@@ -295,7 +304,7 @@ async function runLoop(
       if (spoolError !== undefined) return fail(spoolError);
     }
     // Spilled answers are in the cache table only: too many to write into the statement.
-    const outcome = await evaluateAndRun(misses, usable && spilled === 0);
+    const outcome = await evaluateAndRun(misses, !usable ? 'none' : spilled === 0 ? 'inline' : 'cached');
     if (!(outcome instanceof Map)) return fail(outcome);
     if (usable) rowCalls = prefetchedRows;
   }

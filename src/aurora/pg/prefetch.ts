@@ -12,7 +12,15 @@
  */
 import type { MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import { type PrefetchPlan, type PrefetchSite, planPrefetch } from '../../sql/pg/prefetch-plan.ts';
-import { answerable, answerFields, answerFunctionName, argsFunctionName, fieldFunctionName } from './answer-functions.ts';
+import {
+  answerable,
+  answerFields,
+  answerFunctionName,
+  argsFunctionName,
+  cachedFieldFunctionName,
+  cachedFunctionName,
+  fieldFunctionName,
+} from './answer-functions.ts';
 import { literalCalls, type ParamReader } from './literal-keys.ts';
 import { runsOnlyItsCalls } from './sealed-statement.ts';
 import { type StubSpec, stubsFor } from './stubs.ts';
@@ -27,6 +35,8 @@ export interface Prefetch {
   readonly query: string;
   /** A boolean SQL expression: the session may call the sites' functions, and their answer functions exist. */
   readonly allowed: string;
+  /** A boolean SQL expression: the cache-reading answer functions exist (an install older than them may lack them). */
+  readonly cachedAllowed: string;
   readonly functions: ReadonlySet<string>;
   readonly statement: string;
   /** The statement runs nothing but its planned calls on literals (see sealed-statement.ts). */
@@ -67,6 +77,7 @@ export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch |
     functions,
     query: `SELECT p.f, p.a, pg_catalog.md5(p.f OPERATOR(pg_catalog.||) p.a), pg_catalog.count(*) FROM (${inner}) p GROUP BY p.f, p.a`,
     allowed: allowedSql(plan, specs),
+    cachedAllowed: cachedAllowedSql(plan, specs),
     sealed,
     literalCalls: sealed ? literalCalls(plan.sites, specs) : null,
     callsWith: (params) => (sealed ? literalCalls(plan.sites, specs, params) : null),
@@ -115,6 +126,17 @@ function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): s
     AND pg_catalog.has_function_privilege(${regproc(fn)}, 'EXECUTE')`;
   });
   return `(${[...callable, ...[...own].map((q) => `${regproc(q)} IS NOT NULL`)].join('\n    AND ')})`;
+}
+
+/** Every cache-reading function the sites are renamed to exists. */
+function cachedAllowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): string {
+  const names = new Set<string>();
+  for (const site of plan.sites) {
+    const name = cachedName(site, specs.get(site.call.fn) as StubSpec);
+    if (name !== null) names.add(name);
+  }
+  if (names.size === 0) return 'false';
+  return `(${[...names].map((q) => `pg_catalog.to_regproc(${literal(`"${q.replace('.', '"."')}"`)}) IS NOT NULL`).join(' AND ')})`;
 }
 
 /** A row of the prefetch query as a call, or null when it names a function the plan has no site of. */
@@ -187,21 +209,59 @@ function asciiJson(json: string, serverUtf8: boolean): string | null {
   return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Every stub spec by name (the 2.0 set holds the 1.0 set). */
+const ALL_SPECS: ReadonlyMap<string, StubSpec> = new Map(stubsFor('2.0').map((spec) => [spec.fn, spec]));
+
+/** The site is `(call).field` of a function with field functions. */
+function fieldSite(site: PrefetchSite, spec: StubSpec | undefined): site is PrefetchSite & Required<Pick<PrefetchSite, 'field'>> {
+  return site.field !== undefined && spec !== undefined && answerFields(spec).includes(site.field.name);
+}
+
+/** What a site becomes when its answers are in the cache table only, or null when it stays the stub's call. */
+function cachedName(site: PrefetchSite, spec: StubSpec | undefined): string | null {
+  if (fieldSite(site, spec)) return cachedFieldFunctionName(site.field.name);
+  // A whole record of several fields has no cache-reading function: the stub answers it.
+  if (spec === undefined || answerFields(spec).length > 0) return null;
+  return cachedFunctionName(site.call.fn);
+}
+
 function rename(prefetch: Prefetch, literals: ReadonlyMap<string, string>): string {
   const sql = prefetch.statement;
-  const specs = new Map<string, StubSpec>();
-  for (const spec of stubsFor('2.0')) specs.set(spec.fn, spec);
   const parts: string[] = [];
   let at = 0;
   for (const site of prefetch.plan.sites) {
     const answers = literals.get(site.call.fn) ?? "'{}'::pg_catalog.jsonb";
-    const spec = specs.get(site.call.fn);
-    const field = site.field;
-    if (field !== undefined && spec !== undefined && answerFields(spec).includes(field.name)) {
-      parts.push(sql.slice(at, field.start), `${fieldFunctionName(field.name)}(${answers}, ${argsText(sql, site)})`);
-      at = field.end;
+    const spec = ALL_SPECS.get(site.call.fn);
+    if (fieldSite(site, spec)) {
+      parts.push(sql.slice(at, site.field.start), `${fieldFunctionName(site.field.name)}(${answers}, ${argsText(sql, site)})`);
+      at = site.field.end;
     } else {
       parts.push(sql.slice(at, site.call.start), `${answerFunctionName(site.call.fn)}(${answers}, `);
+      at = site.call.open + 1;
+    }
+  }
+  parts.push(sql.slice(at));
+  return parts.join('');
+}
+
+/**
+ * The statement with its planned calls renamed to the cache-reading answer
+ * functions (see answer-functions.ts), for answers too many to write in: it
+ * must run after every prefetched answer is in the cache table.
+ */
+export function cachedStatement(prefetch: Prefetch): string {
+  const sql = prefetch.statement;
+  const parts: string[] = [];
+  let at = 0;
+  for (const site of prefetch.plan.sites) {
+    const spec = ALL_SPECS.get(site.call.fn);
+    const name = cachedName(site, spec);
+    if (name === null) continue;
+    if (fieldSite(site, spec)) {
+      parts.push(sql.slice(at, site.field.start), `${name}(${argsText(sql, site)})`);
+      at = site.field.end;
+    } else {
+      parts.push(sql.slice(at, site.call.start), `${name}(`);
       at = site.call.open + 1;
     }
   }

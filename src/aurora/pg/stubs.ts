@@ -9,7 +9,7 @@
  */
 
 import { FUNCTIONS, ML_FUNCTIONS, type MlFunction, type PostgresStub } from '../../functions/registry.ts';
-import { answerFunctionsSql, argsFunctionName } from './answer-functions.ts';
+import { answerFunctionsSql, argsFunctionName, cachedFieldFunctionName } from './answer-functions.ts';
 import {
   CACHE_IS_OURS,
   CACHE_TABLE,
@@ -59,7 +59,7 @@ BEGIN
   SELECT c.v INTO v FROM ${CACHE_TABLE} c WHERE c.k = _k;
   IF NOT FOUND THEN
     RAISE NOTICE '${MISS_MARKER}' USING DETAIL = json_build_array('${spec.fn}', _k, _a::json,
-      (SELECT c.v FROM ${CACHE_TABLE} c WHERE c.k = '${STATEMENT_KEY_ROW}'))::text;
+      (SELECT c.s FROM ${CACHE_TABLE} c WHERE c.k = '${STATEMENT_KEY_ROW}'))::text;
     ${learnedAnswer(spec)}${spec.placeholder}
     RETURN;
   END IF;
@@ -124,7 +124,8 @@ export function installSql(version: '1.0' | '2.0'): string {
 /**
  * Brings stubs installed by an earlier emulator version (without the
  * private miss channel, see ./miss-channel.ts, or without the answer
- * functions, see ./answer-functions.ts) to this version's, in place:
+ * functions or the cache-reading ones, see ./answer-functions.ts) to this
+ * version's, in place:
  * CREATE OR REPLACE keeps their owner, grants and the objects that use them.
  */
 export function upgradeSql(version: '1.0' | '2.0'): string {
@@ -137,7 +138,8 @@ export function upgradeSql(version: '1.0' | '2.0'): string {
 
 /** True when aws_ml's stubs predate the miss channel or the answer functions, and this session may upgrade them. */
 export const NEEDS_UPGRADE_QUERY = `SELECT (pg_catalog.to_regprocedure('${PRIVATE_SCHEMA}.begin_statement(boolean)') IS NULL
-    OR pg_catalog.to_regprocedure('${argsFunctionName('aws_comprehend.detect_sentiment')}(varchar,varchar,integer)') IS NULL)
+    OR pg_catalog.to_regprocedure('${argsFunctionName('aws_comprehend.detect_sentiment')}(varchar,varchar,integer)') IS NULL
+    OR pg_catalog.to_regprocedure('${cachedFieldFunctionName('sentiment')}(varchar,varchar,integer)') IS NULL)
   AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) AS needed`;
 
 export function uninstallSql(version: '1.0' | '2.0', cascade: boolean): string {
