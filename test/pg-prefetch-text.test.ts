@@ -5,16 +5,16 @@
  * runs these texts).
  */
 import { describe, expect, it } from 'vitest';
-import { answeredStatement, type PrefetchedCall, preparePrefetch } from '../src/aurora/pg/prefetch.ts';
+import { answeredStatement, cachedStatement, type PrefetchedCall, preparePrefetch } from '../src/aurora/pg/prefetch.ts';
 
 const SQL = `SELECT id, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment, aws_comprehend.detect_sentiment(txt, 'en') AS r FROM t`;
 
 function found(entries: ReadonlyArray<readonly [string, string]>): Map<string, PrefetchedCall> {
   return new Map(
-    entries.map(([key, keyText]) => [
-      key,
-      { call: { fn: 'aws_comprehend.detect_sentiment', key, args: JSON.parse(keyText) }, keyText },
-    ]),
+    entries.map(([key, keyText]) => {
+      const fn = 'aws_comprehend.detect_sentiment';
+      return [key, { fn, key, keyText, call: { fn, key, args: JSON.parse(keyText) } }];
+    }),
   );
 }
 
@@ -83,5 +83,27 @@ describe('the answered statement', () => {
     const results = new Map(many.map(([k]) => [k, `NEUTRAL\t0.5${'0'.repeat(40)}`]));
     expect(await answeredStatement(prefetch, found(many), results, true)).toBeNull();
     expect(await answeredStatement(prefetch, found(many.slice(0, 1000)), results, true)).not.toBeNull();
+  });
+});
+
+describe('the statement reading its answers from the cache table', () => {
+  it('renames (call).field and one-OUT calls to the cache-reading functions, and leaves a whole record to the stub', () => {
+    const sql = `SELECT (aws_comprehend.detect_sentiment(txt, 'en')).sentiment, ( aws_comprehend.detect_sentiment(txt, 'en') ).confidence AS c,
+      aws_comprehend.detect_sentiment(txt, 'en') AS r, aws_sagemaker.invoke_endpoint('ep', NULL, txt) FROM t`;
+    const p = preparePrefetch(sql, '2.0');
+    if (p === null) throw new Error('no plan');
+    expect(cachedStatement(p)).toBe(
+      `SELECT aurora_ml_cached.sentiment(txt, 'en'), aurora_ml_cached.confidence(txt, 'en') AS c,
+      aws_comprehend.detect_sentiment(txt, 'en') AS r, aurora_ml_cached.invoke_endpoint('ep', NULL, txt) FROM t`,
+    );
+    // The session's settings probe tells whether this install has them (an earlier one may not).
+    expect(p.cachedAllowed).toBe(
+      `(pg_catalog.to_regproc('"aurora_ml_cached"."sentiment"') IS NOT NULL AND pg_catalog.to_regproc('"aurora_ml_cached"."confidence"') IS NOT NULL AND pg_catalog.to_regproc('"aurora_ml_cached"."invoke_endpoint"') IS NOT NULL)`,
+    );
+  });
+
+  it('is not offered when every site is a whole record', () => {
+    const p = preparePrefetch(`SELECT aws_comprehend.detect_sentiment(txt, 'en') FROM t`, '2.0');
+    expect(p?.cachedAllowed).toBe('false');
   });
 });

@@ -194,7 +194,10 @@ describe('a prefetch finding more distinct calls than it holds in memory (prefet
       key: `k${i}`,
       args: [`Crème brûlée 😀 ${'é'.repeat(i % 300)} #${i}`, 'en', null],
     }));
-    for (let i = 0; i < calls.length; i += 999) spool.add(calls.slice(i, i + 999));
+    // The key text as the server sends it; every 7th with line breaks, as an argument of type json keeps its own.
+    const spooled = calls.map((c, i) => ({ ...c, keyText: JSON.stringify(c.args, null, i % 7 === 0 ? 1 : undefined) }));
+    expect(spooled[7]?.keyText).toContain('\n');
+    for (let i = 0; i < calls.length; i += 999) spool.add(spooled.slice(i, i + 999));
     const chunks = [...spool.chunks()];
     expect(chunks.map((c) => c.length)).toEqual([PREFETCH_CHUNK, PREFETCH_CHUNK, 7]);
     expect(chunks.flat()).toEqual(calls);

@@ -129,7 +129,7 @@ function literalCall(site: PrefetchSite, spec: StubSpec, params: ParamReader | u
   const values = names.map((n) => byName.get(n) ?? null);
   const keyText = pgJsonArray(values);
   const key = createHash('md5').update(`${site.call.fn}${keyText}`, 'utf8').digest('hex');
-  return { call: { fn: site.call.fn, key, args: values }, keyText };
+  return { fn: site.call.fn, key, keyText, call: { fn: site.call.fn, key, args: values } };
 }
 
 /**
@@ -146,7 +146,7 @@ export function literalCalls(
     const spec = specs.get(site.call.fn);
     const found = spec === undefined ? null : literalCall(site, spec, params);
     if (found === null) return null;
-    calls.set(found.call.key, found);
+    calls.set(found.key, found);
   }
   return calls;
 }

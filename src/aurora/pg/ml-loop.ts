@@ -175,14 +175,14 @@ async function runLoop(
     const row = prefetch === null ? null : prefetchedCall(prefetch, values);
     if (row === null) return;
     prefetchedRows += Number(values[3] ?? 0);
-    if (known.has(row.call.key)) return;
+    if (known.has(row.key)) return;
     // Spooled only once more calls come than memory holds: up to PREFETCH_CHUNK, the answers can still be
     // written into the statement.
     if (found.size >= PREFETCH_CHUNK) {
-      spool.add([...found.values()].map((f) => f.call));
+      spool.add(found.values());
       found.clear();
     }
-    found.set(row.call.key, row);
+    found.set(row.key, row);
   };
   let first: PassCollector | null = null;
   const setupFrames = await driver.pass(

@@ -11,7 +11,7 @@
  * answers this many are past what is written into a statement anyway.
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
-import type { MlCall, MlResults } from '../../ml/calls.ts';
+import type { MlCall, MlFunction, MlResults } from '../../ml/calls.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { openSpillFile } from './frame-spool.ts';
 import type { ControlStatement } from './pass-driver.ts';
@@ -19,16 +19,34 @@ import type { ControlStatement } from './pass-driver.ts';
 /** Distinct calls held in memory at once; above it they go to the spool. */
 export const PREFETCH_CHUNK = 10_000;
 
-/** One spooled call per line: [fn, key, args] as JSON, which never holds a raw line break. */
+/** A call as the prefetch query's row gave it: its arguments still the stub's JSON array text. */
+export interface SpooledCall {
+  readonly fn: MlFunction;
+  readonly key: string;
+  readonly keyText: string;
+}
+
+/**
+ * A JSON text on one line. The server's json_build_array escapes the line
+ * breaks in strings, but an argument of type json would keep its own.
+ */
+const oneLine = (json: string) => (json.includes('\n') ? JSON.stringify(JSON.parse(json)) : json);
+
+/**
+ * One spooled call per line: the function, the key, and the arguments' JSON
+ * text as the server sent it, separated by tabs (neither a function name nor
+ * a key holds one). Writing the text as it came, rather than the parsed
+ * arguments stringified again, saves a parse and a stringify of every call.
+ */
 export class CallSpool {
   private fd: number | null = null;
   private written = 0;
   /** Calls written so far. */
   count = 0;
 
-  add(calls: Iterable<MlCall>): void {
+  add(calls: Iterable<SpooledCall>): void {
     const lines: string[] = [];
-    for (const call of calls) lines.push(`${JSON.stringify([call.fn, call.key, call.args])}\n`);
+    for (const call of calls) lines.push(`${call.fn}\t${call.key}\t${oneLine(call.keyText)}\n`);
     if (lines.length === 0) return;
     this.fd ??= openSpillFile('aurora-ml-calls-');
     const bytes = Buffer.from(lines.join(''), 'utf8');
@@ -55,9 +73,14 @@ export class CallSpool {
         // Lines are cut at their newline byte, so no character is split.
         let start = 0;
         for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, start)) {
-          const [fn, key, args] = JSON.parse(bytes.toString('utf8', start, end)) as [MlCall['fn'], string, MlCall['args']];
+          const afterFn = bytes.indexOf(9, start);
+          const afterKey = bytes.indexOf(9, afterFn + 1);
+          chunk.push({
+            fn: bytes.toString('latin1', start, afterFn) as MlFunction,
+            key: bytes.toString('latin1', afterFn + 1, afterKey),
+            args: JSON.parse(bytes.toString('utf8', afterKey + 1, end)) as MlCall['args'],
+          });
           start = end + 1;
-          chunk.push({ fn, key, args });
           if (chunk.length === PREFETCH_CHUNK) {
             yield chunk;
             chunk = [];

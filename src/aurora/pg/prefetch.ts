@@ -52,8 +52,33 @@ export interface Prefetch {
 
 /** One call the prefetch found: its cache key's call, and the key text the answer functions look up. */
 export interface PrefetchedCall {
-  readonly call: MlCall;
+  readonly fn: MlFunction;
+  /** The cache key. */
+  readonly key: string;
+  /** The arguments as the stub's JSON array text. */
   readonly keyText: string;
+  /** The call, with its arguments read from keyText. */
+  readonly call: MlCall;
+}
+
+/**
+ * A prefetch row's call, its arguments parsed only when asked for: most
+ * calls of a large prefetch go to the spool as their key text and are
+ * parsed once, when read back.
+ */
+class FoundCall implements PrefetchedCall {
+  private parsed: MlCall | undefined;
+
+  constructor(
+    readonly fn: MlFunction,
+    readonly key: string,
+    readonly keyText: string,
+  ) {}
+
+  get call(): MlCall {
+    this.parsed ??= { fn: this.fn, key: this.key, args: JSON.parse(this.keyText) };
+    return this.parsed;
+  }
 }
 
 export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch | null {
@@ -143,7 +168,7 @@ function cachedAllowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpe
 export function prefetchedCall(prefetch: Prefetch, values: readonly (string | null)[]): PrefetchedCall | null {
   const [fn, keyText, key] = values;
   if (fn == null || keyText == null || key == null || !prefetch.functions.has(fn)) return null;
-  return { call: { fn: fn as MlFunction, key, args: JSON.parse(keyText) }, keyText };
+  return new FoundCall(fn as MlFunction, key, keyText);
 }
 
 /**
@@ -162,12 +187,12 @@ export async function answeredStatement(
 ): Promise<string | null> {
   const byFunction = new Map<string, Array<[string, string]>>();
   let estimate = 0;
-  for (const [key, { call, keyText }] of found) {
+  for (const [key, { fn, keyText }] of found) {
     const value = results.get(key);
     // A null answer stays out: the stub answers it from the cache table.
     if (value === undefined || value === null) continue;
-    const answers = byFunction.get(call.fn) ?? [];
-    byFunction.set(call.fn, answers);
+    const answers = byFunction.get(fn) ?? [];
+    byFunction.set(fn, answers);
     answers.push([keyText, value]);
     estimate += keyText.length + value.length + 6;
   }
