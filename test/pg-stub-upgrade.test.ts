@@ -73,10 +73,16 @@ describe('an install without the cache-reading answer functions', () => {
       expect((await client.query(present('aurora_ml_cached.sentiment(varchar,varchar,integer)'))).rows).toEqual([
         { present: true },
       ]);
+      // Made anew: the key in a column of its own, and digests compared byte by byte.
       const columns = await client.query(
-        `SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = 'pg_temp.aurora_ml_cache'::regclass AND attnum > 0 ORDER BY attnum`,
+        `SELECT attname, attcollation::regcollation::text AS collation FROM pg_catalog.pg_attribute
+          WHERE attrelid = 'pg_temp.aurora_ml_cache'::regclass AND attnum > 0 ORDER BY attnum`,
       );
-      expect(columns.rows.map((r) => r.attname)).toEqual(['k', 'v', 's']);
+      expect(columns.rows.map((r) => [r.attname, r.collation])).toEqual([
+        ['k', '"C"'],
+        ['v', '"default"'],
+        ['s', '"default"'],
+      ]);
       // The key sits in s only: v of the key row is empty.
       const keyRow = await client.query(`SELECT v, s IS NOT NULL AS keyed FROM pg_temp.aurora_ml_cache WHERE k = ''`);
       expect(keyRow.rows).toEqual([{ v: null, keyed: true }]);

@@ -75,7 +75,8 @@ BEGIN
     _cache := NULL;
   END IF;
   IF _cache IS NULL THEN
-    CREATE TEMP TABLE aurora_ml_cache (k text PRIMARY KEY, v text, s text);
+    -- Keys are hex digests: byte order compares them as well as any collation, and faster.
+    CREATE TEMP TABLE aurora_ml_cache (k text COLLATE "C" PRIMARY KEY, v text, s text);
     -- The emulator COPYs answers in as the session's role, and the cache-reading
     -- answer functions read them as that role; the key in s stays the owner's.
     GRANT INSERT (k, v), SELECT (k, v) ON ${CACHE_TABLE} TO PUBLIC;
