@@ -5,8 +5,10 @@
  * the same statement wrapped in `CASE WHEN true THEN ... END`, which the
  * planner never takes, must give every row the same value.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallSpool, PREFETCH_CHUNK } from '../src/aurora/pg/prefetch-spool.ts';
+import { upgradeSql } from '../src/aurora/pg/stubs.ts';
 import { analyzeSentiment } from '../src/backends/comprehend/sentiment.ts';
 import { startTestEmulatorWithMl, type TestEmulator } from './helpers/emulator.ts';
 
@@ -317,6 +319,42 @@ describe('a prefetch finding more distinct calls than it holds in memory (prefet
     } finally {
       await client.query('DROP TABLE IF EXISTS many');
       await client.end();
+    }
+  });
+
+  it('an install without the cache-reading functions, used by a role that may not upgrade it, still answers every row', async () => {
+    const role = `aurora_ml_prefetch_app_${process.pid}`;
+    const admin = await env.client();
+    const direct = new pg.Client({ connectionString: env.directUrl });
+    await direct.connect();
+    try {
+      await admin.query(`CREATE TABLE many AS
+        SELECT i AS id, CASE WHEN i % 3 = 0 THEN 'I love this, order ' ELSE 'Broken again, order ' END || i AS txt
+        FROM generate_series(1, ${MANY}) i`);
+      await admin.query(`CREATE ROLE ${role} LOGIN`);
+      await admin.query(`GRANT aws_ml TO ${role}; GRANT SELECT ON many TO ${role}`);
+      // What an install by an earlier version has: no aurora_ml_cached. Only a superuser's session upgrades it.
+      await direct.query('DROP SCHEMA aurora_ml_cached CASCADE');
+      const url = new URL(env.url);
+      url.username = role;
+      const app = new pg.Client({ connectionString: url.toString() });
+      await app.connect();
+      try {
+        const { rows } = await app.query<{ txt: string; sentiment: string }>(
+          `SELECT txt, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment FROM many ORDER BY id`,
+        );
+        expect(rows).toHaveLength(MANY);
+        expect(rows.filter((r) => r.sentiment !== analyzeSentiment(r.txt, 'en').sentiment)).toEqual([]);
+      } finally {
+        await app.end();
+      }
+    } finally {
+      await direct.query(`BEGIN; ${upgradeSql('2.0')}; COMMIT`);
+      await admin.query('DROP TABLE IF EXISTS many');
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+      await direct.end();
     }
   });
 });
