@@ -90,7 +90,6 @@ export async function runMysqlUpdate50k(options: MysqlUpdate50kOptions): Promise
       mlUpdateMs,
       plainUpdateMs,
       ...tallyLabels(counts.map((r) => ({ sentiment: r.sentiment as string | null, n: Number(r.n) }))),
-      phases: null,
       logicalRequests,
     };
   });

@@ -4,7 +4,6 @@
  * with a plain expression straight to PostgreSQL is the reference.
  */
 import pg from 'pg';
-import type { PhaseProbe, PhaseTotal } from './phases.ts';
 import { generateTickets } from './tickets.ts';
 import { elapsedMs } from './util.ts';
 
@@ -16,8 +15,6 @@ export interface Update50kOptions {
   readonly directUrl: string;
   readonly emulatorUrl: string;
   readonly rows: number;
-  /** Times the phases of the ML UPDATE when given. */
-  readonly probe?: PhaseProbe | null;
 }
 
 export interface Update50kResult {
@@ -31,7 +28,6 @@ export interface Update50kResult {
   /** Rows with a sentiment afterwards, and how they are distributed. */
   readonly scoredRows: number;
   readonly labels: Readonly<Record<string, number>>;
-  readonly phases: readonly PhaseTotal[] | null;
 }
 
 /** How many of the messages are distinct, and their average length. */
@@ -86,17 +82,11 @@ export async function runUpdate50k(options: Update50kOptions): Promise<Update50k
     await direct.query('UPDATE tickets SET sentiment = NULL');
     await direct.query('VACUUM ANALYZE tickets');
 
-    const probe = options.probe ?? null;
-    const { mlUpdated, mlUpdateMs, phases } = await withClient(options.emulatorUrl, async (emu) => {
+    const { mlUpdated, mlUpdateMs } = await withClient(options.emulatorUrl, async (emu) => {
       await emu.query('CREATE EXTENSION IF NOT EXISTS aws_ml CASCADE');
-      probe?.start(ML_UPDATE);
       started = performance.now();
-      try {
-        const result = await emu.query(ML_UPDATE);
-        return { mlUpdated: result.rowCount ?? 0, mlUpdateMs: elapsedMs(started), phases: probe?.stop() ?? null };
-      } finally {
-        probe?.stop();
-      }
+      const result = await emu.query(ML_UPDATE);
+      return { mlUpdated: result.rowCount ?? 0, mlUpdateMs: elapsedMs(started) };
     });
 
     const counts = await direct.query<{ sentiment: string | null; n: string }>(
@@ -109,7 +99,6 @@ export async function runUpdate50k(options: Update50kOptions): Promise<Update50k
       mlUpdateMs,
       plainUpdateMs,
       ...tallyLabels(counts.rows),
-      phases,
     };
   });
 }
