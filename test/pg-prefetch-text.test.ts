@@ -5,7 +5,13 @@
  * runs these texts).
  */
 import { describe, expect, it } from 'vitest';
-import { answeredStatement, cachedStatement, type PrefetchedCall, preparePrefetch } from '../src/aurora/pg/prefetch.ts';
+import {
+  answeredStatement,
+  cachedAllowedSql,
+  cachedStatement,
+  type PrefetchedCall,
+  preparePrefetch,
+} from '../src/aurora/pg/prefetch.ts';
 
 const SQL = `SELECT id, (aws_comprehend.detect_sentiment(txt, 'en')).sentiment, aws_comprehend.detect_sentiment(txt, 'en') AS r FROM t`;
 
@@ -97,13 +103,13 @@ describe('the statement reading its answers from the cache table', () => {
       aws_comprehend.detect_sentiment(txt, 'en') AS r, aurora_ml_cached.invoke_endpoint('ep', NULL, txt) FROM t`,
     );
     // The session's settings probe tells whether this install has them (an earlier one may not).
-    expect(p.cachedAllowed).toBe(
+    expect(cachedAllowedSql(p)).toBe(
       `(pg_catalog.to_regproc('"aurora_ml_cached"."sentiment"') IS NOT NULL AND pg_catalog.to_regproc('"aurora_ml_cached"."confidence"') IS NOT NULL AND pg_catalog.to_regproc('"aurora_ml_cached"."invoke_endpoint"') IS NOT NULL)`,
     );
   });
 
   it('is not offered when every site is a whole record', () => {
     const p = preparePrefetch(`SELECT aws_comprehend.detect_sentiment(txt, 'en') FROM t`, '2.0');
-    expect(p?.cachedAllowed).toBe('false');
+    expect(p === null ? null : cachedAllowedSql(p)).toBe('false');
   });
 });

@@ -207,15 +207,18 @@ END $aurora_ml_install$;`;
 
 /** Every answer function of these stubs (CREATE OR REPLACE: install and upgrade alike). */
 export function answerFunctionsSql(specs: readonly StubSpec[]): string {
+  const functions: string[] = [];
   const cached: string[] = [];
-  const functions = answerable(specs).flatMap((spec) => {
+  for (const spec of answerable(specs)) {
     const sig = parseSignature(spec.signature);
+    functions.push(argsFunctionSql(spec, sig));
     if (sig.outs.length === 1) {
+      functions.push(scalarFunctionSql(spec, sig));
       cached.push(cachedScalarFunctionSql(spec, sig));
-      return [argsFunctionSql(spec, sig), scalarFunctionSql(spec, sig)];
+    } else {
+      functions.push(recordFunctionSql(spec, sig), ...sig.outs.map((f) => fieldFunctionSql(spec, sig, f)));
+      cached.push(...sig.outs.map((f) => cachedFieldFunctionSql(spec, sig, f)));
     }
-    cached.push(...sig.outs.map((f) => cachedFieldFunctionSql(spec, sig, f)));
-    return [argsFunctionSql(spec, sig), recordFunctionSql(spec, sig), ...sig.outs.map((f) => fieldFunctionSql(spec, sig, f))];
-  });
+  }
   return [...functions, withoutBodyCheck(cached)].join('\n');
 }

@@ -9,7 +9,7 @@ import { BackendCode } from '../../wire/pg/codes.ts';
 import type { Frame } from '../../wire/pg/framer.ts';
 import { parseDataRow } from '../../wire/pg/messages.ts';
 import { beginStatementSql } from './miss-channel.ts';
-import type { Prefetch } from './prefetch.ts';
+import { cachedAllowedSql, type Prefetch } from './prefetch.ts';
 import { MODE_SETTING } from './stubs.ts';
 
 export const SAVEPOINT = 'aurora_ml_statement';
@@ -59,7 +59,7 @@ export function setupStatements(ownsTransaction: boolean, state: LoopSessionStat
          prefetch === null
            ? ''
            : `,
-       current_setting('server_encoding'), ${prefetch.allowed}, ${prefetch.cachedAllowed}`
+       current_setting('server_encoding'), ${prefetch.allowed}, ${cachedAllowedSql(prefetch)}`
        }`,
     beginStatementSql(emptyByTruncate, state.trustedBegin ?? null),
     `SAVEPOINT ${SAVEPOINT}`,
@@ -70,12 +70,14 @@ export function setupStatements(ownsTransaction: boolean, state: LoopSessionStat
 /**
  * The settings alone, read without changing anything, for a statement that
  * needs no set-up (see literal-statement.ts): the columns stand where
- * readSettings reads them in setupStatements' SELECT.
+ * readSettings reads them in setupStatements' SELECT. Its answers are always
+ * written into the statement, so it does not ask for the cache-reading
+ * functions (cachedAllowed reads false).
  */
 export function settingsProbe(prefetch: Prefetch): string {
   return `SELECT current_setting('statement_timeout'), NULL, NULL,
        current_setting('aurora_ml.inference_timeout', true), NULL, NULL, NULL,
-       current_setting('server_encoding'), ${prefetch.allowed}, ${prefetch.cachedAllowed}`;
+       current_setting('server_encoding'), ${prefetch.allowed}`;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };

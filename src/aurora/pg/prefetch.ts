@@ -35,8 +35,6 @@ export interface Prefetch {
   readonly query: string;
   /** A boolean SQL expression: the session may call the sites' functions, and their answer functions exist. */
   readonly allowed: string;
-  /** A boolean SQL expression: the cache-reading answer functions exist (an install older than them may lack them). */
-  readonly cachedAllowed: string;
   readonly functions: ReadonlySet<string>;
   readonly statement: string;
   /** The statement runs nothing but its planned calls on literals (see sealed-statement.ts). */
@@ -102,7 +100,6 @@ export function preparePrefetch(sql: string, version: '1.0' | '2.0'): Prefetch |
     functions,
     query: `SELECT p.f, p.a, pg_catalog.md5(p.f OPERATOR(pg_catalog.||) p.a), pg_catalog.count(*) FROM (${inner}) p GROUP BY p.f, p.a`,
     allowed: allowedSql(plan, specs),
-    cachedAllowed: cachedAllowedSql(plan, specs),
     sealed,
     literalCalls: sealed ? literalCalls(plan.sites, specs) : null,
     callsWith: (params) => (sealed ? literalCalls(plan.sites, specs, params) : null),
@@ -127,6 +124,15 @@ function argsText(sql: string, site: PrefetchSite): string {
 
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+const split = (qualified: string) =>
+  [qualified.slice(0, qualified.indexOf('.')), qualified.slice(qualified.indexOf('.') + 1)] as const;
+
+/** `schema.name` as to_regproc finds it: the function when exactly one has that name, else NULL. */
+function regproc(qualified: string): string {
+  const [schema, name] = split(qualified);
+  return `pg_catalog.to_regproc(${literal(`"${schema}"."${name}"`)})`;
+}
+
 /**
  * Each function once (no overload anyone added), callable by this session, and every answer function there.
  * to_regproc finds a qualified name only when exactly one function has it: no catalog scan to plan, which
@@ -140,11 +146,6 @@ function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): s
     own.add(answerFunctionName(fn));
     for (const field of answerFields(specs.get(fn) as StubSpec)) own.add(fieldFunctionName(field));
   }
-  const split = (q: string) => [q.slice(0, q.indexOf('.')), q.slice(q.indexOf('.') + 1)] as const;
-  const regproc = (q: string) => {
-    const [schema, name] = split(q);
-    return `pg_catalog.to_regproc(${literal(`"${schema}"."${name}"`)})`;
-  };
   const callable = fns.map((fn) => {
     const [schema] = split(fn);
     return `pg_catalog.has_schema_privilege(pg_catalog.to_regnamespace(${literal(`"${schema}"`)}), 'USAGE')
@@ -153,15 +154,19 @@ function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): s
   return `(${[...callable, ...[...own].map((q) => `${regproc(q)} IS NOT NULL`)].join('\n    AND ')})`;
 }
 
-/** Every cache-reading function the sites are renamed to exists. */
-function cachedAllowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): string {
+/**
+ * A boolean SQL expression: every cache-reading function the sites would be
+ * renamed to exists (an install older than them may lack them). Only the
+ * loop reads it: a call on literals always has its answers written in.
+ */
+export function cachedAllowedSql(prefetch: Prefetch): string {
   const names = new Set<string>();
-  for (const site of plan.sites) {
-    const name = cachedName(site, specs.get(site.call.fn) as StubSpec);
+  for (const site of prefetch.plan.sites) {
+    const name = cachedName(site, ALL_SPECS.get(site.call.fn));
     if (name !== null) names.add(name);
   }
   if (names.size === 0) return 'false';
-  return `(${[...names].map((q) => `pg_catalog.to_regproc(${literal(`"${q.replace('.', '"."')}"`)}) IS NOT NULL`).join(' AND ')})`;
+  return `(${[...names].map((q) => `${regproc(q)} IS NOT NULL`).join(' AND ')})`;
 }
 
 /** A row of the prefetch query as a call, or null when it names a function the plan has no site of. */
@@ -250,23 +255,39 @@ function cachedName(site: PrefetchSite, spec: StubSpec | undefined): string | nu
   return cachedFunctionName(site.call.fn);
 }
 
-function rename(prefetch: Prefetch, literals: ReadonlyMap<string, string>): string {
+/**
+ * The statement with its planned sites renamed: `(call).field` to
+ * `name(lead args)`, a call to `name(lead args...)`; a site `to` gives
+ * null for keeps the stub's call.
+ */
+function renameSites(
+  prefetch: Prefetch,
+  to: (site: PrefetchSite, spec: StubSpec | undefined) => { readonly name: string; readonly lead: string } | null,
+): string {
   const sql = prefetch.statement;
   const parts: string[] = [];
   let at = 0;
   for (const site of prefetch.plan.sites) {
-    const answers = literals.get(site.call.fn) ?? "'{}'::pg_catalog.jsonb";
     const spec = ALL_SPECS.get(site.call.fn);
+    const target = to(site, spec);
+    if (target === null) continue;
     if (fieldSite(site, spec)) {
-      parts.push(sql.slice(at, site.field.start), `${fieldFunctionName(site.field.name)}(${answers}, ${argsText(sql, site)})`);
+      parts.push(sql.slice(at, site.field.start), `${target.name}(${target.lead}${argsText(sql, site)})`);
       at = site.field.end;
     } else {
-      parts.push(sql.slice(at, site.call.start), `${answerFunctionName(site.call.fn)}(${answers}, `);
+      parts.push(sql.slice(at, site.call.start), `${target.name}(${target.lead}`);
       at = site.call.open + 1;
     }
   }
   parts.push(sql.slice(at));
   return parts.join('');
+}
+
+function rename(prefetch: Prefetch, literals: ReadonlyMap<string, string>): string {
+  return renameSites(prefetch, (site, spec) => ({
+    name: fieldSite(site, spec) ? fieldFunctionName(site.field.name) : answerFunctionName(site.call.fn),
+    lead: `${literals.get(site.call.fn) ?? "'{}'::pg_catalog.jsonb"}, `,
+  }));
 }
 
 /**
@@ -275,21 +296,8 @@ function rename(prefetch: Prefetch, literals: ReadonlyMap<string, string>): stri
  * must run after every prefetched answer is in the cache table.
  */
 export function cachedStatement(prefetch: Prefetch): string {
-  const sql = prefetch.statement;
-  const parts: string[] = [];
-  let at = 0;
-  for (const site of prefetch.plan.sites) {
-    const spec = ALL_SPECS.get(site.call.fn);
+  return renameSites(prefetch, (site, spec) => {
     const name = cachedName(site, spec);
-    if (name === null) continue;
-    if (fieldSite(site, spec)) {
-      parts.push(sql.slice(at, site.field.start), `${name}(${argsText(sql, site)})`);
-      at = site.field.end;
-    } else {
-      parts.push(sql.slice(at, site.call.start), `${name}(`);
-      at = site.call.open + 1;
-    }
-  }
-  parts.push(sql.slice(at));
-  return parts.join('');
+    return name === null ? null : { name, lead: '' };
+  });
 }
