@@ -47,6 +47,16 @@ async function errorOf(sql: string, c: pg.Client = client): Promise<pg.DatabaseE
   throw new Error(`expected ${sql} to fail`);
 }
 
+/** A fixed latency on every Comprehend request (null: none), through the emulator's API. */
+async function comprehendLatency(ms: number | null): Promise<void> {
+  const response = await fetch(`${env.emulator.api.url}/_aurora-ml/backends`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ comprehend: { latency: ms === null ? null : { kind: 'fixed', ms } } }),
+  });
+  expect(response.status).toBe(200);
+}
+
 async function stillUsable(c: pg.Client = client): Promise<void> {
   const { rows } = await c.query(`SELECT (aws_comprehend.detect_sentiment('I love it', 'en')).sentiment AS s, 1 AS one`);
   expect(rows[0]).toEqual({ s: 'POSITIVE', one: 1 });
@@ -205,6 +215,47 @@ describe('timeouts and cancel', () => {
     const bad = await errorOf('SET aurora_ml_inference_timeout = -5');
     expect(bad.code).toBe('22023');
     await stillUsable();
+  });
+
+  it('a timeout lowered between two calls on literals bounds the second, on time (the probe answer kept is dropped)', async () => {
+    const c = await env.client();
+    try {
+      const call = (i: number) => `SELECT * FROM aws_comprehend.detect_sentiment('lowered ${i}', 'en')`;
+      // Two calls: the second goes with the probe of the settings the first read.
+      for (let i = 0; i < 2; i++) expect((await c.query(call(i))).rows).toHaveLength(1);
+      await comprehendLatency(3000);
+      await c.query('SET aurora_ml_inference_timeout = 200');
+      const started = Date.now();
+      const err = await errorOf(call(2), c);
+      expect(err.code).toBe('57014');
+      expect(err.message).toContain('aurora_ml_inference_timeout (200 ms)');
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await comprehendLatency(null);
+      await c.end();
+    }
+  });
+
+  it('a timeout changed where the emulator cannot see it (inside a function) still bounds the next call on literals', async () => {
+    const c = await env.client();
+    await client.query(`CREATE OR REPLACE FUNCTION lower_inference_timeout() RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_catalog.set_config('aurora_ml.inference_timeout', '200', false); END $$`);
+    try {
+      const call = (i: number) => `SELECT * FROM aws_comprehend.detect_sentiment('hidden ${i}', 'en')`;
+      for (let i = 0; i < 2; i++) expect((await c.query(call(i))).rows).toHaveLength(1);
+      await c.query('SELECT lower_inference_timeout()');
+      await comprehendLatency(700);
+      // The call evaluated under the settings the session had is not answered: the probe showed the new timeout.
+      const err = await errorOf(call(2), c);
+      expect(err.code).toBe('57014');
+      expect(err.message).toContain('aurora_ml_inference_timeout (200 ms)');
+      await comprehendLatency(null);
+      await stillUsable(c);
+    } finally {
+      await comprehendLatency(null);
+      await c.end();
+      await client.query('DROP FUNCTION lower_inference_timeout()');
+    }
   });
 
   it('CancelRequest stops ML work in flight: 57014, and the session goes on', async () => {

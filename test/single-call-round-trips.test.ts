@@ -65,22 +65,50 @@ describe('PostgreSQL front, one literal call', () => {
     await su.query('DROP TABLE plain_reviews');
   });
 
-  it('answers calls on literals outside a block in two light round trips: the settings, then the answered statement', async () => {
-    expect(LABELS).toContain(await sentiment(su, 'first of the session'));
-    relay.reset();
-    expect(LABELS).toContain(await sentiment(su, 'counted outside a block'));
-    const idle = relay.bursts();
-    expect(idle, idle.join('\n----\n')).toHaveLength(2);
-    expect(idle[0]).toContain("current_setting('statement_timeout')");
-    expect(idle[1]).toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
-    // No transaction, set-up, savepoint, prefetch query or cache fill: the keys come from the literals.
-    for (const burst of idle) expect(burst).not.toMatch(/BEGIN|SAVEPOINT|begin_statement|COPY|_args\(|COMMIT/);
-    // Each statement is its own transaction.
-    const txids = [
-      (await su.query('SELECT txid_current() AS t')).rows[0]?.t,
-      (await su.query('SELECT txid_current() AS t')).rows[0]?.t,
-    ];
-    expect(txids[0]).not.toBe(txids[1]);
+  it('answers calls on literals outside a block in two light round trips, then in one: the settings with the answered statement', async () => {
+    const own = await connectAs(new URL(env.url).username);
+    try {
+      relay.reset();
+      expect(LABELS).toContain(await sentiment(own, 'first of the session'));
+      const first = relay.bursts();
+      expect(first, first.join('\n----\n')).toHaveLength(2);
+      expect(first[0]).toContain("current_setting('statement_timeout')");
+      expect(first[0]).not.toContain('$aurora_ml_answers$');
+      expect(first[1]).toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+      relay.reset();
+      expect(LABELS).toContain(await sentiment(own, 'counted outside a block'));
+      const idle = relay.bursts();
+      // The session's settings are known: the probe that checks them goes with the answered statement.
+      expect(idle, idle.join('\n----\n')).toHaveLength(1);
+      expect(idle[0]).toMatch(
+        /current_setting\('statement_timeout'\).*aurora_ml_private\.detect_sentiment\(\$aurora_ml_answers\$/s,
+      );
+      // No transaction, set-up, savepoint, prefetch query or cache fill: the keys come from the literals.
+      for (const burst of [...first, ...idle]) expect(burst).not.toMatch(/BEGIN|SAVEPOINT|begin_statement|COPY|_args\(|COMMIT/);
+      // Each statement is its own transaction.
+      const txids = [
+        (await own.query('SELECT txid_current() AS t')).rows[0]?.t,
+        (await own.query('SELECT txid_current() AS t')).rows[0]?.t,
+      ];
+      expect(txids[0]).not.toBe(txids[1]);
+      // A statement that may change the settings: the next call probes first again.
+      await own.query('SET statement_timeout = 0');
+      relay.reset();
+      expect(LABELS).toContain(await sentiment(own, 'after a SET'));
+      expect(relay.bursts()).toHaveLength(2);
+      // Inside a block with no SET of its own, the settings read outside it stand: one round trip too.
+      await own.query('BEGIN');
+      relay.reset();
+      expect(LABELS).toContain(await sentiment(own, 'counted in a block'));
+      const block = relay.bursts();
+      expect(block, block.join('\n----\n')).toHaveLength(1);
+      expect(block[0]).toMatch(
+        /current_setting\('statement_timeout'\).*SAVEPOINT aurora_ml_statement.*\$aurora_ml_answers\$.*RELEASE SAVEPOINT aurora_ml_statement/s,
+      );
+      await own.query('COMMIT');
+    } finally {
+      await own.end();
+    }
   });
 
   it('inside a block takes the light path too: the settings, then the run between a savepoint and its release', async () => {
@@ -230,15 +258,30 @@ describe('PostgreSQL front, one literal call', () => {
   });
 
   it('runs the statement as written, without answers written in, once someone added an overload', async () => {
+    // A session that probed before (its answered run goes with the probe, and is dropped) and one that did not.
+    const probed = await connectAs(new URL(env.url).username);
+    const fresh = await connectAs(new URL(env.url).username);
+    expect(LABELS).toContain(await sentiment(probed, 'before the overload'));
     await su.query(
       `CREATE FUNCTION aws_comprehend.detect_sentiment(t text) RETURNS text LANGUAGE sql AS $$ SELECT 'overload' $$`,
     );
     try {
       relay.reset();
-      expect(LABELS).toContain(await sentiment(su, 'with an overload'));
+      expect(LABELS).toContain(await sentiment(fresh, 'with an overload'));
       expect(relay.bursts().join('\n')).not.toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+      relay.reset();
+      expect(LABELS).toContain(await sentiment(probed, 'with an overload, probed'));
+      const bursts = relay.bursts();
+      // The answered run went with the probe; the probe said no, and the statement ran as written after it.
+      expect(bursts[0]).toContain('aurora_ml_private.detect_sentiment($aurora_ml_answers$');
+      expect(bursts.slice(1).join('\n')).not.toContain('$aurora_ml_answers$');
+      expect(bursts.slice(1).join('\n')).toContain(
+        "SELECT sentiment FROM aws_comprehend.detect_sentiment('with an overload, probed', 'en')",
+      );
     } finally {
       await su.query('DROP FUNCTION aws_comprehend.detect_sentiment(text)');
+      await probed.end();
+      await fresh.end();
     }
     relay.reset();
     expect(LABELS).toContain(await sentiment(su, 'without it'));

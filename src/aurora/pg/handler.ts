@@ -22,6 +22,7 @@ import { runDeclare } from './cursor.ts';
 import { ExtendedRunner } from './extended-runner.ts';
 import { ExtendedState, type HandledExecute, type LightStatement, type StatementResult } from './extended-state.ts';
 import { ExtensionCatalog } from './extension-catalog.ts';
+import { forgetProbesFor } from './literal-statement.ts';
 import { settingsProbe } from './loop-settings.ts';
 import { type LoopOptions, type LoopOutcome, type LoopSessionState, runMlStatement } from './ml-loop.ts';
 import { extendedDriver, simpleDriver } from './pass-driver.ts';
@@ -60,6 +61,8 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   wantsQuery(sql: string, session: SessionInfo): boolean {
+    // Every statement of the client's passes here (a Parse's too, through prepare), relayed or not.
+    forgetProbesFor(sql, this.sessions.get(session.processId));
     return mightNeedEmulator(sql, this.catalog.dependentsIn(session.database), this.sessions.get(session.processId)?.preparedMl);
   }
 
