@@ -102,7 +102,21 @@ export class CallLog {
   }
 
   record(call: NewCall): CallEntry {
-    const entry: CallEntry = { ...call, id: this.nextId++, retries: call.retries ?? 0 };
+    // Field by field, not `{ ...call, retries }`: an object spread with a field
+    // overridden gets a map of its own in V8, one per entry of a 10,000-entry log.
+    const entry: CallEntry = {
+      id: this.nextId++,
+      startedAt: call.startedAt,
+      durationMs: call.durationMs,
+      service: call.service,
+      operation: call.operation,
+      target: call.target,
+      batchSize: call.batchSize,
+      outcome: call.outcome,
+      retries: call.retries ?? 0,
+      ...(call.error === undefined ? {} : { error: call.error }),
+      ...(call.origin === undefined ? {} : { origin: call.origin }),
+    };
     this.ring.push(entry);
     return entry;
   }

@@ -72,21 +72,24 @@ async function observed<T>(
         ...(error === undefined ? {} : { error }),
         ...(origin === undefined ? {} : { origin }),
       });
-      options.logger?.debug(
-        {
-          callId: entry.id,
-          service: call.service,
-          operation: call.operation,
-          target: call.target,
-          batch: call.batchSize,
-          retries: tally.retries,
-          ms: durationMs,
-          outcome: entry.outcome,
-          ...(error === undefined ? {} : { code: error.code, serviceCode: error.serviceCode }),
-          ...(origin === undefined ? {} : { front: origin.front, connectionId: origin.connectionId }),
-        },
-        'backend call',
-      );
+      // The entry is built only for a logger that prints it: this runs for every backend call.
+      if (options.logger?.isLevelEnabled('debug')) {
+        options.logger.debug(
+          {
+            callId: entry.id,
+            service: call.service,
+            operation: call.operation,
+            target: call.target,
+            batch: call.batchSize,
+            retries: tally.retries,
+            ms: durationMs,
+            outcome: entry.outcome,
+            ...(error === undefined ? {} : { code: error.code, serviceCode: error.serviceCode }),
+            ...(origin === undefined ? {} : { front: origin.front, connectionId: origin.connectionId }),
+          },
+          'backend call',
+        );
+      }
     } catch (recordErr) {
       options.logger?.warn({ err: recordErr }, 'could not record a backend call');
     }

@@ -120,6 +120,18 @@ interface MutablePhase {
   includesCacheFill?: boolean;
 }
 
+/** A phase as readers get it: only the fields it has, in one order (see RunningStatement.entry). */
+function copyPhase(p: MutablePhase): StatementPhase {
+  return {
+    kind: p.kind,
+    startMs: p.startMs,
+    durationMs: p.durationMs,
+    ...(p.calls === undefined ? {} : { calls: p.calls }),
+    ...(p.requests === undefined ? {} : { requests: p.requests }),
+    ...(p.includesCacheFill === undefined ? {} : { includesCacheFill: p.includesCacheFill }),
+  };
+}
+
 /** One statement while it runs; snapshot() is what readers get. */
 class RunningStatement implements StatementTrace {
   private readonly started = performance.now();
@@ -179,25 +191,34 @@ class RunningStatement implements StatementTrace {
       if (last.kind === 'cache-fill') last.includesCacheFill = true;
       last.kind = 'final';
     }
-    const ending = failure === undefined ? { outcome: 'ok' as const } : classifyFailure(failure);
-    this.finished = { ...this.snapshot(), ...ending, durationMs: now };
+    const ending = failure === undefined ? undefined : classifyFailure(failure);
+    this.finished = this.entry(now, ending?.outcome ?? 'ok', ending?.error);
     this.owner.finish(this, this.finished);
   }
 
   snapshot(): StatementEntry {
-    if (this.finished) return this.finished;
+    return this.finished ?? this.entry(this.elapsed(), 'running');
+  }
+
+  /**
+   * Built field by field, never by spreading an entry and overriding some of
+   * its fields: V8 gives each object so made a map of its own, and a log of
+   * thousands of them is then thousands of maps for the collector.
+   */
+  private entry(durationMs: number, outcome: StatementOutcome, error?: StatementEntry['error']): StatementEntry {
     return {
       id: this.id,
       front: this.front,
       connectionId: this.connectionId,
       sql: this.sql,
       startedAt: this.startedAt,
-      durationMs: this.elapsed(),
-      phases: this.phases.map((p) => ({ ...p })),
+      durationMs,
+      phases: this.phases.map(copyPhase),
       batchesDone: this.batchesDone,
       batchesKnown: this.batchesKnown,
       rows: this.rowCount,
-      outcome: 'running',
+      outcome,
+      ...(error === undefined ? {} : { error }),
     };
   }
 

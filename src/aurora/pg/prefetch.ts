@@ -140,6 +140,23 @@ function regproc(qualified: string): string {
  */
 function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): string {
   const fns = [...new Set(plan.sites.map((s) => s.call.fn))];
+  // The same few sets of functions come back statement after statement: each is built once.
+  const built = ALLOWED.get(specs) ?? new Map<string, string>();
+  ALLOWED.set(specs, built);
+  const key = fns.join(',');
+  let sql = built.get(key);
+  if (sql === undefined) {
+    sql = buildAllowedSql(fns, specs);
+    if (built.size < ALLOWED_KEPT) built.set(key, sql);
+  }
+  return sql;
+}
+
+/** allowedSql's expressions by function list, per version's specs (bounded: a user could name many sets). */
+const ALLOWED = new WeakMap<ReadonlyMap<string, StubSpec>, Map<string, string>>();
+const ALLOWED_KEPT = 256;
+
+function buildAllowedSql(fns: readonly MlFunction[], specs: ReadonlyMap<string, StubSpec>): string {
   const own = new Set<string>();
   for (const fn of fns) {
     own.add(argsFunctionName(fn));

@@ -3,7 +3,7 @@
  * CREATE, DROP and ALTER EXTENSION. Anything else (another extension, junk,
  * unterminated input) is null and goes to the server.
  */
-import { Cursor } from './statement-cursor.ts';
+import { Cursor, firstKeywords } from './statement-cursor.ts';
 import type { LexOptions } from './tokens.ts';
 
 export type MlExtensionName = 'aws_ml' | 'aws_commons';
@@ -45,6 +45,8 @@ function isMlExtension(name: string): name is MlExtensionName {
  * only when aws_ml or aws_commons is named.
  */
 export function parseExtensionCommand(text: string, opts: LexOptions = {}): ExtensionCommand | null {
+  const first = firstKeywords(text, 1, opts)[0];
+  if (first !== 'create' && first !== 'drop') return null;
   const c = Cursor.of(text, opts);
   if (c === null) return null;
   if (c.keywords('create', 'extension')) return parseCreateExtension(c);

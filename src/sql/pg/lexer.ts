@@ -46,12 +46,38 @@ import {
   type Token,
 } from './tokens.ts';
 
-/** All tokens of `sql` (comments only with opts.comments). Never throws. */
-export function tokenize(sql: string, opts: LexOptions = {}): Token[] {
+/**
+ * All tokens of `sql` (comments only with opts.comments). Never throws.
+ *
+ * One statement is read by several parsers in turn (the splitter, the
+ * classifier, the call finder, the planner, the sealed-statement check): the
+ * last few short texts' tokens are kept, so that each is scanned once. The
+ * array is shared, hence readonly.
+ */
+export function tokenize(sql: string, opts: LexOptions = {}): readonly Token[] {
+  if (sql.length > KEPT_TEXT_LENGTH) return scanAll(sql, opts);
+  const scs = opts.standardConformingStrings ?? true;
+  const comments = opts.comments ?? false;
+  for (const kept of recentlyScanned) {
+    if (kept.sql === sql && kept.scs === scs && kept.comments === comments) return kept.tokens;
+  }
+  const tokens = scanAll(sql, opts);
+  recentlyScanned[nextSlot] = { sql, scs, comments, tokens };
+  nextSlot = (nextSlot + 1) % KEPT_TEXTS;
+  return tokens;
+}
+
+/** Texts up to this length are kept: the statements of the hot path, never a bulk INSERT's megabytes. */
+const KEPT_TEXT_LENGTH = 4096;
+const KEPT_TEXTS = 8;
+const recentlyScanned: { sql: string; scs: boolean; comments: boolean; tokens: readonly Token[] }[] = [];
+let nextSlot = 0;
+
+function scanAll(sql: string, opts: LexOptions): readonly Token[] {
   const lexer = new PgLexer(sql, opts);
   const out: Token[] = [];
   for (let t = lexer.next(); t !== undefined; t = lexer.next()) out.push(t);
-  return out;
+  return Object.freeze(out);
 }
 
 /** Single-character tokens. */

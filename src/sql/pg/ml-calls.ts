@@ -58,13 +58,37 @@ export function mightTouchMl(sql: string): boolean {
 
 const ML_HINT = /aws_(?:comprehend|sagemaker|bedrock)|u&"/i;
 
-/** Every Aurora ML call, outer calls before the calls nested in them (order of `start`). */
-export function findMlCalls(sql: string, opts: FindMlCallsOptions = {}): MlCall[] {
-  if (!worthScanning(sql, opts)) return [];
+/**
+ * Every Aurora ML call, outer calls before the calls nested in them (order of
+ * `start`). The classifier, the planner and the sealed-statement check each
+ * ask about the same statement: the last few short texts' answers are kept
+ * (shared, hence readonly).
+ */
+export function findMlCalls(sql: string, opts: FindMlCallsOptions = {}): readonly MlCall[] {
+  if (!worthScanning(sql, opts)) return NO_CALLS;
+  if (sql.length > KEPT_TEXT_LENGTH) return scanCalls(sql, opts);
+  const bodies = opts.scanBodies === true;
+  const scs = opts.standardConformingStrings ?? true;
+  for (const kept of recentlyFound) {
+    if (kept.sql === sql && kept.bodies === bodies && kept.scs === scs) return kept.calls;
+  }
+  const calls = scanCalls(sql, opts);
+  recentlyFound[nextSlot] = { sql, bodies, scs, calls };
+  nextSlot = (nextSlot + 1) % KEPT_TEXTS;
+  return calls;
+}
+
+const NO_CALLS: readonly MlCall[] = Object.freeze([]);
+const KEPT_TEXT_LENGTH = 4096;
+const KEPT_TEXTS = 4;
+const recentlyFound: { sql: string; bodies: boolean; scs: boolean; calls: readonly MlCall[] }[] = [];
+let nextSlot = 0;
+
+function scanCalls(sql: string, opts: FindMlCallsOptions): readonly MlCall[] {
   const out: FoundCall[] = [];
   collect(sql, { root: sql, toRoot: (o) => o, quoting: 'none', opts, out });
   out.sort((a, b) => a.start - b.start);
-  return withDepth(out);
+  return Object.freeze(withDepth(out));
 }
 
 /** Bodies with backslash escapes could spell a name with \x5f: scan those too. */
@@ -79,7 +103,7 @@ interface ScanContext extends SourceText {
 }
 
 /** Tokens for the scans here, which never want comments. */
-function scanTokens(text: string, opts: FindMlCallsOptions): Token[] {
+function scanTokens(text: string, opts: FindMlCallsOptions): readonly Token[] {
   return tokenize(text, { standardConformingStrings: opts.standardConformingStrings ?? true });
 }
 

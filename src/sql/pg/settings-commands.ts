@@ -5,7 +5,7 @@
  * the multi-word forms (TIME ZONE, NAMES...) mapped to their GUC names.
  */
 import { foldAsciiCase } from './identifiers.ts';
-import { Cursor } from './statement-cursor.ts';
+import { Cursor, firstKeywords } from './statement-cursor.ts';
 import { isKeyword, isOp, type LexOptions } from './tokens.ts';
 
 export interface SetCommand {
@@ -24,6 +24,9 @@ export interface SetCommand {
  * and SET ... FROM CURRENT are not settings: null.
  */
 export function parseSetCommand(text: string, opts: LexOptions = {}): SetCommand | null {
+  // Every statement that might need the emulator is asked: its first word settles most at once.
+  const first = firstKeywords(text, 1, opts)[0];
+  if (first !== 'set' && first !== 'reset') return null;
   const c = Cursor.of(text, opts);
   if (c === null) return null;
   if (c.keywords('reset')) {
@@ -124,6 +127,7 @@ function restText(c: Cursor): string | undefined {
 
 /** SHOW name | ALL | TIME ZONE | TRANSACTION ISOLATION LEVEL | SESSION AUTHORIZATION -> lower-cased name. */
 export function parseShowCommand(text: string, opts: LexOptions = {}): string | null {
+  if (firstKeywords(text, 1, opts)[0] !== 'show') return null;
   const c = Cursor.of(text, opts);
   if (c === null || !c.keywords('show')) return null;
   const name = specialName(c) ?? gucName(c);
