@@ -29,6 +29,8 @@
  * This file dispatches on the first character and scans the simple tokens;
  * string-literals.ts, escapes.ts and identifiers.ts do the quoted forms.
  */
+
+import { RecentTexts } from '../recent-texts.ts';
 import { DIGIT, DOLLAR, DQUOTE, has, ID_START, OP_CHAR, QUOTE, SPACE } from './char-class.ts';
 import { applyUescape, type UescapeClause } from './escapes.ts';
 import { quotedIdent, scanIdent } from './identifiers.ts';
@@ -47,31 +49,16 @@ import {
 } from './tokens.ts';
 
 /**
- * All tokens of `sql` (comments only with opts.comments). Never throws.
- *
- * One statement is read by several parsers in turn (the splitter, the
- * classifier, the call finder, the planner, the sealed-statement check): the
- * last few short texts' tokens are kept, so that each is scanned once. The
- * array is shared, hence readonly.
+ * All tokens of `sql` (comments only with opts.comments). Never throws. The
+ * last few short texts' tokens are kept for the statement's next reader
+ * (../recent-texts.ts), hence readonly.
  */
 export function tokenize(sql: string, opts: LexOptions = {}): readonly Token[] {
-  if (sql.length > KEPT_TEXT_LENGTH) return scanAll(sql, opts);
-  const scs = opts.standardConformingStrings ?? true;
-  const comments = opts.comments ?? false;
-  for (const kept of recentlyScanned) {
-    if (kept.sql === sql && kept.scs === scs && kept.comments === comments) return kept.tokens;
-  }
-  const tokens = scanAll(sql, opts);
-  recentlyScanned[nextSlot] = { sql, scs, comments, tokens };
-  nextSlot = (nextSlot + 1) % KEPT_TEXTS;
-  return tokens;
+  const variant = (opts.standardConformingStrings === false ? 1 : 0) | (opts.comments === true ? 2 : 0);
+  return recentlyScanned.get(sql, variant, () => scanAll(sql, opts));
 }
 
-/** Texts up to this length are kept: the statements of the hot path, never a bulk INSERT's megabytes. */
-const KEPT_TEXT_LENGTH = 4096;
-const KEPT_TEXTS = 8;
-const recentlyScanned: { sql: string; scs: boolean; comments: boolean; tokens: readonly Token[] }[] = [];
-let nextSlot = 0;
+const recentlyScanned = new RecentTexts<readonly Token[]>(8);
 
 function scanAll(sql: string, opts: LexOptions): readonly Token[] {
   const lexer = new PgLexer(sql, opts);

@@ -11,6 +11,7 @@
  * aws_comprehend.detect_sentiment(text, text)`, `GRANT ... ON FUNCTION ...`,
  * `CREATE FUNCTION aws_...(...)`).
  */
+import { RecentTexts } from '../recent-texts.ts';
 import { forEachBody } from './function-bodies.ts';
 import { foldAsciiCase, truncateIdentifier } from './identifiers.ts';
 import { tokenize } from './lexer.ts';
@@ -60,29 +61,17 @@ const ML_HINT = /aws_(?:comprehend|sagemaker|bedrock)|u&"/i;
 
 /**
  * Every Aurora ML call, outer calls before the calls nested in them (order of
- * `start`). The classifier, the planner and the sealed-statement check each
- * ask about the same statement: the last few short texts' answers are kept
- * (shared, hence readonly).
+ * `start`). The last few short texts' answers are kept for the statement's
+ * next reader (../recent-texts.ts), hence readonly.
  */
 export function findMlCalls(sql: string, opts: FindMlCallsOptions = {}): readonly MlCall[] {
   if (!worthScanning(sql, opts)) return NO_CALLS;
-  if (sql.length > KEPT_TEXT_LENGTH) return scanCalls(sql, opts);
-  const bodies = opts.scanBodies === true;
-  const scs = opts.standardConformingStrings ?? true;
-  for (const kept of recentlyFound) {
-    if (kept.sql === sql && kept.bodies === bodies && kept.scs === scs) return kept.calls;
-  }
-  const calls = scanCalls(sql, opts);
-  recentlyFound[nextSlot] = { sql, bodies, scs, calls };
-  nextSlot = (nextSlot + 1) % KEPT_TEXTS;
-  return calls;
+  const variant = (opts.standardConformingStrings === false ? 1 : 0) | (opts.scanBodies === true ? 2 : 0);
+  return recentlyFound.get(sql, variant, () => scanCalls(sql, opts));
 }
 
 const NO_CALLS: readonly MlCall[] = Object.freeze([]);
-const KEPT_TEXT_LENGTH = 4096;
-const KEPT_TEXTS = 4;
-const recentlyFound: { sql: string; bodies: boolean; scs: boolean; calls: readonly MlCall[] }[] = [];
-let nextSlot = 0;
+const recentlyFound = new RecentTexts<readonly MlCall[]>(4);
 
 function scanCalls(sql: string, opts: FindMlCallsOptions): readonly MlCall[] {
   const out: FoundCall[] = [];
