@@ -38,12 +38,19 @@ export async function startEmulatorProcess(upstreamUrl: string, extraArgs: reado
   return {
     port,
     url,
-    mysqlUrl: mysql === 'off' ? null : `mysql://root@${mysql}/test`,
+    mysqlUrl: mysql === 'off' ? null : `mysql://root@${mysql}${mysqlDatabasePath(extraArgs)}`,
     pid: cli.child.pid ?? 0,
     stop: async () => {
       await cli.stop('SIGINT');
     },
   };
+}
+
+/** The database of `--mysql-upstream` among the arguments, as a URL path ('/test' without one). */
+function mysqlDatabasePath(args: readonly string[]): string {
+  const upstream = args[args.indexOf('--mysql-upstream') + 1];
+  const path = args.includes('--mysql-upstream') && upstream !== undefined ? new URL(upstream).pathname : '';
+  return path.length > 1 ? path : '/test';
 }
 
 /** A memory figure of /proc/PID/status (VmRSS, VmHWM), in bytes. */

@@ -11,11 +11,13 @@
  * Round trips are counted by a loopback TCP relay between the emulator and
  * each upstream: one round trip is a burst of bytes towards the server
  * followed by the server's answer (a burst ends when the server speaks).
- * The timings use a second emulator straight in front of the servers.
+ * The timings use a second emulator straight in front of the servers, in a
+ * process of its own, as users run it.
  */
 import pino from 'pino';
 import { type Emulator, startEmulator } from '../src/index.ts';
 import { type CountingRelay, startCountingRelay } from '../test/helpers/counting-relay.ts';
+import { startEmulatorProcess } from './emulator-process.ts';
 import { mysqlConnection, mysqlSentimentRoundTrips } from './mysql-roundtrip.ts';
 import { freshDatabase } from './pgbench.ts';
 import { type LatencyResult, pgConnection, selectOneRoundTrips, sentimentRoundTrips } from './roundtrip.ts';
@@ -108,20 +110,28 @@ async function countRoundTrips(): Promise<void> {
 const fmt = (r: LatencyResult) =>
   `median ${r.medianMs.toFixed(3)} ms  p99 ${r.p99Ms.toFixed(3)} ms  mean ${r.meanMs.toFixed(3)} ms`;
 
+/** Timed through an emulator in a process of its own, as users run it (the bench's sections 3 and 6 do the same). */
 async function timings(): Promise<void> {
-  const emulator = await start(PG.port, MY.port);
+  const emulator = await startEmulatorProcess(`postgres://${PG.user}@${PG.host}:${PG.port}/${DATABASE}`, [
+    '--mysql-upstream',
+    `mysql://${MY.user}@${MY.host}:${MY.port}/${DATABASE}`,
+    '--mysql-listen',
+    '127.0.0.1:0',
+  ]);
   try {
     const seed = Number(process.env.SINGLE_SEED ?? Date.now() % 100_000);
-    const pgSentiment = await sentimentRoundTrips(pgUrl(emulator), WARM_UP, CALLS, null, seed);
+    const pgSentiment = await sentimentRoundTrips(emulator.url, WARM_UP, CALLS, null, seed);
     console.log(`PG    detect_sentiment  ${fmt(pgSentiment)}`);
-    const pgOne = await selectOneRoundTrips(() => pgConnection(pgUrl(emulator)), WARM_UP, CALLS);
+    const pgOne = await selectOneRoundTrips(() => pgConnection(emulator.url), WARM_UP, CALLS);
     console.log(`PG    SELECT 1          ${fmt(pgOne)}`);
-    const mySentiment = await mysqlSentimentRoundTrips(myUrl(emulator), WARM_UP, CALLS, seed);
+    const mysqlUrl = emulator.mysqlUrl;
+    if (mysqlUrl === null) throw new Error('the emulator process started without its MySQL front');
+    const mySentiment = await mysqlSentimentRoundTrips(mysqlUrl, WARM_UP, CALLS, seed);
     console.log(`MySQL detect_sentiment  ${fmt(mySentiment)}`);
-    const myOne = await selectOneRoundTrips(() => mysqlConnection(myUrl(emulator)), WARM_UP, CALLS);
+    const myOne = await selectOneRoundTrips(() => mysqlConnection(mysqlUrl), WARM_UP, CALLS);
     console.log(`MySQL SELECT 1          ${fmt(myOne)}`);
   } finally {
-    await emulator.close();
+    await emulator.stop();
   }
 }
 
