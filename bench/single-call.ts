@@ -27,7 +27,8 @@ const DATABASE = 'aurora_ml_single_call';
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: DATABASE };
 const MY = { host: '127.0.0.1', port: 3306, user: 'root', database: DATABASE };
 const CALLS = Number(process.env.SINGLE_CALLS ?? 2000);
-const WARM_UP = Number(process.env.SINGLE_WARM_UP ?? 200);
+/** A fresh emulator process's JIT needs about this many calls to reach its steady state (see bench/run.ts). */
+const WARM_UP = Number(process.env.SINGLE_WARM_UP ?? 2000);
 const ONLY = process.env.SINGLE_ONLY ?? '';
 
 async function start(pgPort: number, myPort: number): Promise<Emulator> {
