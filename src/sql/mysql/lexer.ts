@@ -20,15 +20,28 @@
  *   their content is scanned as SQL, as the server (version 8+) runs it.
  *   Optimizer hints `/*+ *\/` are plain comments here.
  */
+import { RecentTexts } from '../recent-texts.ts';
 import { isCharsetIntroducer, isSpace, scanHexBitQuoted, scanQuoted, skipSpace } from './literals.ts';
 import type { CommentToken, LexOptions, OpToken, PunctToken, StringToken, Token } from './tokens.ts';
 
-/** All tokens of `sql` (comments only with opts.comments). Never throws. */
-export function tokenize(sql: string, opts: LexOptions = {}): Token[] {
+/**
+ * All tokens of `sql` (comments only with opts.comments). Never throws. The
+ * last few short texts' tokens are kept for the statement's next reader
+ * (../recent-texts.ts), hence readonly.
+ */
+export function tokenize(sql: string, opts: LexOptions = {}): readonly Token[] {
+  const variant =
+    (opts.ansiQuotes === true ? 1 : 0) | (opts.noBackslashEscapes === true ? 2 : 0) | (opts.comments === true ? 4 : 0);
+  return recentlyScanned.get(sql, variant, () => scanAll(sql, opts));
+}
+
+const recentlyScanned = new RecentTexts<readonly Token[]>(8);
+
+function scanAll(sql: string, opts: LexOptions): readonly Token[] {
   const lexer = new MySqlLexer(sql, opts);
   const out: Token[] = [];
   for (let t = lexer.next(); t !== undefined; t = lexer.next()) out.push(t);
-  return out;
+  return Object.freeze(out);
 }
 
 const PUNCT: Readonly<Record<string, PunctToken['kind']>> = {
