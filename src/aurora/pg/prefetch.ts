@@ -141,8 +141,11 @@ function regproc(qualified: string): string {
 function allowedSql(plan: PrefetchPlan, specs: ReadonlyMap<string, StubSpec>): string {
   const fns = [...new Set(plan.sites.map((s) => s.call.fn))];
   // The same few sets of functions come back statement after statement: each is built once.
-  const built = ALLOWED.get(specs) ?? new Map<string, string>();
-  ALLOWED.set(specs, built);
+  let built = ALLOWED.get(specs);
+  if (built === undefined) {
+    built = new Map();
+    ALLOWED.set(specs, built);
+  }
   const key = fns.join(',');
   let sql = built.get(key);
   if (sql === undefined) {
