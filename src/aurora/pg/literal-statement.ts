@@ -185,14 +185,18 @@ function sameAnswer(probe: readonly Frame[], assumed: SessionSettings): boolean 
 
 /**
  * A statement that may change the session's settings (SET, RESET, DISCARD,
- * set_config): the light path's kept probe answers are dropped. A SET inside
- * an UPDATE's text counts only at a statement's start.
+ * set_config): the light path's kept probe answers are dropped. SET counts
+ * where it starts a statement, not as an UPDATE's SET.
  */
 const CHANGES_SETTINGS = /(?:^|;)\s*(?:set|reset|discard)\b|set_config/i;
 
 export function forgetProbesFor(sql: string, state: LoopOptions['state'] | undefined): void {
-  if (state?.probes !== undefined && state.probes.size > 0 && CHANGES_SETTINGS.test(sql)) state.probes.clear();
+  if (state?.probes === undefined || state.probes.size === 0) return;
+  // A long text (a bulk INSERT) is not searched: dropping the answers costs one round trip later.
+  if (sql.length > LONGEST_SEARCHED || CHANGES_SETTINGS.test(sql)) state.probes.clear();
 }
+
+const LONGEST_SEARCHED = 65_536;
 
 function remember(state: LoopOptions['state'], probeSql: string, settings: SessionSettings): void {
   const probes = state.probes ?? new Map<string, SessionSettings>();
