@@ -23,33 +23,29 @@ function forgets(sql: string): boolean {
   return state.probes.size === 0;
 }
 
-describe('the light path forgets its kept probe answers', () => {
-  it('after statements that may change settings', () => {
-    for (const sql of [
-      'SET statement_timeout = 100',
-      '  set local aurora_ml.inference_timeout = 200',
-      'SET aurora_ml_inference_timeout = 200',
-      'RESET ALL',
-      'DISCARD ALL',
-      'SET ROLE app',
-      "SELECT set_config('statement_timeout', '5s', false)",
-      "SELECT pg_catalog.SET_CONFIG('aurora_ml.inference_timeout', '1', true)",
-      'BEGIN; SET LOCAL statement_timeout = 5',
-    ]) {
-      expect(forgets(sql), sql).toBe(true);
-    }
-  });
+/** [statement, whether a session drops its kept answers after it] */
+const CASES: readonly (readonly [string, boolean])[] = [
+  // Statements that may change the settings a call is evaluated under.
+  ['SET statement_timeout = 100', true],
+  ['  set local aurora_ml.inference_timeout = 200', true],
+  ['SET aurora_ml_inference_timeout = 200', true],
+  ['RESET ALL', true],
+  ['DISCARD ALL', true],
+  ['SET ROLE app', true],
+  ["SELECT set_config('statement_timeout', '5s', false)", true],
+  ["SELECT pg_catalog.SET_CONFIG('aurora_ml.inference_timeout', '1', true)", true],
+  ['BEGIN; SET LOCAL statement_timeout = 5', true],
+  // Statements that leave them alone, an UPDATE ... SET among them.
+  ['SELECT 1', false],
+  ["UPDATE tickets SET sentiment = 'x' WHERE id = 1", false],
+  ['INSERT INTO settings_log VALUES (1)', false],
+  ['SELECT * FROM asset_reset', false],
+  ['COMMIT', false],
+];
 
-  it('not after statements that leave them alone, an UPDATE ... SET among them', () => {
-    for (const sql of [
-      'SELECT 1',
-      "UPDATE tickets SET sentiment = 'x' WHERE id = 1",
-      'INSERT INTO settings_log VALUES (1)',
-      'SELECT * FROM asset_reset',
-      'COMMIT',
-    ]) {
-      expect(forgets(sql), sql).toBe(false);
-    }
+describe('the light path forgets its kept probe answers', () => {
+  it('after statements that may change settings, and only those', () => {
+    for (const [sql, expected] of CASES) expect(forgets(sql), sql).toBe(expected);
   });
 
   it('after any text too long to search (a bulk INSERT), and never for a session without kept answers', () => {
