@@ -105,11 +105,8 @@ export function readSettings(frames: readonly Frame[]): SessionSettings {
     cachedAllowed: allowed === 't' && cached === 't',
     statementTimeoutMs: parseDuration(timeout),
     inferenceTimeoutMs: Number.isFinite(inferenceMs) && inferenceMs > 0 ? inferenceMs : limits.defaultInferenceTimeoutMs,
-    // Built when read: only the loop restores settings, and the light path reads settings on every call.
-    get restore() {
-      return `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),
+    restore: `SELECT set_config('client_min_messages', ${quote(minMessages ?? 'notice')}, true),
       set_config('max_parallel_workers_per_gather', ${quote(parallel ?? '2')}, true),
-      set_config('${MODE_SETTING}', '', true)`;
-    },
+      set_config('${MODE_SETTING}', '', true)`,
   };
 }

@@ -11,7 +11,13 @@ import type { Logger } from 'pino';
 import { EmulatorError } from '../../errors.ts';
 import { BackendCode, FrontendCode, type TransactionStatus } from './codes.ts';
 import { serialize } from './serializer.ts';
-import type { ControlledUpstream, ExtendedStep, SessionInfo, StatementHandler } from './statement-handler.ts';
+import {
+  type ControlledUpstream,
+  type ExtendedStep,
+  type SessionInfo,
+  type StatementHandler,
+  UpstreamView,
+} from './statement-handler.ts';
 import type { UpstreamLink } from './upstream.ts';
 
 /**
@@ -186,26 +192,8 @@ export class HandlerRuns {
 
   /** `up` with its client output replaced (the status getters stay live). */
   private watching(up: ControlledUpstream, toClient: (bytes: Buffer) => void): ControlledUpstream {
-    return {
-      session: up.session,
-      signal: up.signal,
-      send: up.send,
-      stream: up.stream,
-      exchange: up.exchange,
-      clientDrained: up.clientDrained,
-      decodeText: up.decodeText,
-      toClient,
-      get status() {
-        return up.status;
-      },
-      get skippingUntilSync() {
-        return up.skippingUntilSync;
-      },
-      get executedSinceSync() {
-        return up.executedSinceSync;
-      },
-      log: up.log,
-    };
+    const { session, signal, send, stream, exchange, clientDrained, decodeText, log } = up;
+    return new UpstreamView({ session, signal, send, stream, exchange, clientDrained, decodeText, log, toClient }, up);
   }
 }
 

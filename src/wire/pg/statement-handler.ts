@@ -57,6 +57,61 @@ export interface ControlledUpstream {
   readonly log: Logger;
 }
 
+/** What a ControlledUpstream's status getters read, live. */
+export interface UpstreamStatus {
+  readonly status: TransactionStatus;
+  readonly skippingUntilSync: boolean;
+  readonly executedSinceSync: boolean;
+}
+
+/** A ControlledUpstream's operations: all of it but the live status. */
+export type UpstreamOperations = Omit<ControlledUpstream, keyof UpstreamStatus>;
+
+/**
+ * A ControlledUpstream made of its operations and a source of its status,
+ * read live. A class, not an object literal with getters: V8 gives each such
+ * literal (its getters new closures) a map of its own, made in the old
+ * generation, and a view is made for every handled statement.
+ */
+export class UpstreamView implements ControlledUpstream {
+  readonly session: SessionInfo;
+  readonly signal: AbortSignal;
+  readonly send: ControlledUpstream['send'];
+  readonly stream: ControlledUpstream['stream'];
+  readonly exchange: ControlledUpstream['exchange'];
+  readonly decodeText: ControlledUpstream['decodeText'];
+  readonly toClient: ControlledUpstream['toClient'];
+  readonly clientDrained: ControlledUpstream['clientDrained'];
+  readonly log: Logger;
+
+  constructor(
+    ops: UpstreamOperations,
+    private readonly source: UpstreamStatus,
+  ) {
+    this.session = ops.session;
+    this.signal = ops.signal;
+    this.send = ops.send;
+    this.stream = ops.stream;
+    this.exchange = ops.exchange;
+    this.decodeText = ops.decodeText;
+    this.toClient = ops.toClient;
+    this.clientDrained = ops.clientDrained;
+    this.log = ops.log;
+  }
+
+  get status(): TransactionStatus {
+    return this.source.status;
+  }
+
+  get skippingUntilSync(): boolean {
+    return this.source.skippingUntilSync;
+  }
+
+  get executedSinceSync(): boolean {
+    return this.source.executedSinceSync;
+  }
+}
+
 /** One message of an extended-protocol batch, as the handler must treat it. */
 export type ExtendedStep =
   /** Any message the upstream answers itself (Parse and Bind possibly rewritten). */

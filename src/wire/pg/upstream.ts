@@ -24,7 +24,7 @@ import { parseParameterStatus, parseReadyForQuery } from './messages.ts';
 import { RelayedRequests, type RelayKind } from './relayed-requests.ts';
 import { type GroupedAnswer, ResponseGrouper } from './response-groups.ts';
 import { serialize } from './serializer.ts';
-import type { ControlledUpstream, SessionInfo } from './statement-handler.ts';
+import { type ControlledUpstream, type SessionInfo, UpstreamView } from './statement-handler.ts';
 import { toClientEncoding } from './transcode.ts';
 
 interface Exchange {
@@ -206,44 +206,42 @@ export class UpstreamLink {
 
   /** The upstream as the statement handler drives it (see statement-handler.ts). */
   controlled(session: SessionInfo, signal: AbortSignal, client: Socket, log: Logger): ControlledUpstream {
-    const link = this;
-    return {
-      session,
-      signal,
-      // The handler's messages carry UTF-8 text; the server reads the client's encoding.
-      send: (messages, readyCount) =>
-        link.send(
-          messages.map((m) => toClientEncoding(m, link.encoding)),
-          readyCount,
-        ),
-      stream: (messages, readyCount, onFrame) =>
-        link.stream(
-          messages.map((m) => toClientEncoding(m, link.encoding)),
-          readyCount,
-          onFrame,
-        ),
-      exchange: (requests, endsWithSync) =>
-        link.exchange(
-          requests.map((r) => r.map((m) => toClientEncoding(m, link.encoding))),
-          endsWithSync,
-        ),
-      decodeText: (bytes) => link.encoding.decodeLenient(bytes),
-      // An answer and its ReadyForQuery, written apart, leave in one write (../tick-write.ts).
-      toClient: (bytes) => {
-        tickWrite(client, bytes);
+    return new UpstreamView(
+      {
+        session,
+        signal,
+        // The handler's messages carry UTF-8 text; the server reads the client's encoding.
+        send: (messages, readyCount) =>
+          this.send(
+            messages.map((m) => toClientEncoding(m, this.encoding)),
+            readyCount,
+          ),
+        stream: (messages, readyCount, onFrame) =>
+          this.stream(
+            messages.map((m) => toClientEncoding(m, this.encoding)),
+            readyCount,
+            onFrame,
+          ),
+        exchange: (requests, endsWithSync) =>
+          this.exchange(
+            requests.map((r) => r.map((m) => toClientEncoding(m, this.encoding))),
+            endsWithSync,
+          ),
+        decodeText: (bytes) => this.encoding.decodeLenient(bytes),
+        // An answer and its ReadyForQuery, written apart, leave in one write (../tick-write.ts).
+        toClient: (bytes) => {
+          tickWrite(client, bytes);
+        },
+        clientDrained: () => drained(client),
+        log,
       },
-      clientDrained: () => drained(client),
-      get status() {
-        return link.status;
-      },
-      get skippingUntilSync() {
-        return link.skippingUntilSync;
-      },
-      get executedSinceSync() {
-        return link.executedUnsynced;
-      },
-      log,
-    };
+      this,
+    );
+  }
+
+  /** An Execute went upstream without a Sync since the last ReadyForQuery. */
+  get executedSinceSync(): boolean {
+    return this.executedUnsynced;
   }
 
   /** Something sent to the upstream is not answered yet. */
