@@ -61,9 +61,10 @@ export class PgAuroraHandler implements StatementHandler {
   }
 
   wantsQuery(sql: string, session: SessionInfo): boolean {
+    const state = this.sessions.get(session.processId);
     // Every statement of the client's passes here (a Parse's too, through prepare), relayed or not.
-    forgetProbesFor(sql, this.sessions.get(session.processId));
-    return mightNeedEmulator(sql, this.catalog.dependentsIn(session.database), this.sessions.get(session.processId)?.preparedMl);
+    forgetProbesFor(sql, state);
+    return mightNeedEmulator(sql, this.catalog.dependentsIn(session.database), state?.preparedMl);
   }
 
   prepare(sql: string, session: SessionInfo): Prepared {

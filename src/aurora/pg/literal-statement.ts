@@ -120,7 +120,8 @@ export async function runLiteralStatement(
   };
 
   const probeSql = settingsProbe(prefetch);
-  const assumed = probed === undefined ? state.probes?.get(probeSql) : undefined;
+  // The probe is a function of its privilege expression, built once per set of functions: the key.
+  const assumed = probed === undefined ? state.probes?.get(prefetch.allowed) : undefined;
   let probe = probed;
   let done: AnsweredRun | null = null;
   if (assumed !== undefined) {
@@ -146,7 +147,7 @@ export async function runLiteralStatement(
     const settings = readSettings(probe);
     // Answers with any character can be written in only where the server stores UTF-8.
     if (!settings.answersAllowed || !settings.serverUtf8) return null;
-    if (inClientBlock !== true) remember(state, probeSql, settings);
+    if (inClientBlock !== true) remember(state, prefetch.allowed, settings);
     const answered = await answer(settings);
     if (answered === null) return null;
     if ('error' in answered) return failed(answered.error);
@@ -198,10 +199,10 @@ export function forgetProbesFor(sql: string, state: LoopOptions['state'] | undef
 
 const LONGEST_SEARCHED = 65_536;
 
-function remember(state: LoopOptions['state'], probeSql: string, settings: SessionSettings): void {
+function remember(state: LoopOptions['state'], allowed: string, settings: SessionSettings): void {
   const probes = state.probes ?? new Map<string, SessionSettings>();
   state.probes = probes;
-  probes.delete(probeSql);
-  probes.set(probeSql, settings);
+  probes.delete(allowed);
+  probes.set(allowed, settings);
   if (probes.size > PROBES_KEPT) probes.delete(probes.keys().next().value as string);
 }

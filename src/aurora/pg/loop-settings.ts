@@ -38,7 +38,7 @@ export interface LoopSessionState {
   cachedRows: number;
   /** The oid of the begin_statement this session found a superuser's (see miss-channel.ts beginStatementSql). */
   trustedBegin?: string | null;
-  /** The light path's last answers to its settings probe, by probe text (see literal-statement.ts). */
+  /** The light path's last answers to its settings probe, by the probe's privilege expression (see literal-statement.ts). */
   probes?: Map<string, SessionSettings>;
 }
 
