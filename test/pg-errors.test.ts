@@ -258,6 +258,26 @@ describe('timeouts and cancel', () => {
     }
   });
 
+  it('a SET LOCAL timeout does not outlive its block: the next call outside is evaluated once, under the session timeout', async () => {
+    const c = await env.client();
+    try {
+      const call = (i: number) => `SELECT * FROM aws_comprehend.detect_sentiment('after a block ${i}', 'en')`;
+      for (let i = 0; i < 2; i++) expect((await c.query(call(i))).rows).toHaveLength(1);
+      await c.query('BEGIN');
+      await c.query('SET LOCAL aurora_ml_inference_timeout = 200');
+      expect((await c.query(call(2))).rows).toHaveLength(1);
+      await c.query('COMMIT');
+      await comprehendLatency(500);
+      env.emulator.observer.clear();
+      expect((await c.query(call(3))).rows).toHaveLength(1);
+      // Had the block's 200 ms been kept for the session, a first evaluation would have timed out before this one.
+      expect(env.emulator.observer.calls({ service: 'comprehend' }).map((e) => e.outcome)).toEqual(['ok']);
+    } finally {
+      await comprehendLatency(null);
+      await c.end();
+    }
+  });
+
   it('CancelRequest stops ML work in flight: 57014, and the session goes on', async () => {
     container.set({ delayMs: 5000 });
     const victim = await env.client();
